@@ -1,0 +1,47 @@
+# The few commands a person needs. `make run` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-sqlite lint format fuzz bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## set up the SQLite database, a demo merchant, and serve on 127.0.0.1:8000
+	$(BIN)/faktura db upgrade
+	$(BIN)/faktura demo
+	$(BIN)/faktura serve --host $(HOST) --port $(PORT)
+
+test: install  ## the whole suite, on SQLite and (when reachable, always in CI) PostgreSQL
+	$(BIN)/pytest -q
+
+test-sqlite: install
+	FAKTURA_TEST_POSTGRES=0 $(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+fuzz: install  ## schemathesis against /openapi.json of a live server
+	$(BIN)/python -m tests.fuzz.run
+
+bench: install  ## throughput and latency on PostgreSQL; writes bench/results/
+	$(BIN)/python -m bench.orders --admin-url $(PG_ADMIN_URL)
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,86 @@
+"""The ASGI application: native API, operations endpoints, and the error contract."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+import faktura
+from faktura.auth.dependencies import idempotent
+from faktura.auth.endpoints import router as auth_router
+from faktura.config import Settings, get_settings
+from faktura.kit.db import Database
+from faktura.kit.errors import ServiceUnavailable
+from faktura.kit.http import BodyLimitMiddleware, error_response, install_error_handlers
+from faktura.kit.idempotency import IdempotentReplay
+from faktura.kit.metrics import MetricsMiddleware
+
+
+def _native_routers() -> list[APIRouter]:
+    from faktura.catalog.endpoints import routers as catalog_routers
+    from faktura.coupons.endpoints import router as coupons_router
+    from faktura.customers.endpoints import router as customers_router
+    from faktura.orders.endpoints import router as orders_router
+    from faktura.tax.endpoints import router as tax_router
+
+    return [customers_router, *catalog_routers, tax_router, coupons_router, orders_router]
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            await database.dispose()
+
+    app = FastAPI(
+        title="Faktura",
+        version=faktura.__version__,
+        description="Order-to-invoice billing and payments. Amounts are integers in minor units.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    install_error_handlers(app)
+
+    @app.exception_handler(IdempotentReplay)
+    async def _replay(_: object, exc: IdempotentReplay) -> Response:
+        return exc.response()
+
+    app.include_router(auth_router)
+    for router in _native_routers():
+        app.include_router(router, dependencies=[Depends(idempotent)])
+    _operations(app, database)
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _operations(app: FastAPI, database: Database) -> None:
+    @app.get("/healthz", tags=["Operations"], include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["Operations"], include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        """The process can reach its database."""
+        try:
+            async with database.transaction(write=False) as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            return error_response(ServiceUnavailable("The database cannot be reached.", code="not_ready"))
+        return JSONResponse({"status": "ready", "database": database.dialect})
+
+    @app.get("/metrics", tags=["Operations"], include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus metrics of this process."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from faktura.auth.tokens import AuthContext, decode_access_token
+from faktura.config import Settings
+from faktura.kit import idempotency
+from faktura.kit.errors import Unauthorized
+from faktura.kit.routing import get_session
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT from POST /api/v1/Auth/token")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def current_merchant(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AuthContext:
+    if credentials is None:
+        raise Unauthorized("Send a bearer token from POST /api/v1/Auth/token.", code="missing_token")
+    auth = decode_access_token(get_settings(request), credentials.credentials)
+    request.state.auth = auth
+    return auth
+
+
+async def idempotent(request: Request, auth: Annotated[AuthContext, Depends(current_merchant)]) -> None:
+    """Router-wide: checks the Idempotency-Key of a POST inside the request's transaction."""
+    await idempotency.begin(
+        request, get_session(request), auth.merchant_id, get_settings(request).idempotency_ttl
+    )
+
+
+Auth = Annotated[AuthContext, Depends(current_merchant)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

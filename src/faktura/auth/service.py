@@ -1,0 +1,92 @@
+"""API keys and the token exchange. Never commits: the request owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.auth import repository
+from faktura.auth.tokens import hash_secret, issue_access_token
+from faktura.config import Settings
+from faktura.kit import clock
+from faktura.kit.errors import Unauthorized
+from faktura.kit.ids import new_id, new_secret
+from faktura.models import ApiKey, RefreshToken
+
+API_KEY_PREFIX = "fk"
+REFRESH_PREFIX = "fkr"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+async def create_api_key(
+    session: AsyncSession, merchant_id: str, name: str = "default"
+) -> tuple[ApiKey, str]:
+    """A new key; the plain key is returned this once and never stored."""
+    secret = new_secret(API_KEY_PREFIX)
+    key = ApiKey(
+        id=new_id("key"), merchant_id=merchant_id, name=name, prefix=secret[:10], key_hash=hash_secret(secret)
+    )
+    session.add(key)
+    await session.flush()
+    return key, secret
+
+
+async def exchange_api_key(session: AsyncSession, settings: Settings, secret: str) -> TokenPair:
+    key = await repository.api_key_by_hash(session, hash_secret(secret))
+    if key is None or key.revoked_at is not None:
+        raise Unauthorized("The API key is not valid.", code="invalid_api_key")
+    key.last_used_at = clock.now()
+    return await _issue_pair(session, settings, key, family_id=new_id("rtf"))
+
+
+def invalid_refresh_token() -> Unauthorized:
+    return Unauthorized("The refresh token is not valid.", code="invalid_refresh_token")
+
+
+async def refresh(session: AsyncSession, settings: Settings, secret: str) -> TokenPair | None:
+    """Rotate a refresh token.
+
+    Presenting a used token again means it was stolen: its whole family is revoked and None returned, so
+    the caller answers 401 *without* rolling the revocation back.
+    """
+    now = clock.now()
+    token = await repository.refresh_token_by_hash(session, hash_secret(secret))
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        raise invalid_refresh_token()
+    if token.used_at is not None or not await repository.mark_refresh_used(session, token.id, now):
+        await repository.revoke_refresh_family(session, token.family_id, now)
+        return None
+    key = await session.get(ApiKey, token.api_key_id)
+    if key is None or key.revoked_at is not None:
+        raise invalid_refresh_token()
+    return await _issue_pair(session, settings, key, family_id=token.family_id)
+
+
+async def _issue_pair(session: AsyncSession, settings: Settings, key: ApiKey, family_id: str) -> TokenPair:
+    secret = new_secret(REFRESH_PREFIX)
+    session.add(
+        RefreshToken(
+            id=new_id("rt"),
+            merchant_id=key.merchant_id,
+            api_key_id=key.id,
+            family_id=family_id,
+            token_hash=hash_secret(secret),
+            expires_at=clock.now() + timedelta(seconds=settings.refresh_token_ttl),
+        )
+    )
+    await session.flush()
+    return TokenPair(
+        access_token=issue_access_token(settings, key.merchant_id, key.id),
+        expires_in=settings.access_token_ttl,
+        refresh_token=secret,
+        refresh_expires_in=settings.refresh_token_ttl,
+    )

@@ -1,0 +1,62 @@
+"""Access tokens: HS256 JWTs with issuer, audience and expiry, checked strictly on every request."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+
+from faktura.config import Settings
+from faktura.kit import clock
+from faktura.kit.errors import Unauthorized
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthContext:
+    merchant_id: str
+    api_key_id: str
+
+
+def hash_secret(secret: str) -> str:
+    """API keys and refresh tokens are long random strings, so a plain SHA-256 is the right hash."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_access_token(settings: Settings, merchant_id: str, api_key_id: str) -> str:
+    issued = clock.now()
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": merchant_id,
+        "kid": api_key_id,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + timedelta(seconds=settings.access_token_ttl),
+        "jti": uuid.uuid4().hex,
+        "typ": "access",
+    }
+    return jwt.encode(claims, settings.resolved_secret_key, algorithm=ALGORITHM)
+
+
+def decode_access_token(settings: Settings, token: str) -> AuthContext:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.resolved_secret_key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "kid"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("The access token has expired.", code="token_expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized("The access token is not valid.", code="invalid_token") from exc
+    if claims.get("typ") != "access":
+        raise Unauthorized("The access token is not valid.", code="invalid_token")
+    return AuthContext(merchant_id=str(claims["sub"]), api_key_id=str(claims["kid"]))

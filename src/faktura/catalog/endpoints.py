@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.auth.dependencies import Auth
+from faktura.catalog import repository, service
+from faktura.catalog.schemas import (
+    BillingCycleCreate,
+    BillingCycleOut,
+    BillingCycleUpdate,
+    CurrencyAcceptance,
+    CurrencyOut,
+    PriceCreate,
+    ProductCreate,
+    ProductOut,
+    ProductUpdate,
+)
+from faktura.kit.currencies import all_currencies, get_currency
+from faktura.kit.http import error_responses
+from faktura.kit.pagination import Page, PageParams, page_params
+from faktura.kit.routing import api_router, get_session
+
+currencies = api_router("/api/v1/Currencies", "Currencies")
+billing_cycles = api_router("/api/v1/BillingCycles", "BillingCycles")
+products = api_router("/api/v1/Products", "Products")
+routers = [currencies, billing_cycles, products]
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+Paging = Annotated[PageParams, Depends(page_params)]
+ActiveFilter = Annotated[bool | None, Query(description="Only active (true) or archived (false) ones")]
+
+
+@currencies.get("", response_model=Page[CurrencyOut])
+async def list_currencies(
+    auth: Auth, session: Session, accepted: Annotated[bool | None, Query()] = None
+) -> Page[CurrencyOut]:
+    """ISO 4217 currencies with their minor-unit exponent; `accepted` marks the merchant's."""
+    mine = await repository.accepted_currencies(session, auth.merchant_id)
+    rows = [CurrencyOut.of(c, c.code in mine) for c in all_currencies()]
+    return Page(data=[c for c in rows if accepted is None or c.accepted is accepted])
+
+
+@currencies.get("/{code}", response_model=CurrencyOut, responses=error_responses(404))
+async def get_currency_by_code(code: str, auth: Auth, session: Session) -> CurrencyOut:
+    """One currency."""
+    info = get_currency(code, field="code")
+    return CurrencyOut.of(info, await repository.is_accepted(session, auth.merchant_id, info.code))
+
+
+@currencies.put("/{code}", response_model=CurrencyOut, responses=error_responses(409))
+async def set_currency_acceptance(
+    code: str, body: CurrencyAcceptance, auth: Auth, session: Session
+) -> CurrencyOut:
+    """Accept or stop accepting a currency for new orders."""
+    info = await service.set_currency_accepted(session, auth.merchant_id, code, body.accepted)
+    return CurrencyOut.of(info, body.accepted)
+
+
+@billing_cycles.post("", status_code=201, response_model=BillingCycleOut)
+async def create_billing_cycle(body: BillingCycleCreate, auth: Auth, session: Session) -> BillingCycleOut:
+    """Create a billing cycle (interval x count)."""
+    return BillingCycleOut.of(await service.create_billing_cycle(session, auth.merchant_id, body))
+
+
+@billing_cycles.get("", response_model=Page[BillingCycleOut])
+async def list_billing_cycles(
+    auth: Auth, session: Session, paging: Paging, active: ActiveFilter = None
+) -> Page[BillingCycleOut]:
+    """List billing cycles, newest first."""
+    rows, cursor = await repository.billing_cycles_page(session, auth.merchant_id, paging, active)
+    return Page(data=[BillingCycleOut.of(c) for c in rows], next_cursor=cursor)
+
+
+@billing_cycles.get("/{cycle_id}", response_model=BillingCycleOut, responses=error_responses(404))
+async def get_billing_cycle(cycle_id: str, auth: Auth, session: Session) -> BillingCycleOut:
+    """Get a billing cycle."""
+    return BillingCycleOut.of(await service.get_billing_cycle(session, auth.merchant_id, cycle_id))
+
+
+@billing_cycles.patch("/{cycle_id}", response_model=BillingCycleOut, responses=error_responses(404))
+async def rename_billing_cycle(
+    cycle_id: str, body: BillingCycleUpdate, auth: Auth, session: Session
+) -> BillingCycleOut:
+    """Rename a billing cycle; its interval never changes."""
+    return BillingCycleOut.of(await service.rename_billing_cycle(session, auth.merchant_id, cycle_id, body))
+
+
+@billing_cycles.delete("/{cycle_id}", status_code=204, responses=error_responses(404))
+async def archive_billing_cycle(cycle_id: str, auth: Auth, session: Session) -> Response:
+    """Archive a billing cycle: existing orders keep it, new ones cannot use it."""
+    await service.archive_billing_cycle(session, auth.merchant_id, cycle_id)
+    return Response(status_code=204)
+
+
+@products.post("", status_code=201, response_model=ProductOut)
+async def create_product(body: ProductCreate, auth: Auth, session: Session) -> ProductOut:
+    """Create a product with its first price."""
+    return ProductOut.of(*await service.create_product(session, auth.merchant_id, body))
+
+
+@products.get("", response_model=Page[ProductOut])
+async def list_products(
+    auth: Auth, session: Session, paging: Paging, active: ActiveFilter = None
+) -> Page[ProductOut]:
+    """List products, newest first."""
+    rows, cursor = await repository.products_page(session, auth.merchant_id, paging, active)
+    prices = await repository.active_prices(session, [p.id for p in rows])
+    return Page(data=[ProductOut.of(p, prices[p.id]) for p in rows], next_cursor=cursor)
+
+
+@products.get("/{product_id}", response_model=ProductOut, responses=error_responses(404))
+async def get_product(product_id: str, auth: Auth, session: Session) -> ProductOut:
+    """Get a product with its active prices."""
+    return ProductOut.of(*await service.get_product(session, auth.merchant_id, product_id))
+
+
+@products.patch("/{product_id}", response_model=ProductOut, responses=error_responses(404))
+async def update_product(product_id: str, body: ProductUpdate, auth: Auth, session: Session) -> ProductOut:
+    """Change a product; a new `unitPrice` becomes a new price and retires the old one."""
+    return ProductOut.of(*await service.update_product(session, auth.merchant_id, product_id, body))
+
+
+@products.post(
+    "/{product_id}/Prices", status_code=201, response_model=ProductOut, responses=error_responses(404)
+)
+async def add_price(product_id: str, body: PriceCreate, auth: Auth, session: Session) -> ProductOut:
+    """Give the product a price in a currency (replacing its active price in that currency)."""
+    return ProductOut.of(*await service.add_price(session, auth.merchant_id, product_id, body))
+
+
+@products.delete("/{product_id}", status_code=204, responses=error_responses(404))
+async def archive_product(product_id: str, auth: Auth, session: Session) -> Response:
+    """Archive a product: it stays on existing orders, new orders cannot use it."""
+    await service.archive_product(session, auth.merchant_id, product_id)
+    return Response(status_code=204)

@@ -1,0 +1,190 @@
+"""Currencies a merchant accepts, billing cycles, products and their immutable prices. Never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.catalog import repository
+from faktura.catalog.schemas import (
+    BillingCycleCreate,
+    BillingCycleUpdate,
+    PriceCreate,
+    ProductCreate,
+    ProductUpdate,
+)
+from faktura.kit import clock
+from faktura.kit.currencies import CurrencyInfo, get_currency
+from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
+from faktura.kit.ids import new_id
+from faktura.kit.repository import get_owned
+from faktura.models import BillingCycle, Price, Product, TaxRule
+
+
+async def set_currency_accepted(
+    session: AsyncSession, merchant_id: str, code: str, accepted: bool
+) -> CurrencyInfo:
+    info = get_currency(code, field="code")
+    accepted_now = await repository.accepted_currencies(session, merchant_id)
+    if not accepted and accepted_now == {info.code}:
+        raise Conflict("A merchant must accept at least one currency.", code="last_accepted_currency")
+    await repository.set_accepted(session, merchant_id, info.code, accepted)
+    return info
+
+
+async def require_accepted_currency(session: AsyncSession, merchant_id: str, code: str, field: str) -> str:
+    info = get_currency(code, field=field)
+    if not await repository.is_accepted(session, merchant_id, info.code):
+        raise ValidationFailed.field(
+            field,
+            "currency_not_accepted",
+            f"{info.code} is not accepted; enable it with PUT /api/v1/Currencies/{info.code}.",
+        )
+    return info.code
+
+
+async def create_billing_cycle(
+    session: AsyncSession, merchant_id: str, data: BillingCycleCreate
+) -> BillingCycle:
+    cycle = BillingCycle(
+        id=new_id("bcy"),
+        merchant_id=merchant_id,
+        name=data.name,
+        interval=data.interval.value,
+        interval_count=data.interval_count,
+        archived=False,
+    )
+    session.add(cycle)
+    await session.flush()
+    return cycle
+
+
+async def get_billing_cycle(session: AsyncSession, merchant_id: str, cycle_id: str) -> BillingCycle:
+    cycle = await get_owned(session, BillingCycle, merchant_id, cycle_id)
+    if cycle is None:
+        raise ResourceNotFound("billing_cycle", cycle_id)
+    return cycle
+
+
+async def rename_billing_cycle(
+    session: AsyncSession, merchant_id: str, cycle_id: str, data: BillingCycleUpdate
+) -> BillingCycle:
+    cycle = await get_billing_cycle(session, merchant_id, cycle_id)
+    cycle.name = data.name
+    cycle.updated_at = clock.now()
+    await session.flush()
+    return cycle
+
+
+async def archive_billing_cycle(session: AsyncSession, merchant_id: str, cycle_id: str) -> BillingCycle:
+    """Archived cycles stay readable (orders refer to them) but new orders cannot use them."""
+    cycle = await get_billing_cycle(session, merchant_id, cycle_id)
+    cycle.archived = True
+    await session.flush()
+    return cycle
+
+
+async def create_product(
+    session: AsyncSession, merchant_id: str, data: ProductCreate
+) -> tuple[Product, list[Price]]:
+    currency = await require_accepted_currency(session, merchant_id, data.currency, "currency")
+    await _require_tax_rule(session, merchant_id, data.tax_rule_id)
+    product = Product(
+        id=new_id("prod"),
+        merchant_id=merchant_id,
+        name=data.name,
+        description=data.description,
+        unit_code=data.unit_code,
+        tax_rule_id=data.tax_rule_id,
+        currency=currency,
+        active=True,
+    )
+    session.add(product)
+    await session.flush()
+    price = await _new_price(session, product, data.unit_price, currency, data.prices_include_tax)
+    return product, [price]
+
+
+async def get_product(
+    session: AsyncSession, merchant_id: str, product_id: str
+) -> tuple[Product, list[Price]]:
+    product = await get_owned(session, Product, merchant_id, product_id)
+    if product is None:
+        raise ResourceNotFound("product", product_id)
+    return product, (await repository.active_prices(session, [product.id]))[product.id]
+
+
+async def update_product(
+    session: AsyncSession, merchant_id: str, product_id: str, data: ProductUpdate
+) -> tuple[Product, list[Price]]:
+    product, prices = await get_product(session, merchant_id, product_id)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("name", "description", "unit_code", "active"):
+        if name in changes and changes[name] is not None:
+            setattr(product, name, changes[name])
+    if "description" in changes:
+        product.description = changes["description"]
+    if "tax_rule_id" in changes:
+        await _require_tax_rule(session, merchant_id, changes["tax_rule_id"])
+        product.tax_rule_id = changes["tax_rule_id"]
+    if data.unit_price is not None:
+        currency = await require_accepted_currency(
+            session, merchant_id, data.currency or product.currency, "currency"
+        )
+        current = next((p for p in prices if p.currency == currency), None)
+        inclusive = (
+            data.prices_include_tax
+            if data.prices_include_tax is not None
+            else bool(current and current.tax_inclusive)
+        )
+        await _new_price(session, product, data.unit_price, currency, inclusive)
+    elif data.currency is not None or data.prices_include_tax is not None:
+        raise ValidationFailed.field(
+            "unitPrice", "required", "A new currency or tax basis needs a unitPrice."
+        )
+    product.updated_at = clock.now()
+    await session.flush()
+    return await get_product(session, merchant_id, product_id)
+
+
+async def add_price(
+    session: AsyncSession, merchant_id: str, product_id: str, data: PriceCreate
+) -> tuple[Product, list[Price]]:
+    product, _ = await get_product(session, merchant_id, product_id)
+    currency = await require_accepted_currency(session, merchant_id, data.currency, "currency")
+    await _new_price(session, product, data.unit_price, currency, data.prices_include_tax)
+    return await get_product(session, merchant_id, product_id)
+
+
+async def archive_product(session: AsyncSession, merchant_id: str, product_id: str) -> None:
+    product, _ = await get_product(session, merchant_id, product_id)
+    product.active = False
+    await session.flush()
+
+
+async def _new_price(
+    session: AsyncSession, product: Product, amount: int, currency: str, inclusive: bool
+) -> Price:
+    """Prices are never edited: the old one in this currency is retired and a new row takes its place."""
+    await repository.deactivate_prices(session, product.id, currency)
+    price = Price(
+        id=new_id("price"),
+        merchant_id=product.merchant_id,
+        product_id=product.id,
+        currency=currency,
+        unit_amount=amount,
+        tax_inclusive=inclusive,
+        active=True,
+    )
+    session.add(price)
+    await session.flush()
+    return price
+
+
+async def _require_tax_rule(session: AsyncSession, merchant_id: str, tax_rule_id: str | None) -> None:
+    if tax_rule_id is None:
+        return
+    rule = await get_owned(session, TaxRule, merchant_id, tax_rule_id)
+    if rule is None or rule.archived:
+        raise ValidationFailed.field(
+            "taxRuleId", "tax_rule_not_found", f"No active tax rule '{tax_rule_id}'."
+        )

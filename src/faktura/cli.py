@@ -1,0 +1,159 @@
+"""The `faktura` command: serve, worker, db upgrade, merchant create, apikey create, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from faktura.config import Settings, get_settings
+from faktura.kit.db import Database
+from faktura.kit.errors import FakturaError
+
+app = typer.Typer(
+    help="Faktura: self-hosted billing and invoicing.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+merchant_app = typer.Typer(help="Merchants (tenants).", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(merchant_app, name="merchant")
+app.add_typer(apikey_app, name="apikey")
+
+T = TypeVar("T")
+
+
+def _run_in_transaction(work: Callable[[Any], Awaitable[T]], settings: Settings | None = None) -> T:
+    settings = settings or get_settings()
+
+    async def main() -> T:
+        database = Database(settings.resolved_database_url, pool_size=1)
+        try:
+            async with database.transaction() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(main())
+    except FakturaError as exc:
+        typer.echo(json.dumps(exc.body()), err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+) -> None:
+    """Run the API (and, on SQLite, the background worker in the same process)."""
+    import uvicorn
+
+    from faktura.migrate import ensure_schema_current
+
+    settings = get_settings()
+    ensure_schema_current(settings)
+    uvicorn.run(
+        "faktura.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run background maintenance until stopped (SIGTERM or Ctrl-C)."""
+    from faktura.worker.runner import run_worker
+
+    asyncio.run(run_worker(get_settings()))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the database schema (creates the SQLite file when missing)."""
+    from faktura.migrate import upgrade
+
+    upgrade(get_settings(), revision)
+    typer.echo(f"database at {revision}")
+
+
+def _print(payload: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload))
+    else:
+        for key, value in payload.items():
+            typer.echo(f"{key}: {value}")
+
+
+@merchant_app.command("create")
+def merchant_create(
+    name: Annotated[str, typer.Option(help="The merchant's name.")],
+    country: Annotated[str, typer.Option(help="ISO 3166 alpha-2 country.")] = "NO",
+    organization_number: Annotated[str | None, typer.Option(help="Organisation number.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a merchant and its first API key (shown once)."""
+    from faktura.merchants.service import create_merchant
+
+    created = _run_in_transaction(
+        lambda s: create_merchant(s, name=name, country=country, organization_number=organization_number)
+    )
+    _print({"merchantId": created.merchant.id, "apiKey": created.api_key}, as_json)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    merchant: Annotated[str, typer.Option(help="The merchant's id.")],
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create another API key for a merchant (shown once)."""
+    from faktura.auth.service import create_api_key
+    from faktura.kit.errors import ResourceNotFound
+    from faktura.merchants import repository
+
+    async def work(session: Any) -> str:
+        if await repository.get(session, merchant) is None:
+            raise ResourceNotFound("merchant", merchant)
+        _, secret = await create_api_key(session, merchant, name)
+        return secret
+
+    _print({"merchantId": merchant, "apiKey": _run_in_transaction(work)}, as_json)
+
+
+@app.command()
+def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Create a demo merchant when the database has none, and print its API key once."""
+    from faktura.merchants import repository
+    from faktura.merchants.service import create_merchant
+
+    async def work(session: Any) -> dict[str, str] | None:
+        if await repository.count(session):
+            return None
+        created = await create_merchant(session, name="Demo Merchant AS", country="NO")
+        return {"merchantId": created.merchant.id, "apiKey": created.api_key}
+
+    result = _run_in_transaction(work)
+    if result is None:
+        typer.echo("A merchant exists already; no demo merchant created.", err=True)
+        return
+    if not as_json:
+        typer.echo("Demo merchant created. Keep this API key: it is not shown again.")
+    _print(result, as_json)
+
+
+def main() -> None:
+    app(prog_name="faktura")
+
+
+if __name__ == "__main__":
+    main()

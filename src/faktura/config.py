@@ -1,0 +1,72 @@
+"""Settings from the environment (`FAKTURA_*`), with an embedded default for everything."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FAKTURA_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    secret_key: str | None = None
+    jwt_issuer: str = "faktura"
+    jwt_audience: str = "faktura-api"
+    access_token_ttl: int = Field(900, ge=60, le=86_400)
+    refresh_token_ttl: int = Field(30 * 86_400, ge=3_600)
+    max_body_bytes: int = Field(1_048_576, ge=1_024)
+    db_pool_size: int = Field(10, ge=1, le=200)
+    idempotency_ttl: int = Field(86_400, ge=60)
+    public_url: str = "http://127.0.0.1:8000"
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'faktura.db').resolve()}"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured key, else one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / SECRET_FILE
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # O_EXCL: when two processes start at once, the first writer wins and the other reads its key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs people paste (`postgres://`, `sqlite:///`) and pick the async drivers."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def get_settings() -> Settings:
+    return Settings()

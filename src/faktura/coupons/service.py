@@ -1,0 +1,157 @@
+"""Coupons: validated on the server, redemptions counted atomically. Never commits.
+
+A draft order reserves a redemption when it is created with a coupon; cancelling or expiring the order
+(or changing its coupon) gives the redemption back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.coupons import repository
+from faktura.coupons.schemas import CouponCreate, CouponUpdate, Duration
+from faktura.kit import clock
+from faktura.kit.currencies import get_currency
+from faktura.kit.errors import Conflict, FieldError, ResourceNotFound, ValidationFailed
+from faktura.kit.ids import new_id
+from faktura.kit.repository import get_owned
+from faktura.kit.validation import Collector
+from faktura.models import Coupon
+
+
+class CouponRejected(ValidationFailed):
+    """A coupon that cannot be used now; `instance_code` says why."""
+
+    def __init__(self, code: str, message: str, field: str = "couponCode") -> None:
+        super().__init__(message, code=code, details=[FieldError(field, code, message)])
+
+
+async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) -> Coupon:
+    errors = Collector()
+    if (data.percent_off is None) == (data.amount_off is None):
+        errors.add("percentOff", "invalid_coupon", "Give exactly one of percentOff and amountOff.")
+    currency = None
+    if data.amount_off is not None:
+        if data.currency is None:
+            errors.add("currency", "required", "An amountOff coupon needs its currency.")
+        else:
+            currency = errors.check(lambda: get_currency(data.currency or "", field="currency").code)
+    elif data.currency is not None:
+        errors.add("currency", "not_allowed", "Only amountOff coupons have a currency.")
+    if data.duration is Duration.REPEATING and data.duration_in_cycles is None:
+        errors.add("durationInCycles", "required", "A repeating coupon needs durationInCycles.")
+    if data.duration is not Duration.REPEATING and data.duration_in_cycles is not None:
+        errors.add("durationInCycles", "not_allowed", "Only repeating coupons have durationInCycles.")
+    if data.redeem_by is not None and _aware(data.redeem_by) <= clock.now():
+        errors.add("redeemBy", "in_past", "redeemBy must be in the future.")
+    missing = set(data.product_ids) - await repository.existing_product_ids(
+        session, merchant_id, data.product_ids
+    )
+    for product_id in sorted(missing):
+        errors.add("productIds", "product_not_found", f"No product '{product_id}'.")
+    errors.raise_if_any()
+    if await repository.by_code(session, merchant_id, data.code) is not None:
+        raise Conflict(f"A coupon with code '{data.code.upper()}' exists.", code="coupon_code_taken")
+    coupon = Coupon(
+        id=new_id("cpn"),
+        merchant_id=merchant_id,
+        code=data.code.upper(),
+        name=data.name,
+        percent_off=data.percent_off,
+        amount_off=data.amount_off,
+        currency=currency,
+        duration=data.duration.value,
+        duration_in_cycles=data.duration_in_cycles,
+        max_redemptions=data.max_redemptions,
+        times_redeemed=0,
+        redeem_by=_aware(data.redeem_by) if data.redeem_by else None,
+        product_ids=sorted(set(data.product_ids)),
+        active=True,
+    )
+    session.add(coupon)
+    await session.flush()
+    return coupon
+
+
+async def get(session: AsyncSession, merchant_id: str, coupon_id: str) -> Coupon:
+    coupon = await get_owned(session, Coupon, merchant_id, coupon_id)
+    if coupon is None:
+        raise ResourceNotFound("coupon", coupon_id)
+    return coupon
+
+
+async def update(session: AsyncSession, merchant_id: str, coupon_id: str, data: CouponUpdate) -> Coupon:
+    coupon = await get(session, merchant_id, coupon_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "max_redemptions" in changes:
+        limit = changes["max_redemptions"]
+        if limit is not None and limit < coupon.times_redeemed:
+            raise ValidationFailed.field(
+                "maxRedemptions", "below_redemptions", f"Already redeemed {coupon.times_redeemed} times."
+            )
+        coupon.max_redemptions = limit
+    if "redeem_by" in changes:
+        coupon.redeem_by = _aware(changes["redeem_by"]) if changes["redeem_by"] else None
+    if changes.get("name") is not None:
+        coupon.name = changes["name"]
+    if changes.get("active") is not None:
+        coupon.active = changes["active"]
+    coupon.updated_at = clock.now()
+    await session.flush()
+    return coupon
+
+
+async def deactivate(session: AsyncSession, merchant_id: str, coupon_id: str) -> None:
+    coupon = await get(session, merchant_id, coupon_id)
+    coupon.active = False
+    await session.flush()
+
+
+async def usable(
+    session: AsyncSession,
+    merchant_id: str,
+    code: str,
+    *,
+    currency: str | None,
+    product_ids: Collection[str] | None,
+) -> Coupon:
+    """The coupon if it can be applied now to these products in this currency, else CouponRejected."""
+    coupon = await repository.by_code(session, merchant_id, code)
+    if coupon is None:
+        raise CouponRejected("coupon_not_found", f"No coupon with code '{code}'.")
+    check_usable(coupon, currency=currency, product_ids=product_ids)
+    return coupon
+
+
+def check_usable(coupon: Coupon, *, currency: str | None, product_ids: Collection[str] | None) -> None:
+    if not coupon.active:
+        raise CouponRejected("coupon_inactive", f"Coupon '{coupon.code}' is no longer active.")
+    if coupon.redeem_by is not None and coupon.redeem_by <= clock.now():
+        raise CouponRejected("coupon_expired", f"Coupon '{coupon.code}' expired.")
+    if coupon.max_redemptions is not None and coupon.times_redeemed >= coupon.max_redemptions:
+        raise CouponRejected("coupon_exhausted", f"Coupon '{coupon.code}' has been fully redeemed.")
+    if coupon.currency is not None and currency is not None and coupon.currency != currency.upper():
+        raise CouponRejected(
+            "coupon_currency_mismatch", f"Coupon '{coupon.code}' is for {coupon.currency} only."
+        )
+    if coupon.product_ids and product_ids is not None and not set(coupon.product_ids) & set(product_ids):
+        raise CouponRejected(
+            "coupon_not_applicable", f"Coupon '{coupon.code}' applies to none of these products."
+        )
+
+
+async def redeem(session: AsyncSession, coupon: Coupon) -> None:
+    if not await repository.redeem(session, coupon.id):
+        raise CouponRejected("coupon_exhausted", f"Coupon '{coupon.code}' has been fully redeemed.")
+
+
+async def release(session: AsyncSession, coupon_id: str) -> None:
+    await repository.release(session, coupon_id)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A redeemBy without a zone is read as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

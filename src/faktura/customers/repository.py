@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.kit.pagination import PageParams
+from faktura.kit.repository import fetch_page, get_owned
+from faktura.models import Customer
+
+
+async def get(session: AsyncSession, merchant_id: str, customer_id: str) -> Customer | None:
+    customer = await get_owned(session, Customer, merchant_id, customer_id)
+    return customer if customer is not None and customer.deleted_at is None else None
+
+
+async def by_external_id(session: AsyncSession, merchant_id: str, external_id: str) -> Customer | None:
+    return await session.scalar(
+        select(Customer).where(
+            Customer.merchant_id == merchant_id,
+            Customer.external_id == external_id,
+            Customer.deleted_at.is_(None),
+        )
+    )
+
+
+async def page(
+    session: AsyncSession,
+    merchant_id: str,
+    params: PageParams,
+    *,
+    email: str | None = None,
+    external_id: str | None = None,
+    customer_type: str | None = None,
+) -> tuple[list[Customer], str | None]:
+    stmt = select(Customer).where(Customer.merchant_id == merchant_id, Customer.deleted_at.is_(None))
+    if email is not None:
+        stmt = stmt.where(Customer.email == email)
+    if external_id is not None:
+        stmt = stmt.where(Customer.external_id == external_id)
+    if customer_type is not None:
+        stmt = stmt.where(Customer.type == customer_type)
+    return await fetch_page(session, stmt, Customer, params)

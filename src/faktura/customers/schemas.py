@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from faktura.kit.schemas import RequestSchema, Schema
+from faktura.models import Customer
+
+CustomerType = Literal["private", "corporate"]
+Metadata = dict[str, str]
+
+
+class AddressIn(RequestSchema):
+    street: str | None = Field(None, max_length=200)
+    zip: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=100)
+    country: str | None = Field(None, min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+
+
+class Address(Schema):
+    street: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+class CustomerCreate(RequestSchema):
+    type: CustomerType
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+    personal_number: str | None = Field(None, max_length=40)
+    organization_number: str | None = Field(None, max_length=40)
+    vat_number: str | None = Field(None, max_length=40)
+    address: AddressIn | None = None
+    preferred_language: str | None = Field(None, max_length=10, description="en, no, sv, da or de")
+    external_id: str | None = Field(None, min_length=1, max_length=100)
+    metadata: Metadata | None = Field(None, max_length=50)
+
+
+class CustomerUpdate(RequestSchema):
+    """PATCH: only the fields sent change; `null` clears an optional field."""
+
+    type: CustomerType | None = None
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+    personal_number: str | None = Field(None, max_length=40)
+    organization_number: str | None = Field(None, max_length=40)
+    vat_number: str | None = Field(None, max_length=40)
+    address: AddressIn | None = None
+    preferred_language: str | None = Field(None, max_length=10)
+    external_id: str | None = Field(None, min_length=1, max_length=100)
+    metadata: Metadata | None = Field(None, max_length=50)
+
+
+class CustomerOut(Schema):
+    id: str
+    type: CustomerType
+    name: str
+    email: str | None
+    phone: str | None
+    personal_number: str | None
+    organization_number: str | None
+    vat_number: str | None
+    address: Address | None
+    preferred_language: str
+    external_id: str | None
+    peppol_participant_id: str | None = Field(description="Derived from the organisation number")
+    metadata: Metadata
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, c: Customer) -> CustomerOut:
+        return cls(
+            id=c.id,
+            type=c.type,
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            personal_number=c.personal_number,
+            organization_number=c.organization_number,
+            vat_number=c.vat_number,
+            address=Address(**c.address) if c.address else None,
+            preferred_language=c.preferred_language,
+            external_id=c.external_id,
+            peppol_participant_id=c.peppol_participant,
+            metadata=c.metadata_ or {},
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )

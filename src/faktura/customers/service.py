@@ -1,0 +1,149 @@
+"""Customer rules: who may be billed, and with which identifiers. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.customers import repository
+from faktura.customers import validation as v
+from faktura.customers.schemas import CustomerCreate, CustomerUpdate
+from faktura.kit import clock
+from faktura.kit.errors import Conflict, ResourceNotFound
+from faktura.kit.ids import new_id
+from faktura.kit.pagination import PageParams
+from faktura.kit.validation import Collector
+from faktura.merchants import repository as merchants
+from faktura.models import Customer
+
+_FIELDS = (
+    "type",
+    "name",
+    "email",
+    "phone",
+    "personal_number",
+    "organization_number",
+    "vat_number",
+    "address",
+    "preferred_language",
+    "external_id",
+    "metadata",
+)
+
+
+async def create(session: AsyncSession, merchant_id: str, data: CustomerCreate) -> Customer:
+    fields = await _validated(session, merchant_id, data.model_dump(exclude_unset=True))
+    await _check_external_id(session, merchant_id, fields.get("external_id"), None)
+    customer = Customer(id=new_id("cus"), merchant_id=merchant_id, **_columns(fields))
+    session.add(customer)
+    await session.flush()
+    return customer
+
+
+async def update(session: AsyncSession, merchant_id: str, customer_id: str, data: CustomerUpdate) -> Customer:
+    customer = await get(session, merchant_id, customer_id)
+    current = {name: getattr(customer, name) for name in _FIELDS if name not in ("metadata",)}
+    current["metadata"] = customer.metadata_
+    fields = await _validated(session, merchant_id, current | data.model_dump(exclude_unset=True))
+    await _check_external_id(session, merchant_id, fields.get("external_id"), customer.id)
+    for name, value in _columns(fields).items():
+        setattr(customer, name, value)
+    customer.updated_at = clock.now()
+    await session.flush()
+    return customer
+
+
+async def delete(session: AsyncSession, merchant_id: str, customer_id: str) -> None:
+    """Soft delete: orders and invoices keep pointing at the row; the API no longer shows it."""
+    customer = await get(session, merchant_id, customer_id)
+    customer.deleted_at = clock.now()
+    customer.external_id = None
+    await session.flush()
+
+
+async def get(session: AsyncSession, merchant_id: str, customer_id: str) -> Customer:
+    customer = await repository.get(session, merchant_id, customer_id)
+    if customer is None:
+        raise ResourceNotFound("customer", customer_id)
+    return customer
+
+
+async def page(
+    session: AsyncSession,
+    merchant_id: str,
+    params: PageParams,
+    *,
+    email: str | None,
+    external_id: str | None,
+    customer_type: str | None,
+) -> tuple[list[Customer], str | None]:
+    if email is not None:
+        email = v.normalize_email(email, field="email")
+    return await repository.page(
+        session, merchant_id, params, email=email, external_id=external_id, customer_type=customer_type
+    )
+
+
+async def _check_external_id(
+    session: AsyncSession, merchant_id: str, external_id: str | None, own_id: str | None
+) -> None:
+    if external_id is None:
+        return
+    other = await repository.by_external_id(session, merchant_id, external_id)
+    if other is not None and other.id != own_id:
+        raise Conflict(
+            f"Customer {other.id} already has externalId '{external_id}'.", code="external_id_taken"
+        )
+
+
+async def _validated(session: AsyncSession, merchant_id: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Normalise every identifier against the buyer's country (the merchant's when no address says)."""
+    merchant = await merchants.get(session, merchant_id)
+    errors = Collector()
+    fields = dict(raw)
+    address = dict(raw.get("address") or {})
+    country = merchant.country if merchant else "NO"
+    if address.get("country"):
+        country = errors.check(lambda: v.normalize_country(address["country"])) or country
+        address["country"] = country
+    fields["address"] = {k: val for k, val in address.items() if val is not None} or None
+    fields["country"] = country
+
+    checks: dict[str, Callable[[str], str]] = {
+        "email": v.normalize_email,
+        "phone": partial(v.normalize_phone, country=country),
+        "personal_number": partial(v.validate_personal_number, country=country),
+        "organization_number": partial(v.validate_organization_number, country=country),
+        "vat_number": partial(v.validate_vat_number, country=country),
+        "preferred_language": v.normalize_language,
+    }
+    for name, check in checks.items():
+        value = fields.get(name)
+        fields[name] = errors.check(partial(check, value)) if value else None
+    if fields.get("type") == "corporate" and not raw.get("organization_number"):
+        errors.add("organizationNumber", "required", "A corporate customer needs an organisation number.")
+    if fields.get("type") == "corporate" and raw.get("personal_number"):
+        errors.add("personalNumber", "not_allowed", "A corporate customer has no personal number.")
+    errors.raise_if_any()
+    fields["preferred_language"] = fields["preferred_language"] or _default_language(country)
+    fields["peppol_participant"] = (
+        v.peppol_participant(country, fields["organization_number"])
+        if fields.get("type") == "corporate" and fields.get("organization_number")
+        else None
+    )
+    return fields
+
+
+def _default_language(country: str) -> str:
+    return {"NO": "no", "SE": "sv", "DK": "da", "DE": "de", "AT": "de", "CH": "de"}.get(country, "en")
+
+
+def _columns(fields: dict[str, Any]) -> dict[str, Any]:
+    columns = {name: fields.get(name) for name in _FIELDS if name != "metadata"}
+    columns["metadata_"] = fields.get("metadata") or {}
+    columns["country"] = fields["country"]
+    columns["peppol_participant"] = fields["peppol_participant"]
+    return columns

@@ -1,0 +1,17 @@
+"""The one source of the current time, so scenarios can freeze it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def freeze(moment: datetime | None) -> None:
+    """Freeze (or with None, release) the clock; tests only."""
+    global _frozen
+    _frozen = moment.astimezone(UTC) if moment is not None else None

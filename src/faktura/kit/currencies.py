@@ -1,0 +1,107 @@
+"""ISO 4217 currencies (from the `iso4217` package), exact minor-unit conversion, CLDR money formatting."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from decimal import MAX_PREC, Context, Decimal, InvalidOperation
+from functools import cache
+
+import iso4217
+from babel import Locale
+from babel.numbers import NumberPattern, get_currency_symbol
+
+from faktura.kit.errors import ValidationFailed
+
+# ISO gives the Arab Monetary Fund's unit of account a minor unit, but it is no currency anyone invoices in.
+_NOT_BILLABLE = frozenset({"XAD"})
+
+_LANGUAGE_LOCALES = {"en": "en_GB", "no": "nb_NO", "da": "da_DK", "sv": "sv_SE", "de": "de_DE"}
+
+# scaleb rounds to the context's precision (28 digits by default); money must never be rounded.
+_EXACT = Context(prec=MAX_PREC)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyInfo:
+    code: str
+    name: str
+    numeric: str
+    exponent: int
+
+
+@cache
+def _billable() -> dict[str, CurrencyInfo]:
+    # Codes without a minor unit (N.A.) are the metals, the fund units such as XDR and XTS/XXX.
+    infos = (
+        CurrencyInfo(c.code, c.currency_name, f"{c.number:03d}", c.exponent)
+        for c in iso4217.Currency
+        if c.exponent is not None and c.code not in _NOT_BILLABLE
+    )
+    return {info.code: info for info in sorted(infos, key=lambda info: info.code)}
+
+
+def get_currency(code: str, field: str = "currency") -> CurrencyInfo:
+    info = _billable().get(code.strip().upper())
+    if info is None:
+        raise ValidationFailed.field(
+            field, "unsupported_currency", f"'{code}' is not an ISO 4217 currency we can bill in."
+        )
+    return info
+
+
+@cache
+def all_currencies() -> tuple[CurrencyInfo, ...]:
+    """Every billable ISO 4217 currency, sorted by code."""
+    return tuple(_billable().values())
+
+
+@cache
+def _babel_locale(locale: str) -> Locale:
+    """One of our language codes (`no` means nb_NO) or a full locale such as `nb_NO` or `de-AT`.
+
+    Raises babel's UnknownLocaleError or ValueError for anything else.
+    """
+    return Locale.parse(_LANGUAGE_LOCALES.get(locale, locale).replace("-", "_"))
+
+
+def currency_symbol(code: str, locale: str = "en") -> str:
+    return get_currency_symbol(get_currency(code).code, _babel_locale(locale))
+
+
+def format_money(amount_minor: int, code: str, locale: str) -> str:
+    """`format_money(123450, "NOK", "no")` gives `1 234,50 kr` (with CLDR's no-break spaces).
+
+    Always exactly the ISO exponent's decimals: CLDR shows some currencies with fewer (IQD: 0, ISO: 3).
+    """
+    info = get_currency(code)
+    babel_locale = _babel_locale(locale)
+    pattern: NumberPattern = copy.copy(babel_locale.currency_formats["standard"])
+    pattern.frac_prec = (info.exponent, info.exponent)
+    formatted: str = pattern.apply(
+        from_minor(amount_minor, info.code), babel_locale, currency=info.code, currency_digits=False
+    )
+    return formatted
+
+
+def to_minor(value: Decimal | str, code: str, field: str = "amount") -> int:
+    """`Decimal("12.50")` NOK is 1250. Trailing zeros beyond the exponent are fine (`"12.500"`)."""
+    if isinstance(value, float):
+        raise TypeError("Money amounts are never floats; pass a Decimal or a string.")
+    info = get_currency(code)
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        raise ValidationFailed.field(field, "invalid_amount", f"'{value}' is not a decimal number.")
+    minor = amount.scaleb(info.exponent, _EXACT)
+    if minor != minor.to_integral_value():
+        raise ValidationFailed.field(
+            field, "too_many_decimals", f"{info.code} amounts have at most {info.exponent} decimals."
+        )
+    return int(minor)
+
+
+def from_minor(amount: int, code: str) -> Decimal:
+    return Decimal(amount).scaleb(-get_currency(code).exponent, _EXACT)

@@ -1,0 +1,34 @@
+"""Prefixed, time-sortable ids (`cus_01JD...`): 48-bit milliseconds then 80 random bits, Crockford base32."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TOKEN_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _encode(value: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        value, rem = divmod(value, 32)
+        chars.append(_ALPHABET[rem])
+    return "".join(reversed(chars))
+
+
+def new_id(prefix: str) -> str:
+    """A ULID with a resource prefix; ids sort by creation time, which cursor pagination relies on."""
+    millis = time.time_ns() // 1_000_000
+    value = (millis << 80) | secrets.randbits(80)
+    return f"{prefix}_{_encode(value, 26)}"
+
+
+def new_secret(prefix: str, nbytes: int = 32) -> str:
+    """A random secret with a readable prefix (`fk_live_...`); callers store only its hash."""
+    return f"{prefix}_{secrets.token_urlsafe(nbytes)}"
+
+
+def new_token(length: int = 32) -> str:
+    """A URL-safe alphanumeric token (hosted page links, references)."""
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(length))

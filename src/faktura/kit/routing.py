@@ -1,0 +1,54 @@
+"""The request owns the transaction: one session per request, committed after the endpoint returns.
+
+Endpoints and services never commit. The route commits once the response is built, so a failed commit is
+an error response, never a 200 for data that was not stored; the idempotent response is stored in that
+same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.kit.db import Database
+from faktura.kit.http import error_responses
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_transaction(request: Request) -> Response:
+            db: Database = request.app.state.db
+            async with db.session(write=request.method not in _READ_METHODS) as session:
+                request.state.session = session
+                async with session.begin():
+                    response = await handler(request)
+                    pending = getattr(request.state, "idempotency", None)
+                    if pending is not None:
+                        await pending.store(session, response)
+                return response
+
+        return run_in_transaction
+
+
+def api_router(prefix: str, tag: str) -> APIRouter:
+    """A router for one resource of the native API; every route runs in the request's transaction."""
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        route_class=TransactionalRoute,
+        responses=error_responses(400, 401, 413, 422),
+    )
+
+
+def get_session(request: Request) -> AsyncSession:
+    """The request's session; only valid on routes of a TransactionalRoute router."""
+    session: AsyncSession = request.state.session
+    return session

@@ -1,0 +1,27 @@
+"""Explicit state machines: one table of allowed moves per resource, one check that raises."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from faktura.kit.errors import InvalidTransition
+
+S = TypeVar("S", bound=StrEnum)
+
+
+class StateMachine(Generic[S]):
+    def __init__(self, resource: str, moves: Mapping[S, frozenset[S]]) -> None:
+        self.resource = resource
+        self.moves = moves
+
+    def allows(self, current: S, target: S) -> bool:
+        return target in self.moves.get(current, frozenset())
+
+    def check(self, current: S, target: S) -> None:
+        if not self.allows(current, target):
+            raise InvalidTransition(
+                f"A {self.resource} in status '{current.value}' cannot become '{target.value}'.",
+                code=f"invalid_{self.resource}_transition",
+            )

@@ -1,0 +1,82 @@
+"""Creating a merchant with what it needs to bill on day one: its currency, VAT rules and a key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from babel.numbers import get_territory_currencies
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.auth.service import create_api_key
+from faktura.customers.validation import normalize_country, validate_organization_number
+from faktura.kit.errors import ValidationFailed
+from faktura.kit.ids import new_id
+from faktura.models import Merchant, MerchantCurrency, TaxRule
+
+# (name, rate, category). Norway's rates ship as the documented default; the neighbours get theirs.
+DEFAULT_TAX_RULES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "NO": (
+        ("MVA 25%", "25", "S"),
+        ("MVA 15% (food)", "15", "S"),
+        ("MVA 12% (transport, hotel, culture)", "12", "S"),
+        ("MVA 0% (zero-rated)", "0", "Z"),
+    ),
+    "DK": (("Moms 25%", "25", "S"), ("Moms 0% (zero-rated)", "0", "Z")),
+    "SE": (
+        ("Moms 25%", "25", "S"),
+        ("Moms 12%", "12", "S"),
+        ("Moms 6%", "6", "S"),
+        ("Moms 0% (zero-rated)", "0", "Z"),
+    ),
+}
+FALLBACK_TAX_RULES = (("VAT 0% (zero-rated)", "0", "Z"),)
+
+
+@dataclass(frozen=True, slots=True)
+class NewMerchant:
+    merchant: Merchant
+    api_key: str
+
+
+def default_currency(country: str) -> str:
+    currencies = get_territory_currencies(country, tender=True, non_tender=False)
+    if not currencies:
+        raise ValidationFailed.field("country", "invalid_country", f"No currency is known for '{country}'.")
+    return str(currencies[0])
+
+
+async def create_merchant(
+    session: AsyncSession, *, name: str, country: str = "NO", organization_number: str | None = None
+) -> NewMerchant:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed.field("name", "required", "A merchant needs a name.")
+    country = normalize_country(country, field="country")
+    if organization_number:
+        organization_number = validate_organization_number(organization_number, country)
+    currency = default_currency(country)
+    merchant = Merchant(
+        id=new_id("mer"),
+        name=name,
+        country=country,
+        default_currency=currency,
+        organization_number=organization_number,
+        invoice_settings={},
+    )
+    session.add(merchant)
+    await session.flush()
+    session.add(MerchantCurrency(merchant_id=merchant.id, code=currency))
+    for rule_name, rate, category in DEFAULT_TAX_RULES.get(country, FALLBACK_TAX_RULES):
+        session.add(
+            TaxRule(
+                id=new_id("txr"),
+                merchant_id=merchant.id,
+                name=rule_name,
+                rate=Decimal(rate),
+                category=category,
+                country=country,
+            )
+        )
+    _, secret = await create_api_key(session, merchant.id)
+    return NewMerchant(merchant=merchant, api_key=secret)

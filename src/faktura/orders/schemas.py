@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from faktura.kit.schemas import DecimalStr, RequestSchema, Schema
+from faktura.orders.states import OrderStatus
+from faktura.tax.calculator import TaxCategory
+
+Amount = Field(None, ge=0, le=10**15)
+ID = Field(None, max_length=40)
+
+
+class OrderItemIn(RequestSchema):
+    product_id: str | None = ID
+    description: str | None = Field(None, min_length=1, max_length=1000)
+    quantity: Decimal = Field(Decimal(1), gt=0, le=10**9, decimal_places=6)
+    unit_price: int | None = Field(
+        None, ge=0, le=10**15, description="Minor units; from the product when omitted"
+    )
+    discount: int = Field(0, ge=0, le=10**15, description="Line discount, minor units")
+    unit_code: str | None = Field(None, pattern=r"^[A-Z0-9]{1,3}$")
+    tax_rule_id: str | None = ID
+    tax_rate: Decimal | None = Field(None, ge=0, lt=100, decimal_places=4)
+    tax_category: TaxCategory | None = None
+    net_amount: int | None = Field(None, description="Optional: checked against the server's figure")
+    tax_amount: int | None = Field(None, description="Optional: checked against the server's figure")
+
+
+class _OrderFields(RequestSchema):
+    customer_id: str | None = ID
+    billing_cycle_id: str | None = ID
+    coupon_code: str | None = Field(None, min_length=1, max_length=64)
+    reference: str | None = Field(None, max_length=100, description="The merchant's own order reference")
+    description: str | None = Field(None, max_length=1000)
+    metadata: dict[str, str] | None = Field(None, max_length=50)
+    expires_at: datetime | None = Field(None, description="Quote validity; default 30 days")
+    subtotal: int | None = Amount
+    discount_total: int | None = Amount
+    tax_exclusive_amount: int | None = Amount
+    tax_total: int | None = Amount
+    total: int | None = Amount
+
+
+class OrderCreate(_OrderFields):
+    """Totals are computed by the server; any total sent is checked, and a mismatch is a 422."""
+
+    currency: str | None = Field(
+        None, pattern=r"^[A-Za-z]{3}$", description="Default: the merchant's currency"
+    )
+    items: list[OrderItemIn] = Field(min_length=1, max_length=500)
+    prices_include_tax: bool = False
+
+
+class OrderUpdate(_OrderFields):
+    """PATCH a draft: fields sent replace the old ones (`items` as a whole); totals are recomputed."""
+
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
+    items: list[OrderItemIn] | None = Field(None, min_length=1, max_length=500)
+    prices_include_tax: bool | None = None
+
+
+class OrderItemOut(Schema):
+    id: str
+    product_id: str | None
+    price_id: str | None
+    description: str
+    quantity: DecimalStr
+    unit_code: str
+    unit_price: int
+    discount: int
+    tax_rule_id: str | None
+    tax_rate: DecimalStr
+    tax_category: TaxCategory
+    net_amount: int = Field(description="Line net, VAT-exclusive (EN 16931 BT-131)")
+    tax_amount: int
+
+
+class TaxOut(Schema):
+    category: TaxCategory
+    rate: DecimalStr
+    taxable_amount: int
+    tax_amount: int
+
+
+class QuoteOut(Schema):
+    valid_until: datetime | None
+    language: str
+    formatted: dict[str, str] = Field(description="Totals formatted for the buyer's language")
+
+
+class OrderOut(Schema):
+    id: str
+    status: OrderStatus
+    customer_id: str | None
+    currency: str
+    prices_include_tax: bool
+    billing_cycle_id: str | None
+    coupon_code: str | None
+    reference: str | None
+    description: str | None
+    items: list[OrderItemOut]
+    subtotal: int = Field(description="Sum of line nets (BT-106)")
+    discount_total: int = Field(description="Document discounts, VAT-exclusive (BT-107)")
+    tax_exclusive_amount: int
+    tax_total: int
+    tax_inclusive_amount: int
+    rounding_amount: int
+    total: int = Field(description="What the buyer pays")
+    taxes: list[TaxOut]
+    quote: QuoteOut
+    metadata: dict[str, str]
+    expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

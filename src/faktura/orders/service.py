@@ -1,0 +1,345 @@
+"""Orders: server-computed totals, draft edits, cancellation. Never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.catalog.service import require_accepted_currency
+from faktura.coupons import service as coupons
+from faktura.kit import clock
+from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
+from faktura.kit.ids import new_id
+from faktura.kit.pagination import PageParams
+from faktura.kit.validation import Collector
+from faktura.merchants import repository as merchants
+from faktura.models import Coupon, Order
+from faktura.orders import pricing, repository
+from faktura.orders.schemas import OrderCreate, OrderOut, OrderUpdate
+from faktura.orders.states import ORDER_STATES, OrderStatus
+from faktura.orders.views import order_out
+from faktura.tax.calculator import CouponInput, Totals, compute_totals
+
+QUOTE_VALIDITY = timedelta(days=30)
+_CHECKED_TOTALS = ("subtotal", "discount_total", "tax_exclusive_amount", "tax_total", "total")
+_LANGUAGE_BY_COUNTRY = {"NO": "no", "SE": "sv", "DK": "da", "DE": "de", "AT": "de"}
+
+
+@dataclass(slots=True)
+class _Draft:
+    """Everything an order's figures are computed from, after validation."""
+
+    currency: str
+    prices_include_tax: bool
+    customer_id: str | None
+    billing_cycle_id: str | None
+    coupon: Coupon | None
+    language: str
+    lines: list[pricing.PricedLine]
+    totals: Totals
+
+
+async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> OrderOut:
+    draft = await _prepare(session, merchant_id, data.model_dump(exclude_unset=True), data)
+    now = clock.now()
+    order_id = new_id("ord")
+    row = {
+        "id": order_id,
+        "merchant_id": merchant_id,
+        "status": OrderStatus.DRAFT.value,
+        "reference": data.reference,
+        "description": data.description,
+        "metadata": data.metadata or {},
+        "expires_at": _aware(data.expires_at) if data.expires_at else now + QUOTE_VALIDITY,
+        "created_at": now,
+        "updated_at": now,
+        "cancelled_at": None,
+        "version": 1,
+        **_figures(draft),
+    }
+    items = _item_rows(order_id, merchant_id, draft)
+    await repository.insert_order(session, row, items)
+    if draft.coupon is not None:
+        # Last, so the coupon row is locked only for the commit that follows.
+        await coupons.redeem(session, draft.coupon)
+    return order_out(_row_view(row), [SimpleNamespace(**i) for i in items])
+
+
+async def update(session: AsyncSession, merchant_id: str, order_id: str, data: OrderUpdate) -> OrderOut:
+    order = await _get(session, merchant_id, order_id, lock=True)
+    if order.status != OrderStatus.DRAFT:
+        raise Conflict(
+            f"Order {order.id} is {order.status}; only a draft can be changed.", code="order_not_draft"
+        )
+    sent = data.model_dump(exclude_unset=True)
+    current: dict[str, Any] = {
+        "currency": order.currency,
+        "prices_include_tax": order.prices_include_tax,
+        "customer_id": order.customer_id,
+        "billing_cycle_id": order.billing_cycle_id,
+        "coupon_code": order.coupon_code,
+        "items": [_item_request(i) for i in order.items],
+    }
+    merged = OrderCreate.model_validate({**current, **{k: v for k, v in sent.items() if k in current}})
+    draft = await _prepare(session, merchant_id, sent, merged, keep_coupon_id=order.coupon_id)
+    values: dict[str, Any] = {**_figures(draft), "updated_at": clock.now(), "version": order.version + 1}
+    for name in ("reference", "description", "metadata"):
+        if name in sent:
+            values[name] = sent[name] if name != "metadata" else (sent[name] or {})
+    if "expires_at" in sent:
+        values["expires_at"] = _aware(sent["expires_at"]) if sent["expires_at"] else None
+    await repository.replace_items(session, order.id, _item_rows(order.id, merchant_id, draft))
+    await repository.update_order(session, order.id, values)
+    if order.coupon_id != (draft.coupon.id if draft.coupon else None):
+        if order.coupon_id is not None:
+            await coupons.release(session, order.coupon_id)
+        if draft.coupon is not None:
+            await coupons.redeem(session, draft.coupon)
+    return await get(session, merchant_id, order.id)
+
+
+async def cancel(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
+    order = await _get(session, merchant_id, order_id)
+    status = OrderStatus(order.status)
+    ORDER_STATES.check(status, OrderStatus.CANCELLED)
+    if status is OrderStatus.PAID:
+        raise Conflict("The order holds a payment; refund it before cancelling.", code="order_has_payment")
+    now = clock.now()
+    if not await repository.move_status(
+        session,
+        merchant_id,
+        order.id,
+        status.value,
+        OrderStatus.CANCELLED.value,
+        cancelled_at=now,
+        updated_at=now,
+    ):
+        raise Conflict(f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed")
+    if order.coupon_id is not None:
+        await coupons.release(session, order.coupon_id)
+    return await get(session, merchant_id, order.id)
+
+
+async def get(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
+    order = await _get(session, merchant_id, order_id)
+    return order_out(order, list(order.items))
+
+
+async def page(
+    session: AsyncSession, merchant_id: str, params: PageParams, **filters: Any
+) -> tuple[list[OrderOut], str | None]:
+    rows, cursor = await repository.page(session, merchant_id, params, **filters)
+    return [order_out(o, list(o.items)) for o in rows], cursor
+
+
+async def _get(session: AsyncSession, merchant_id: str, order_id: str, *, lock: bool = False) -> Order:
+    order = await repository.get(session, merchant_id, order_id, lock=lock)
+    if order is None:
+        raise ResourceNotFound("order", order_id)
+    return order
+
+
+async def _prepare(
+    session: AsyncSession,
+    merchant_id: str,
+    sent: dict[str, Any],
+    data: OrderCreate,
+    *,
+    keep_coupon_id: str | None = None,
+) -> _Draft:
+    """Validate every reference and compute the figures; collect all problems into one 422."""
+    merchant = await merchants.get(session, merchant_id)
+    if merchant is None:
+        raise ResourceNotFound("merchant", merchant_id)
+    errors = Collector()
+    currency = await _currency(session, merchant_id, data.currency or merchant.default_currency, errors)
+    language = _LANGUAGE_BY_COUNTRY.get(merchant.country, "en")
+    if data.customer_id is not None:
+        customer_language = await repository.customer_language(session, merchant_id, data.customer_id)
+        if customer_language is None:
+            errors.add("customerId", "customer_not_found", f"No customer '{data.customer_id}'.")
+        else:
+            language = customer_language
+    if data.billing_cycle_id is not None:
+        active = await repository.billing_cycle_active(session, merchant_id, data.billing_cycle_id)
+        if not active:
+            code = "billing_cycle_not_found" if active is None else "billing_cycle_archived"
+            errors.add("billingCycleId", code, f"No active billing cycle '{data.billing_cycle_id}'.")
+    lines = await pricing.price_items(
+        session,
+        merchant_id,
+        data.items,
+        currency=currency or "",
+        prices_include_tax=data.prices_include_tax,
+        errors=errors,
+    )
+    coupon = None
+    if data.coupon_code is not None and currency is not None:
+        coupon = await _coupon(
+            session, merchant_id, data.coupon_code, currency, lines, keep_coupon_id, errors
+        )
+    errors.raise_if_any()
+    assert currency is not None
+    if coupon is not None:
+        lines = pricing.with_coupon_eligibility(lines, coupon.product_ids)
+    totals = compute_totals(
+        [p.line for p in lines],
+        prices_include_tax=data.prices_include_tax,
+        coupon=CouponInput(percent_off=coupon.percent_off, amount_off=coupon.amount_off) if coupon else None,
+    )
+    _check_client_figures(sent, totals)
+    return _Draft(
+        currency=currency,
+        prices_include_tax=data.prices_include_tax,
+        customer_id=data.customer_id,
+        billing_cycle_id=data.billing_cycle_id,
+        coupon=coupon,
+        language=language,
+        lines=lines,
+        totals=totals,
+    )
+
+
+async def _currency(session: AsyncSession, merchant_id: str, code: str, errors: Collector) -> str | None:
+    try:
+        return await require_accepted_currency(session, merchant_id, code, "currency")
+    except ValidationFailed as exc:
+        errors.details.extend(exc.details)
+        return None
+
+
+async def _coupon(
+    session: AsyncSession,
+    merchant_id: str,
+    code: str,
+    currency: str,
+    lines: list[pricing.PricedLine],
+    keep_coupon_id: str | None,
+    errors: Collector,
+) -> Coupon | None:
+    product_ids = [p.product_id for p in lines if p.product_id]
+    try:
+        coupon = await coupons.usable(session, merchant_id, code, currency=currency, product_ids=None)
+    except coupons.CouponRejected as exc:
+        errors.details.extend(exc.details)
+        return None
+    if coupon.id == keep_coupon_id and coupon.active:
+        return coupon  # the draft already holds this redemption; a limit reached since does not take it away
+    try:
+        coupons.check_usable(coupon, currency=currency, product_ids=product_ids)
+    except coupons.CouponRejected as exc:
+        errors.details.extend(exc.details)
+        return None
+    return coupon
+
+
+def _check_client_figures(sent: dict[str, Any], totals: Totals) -> None:
+    """Figures a client sends are compared, never used: each one that differs is listed."""
+    errors = Collector()
+    for name in _CHECKED_TOTALS:
+        if sent.get(name) is not None and sent[name] != getattr(totals, name):
+            errors.add(
+                _camel(name), "totals_mismatch", f"Expected {getattr(totals, name)}, got {sent[name]}."
+            )
+    for index, item in enumerate(sent.get("items") or []):
+        for name in ("net_amount", "tax_amount"):
+            if item.get(name) is not None and item[name] != getattr(totals.lines[index], name):
+                errors.add(
+                    f"items[{index}].{_camel(name)}",
+                    "totals_mismatch",
+                    f"Expected {getattr(totals.lines[index], name)}, got {item[name]}.",
+                )
+    errors.raise_if_any("The totals sent do not match the server's computation.")
+
+
+def _figures(draft: _Draft) -> dict[str, Any]:
+    t = draft.totals
+    return {
+        "customer_id": draft.customer_id,
+        "currency": draft.currency,
+        "prices_include_tax": draft.prices_include_tax,
+        "billing_cycle_id": draft.billing_cycle_id,
+        "coupon_id": draft.coupon.id if draft.coupon else None,
+        "coupon_code": draft.coupon.code if draft.coupon else None,
+        "language": draft.language,
+        "subtotal": t.subtotal,
+        "discount_total": t.discount_total,
+        "tax_exclusive_amount": t.tax_exclusive_amount,
+        "tax_total": t.tax_total,
+        "tax_inclusive_amount": t.tax_inclusive_amount,
+        "rounding_amount": t.rounding_amount,
+        "total": t.total,
+        "taxes": [
+            {
+                "category": s.category.value,
+                "rate": str(s.rate),
+                "taxableAmount": s.taxable_amount,
+                "taxAmount": s.tax_amount,
+                "allowanceAmount": s.allowance_amount,
+            }
+            for s in t.taxes
+        ],
+    }
+
+
+def _item_rows(order_id: str, merchant_id: str, draft: _Draft) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": new_id("oli"),
+            "order_id": order_id,
+            "merchant_id": merchant_id,
+            "position": position,
+            "product_id": p.product_id,
+            "price_id": p.price_id,
+            "description": p.description,
+            "unit_code": p.unit_code,
+            "quantity": p.line.quantity,
+            "unit_price": p.line.unit_price,
+            "discount": p.line.discount,
+            "tax_rule_id": p.tax_rule_id,
+            "tax_rate": p.line.tax_rate,
+            "tax_category": p.line.tax_category.value,
+            "gross_amount": figures.gross_amount,
+            "net_amount": figures.net_amount,
+            "tax_amount": figures.tax_amount,
+        }
+        for position, (p, figures) in enumerate(zip(draft.lines, draft.totals.lines, strict=True))
+    ]
+
+
+def _item_request(item: Any) -> dict[str, Any]:
+    """A stored line as the request that would make it again (the catalog price is looked up anew)."""
+    request: dict[str, Any] = {
+        "quantity": item.quantity,
+        "discount": item.discount,
+        "unit_code": item.unit_code,
+    }
+    if item.product_id:
+        request["product_id"] = item.product_id
+        request["description"] = item.description
+    else:
+        request["description"] = item.description
+        request["unit_price"] = item.unit_price
+    if item.tax_rule_id:
+        request["tax_rule_id"] = item.tax_rule_id
+    else:
+        request["tax_rate"] = item.tax_rate
+        request["tax_category"] = item.tax_category
+    return request
+
+
+def _row_view(row: dict[str, Any]) -> SimpleNamespace:
+    return SimpleNamespace(**{("metadata_" if k == "metadata" else k): v for k, v in row.items()})
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

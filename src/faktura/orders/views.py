@@ -1,0 +1,76 @@
+"""Build the API's order from stored rows (or from the rows just written, without reading them back)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from faktura.kit.currencies import format_money
+from faktura.orders.schemas import OrderItemOut, OrderOut, QuoteOut, TaxOut
+from faktura.orders.states import OrderStatus
+from faktura.tax.calculator import TaxCategory
+
+
+def item_out(item: Any) -> OrderItemOut:
+    return OrderItemOut(
+        id=item.id,
+        product_id=item.product_id,
+        price_id=item.price_id,
+        description=item.description,
+        quantity=item.quantity,
+        unit_code=item.unit_code,
+        unit_price=item.unit_price,
+        discount=item.discount,
+        tax_rule_id=item.tax_rule_id,
+        tax_rate=item.tax_rate,
+        tax_category=TaxCategory(item.tax_category),
+        net_amount=item.net_amount,
+        tax_amount=item.tax_amount,
+    )
+
+
+def order_out(order: Any, items: list[Any]) -> OrderOut:
+    money = {
+        "subtotal": order.subtotal,
+        "discountTotal": order.discount_total,
+        "taxExclusiveAmount": order.tax_exclusive_amount,
+        "taxTotal": order.tax_total,
+        "total": order.total,
+    }
+    return OrderOut(
+        id=order.id,
+        status=OrderStatus(order.status),
+        customer_id=order.customer_id,
+        currency=order.currency,
+        prices_include_tax=order.prices_include_tax,
+        billing_cycle_id=order.billing_cycle_id,
+        coupon_code=order.coupon_code,
+        reference=order.reference,
+        description=order.description,
+        items=[item_out(i) for i in items],
+        subtotal=order.subtotal,
+        discount_total=order.discount_total,
+        tax_exclusive_amount=order.tax_exclusive_amount,
+        tax_total=order.tax_total,
+        tax_inclusive_amount=order.tax_inclusive_amount,
+        rounding_amount=order.rounding_amount,
+        total=order.total,
+        taxes=[
+            TaxOut(
+                category=TaxCategory(t["category"]),
+                rate=Decimal(t["rate"]),
+                taxable_amount=t["taxableAmount"],
+                tax_amount=t["taxAmount"],
+            )
+            for t in order.taxes
+        ],
+        quote=QuoteOut(
+            valid_until=order.expires_at,
+            language=order.language,
+            formatted={k: format_money(v, order.currency, order.language) for k, v in money.items()},
+        ),
+        metadata=order.metadata_ or {},
+        expires_at=order.expires_at,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )

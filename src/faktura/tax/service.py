@@ -1,0 +1,71 @@
+"""VAT rules of a merchant. Never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.customers.validation import normalize_country
+from faktura.kit import clock
+from faktura.kit.errors import ResourceNotFound, ValidationFailed
+from faktura.kit.ids import new_id
+from faktura.kit.repository import get_owned
+from faktura.merchants import repository as merchants
+from faktura.models import TaxRule
+from faktura.tax.calculator import TaxCategory, validate_rate
+from faktura.tax.schemas import TaxRuleCreate, TaxRuleUpdate
+
+
+async def create(session: AsyncSession, merchant_id: str, data: TaxRuleCreate) -> TaxRule:
+    validate_rate(data.category, data.rate, "rate")
+    if (
+        data.category is not TaxCategory.STANDARD
+        and data.category is not TaxCategory.ZERO
+        and not data.exemption_reason
+    ):
+        # EN 16931 BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10: the invoice must say why no VAT is charged.
+        raise ValidationFailed.field(
+            "exemptionReason", "required", f"Category {data.category.value} needs an exemption reason."
+        )
+    if data.country:
+        country = normalize_country(data.country, field="country")
+    else:
+        merchant = await merchants.get(session, merchant_id)
+        country = merchant.country if merchant else "NO"
+    rule = TaxRule(
+        id=new_id("txr"),
+        merchant_id=merchant_id,
+        name=data.name,
+        rate=data.rate,
+        category=data.category.value,
+        country=country,
+        exemption_reason=data.exemption_reason,
+        archived=False,
+    )
+    session.add(rule)
+    await session.flush()
+    return rule
+
+
+async def get(session: AsyncSession, merchant_id: str, rule_id: str) -> TaxRule:
+    rule = await get_owned(session, TaxRule, merchant_id, rule_id)
+    if rule is None:
+        raise ResourceNotFound("tax_rule", rule_id)
+    return rule
+
+
+async def update(session: AsyncSession, merchant_id: str, rule_id: str, data: TaxRuleUpdate) -> TaxRule:
+    rule = await get(session, merchant_id, rule_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name"):
+        rule.name = changes["name"]
+    if "exemption_reason" in changes:
+        rule.exemption_reason = changes["exemption_reason"]
+    rule.updated_at = clock.now()
+    await session.flush()
+    return rule
+
+
+async def archive(session: AsyncSession, merchant_id: str, rule_id: str) -> None:
+    rule = await get(session, merchant_id, rule_id)
+    rule.archived = True
+    await session.flush()

@@ -1,0 +1,44 @@
+"""The worker process: periodic maintenance until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import timedelta
+
+from faktura.config import Settings
+from faktura.kit import clock
+from faktura.kit.db import Database
+from faktura.worker import maintenance
+
+log = logging.getLogger("faktura.worker")
+INTERVAL_SECONDS = 60
+
+
+async def run_once(database: Database, settings: Settings) -> dict[str, int]:
+    async with database.transaction() as session:
+        return await maintenance.prune(
+            session, older_than=clock.now() - timedelta(seconds=settings.idempotency_ttl)
+        )
+
+
+async def run_worker(settings: Settings, *, interval: float = INTERVAL_SECONDS) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    database = Database(settings.resolved_database_url, pool_size=2)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker started")
+    try:
+        while not stop.is_set():
+            pruned = await run_once(database, settings)
+            if any(pruned.values()):
+                log.info("pruned %s", pruned)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+    finally:
+        await database.dispose()
+        log.info("worker stopped")
