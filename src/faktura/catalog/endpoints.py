@@ -18,7 +18,7 @@ from faktura.catalog.schemas import (
     ProductOut,
     ProductUpdate,
 )
-from faktura.kit.currencies import all_currencies, get_currency
+from faktura.kit.currencies import all_currencies
 from faktura.kit.http import error_responses
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
@@ -46,11 +46,11 @@ async def list_currencies(
 @currencies.get("/{code}", response_model=CurrencyOut, responses=error_responses(404))
 async def get_currency_by_code(code: str, auth: Auth, session: Session) -> CurrencyOut:
     """One currency."""
-    info = get_currency(code, field="code")
+    info = service.currency(code)
     return CurrencyOut.of(info, await repository.is_accepted(session, auth.merchant_id, info.code))
 
 
-@currencies.put("/{code}", response_model=CurrencyOut, responses=error_responses(409))
+@currencies.put("/{code}", response_model=CurrencyOut, responses=error_responses(404, 409))
 async def set_currency_acceptance(
     code: str, body: CurrencyAcceptance, auth: Auth, session: Session
 ) -> CurrencyOut:

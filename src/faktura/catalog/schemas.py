@@ -11,7 +11,8 @@ from faktura.models import BillingCycle, Price, Product
 
 UNIT_CODE = r"^[A-Z0-9]{1,3}$"
 CURRENCY_CODE = r"^[A-Za-z]{3}$"
-Amount = Field(ge=0, le=10**15, description="Minor units of the currency")
+AMOUNT_LIMIT = 10**15
+Amount = Field(ge=0, le=AMOUNT_LIMIT, description="Minor units of the currency")
 
 
 class CurrencyOut(Schema):
@@ -85,7 +86,7 @@ class ProductUpdate(RequestSchema):
     description: str | None = Field(None, max_length=1000)
     unit_code: str | None = Field(None, pattern=UNIT_CODE)
     tax_rule_id: str | None = Field(None, max_length=40)
-    unit_price: int | None = Amount
+    unit_price: int | None = Field(None, ge=0, le=AMOUNT_LIMIT, description="Minor units of the currency")
     currency: str | None = Field(None, pattern=CURRENCY_CODE)
     prices_include_tax: bool | None = None
     active: bool | None = None

@@ -20,10 +20,18 @@ from faktura.kit.repository import get_owned
 from faktura.models import BillingCycle, Price, Product, TaxRule
 
 
+def currency(code: str) -> CurrencyInfo:
+    """A currency addressed by its path: an unknown code is a missing resource, not a bad field."""
+    try:
+        return get_currency(code, field="code")
+    except ValidationFailed:
+        raise ResourceNotFound("currency", code) from None
+
+
 async def set_currency_accepted(
     session: AsyncSession, merchant_id: str, code: str, accepted: bool
 ) -> CurrencyInfo:
-    info = get_currency(code, field="code")
+    info = currency(code)
     accepted_now = await repository.accepted_currencies(session, merchant_id)
     if not accepted and accepted_now == {info.code}:
         raise Conflict("A merchant must accept at least one currency.", code="last_accepted_currency")

@@ -58,10 +58,7 @@ async def replace_customer(
     customer_id: str, body: CustomerCreate, auth: Auth, session: Session
 ) -> CustomerOut:
     """Replace a customer's fields; fields left out are cleared."""
-    replacement = CustomerUpdate.model_validate(
-        {name: getattr(body, name) for name in CustomerUpdate.model_fields}
-    )
-    return CustomerOut.of(await service.update(session, auth.merchant_id, customer_id, replacement))
+    return CustomerOut.of(await service.replace(session, auth.merchant_id, customer_id, body))
 
 
 @router.delete("/{customer_id}", status_code=204, responses=error_responses(404))

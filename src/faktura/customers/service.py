@@ -44,10 +44,29 @@ async def create(session: AsyncSession, merchant_id: str, data: CustomerCreate) 
 
 
 async def update(session: AsyncSession, merchant_id: str, customer_id: str, data: CustomerUpdate) -> Customer:
+    """PATCH: the fields sent change and `null` clears one; the address is merged field by field (RFC 7396)."""
     customer = await get(session, merchant_id, customer_id)
     current = {name: getattr(customer, name) for name in _FIELDS if name not in ("metadata",)}
     current["metadata"] = customer.metadata_
-    fields = await _validated(session, merchant_id, current | data.model_dump(exclude_unset=True))
+    sent = data.model_dump(exclude_unset=True)
+    if sent.get("address") is not None:
+        sent["address"] = (customer.address or {}) | sent["address"]
+    return await _change(session, merchant_id, customer, current | sent)
+
+
+async def replace(
+    session: AsyncSession, merchant_id: str, customer_id: str, data: CustomerCreate
+) -> Customer:
+    """PUT: every field as sent; the ones left out are cleared."""
+    customer = await get(session, merchant_id, customer_id)
+    cleared = dict.fromkeys(_FIELDS)
+    return await _change(session, merchant_id, customer, cleared | data.model_dump(exclude_unset=True))
+
+
+async def _change(
+    session: AsyncSession, merchant_id: str, customer: Customer, raw: dict[str, Any]
+) -> Customer:
+    fields = await _validated(session, merchant_id, raw)
     await _check_external_id(session, merchant_id, fields.get("external_id"), customer.id)
     for name, value in _columns(fields).items():
         setattr(customer, name, value)
@@ -112,6 +131,9 @@ async def _validated(session: AsyncSession, merchant_id: str, raw: dict[str, Any
     fields["address"] = {k: val for k, val in address.items() if val is not None} or None
     fields["country"] = country
 
+    for name in ("type", "name"):
+        if not raw.get(name):
+            errors.add(name, "required", f"A customer needs a {name}.")
     checks: dict[str, Callable[[str], str]] = {
         "email": v.normalize_email,
         "phone": partial(v.normalize_phone, country=country),

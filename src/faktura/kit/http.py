@@ -1,4 +1,4 @@
-"""Rendering of every error in one shape, and the request body size limit."""
+"""Rendering of every error in one shape."""
 
 from __future__ import annotations
 
@@ -105,6 +105,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        if exc.status_code == 413:
+            message = "The request body is too large."
         if exc.status_code == 404:
             message = "No such resource or route."
         body = {"error": {"code": code, "message": message, "details": []}}
@@ -123,41 +125,6 @@ def install_error_handlers(app: FastAPI) -> None:
             "error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": []}
         }
         return JSONResponse(body, status_code=500)
-
-
-class BodyLimitMiddleware:
-    """Refuses bodies over the limit with a 413, whether or not Content-Length was sent."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        too_large = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.max_bytes:
-                    await error_response(too_large)(scope, receive, send)
-                    return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise too_large
-            return message
-
-        await self.app(scope, limited_receive, send)
 
 
 class ErrorDetail(Schema):
@@ -189,3 +156,57 @@ _DESCRIPTIONS = {
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries in the one error shape."""
     return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+class BodyLimit:
+    """Bodies over the limit get our 413, whether declared by Content-Length or streamed without one.
+
+    The body is read up to the limit before the app runs (the app buffers a JSON body anyway), so an
+    oversize stream never reaches FastAPI, which would report it as a 400 parse error.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        too_large = error_response(
+            PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
+        )
+        declared = dict(scope.get("headers", ())).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await too_large(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], then=receive), send)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is None:
+            return {"type": "http.disconnect"}
+        return await then()
+
+    return receive

@@ -93,7 +93,7 @@ async def products_with_prices(
         )
         .where(Product.merchant_id == merchant_id, Product.id.in_(ids))
     )
-    return {product.id: (product, price) for product, price in rows.tuples()}
+    return {product.id: (product, price) for product, price in rows}
 
 
 async def customer_language(session: AsyncSession, merchant_id: str, customer_id: str) -> str | None:

@@ -1,0 +1,92 @@
+"""The error contract: one shape with a stable code for every failure, never a 500 for bad input."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.factories import Api, order_body
+
+
+def _error(response: httpx.Response) -> dict[str, object]:
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    return dict(body["error"])
+
+
+async def test_malformed_json_is_a_400(api: Api) -> None:
+    response = await api.post(
+        "/api/v1/Orders", content=b'{"items": [', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert _error(response)["code"] == "malformed_json"
+
+
+async def test_a_body_that_is_not_json_is_a_415(api: Api) -> None:
+    response = await api.post("/api/v1/Orders", content=b"items=1", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert _error(response)["code"] == "unsupported_media_type"
+
+
+async def test_an_oversized_body_is_a_413_with_or_without_content_length(api: Api) -> None:
+    huge = b'{"description": "' + b"x" * 2_000_000 + b'"}'
+    response = await api.post("/api/v1/Orders", content=huge, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert _error(response)["code"] == "payload_too_large"
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(40):
+            yield b"x" * 65_536
+
+    streamed = await api.post(
+        "/api/v1/Orders", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    assert _error(streamed)["code"] == "payload_too_large"
+
+
+async def test_unknown_routes_and_methods_use_the_same_shape(api: Api) -> None:
+    missing = await api.get("/api/v1/Nothing")
+    assert missing.status_code == 404
+    assert _error(missing)["code"] == "not_found"
+    wrong_method = await api.client.delete("/api/v1/Orders", headers={"Authorization": f"Bearer {api.token}"})
+    assert wrong_method.status_code == 405
+    assert _error(wrong_method)["code"] == "method_not_allowed"
+
+
+async def test_a_422_lists_each_field_by_path(api: Api) -> None:
+    response = await api.post(
+        "/api/v1/Customers",
+        json={"type": "company", "name": "", "address": {"country": "Norway"}, "email": 5},
+    )
+    assert response.status_code == 422
+    fields = {d["field"] for d in _error(response)["details"]}  # type: ignore[attr-defined]
+    assert fields == {"type", "name", "address.country", "email"}
+
+
+async def test_a_wrong_type_anywhere_is_a_422_not_a_500(api: Api) -> None:
+    for body in ([], "text", 5, None, {"items": "no"}, {"items": [None]}, {"items": [{"quantity": "abc"}]}):
+        response = await api.post("/api/v1/Orders", json=body)
+        assert response.status_code == 422, (body, response.text)
+        _error(response)
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient, backend: str) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/readyz")).json() == {"status": "ready", "database": backend}
+    metrics = await client.get("/metrics")
+    assert "faktura_http_requests_total" in metrics.text
+
+
+async def test_openapi_lists_the_error_shape(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    create_order = spec["paths"]["/api/v1/Orders"]["post"]
+    assert {"401", "409", "422"} <= set(create_order["responses"])
+    assert create_order["summary"] == "Create a draft order; the server computes every figure and the quote."
+    assert "ErrorBody" in spec["components"]["schemas"]
+
+
+async def test_the_order_is_not_stored_when_the_request_fails(api: Api) -> None:
+    response = await api.post("/api/v1/Orders", json=order_body(total=1))
+    assert response.status_code == 422
+    assert (await api.get("/api/v1/Orders")).json()["data"] == []

@@ -1,0 +1,21 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from faktura.config import Settings
+from faktura.migrate import sync_url
+from faktura.models import Base
+
+
+def test_models_and_migrations_agree(settings: Settings) -> None:
+    engine = create_engine(sync_url(settings.resolved_database_url))
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
