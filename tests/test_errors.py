@@ -90,3 +90,30 @@ async def test_the_order_is_not_stored_when_the_request_fails(api: Api) -> None:
     response = await api.post("/api/v1/Orders", json=order_body(total=1))
     assert response.status_code == 422
     assert (await api.get("/api/v1/Orders")).json()["data"] == []
+
+
+async def test_text_no_database_can_store_is_a_422(api: Api) -> None:
+    for name in (b"nul\\u0000byte", b"lone \\ud800 surrogate"):
+        body = b'{"type": "private", "name": "' + name + b'"}'
+        response = await api.post(
+            "/api/v1/Customers", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        assert _error(response)["details"][0]["field"] == "name"  # type: ignore[index]
+    metadata = await api.post(
+        "/api/v1/Customers", json={"type": "private", "name": "M", "metadata": {"k": "\x00"}}
+    )
+    assert metadata.status_code == 422
+
+
+async def test_a_nul_in_the_url_is_a_400(api: Api) -> None:
+    for url in (
+        "/api/v1/Customers/cus_%00",
+        "/api/v1/Customers?email=a%00b",
+        "/api/v1/Orders?status=%ED%A0%80",
+    ):
+        response = await api.get(url)
+        assert response.status_code == 400, url
+        assert _error(response)["code"] == "invalid_characters"
+    # Bytes that are not UTF-8 in the path reach the router as replacement characters: no such order.
+    assert (await api.get("/api/v1/Orders/%ED%A0%80")).status_code == 404

@@ -16,7 +16,7 @@ from faktura.auth.endpoints import router as auth_router
 from faktura.config import Settings, get_settings
 from faktura.kit.db import Database
 from faktura.kit.errors import ServiceUnavailable
-from faktura.kit.http import BodyLimit, error_response, install_error_handlers
+from faktura.kit.http import BodyLimit, CleanPath, error_response, install_error_handlers
 from faktura.kit.idempotency import IdempotentReplay
 from faktura.kit.metrics import MetricsMiddleware
 
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     _operations(app, database)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CleanPath)
     return app
 
 

@@ -9,10 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.auth import service
 from faktura.auth.dependencies import SettingsDep
 from faktura.auth.schemas import RefreshRequest, TokenRequest, TokenResponse
-from faktura.kit.http import error_response
-from faktura.kit.routing import TransactionalRoute, get_session
+from faktura.kit.http import error_response, error_responses
+from faktura.kit.routing import COMMON_ERRORS, TransactionalRoute, get_session
 
-router = APIRouter(prefix="/api/v1/Auth", tags=["Auth"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/api/v1/Auth",
+    tags=["Auth"],
+    route_class=TransactionalRoute,
+    responses=error_responses(*COMMON_ERRORS),
+)
 Session = Annotated[AsyncSession, Depends(get_session)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faktura.kit.errors import (
+    BadRequest,
     Conflict,
     FakturaError,
     FieldError,
@@ -149,6 +151,7 @@ _DESCRIPTIONS = {
     404: "No such resource for this merchant",
     409: "Conflicts with the resource's state or a concurrent request",
     413: "Request body too large",
+    415: "The body is not JSON",
     422: "Invalid fields; `details` lists each one by path",
 }
 
@@ -156,6 +159,36 @@ _DESCRIPTIONS = {
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries in the one error shape."""
     return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+class CleanPath:
+    """A NUL or a malformed escape in the path or query is refused before any handler reads it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope.get("path", "")
+            try:
+                query = unquote(scope.get("query_string", b"").decode("latin-1"), errors="strict")
+            except UnicodeDecodeError:
+                query = "\x00"
+            if "\x00" in path or "\x00" in query or not _encodable(path) or not _encodable(query):
+                bad = BadRequest(
+                    "The URL contains characters that are not allowed.", code="invalid_characters"
+                )
+                await error_response(bad)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class BodyLimit:

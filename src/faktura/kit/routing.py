@@ -18,6 +18,7 @@ from faktura.kit.db import Database
 from faktura.kit.http import error_responses
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+COMMON_ERRORS = (400, 401, 413, 415, 422)
 
 
 class TransactionalRoute(APIRoute):
@@ -44,13 +45,35 @@ class TransactionalRoute(APIRoute):
         return run_in_transaction
 
 
+_IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Retry-safe key: the same key and body replay the first response for 24 hours.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
+class NativeRoute(TransactionalRoute):
+    """A native API route: POSTs document the Idempotency-Key header they honour."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if "POST" in (kwargs.get("methods") or ()):
+            extra = dict(kwargs.get("openapi_extra") or {})
+            extra["parameters"] = [*extra.get("parameters", []), _IDEMPOTENCY_HEADER]
+            kwargs["openapi_extra"] = extra
+            # A second request with the key while the first still runs is a 409.
+            kwargs["responses"] = {**error_responses(409), **(kwargs.get("responses") or {})}
+        super().__init__(path, endpoint, **kwargs)
+
+
 def api_router(prefix: str, tag: str) -> APIRouter:
     """A router for one resource of the native API; every route runs in the request's transaction."""
     return APIRouter(
         prefix=prefix,
         tags=[tag],
-        route_class=TransactionalRoute,
-        responses=error_responses(400, 401, 413, 422),
+        route_class=NativeRoute,
+        responses=error_responses(*COMMON_ERRORS),
     )
 
 

@@ -1,0 +1,131 @@
+"""Schemathesis against a real `faktura serve`: no input, however bad, may produce a 500.
+
+Runs on SQLite and on PostgreSQL (PostgreSQL is required when CI=true, skipped with a note otherwise).
+`make fuzz`; FUZZ_EXAMPLES sets the examples per operation (default 30), FUZZ_SEED fixes the seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+from psycopg import sql
+
+PG_ADMIN_URL = os.environ.get("FAKTURA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "30")
+SEED = os.environ.get("FUZZ_SEED", "20261121")
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+FAKTURA = [sys.executable, "-m", "faktura.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _postgres() -> Iterator[str | None]:
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if IN_CI:
+            raise SystemExit(f"fuzz: PostgreSQL is required in CI ({exc})") from exc
+        print("fuzz: PostgreSQL not reachable, fuzzing SQLite only", file=sys.stderr)
+        yield None
+        return
+    name = f"faktura_fuzz_{uuid.uuid4().hex[:8]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _fuzz(label: str, env: dict[str, str], report_dir: Path) -> int:
+    subprocess.run([*FAKTURA, "db", "upgrade"], env=env, check=True, capture_output=True)
+    created = subprocess.run(
+        [*FAKTURA, "merchant", "create", "--name", "Fuzz AS", "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    api_key = json.loads(created.stdout)["apiKey"]
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (report_dir / f"server-{label}.log").open("wb")
+    server = subprocess.Popen([*FAKTURA, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        token = httpx.post(f"{base}/api/v1/Auth/token", json={"apiKey": api_key}).json()["accessToken"]
+        print(f"fuzz: {label}: schemathesis, {EXAMPLES} examples per operation", flush=True)
+        result = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "schemathesis"),
+                "run",
+                f"{base}/openapi.json",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--checks",
+                CHECKS,
+                "--max-examples",
+                EXAMPLES,
+                "--seed",
+                SEED,
+                "--generation-deterministic",
+                "--workers",
+                "2",
+                "--report",
+                "junit",
+                "--report-dir",
+                str(report_dir / label),
+            ],
+            env=env,
+            timeout=1800,
+        )
+        return result.returncode
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def main() -> int:
+    report_dir = Path(os.environ.get("FUZZ_REPORT_DIR", "artifacts/fuzz"))
+    report_dir.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {**os.environ, "FAKTURA_DATA_DIR": data_dir, "FAKTURA_ACCESS_TOKEN_TTL": "7200"}
+        env.pop("FAKTURA_DATABASE_URL", None)
+        failures += _fuzz("sqlite", env, report_dir) != 0
+    with _postgres() as url, tempfile.TemporaryDirectory() as data_dir:
+        if url is not None:
+            env = {**os.environ, "FAKTURA_DATA_DIR": data_dir, "FAKTURA_DATABASE_URL": url}
+            env["FAKTURA_ACCESS_TOKEN_TTL"] = "7200"
+            failures += _fuzz("postgresql", env, report_dir) != 0
+    print("fuzz: failed" if failures else "fuzz: no failures", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

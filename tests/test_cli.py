@@ -1,0 +1,119 @@
+"""The `faktura` command as a user runs it: real processes on a fresh SQLite data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+FAKTURA = [sys.executable, "-m", "faktura.cli"]
+
+
+def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FAKTURA_DATA_DIR": str(data_dir)}
+    env.pop("FAKTURA_DATABASE_URL", None)
+    result = subprocess.run([*FAKTURA, *args], env=env, capture_output=True, text=True, timeout=60)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    _run(tmp_path, "db", "upgrade")
+    return tmp_path
+
+
+def test_merchant_and_apikey_create_print_json(data_dir: Path) -> None:
+    created = json.loads(_run(data_dir, "merchant", "create", "--name", "Fjord AS", "--json").stdout)
+    assert set(created) == {"merchantId", "apiKey"}
+    assert created["merchantId"].startswith("mer_")
+    extra = json.loads(
+        _run(data_dir, "apikey", "create", "--merchant", created["merchantId"], "--json").stdout
+    )
+    assert extra["merchantId"] == created["merchantId"]
+    assert extra["apiKey"] != created["apiKey"]
+
+
+def test_bad_input_gives_a_clear_error_and_no_merchant(data_dir: Path) -> None:
+    result = _run(data_dir, "merchant", "create", "--name", "X", "--country", "Narnia", check=False)
+    assert result.returncode == 2
+    assert json.loads(result.stderr)["error"]["details"][0]["code"] == "invalid_country"
+    missing = _run(data_dir, "apikey", "create", "--merchant", "mer_nothing", check=False)
+    assert missing.returncode == 2
+    assert json.loads(missing.stderr)["error"]["code"] == "merchant_not_found"
+
+
+def test_demo_creates_one_merchant_only_once(data_dir: Path) -> None:
+    first = _run(data_dir, "demo", "--json")
+    assert json.loads(first.stdout)["apiKey"].startswith("fk_")
+    second = _run(data_dir, "demo", "--json")
+    assert second.stdout == ""
+    assert "exists already" in second.stderr
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
+    result = _run(tmp_path, "serve", "--port", str(_free_port()), check=False)
+    assert result.returncode != 0
+    assert "faktura db upgrade" in result.stderr
+
+
+def test_serve_answers_the_api_and_stops_on_sigterm(data_dir: Path) -> None:
+    key = json.loads(_run(data_dir, "demo", "--json").stdout)["apiKey"]
+    port = _free_port()
+    env = {**os.environ, "FAKTURA_DATA_DIR": str(data_dir)}
+    server = subprocess.Popen(
+        [*FAKTURA, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        token = httpx.post(f"{base}/api/v1/Auth/token", json={"apiKey": key}).json()["accessToken"]
+        order = httpx.post(
+            f"{base}/api/v1/Orders",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"items": [{"description": "Demo", "unitPrice": 10000, "taxRate": "25"}]},
+        )
+        assert order.status_code == 201
+        assert order.json()["total"] == 12500
+        # The signing key was generated on first use and kept private in the data directory.
+        assert (data_dir / "secret_key").stat().st_mode & 0o077 == 0
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=20)[0].decode()
+    # uvicorn shuts down gracefully, then re-raises the signal so the exit status names it.
+    assert server.returncode in (0, -signal.SIGTERM)
+    assert "Finished server process" in output
+
+
+def test_worker_prunes_and_stops_on_sigterm(data_dir: Path) -> None:
+    env = {**os.environ, "FAKTURA_DATA_DIR": str(data_dir)}
+    worker = subprocess.Popen(
+        [*FAKTURA, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    time.sleep(2)
+    worker.send_signal(signal.SIGTERM)
+    output, _ = worker.communicate(timeout=20)
+    assert worker.returncode == 0
+    assert "worker started" in output
+    assert "worker stopped" in output
