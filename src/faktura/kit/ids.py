@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -17,10 +18,23 @@ def _encode(value: int, length: int) -> str:
     return "".join(reversed(chars))
 
 
+_lock = threading.Lock()
+_last = 0
+
+
 def new_id(prefix: str) -> str:
-    """A ULID with a resource prefix; ids sort by creation time, which cursor pagination relies on."""
+    """A ULID with a resource prefix; ids sort by creation time, which cursor pagination relies on.
+
+    Within one millisecond a process counts up from the previous id (the ULID spec's monotonic mode), so
+    rows created together keep their order; across processes the random part orders them.
+    """
+    global _last
     millis = time.time_ns() // 1_000_000
-    value = (millis << 80) | secrets.randbits(80)
+    with _lock:
+        value = (millis << 80) | secrets.randbits(80)
+        if value >> 80 <= _last >> 80:
+            value = _last + 1
+        _last = value
     return f"{prefix}_{_encode(value, 26)}"
 
 
