@@ -117,3 +117,46 @@ def test_worker_prunes_and_stops_on_sigterm(data_dir: Path) -> None:
     assert worker.returncode == 0
     assert "worker started" in output
     assert "worker stopped" in output
+
+
+def test_a_revoked_key_gets_no_token_and_its_refresh_tokens_die(data_dir: Path) -> None:
+    import asyncio
+
+    from faktura.auth import service
+    from faktura.config import Settings
+    from faktura.kit.db import Database
+
+    created = json.loads(_run(data_dir, "merchant", "create", "--name", "Revoke AS", "--json").stdout)
+    keys = json.loads(_run(data_dir, "apikey", "list", "--merchant", created["merchantId"], "--json").stdout)
+    assert [k["revokedAt"] for k in keys] == [None]
+    settings = Settings(data_dir=data_dir, secret_key="s" * 40)
+
+    async def exchange() -> service.TokenPair:
+        database = Database(settings.resolved_database_url)
+        try:
+            async with database.transaction() as session:
+                return await service.exchange_api_key(session, settings, created["apiKey"])
+        finally:
+            await database.dispose()
+
+    pair = asyncio.run(exchange())
+    assert "revoked" in _run(data_dir, "apikey", "revoke", keys[0]["id"]).stdout
+
+    async def after() -> tuple[str, str]:
+        database = Database(settings.resolved_database_url)
+        codes = []
+        try:
+            for attempt in (
+                lambda s: service.exchange_api_key(s, settings, created["apiKey"]),
+                lambda s: service.refresh(s, settings, pair.refresh_token),
+            ):
+                try:
+                    async with database.transaction() as session:
+                        await attempt(session)
+                except service.Unauthorized as exc:
+                    codes.append(exc.instance_code)
+        finally:
+            await database.dispose()
+        return codes[0], codes[1]
+
+    assert asyncio.run(after()) == ("invalid_api_key", "invalid_refresh_token")

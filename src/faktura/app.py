@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,7 @@ from faktura.kit.errors import ServiceUnavailable
 from faktura.kit.http import BodyLimit, CleanPath, error_response, install_error_handlers
 from faktura.kit.idempotency import IdempotentReplay
 from faktura.kit.metrics import MetricsMiddleware
+from faktura.worker.runner import INTERVAL_SECONDS, maintenance_loop
 
 
 def _native_routers() -> list[APIRouter]:
@@ -37,7 +39,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        embedded = None
+        if database.is_sqlite and settings.embedded_worker:
+            embedded = asyncio.create_task(maintenance_loop(database, settings, stop, INTERVAL_SECONDS))
         yield
+        stop.set()
+        if embedded is not None:
+            await embedded
         if db is None:
             await database.dispose()
 

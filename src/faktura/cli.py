@@ -130,6 +130,47 @@ def apikey_create(
     _print({"merchantId": merchant, "apiKey": _run_in_transaction(work)}, as_json)
 
 
+@apikey_app.command("list")
+def apikey_list(
+    merchant: Annotated[str, typer.Option(help="The merchant's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List a merchant's API keys (their prefixes; keys themselves are never stored)."""
+    from faktura.auth.repository import api_keys_of
+
+    async def work(session: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": k.id,
+                "name": k.name,
+                "prefix": k.prefix,
+                "createdAt": k.created_at.isoformat(),
+                "lastUsedAt": k.last_used_at.isoformat() if k.last_used_at else None,
+                "revokedAt": k.revoked_at.isoformat() if k.revoked_at else None,
+            }
+            for k in await api_keys_of(session, merchant)
+        ]
+
+    keys = _run_in_transaction(work)
+    if as_json:
+        typer.echo(json.dumps(keys))
+    else:
+        for key in keys:
+            state = f"revoked {key['revokedAt']}" if key["revokedAt"] else "active"
+            typer.echo(f"{key['id']}  {key['prefix']}...  {key['name']}  {state}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (key_...), from `apikey list`.")],
+) -> None:
+    """Revoke an API key and the refresh tokens made from it."""
+    from faktura.auth.service import revoke_api_key
+
+    key = _run_in_transaction(lambda s: revoke_api_key(s, key_id))
+    typer.echo(f"revoked {key.id} ({key.prefix}...)")
+
+
 @app.command()
 def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Create a demo merchant when the database has none, and print its API key once."""

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, ge=1, le=200)
     idempotency_ttl: int = Field(86_400, ge=60)
     public_url: str = "http://127.0.0.1:8000"
+    embedded_worker: bool = True  # on SQLite, `serve` also runs the worker loop
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -32,3 +32,16 @@ async def revoke_refresh_family(session: AsyncSession, family_id: str, at: datet
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=at)
     )
+
+
+async def api_keys_of(session: AsyncSession, merchant_id: str) -> list[ApiKey]:
+    rows = await session.scalars(select(ApiKey).where(ApiKey.merchant_id == merchant_id).order_by(ApiKey.id))
+    return list(rows.all())
+
+
+async def revoke_refresh_tokens_of_key(session: AsyncSession, api_key_id: str, at: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.api_key_id == api_key_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )

@@ -11,7 +11,7 @@ from faktura.auth import repository
 from faktura.auth.tokens import hash_secret, issue_access_token
 from faktura.config import Settings
 from faktura.kit import clock
-from faktura.kit.errors import Unauthorized
+from faktura.kit.errors import ResourceNotFound, Unauthorized
 from faktura.kit.ids import new_id, new_secret
 from faktura.models import ApiKey, RefreshToken
 
@@ -38,6 +38,18 @@ async def create_api_key(
     session.add(key)
     await session.flush()
     return key, secret
+
+
+async def revoke_api_key(session: AsyncSession, api_key_id: str) -> ApiKey:
+    """Revoke a key and every refresh token made from it; access tokens already issued run out (15 min)."""
+    key = await session.get(ApiKey, api_key_id)
+    if key is None:
+        raise ResourceNotFound("api_key", api_key_id)
+    now = clock.now()
+    key.revoked_at = key.revoked_at or now
+    await repository.revoke_refresh_tokens_of_key(session, key.id, now)
+    await session.flush()
+    return key
 
 
 async def exchange_api_key(session: AsyncSession, settings: Settings, secret: str) -> TokenPair:

@@ -1,4 +1,5 @@
-"""The worker process: periodic maintenance until SIGTERM or SIGINT."""
+"""The worker: periodic maintenance until stopped. `faktura worker` runs it as a process; on SQLite,
+`faktura serve` runs the same loop inside the server so one command is a working system."""
 
 from __future__ import annotations
 
@@ -24,6 +25,22 @@ async def run_once(database: Database, settings: Settings) -> dict[str, int]:
         )
 
 
+async def maintenance_loop(
+    database: Database, settings: Settings, stop: asyncio.Event, interval: float
+) -> None:
+    while not stop.is_set():
+        try:
+            pruned = await run_once(database, settings)
+        except Exception:
+            # A passing database error must not end the loop; the next round tries again.
+            log.exception("maintenance failed")
+        else:
+            if any(pruned.values()):
+                log.info("pruned %s", pruned)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
 async def run_worker(settings: Settings, *, interval: float = INTERVAL_SECONDS) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     database = Database(settings.resolved_database_url, pool_size=2)
@@ -33,12 +50,7 @@ async def run_worker(settings: Settings, *, interval: float = INTERVAL_SECONDS) 
         loop.add_signal_handler(sig, stop.set)
     log.info("worker started")
     try:
-        while not stop.is_set():
-            pruned = await run_once(database, settings)
-            if any(pruned.values()):
-                log.info("pruned %s", pruned)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+        await maintenance_loop(database, settings, stop, interval)
     finally:
         await database.dispose()
         log.info("worker stopped")
