@@ -598,3 +598,14 @@ async def test_two_merchants_may_use_the_same_external_id(api: Api, database: Da
     theirs = await other.created(URL, customer_body(externalId="crm-1"))
 
     assert theirs["externalId"] == "crm-1"
+
+
+async def test_a_new_customer_was_created_and_updated_at_the_same_instant(api: Api) -> None:
+    created = await api.created("/api/v1/Customers", customer_body())
+    assert created["createdAt"] == created["updatedAt"]
+
+
+async def test_lookup_by_email_ignores_case(api: Api) -> None:
+    created = await api.created("/api/v1/Customers", customer_body(email="Kari.Nordmann@Example.no"))
+    found = (await api.get("/api/v1/Customers", params={"email": "kari.nordmann@example.NO"})).json()["data"]
+    assert [c["id"] for c in found] == [created["id"]]

@@ -17,7 +17,11 @@ from faktura.kit.currencies import CurrencyInfo, get_currency
 from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.repository import get_owned
+from faktura.kit.validation import Collector
 from faktura.models import BillingCycle, Price, Product, TaxRule
+
+# PATCH fields a product cannot be without: `null` is refused rather than ignored.
+_REQUIRED_PRODUCT_FIELDS = {"name": "name", "unit_code": "unitCode", "active": "active"}
 
 
 def currency(code: str) -> CurrencyInfo:
@@ -126,11 +130,14 @@ async def update_product(
 ) -> tuple[Product, list[Price]]:
     product, prices = await get_product(session, merchant_id, product_id)
     changes = data.model_dump(exclude_unset=True)
+    errors = Collector()
+    for name, path in _REQUIRED_PRODUCT_FIELDS.items():
+        if name in changes and changes[name] is None:
+            errors.add(path, "required", f"A product's {path} cannot be cleared.")
+    errors.raise_if_any()
     for name in ("name", "description", "unit_code", "active"):
-        if name in changes and changes[name] is not None:
+        if name in changes:
             setattr(product, name, changes[name])
-    if "description" in changes:
-        product.description = changes["description"]
     if "tax_rule_id" in changes:
         await _require_tax_rule(session, merchant_id, changes["tax_rule_id"])
         product.tax_rule_id = changes["tax_rule_id"]

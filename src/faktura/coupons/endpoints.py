@@ -32,18 +32,15 @@ async def create_coupon(body: CouponCreate, auth: Auth, session: Session) -> Cou
 @router.post("/validate", response_model=CouponValidation)
 async def validate_coupon(body: CouponValidateRequest, auth: Auth, session: Session) -> CouponValidation:
     """Say whether a code can be used now, for a currency and products; `reason` says why not."""
-    coupon = await repository.by_code(session, auth.merchant_id, body.code)
-    if coupon is None:
-        return CouponValidation(
-            valid=False, reason="coupon_not_found", message=f"No coupon with code '{body.code}'.", coupon=None
-        )
-    try:
-        service.check_usable(coupon, currency=body.currency, product_ids=body.product_ids or None)
-    except service.CouponRejected as rejected:
-        return CouponValidation(
-            valid=False, reason=rejected.instance_code, message=rejected.message, coupon=CouponOut.of(coupon)
-        )
-    return CouponValidation(valid=True, reason=None, message=None, coupon=CouponOut.of(coupon))
+    coupon, rejected = await service.validate(
+        session, auth.merchant_id, body.code, currency=body.currency, product_ids=body.product_ids or None
+    )
+    return CouponValidation(
+        valid=rejected is None,
+        reason=rejected.instance_code if rejected else None,
+        message=rejected.message if rejected else None,
+        coupon=CouponOut.of(coupon) if coupon else None,
+    )
 
 
 @router.get("", response_model=Page[CouponOut])

@@ -86,18 +86,23 @@ async def get(session: AsyncSession, merchant_id: str, coupon_id: str) -> Coupon
 async def update(session: AsyncSession, merchant_id: str, coupon_id: str, data: CouponUpdate) -> Coupon:
     coupon = await get(session, merchant_id, coupon_id)
     changes = data.model_dump(exclude_unset=True)
+    errors = Collector()
+    limit = changes.get("max_redemptions")
+    if limit is not None and limit < coupon.times_redeemed:
+        errors.add("maxRedemptions", "below_redemptions", f"Already redeemed {coupon.times_redeemed} times.")
+    redeem_by = changes.get("redeem_by")
+    if redeem_by is not None and _aware(redeem_by) <= clock.now():
+        errors.add("redeemBy", "in_past", "redeemBy must be in the future.")
+    if "active" in changes and changes["active"] is None:
+        errors.add("active", "required", "Send true or false; use DELETE to deactivate.")
+    errors.raise_if_any()
     if "max_redemptions" in changes:
-        limit = changes["max_redemptions"]
-        if limit is not None and limit < coupon.times_redeemed:
-            raise ValidationFailed.field(
-                "maxRedemptions", "below_redemptions", f"Already redeemed {coupon.times_redeemed} times."
-            )
         coupon.max_redemptions = limit
     if "redeem_by" in changes:
-        coupon.redeem_by = _aware(changes["redeem_by"]) if changes["redeem_by"] else None
-    if changes.get("name") is not None:
+        coupon.redeem_by = _aware(redeem_by) if redeem_by else None
+    if "name" in changes:
         coupon.name = changes["name"]
-    if changes.get("active") is not None:
+    if "active" in changes:
         coupon.active = changes["active"]
     coupon.updated_at = clock.now()
     await session.flush()
@@ -124,6 +129,25 @@ async def usable(
         raise CouponRejected("coupon_not_found", f"No coupon with code '{code}'.")
     check_usable(coupon, currency=currency, product_ids=product_ids)
     return coupon
+
+
+async def validate(
+    session: AsyncSession,
+    merchant_id: str,
+    code: str,
+    *,
+    currency: str | None,
+    product_ids: Collection[str] | None,
+) -> tuple[Coupon | None, CouponRejected | None]:
+    """The coupon (if it exists) and why it cannot be used now, or None when it can."""
+    coupon = await repository.by_code(session, merchant_id, code)
+    if coupon is None:
+        return None, CouponRejected("coupon_not_found", f"No coupon with code '{code}'.")
+    try:
+        check_usable(coupon, currency=currency, product_ids=product_ids)
+    except CouponRejected as rejected:
+        return coupon, rejected
+    return coupon, None
 
 
 def check_usable(coupon: Coupon, *, currency: str | None, product_ids: Collection[str] | None) -> None:

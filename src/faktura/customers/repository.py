@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.pagination import PageParams
@@ -34,7 +34,8 @@ async def page(
 ) -> tuple[list[Customer], str | None]:
     stmt = select(Customer).where(Customer.merchant_id == merchant_id, Customer.deleted_at.is_(None))
     if email is not None:
-        stmt = stmt.where(Customer.email == email)
+        # The local part is case-sensitive by RFC 5321, but no one means two people by Kari@ and kari@.
+        stmt = stmt.where(func.lower(Customer.email) == email.lower())
     if external_id is not None:
         stmt = stmt.where(Customer.external_id == external_id)
     if customer_type is not None:

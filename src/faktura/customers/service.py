@@ -44,7 +44,7 @@ async def create(session: AsyncSession, merchant_id: str, data: CustomerCreate) 
 
 
 async def update(session: AsyncSession, merchant_id: str, customer_id: str, data: CustomerUpdate) -> Customer:
-    """PATCH: the fields sent change and `null` clears one; the address is merged field by field (RFC 7396)."""
+    """PATCH: the fields sent change, `null` clears one; the address merges field by field (RFC 7396)."""
     customer = await get(session, merchant_id, customer_id)
     current = {name: getattr(customer, name) for name in _FIELDS if name not in ("metadata",)}
     current["metadata"] = customer.metadata_

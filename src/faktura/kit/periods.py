@@ -24,6 +24,8 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def period_start(anchor: datetime, interval: Interval, count: int, n: int) -> datetime:
     """Start of period number n (0 is the anchor) for a cycle of `count` x `interval`."""
+    # A stored cycle's interval is a plain string; `is` would send "month" down the yearly branch.
+    interval = Interval(interval)
     steps = count * n
     if interval is Interval.DAY:
         return anchor + timedelta(days=steps)

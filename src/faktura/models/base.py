@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, MetaData, String
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from faktura.kit import clock
@@ -30,10 +31,16 @@ class IdMixin:
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
+def _same_as_created(context: DefaultExecutionContext) -> datetime:
+    """A new row's updated_at is its created_at to the microsecond."""
+    created: datetime = context.get_current_parameters()["created_at"]  # type: ignore[no-untyped-call]
+    return created
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=clock.now, onupdate=clock.now, nullable=False
+        UTCDateTime(), default=_same_as_created, onupdate=clock.now, nullable=False
     )
 
 

@@ -17,15 +17,7 @@ from faktura.tax.schemas import TaxRuleCreate, TaxRuleUpdate
 
 async def create(session: AsyncSession, merchant_id: str, data: TaxRuleCreate) -> TaxRule:
     validate_rate(data.category, data.rate, "rate")
-    if (
-        data.category is not TaxCategory.STANDARD
-        and data.category is not TaxCategory.ZERO
-        and not data.exemption_reason
-    ):
-        # EN 16931 BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10: the invoice must say why no VAT is charged.
-        raise ValidationFailed.field(
-            "exemptionReason", "required", f"Category {data.category.value} needs an exemption reason."
-        )
+    _require_exemption_reason(data.category, data.exemption_reason)
     if data.country:
         country = normalize_country(data.country, field="country")
     else:
@@ -56,10 +48,13 @@ async def get(session: AsyncSession, merchant_id: str, rule_id: str) -> TaxRule:
 async def update(session: AsyncSession, merchant_id: str, rule_id: str, data: TaxRuleUpdate) -> TaxRule:
     rule = await get(session, merchant_id, rule_id)
     changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise ValidationFailed.field("name", "required", "A tax rule needs a name.")
+    if "exemption_reason" in changes:
+        _require_exemption_reason(TaxCategory(rule.category), changes["exemption_reason"])
+        rule.exemption_reason = changes["exemption_reason"]
     if changes.get("name"):
         rule.name = changes["name"]
-    if "exemption_reason" in changes:
-        rule.exemption_reason = changes["exemption_reason"]
     rule.updated_at = clock.now()
     await session.flush()
     return rule
@@ -69,3 +64,11 @@ async def archive(session: AsyncSession, merchant_id: str, rule_id: str) -> None
     rule = await get(session, merchant_id, rule_id)
     rule.archived = True
     await session.flush()
+
+
+def _require_exemption_reason(category: TaxCategory, reason: str | None) -> None:
+    # EN 16931 BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10: the invoice must say why no VAT is charged.
+    if category not in (TaxCategory.STANDARD, TaxCategory.ZERO) and not reason:
+        raise ValidationFailed.field(
+            "exemptionReason", "required", f"Category {category.value} needs an exemption reason."
+        )
