@@ -8,24 +8,13 @@ import httpx
 import pytest
 
 from faktura.kit.db import Database
+from tests.asserts import error_code, invalid_fields
 from tests.factories import Api, new_merchant, product, tax_rule_id
 
 CURRENCIES = "/api/v1/Currencies"
 CYCLES = "/api/v1/BillingCycles"
 PRODUCTS = "/api/v1/Products"
 ORDERS = "/api/v1/Orders"
-
-
-def invalid_fields(response: httpx.Response) -> list[tuple[str, str]]:
-    assert response.status_code == 422, response.text
-    error = response.json()["error"]
-    assert error["code"] == "validation_error"
-    return [(d["field"], d["code"]) for d in error["details"]]
-
-
-def error_code(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, response.text
-    return str(response.json()["error"]["code"])
 
 
 async def all_pages(api: Api, url: str, limit: int, **params: Any) -> list[list[str]]:

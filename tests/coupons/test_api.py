@@ -9,28 +9,16 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from faktura.kit import clock
 from faktura.kit.db import Database
+from tests.asserts import error_code, invalid_fields
 from tests.factories import Api, new_merchant, order_body, product
 
 URL = "/api/v1/Coupons"
 VALIDATE = "/api/v1/Coupons/validate"
 ORDERS = "/api/v1/Orders"
-
-
-def invalid_fields(response: httpx.Response) -> list[tuple[str, str]]:
-    assert response.status_code == 422, response.text
-    error = response.json()["error"]
-    assert error["code"] == "validation_error"
-    return [(d["field"], d["code"]) for d in error["details"]]
-
-
-def error_code(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, response.text
-    return str(response.json()["error"]["code"])
 
 
 def coupon_body(**overrides: Any) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from faktura.kit.db import Database
+from tests.asserts import error_code, invalid_fields
 from tests.factories import Api, corporate_body, customer_body, new_merchant
 
 URL = "/api/v1/Customers"
@@ -25,19 +25,6 @@ def without_server_fields(customer: dict[str, Any]) -> dict[str, Any]:
 
 def moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-def invalid_fields(response: httpx.Response) -> list[tuple[str, str]]:
-    """The (field, code) pairs of a 422, in the order the API lists them."""
-    assert response.status_code == 422, response.text
-    error = response.json()["error"]
-    assert error["code"] == "validation_error"
-    return [(d["field"], d["code"]) for d in error["details"]]
-
-
-def error_code(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, response.text
-    return str(response.json()["error"]["code"])
 
 
 async def all_pages(api: Api, limit: int, **params: Any) -> list[list[str]]:

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from faktura.kit.db import Database
+from tests.asserts import error_code, invalid_fields
 from tests.factories import Api, new_merchant
 
 URL = "/api/v1/TaxRules"
 EXEMPTING = ["E", "AE", "K", "G", "O"]
-
-
-def invalid_fields(response: httpx.Response) -> list[tuple[str, str]]:
-    assert response.status_code == 422, response.text
-    error = response.json()["error"]
-    assert error["code"] == "validation_error"
-    return [(d["field"], d["code"]) for d in error["details"]]
-
-
-def error_code(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, response.text
-    return str(response.json()["error"]["code"])
 
 
 def rule_body(**overrides: Any) -> dict[str, Any]:

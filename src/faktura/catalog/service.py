@@ -16,7 +16,7 @@ from faktura.kit import clock
 from faktura.kit.currencies import CurrencyInfo, get_currency
 from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
 from faktura.kit.ids import new_id
-from faktura.kit.repository import get_owned
+from faktura.kit.repository import get_owned, require_owned
 from faktura.kit.validation import Collector
 from faktura.models import BillingCycle, Price, Product, TaxRule
 
@@ -71,10 +71,7 @@ async def create_billing_cycle(
 
 
 async def get_billing_cycle(session: AsyncSession, merchant_id: str, cycle_id: str) -> BillingCycle:
-    cycle = await get_owned(session, BillingCycle, merchant_id, cycle_id)
-    if cycle is None:
-        raise ResourceNotFound("billing_cycle", cycle_id)
-    return cycle
+    return await require_owned(session, BillingCycle, merchant_id, cycle_id, "billing_cycle")
 
 
 async def rename_billing_cycle(
@@ -119,9 +116,7 @@ async def create_product(
 async def get_product(
     session: AsyncSession, merchant_id: str, product_id: str
 ) -> tuple[Product, list[Price]]:
-    product = await get_owned(session, Product, merchant_id, product_id)
-    if product is None:
-        raise ResourceNotFound("product", product_id)
+    product = await require_owned(session, Product, merchant_id, product_id, "product")
     return product, (await repository.active_prices(session, [product.id]))[product.id]
 
 

@@ -15,9 +15,9 @@ from faktura.coupons import repository
 from faktura.coupons.schemas import CouponCreate, CouponUpdate, Duration
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import Conflict, FieldError, ResourceNotFound, ValidationFailed
+from faktura.kit.errors import Conflict, FieldError, ValidationFailed
 from faktura.kit.ids import new_id
-from faktura.kit.repository import get_owned
+from faktura.kit.repository import require_owned
 from faktura.kit.validation import Collector
 from faktura.models import Coupon
 
@@ -77,10 +77,7 @@ async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) ->
 
 
 async def get(session: AsyncSession, merchant_id: str, coupon_id: str) -> Coupon:
-    coupon = await get_owned(session, Coupon, merchant_id, coupon_id)
-    if coupon is None:
-        raise ResourceNotFound("coupon", coupon_id)
-    return coupon
+    return await require_owned(session, Coupon, merchant_id, coupon_id, "coupon")
 
 
 async def update(session: AsyncSession, merchant_id: str, coupon_id: str, data: CouponUpdate) -> Coupon:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.kit.errors import ResourceNotFound
 from faktura.kit.pagination import PageParams, page_of
 
 M = TypeVar("M")
@@ -20,6 +21,16 @@ async def get_owned(
     if lock:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+async def require_owned(
+    session: AsyncSession, model: type[M], merchant_id: str, row_id: str, resource: str
+) -> M:
+    """The merchant's row, or `<resource>_not_found` (404)."""
+    row = await get_owned(session, model, merchant_id, row_id)
+    if row is None:
+        raise ResourceNotFound(resource, row_id)
+    return row
 
 
 async def fetch_page(

@@ -6,9 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.customers.validation import normalize_country
 from faktura.kit import clock
-from faktura.kit.errors import ResourceNotFound, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
-from faktura.kit.repository import get_owned
+from faktura.kit.repository import require_owned
 from faktura.merchants import repository as merchants
 from faktura.models import TaxRule
 from faktura.tax.calculator import TaxCategory, validate_rate
@@ -39,10 +39,7 @@ async def create(session: AsyncSession, merchant_id: str, data: TaxRuleCreate) -
 
 
 async def get(session: AsyncSession, merchant_id: str, rule_id: str) -> TaxRule:
-    rule = await get_owned(session, TaxRule, merchant_id, rule_id)
-    if rule is None:
-        raise ResourceNotFound("tax_rule", rule_id)
-    return rule
+    return await require_owned(session, TaxRule, merchant_id, rule_id, "tax_rule")
 
 
 async def update(session: AsyncSession, merchant_id: str, rule_id: str, data: TaxRuleUpdate) -> TaxRule:
