@@ -49,8 +49,14 @@ async def test_a_draft_order_has_every_figure_computed(api: Api) -> None:
     # 10 % per VAT category: 18,000 of the 25 % lines, 4,900 of the 15 % line.
     assert order["discountTotal"] == 22900
     assert order["taxes"] == [
-        {"category": "S", "rate": "25", "taxableAmount": 162000, "taxAmount": 40500},
-        {"category": "S", "rate": "15", "taxableAmount": 44100, "taxAmount": 6615},
+        {
+            "category": "S",
+            "rate": "25",
+            "taxableAmount": 162000,
+            "taxAmount": 40500,
+            "allowanceAmount": 18000,
+        },
+        {"category": "S", "rate": "15", "taxableAmount": 44100, "taxAmount": 6615, "allowanceAmount": 4900},
     ]
     assert order["taxExclusiveAmount"] == 206100
     assert order["taxTotal"] == 47115
@@ -306,3 +312,62 @@ async def test_orders_list_by_status_and_customer_in_pages(api: Api) -> None:
     assert [o["id"] for o in drafts] == [made[0]]
     bad = await api.get("/api/v1/Orders", params={"cursor": "!!"})
     assert bad.status_code == 422
+
+
+async def test_list_filters_take_timestamps_without_a_zone_as_utc(api: Api) -> None:
+    order = await api.created("/api/v1/Orders", order_body())
+    day = order["createdAt"][:10]
+    for params in ({"createdFrom": f"{day}T00:00:00"}, {"createdTo": "2999-01-01"}, {"createdFrom": day}):
+        response = await api.get("/api/v1/Orders", params=params)
+        assert response.status_code == 200, response.text
+        assert [o["id"] for o in response.json()["data"]] == [order["id"]]
+    later = await api.get("/api/v1/Orders", params={"createdFrom": "2999-01-01T00:00:00+02:00"})
+    assert later.json()["data"] == []
+
+
+async def test_a_draft_keeps_its_coupon_when_the_coupon_runs_out_or_is_archived(api: Api) -> None:
+    coupon = await api.created("/api/v1/Coupons", {"code": "LAST", "percentOff": "20", "maxRedemptions": 1})
+    order = await api.created("/api/v1/Orders", order_body(couponCode="LAST"))
+    renamed = await api.patch(f"/api/v1/Orders/{order['id']}", json={"reference": "PO-7"})
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["couponCode"], renamed.json()["total"]) == ("LAST", order["total"])
+    await api.delete(f"/api/v1/Coupons/{coupon['id']}")
+    again = await api.patch(f"/api/v1/Orders/{order['id']}", json={"description": "still discounted"})
+    assert again.status_code == 200, again.text
+    assert again.json()["discountTotal"] == order["discountTotal"]
+    assert (await api.get(f"/api/v1/Coupons/{coupon['id']}")).json()["timesRedeemed"] == 1
+
+
+async def test_a_patch_without_items_keeps_the_prices_the_lines_were_given(api: Api) -> None:
+    basket = await product(api, unitPrice=34900)
+    order = await api.created(
+        "/api/v1/Orders", order_body(items=[{"productId": basket["id"], "quantity": "2"}])
+    )
+    await api.patch(f"/api/v1/Products/{basket['id']}", json={"unitPrice": 37900})
+    await api.delete(f"/api/v1/Products/{basket['id']}")
+    changed = await api.patch(f"/api/v1/Orders/{order['id']}", json={"reference": "WEB-88121"})
+    assert changed.status_code == 200, changed.text
+    line = changed.json()["items"][0]
+    assert (line["unitPrice"], line["priceId"]) == (34900, order["items"][0]["priceId"])
+    assert changed.json()["total"] == order["total"]
+
+
+async def test_a_new_price_basis_needs_the_items_again(api: Api) -> None:
+    order = await api.created("/api/v1/Orders", order_body())
+    for change in ({"pricesIncludeTax": True}, {"currency": "EUR"}):
+        response = await api.patch(f"/api/v1/Orders/{order['id']}", json=change)
+        assert _codes(response) == {"items": "required"}
+    assert _codes(await api.patch(f"/api/v1/Orders/{order['id']}", json={"currency": None})) == {
+        "currency": "required"
+    }
+    inclusive = await api.patch(
+        f"/api/v1/Orders/{order['id']}", json={"pricesIncludeTax": True, "items": order_body()["items"]}
+    )
+    assert inclusive.json()["total"] == 2 * 10000 + 20000
+
+
+async def test_an_expiry_in_the_past_is_refused(api: Api) -> None:
+    response = await api.post("/api/v1/Orders", json=order_body(expiresAt="2020-01-01T00:00:00"))
+    assert _codes(response) == {"expiresAt": "in_past"}
+    order = await api.created("/api/v1/Orders", order_body(expiresAt="2999-01-01T12:00:00"))
+    assert order["expiresAt"] == "2999-01-01T12:00:00Z"

@@ -37,7 +37,7 @@ async def validate_coupon(body: CouponValidateRequest, auth: Auth, session: Sess
     )
     return CouponValidation(
         valid=rejected is None,
-        reason=rejected.instance_code if rejected else None,
+        reason=rejected.reason if rejected else None,
         message=rejected.message if rejected else None,
         coupon=CouponOut.of(coupon) if coupon else None,
     )

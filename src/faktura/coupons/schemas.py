@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from faktura.kit.schemas import DecimalStr, RequestSchema, Schema
+from faktura.kit.schemas import DecimalStr, RequestSchema, Schema, UtcDateTime
 from faktura.models import Coupon
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"
@@ -27,14 +27,14 @@ class CouponCreate(RequestSchema):
     duration: Duration = Duration.ONCE
     duration_in_cycles: int | None = Field(None, ge=1, le=1200)
     max_redemptions: int | None = Field(None, ge=1, le=2_000_000_000)
-    redeem_by: datetime | None = None
+    redeem_by: UtcDateTime | None = None
     product_ids: list[str] = Field(default_factory=list, max_length=100, description="Empty: every product")
 
 
 class CouponUpdate(RequestSchema):
     name: str | None = Field(None, max_length=200)
     max_redemptions: int | None = Field(None, ge=1, le=2_000_000_000)
-    redeem_by: datetime | None = None
+    redeem_by: UtcDateTime | None = None
     active: bool | None = None
 
 

@@ -7,7 +7,6 @@ A draft order reserves a redemption when it is created with a coupon; cancelling
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +24,9 @@ from faktura.models import Coupon
 class CouponRejected(ValidationFailed):
     """A coupon that cannot be used now; `instance_code` says why."""
 
-    def __init__(self, code: str, message: str, field: str = "couponCode") -> None:
-        super().__init__(message, code=code, details=[FieldError(field, code, message)])
+    def __init__(self, reason: str, message: str, field: str = "couponCode") -> None:
+        super().__init__(message, details=[FieldError(field, reason, message)])
+        self.reason = reason
 
 
 async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) -> Coupon:
@@ -45,7 +45,7 @@ async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) ->
         errors.add("durationInCycles", "required", "A repeating coupon needs durationInCycles.")
     if data.duration is not Duration.REPEATING and data.duration_in_cycles is not None:
         errors.add("durationInCycles", "not_allowed", "Only repeating coupons have durationInCycles.")
-    if data.redeem_by is not None and _aware(data.redeem_by) <= clock.now():
+    if data.redeem_by is not None and data.redeem_by <= clock.now():
         errors.add("redeemBy", "in_past", "redeemBy must be in the future.")
     missing = set(data.product_ids) - await repository.existing_product_ids(
         session, merchant_id, data.product_ids
@@ -67,7 +67,7 @@ async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) ->
         duration_in_cycles=data.duration_in_cycles,
         max_redemptions=data.max_redemptions,
         times_redeemed=0,
-        redeem_by=_aware(data.redeem_by) if data.redeem_by else None,
+        redeem_by=data.redeem_by if data.redeem_by else None,
         product_ids=sorted(set(data.product_ids)),
         active=True,
     )
@@ -88,7 +88,7 @@ async def update(session: AsyncSession, merchant_id: str, coupon_id: str, data: 
     if limit is not None and limit < coupon.times_redeemed:
         errors.add("maxRedemptions", "below_redemptions", f"Already redeemed {coupon.times_redeemed} times.")
     redeem_by = changes.get("redeem_by")
-    if redeem_by is not None and _aware(redeem_by) <= clock.now():
+    if redeem_by is not None and redeem_by <= clock.now():
         errors.add("redeemBy", "in_past", "redeemBy must be in the future.")
     if "active" in changes and changes["active"] is None:
         errors.add("active", "required", "Send true or false; use DELETE to deactivate.")
@@ -96,7 +96,7 @@ async def update(session: AsyncSession, merchant_id: str, coupon_id: str, data: 
     if "max_redemptions" in changes:
         coupon.max_redemptions = limit
     if "redeem_by" in changes:
-        coupon.redeem_by = _aware(redeem_by) if redeem_by else None
+        coupon.redeem_by = redeem_by if redeem_by else None
     if "name" in changes:
         coupon.name = changes["name"]
     if "active" in changes:
@@ -126,6 +126,10 @@ async def usable(
         raise CouponRejected("coupon_not_found", f"No coupon with code '{code}'.")
     check_usable(coupon, currency=currency, product_ids=product_ids)
     return coupon
+
+
+async def by_code(session: AsyncSession, merchant_id: str, code: str) -> Coupon | None:
+    return await repository.by_code(session, merchant_id, code)
 
 
 async def validate(
@@ -171,8 +175,3 @@ async def redeem(session: AsyncSession, coupon: Coupon) -> None:
 
 async def release(session: AsyncSession, coupon_id: str) -> None:
     await repository.release(session, coupon_id)
-
-
-def _aware(moment: datetime) -> datetime:
-    """A redeemBy without a zone is read as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

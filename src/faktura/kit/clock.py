@@ -11,6 +11,11 @@ def now() -> datetime:
     return _frozen if _frozen is not None else datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A timestamp in UTC; one given without a zone is read as UTC, as the API documents."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def freeze(moment: datetime | None) -> None:
     """Freeze (or with None, release) the clock; tests only."""
     global _frozen

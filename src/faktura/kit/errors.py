@@ -116,5 +116,7 @@ class ValidationFailed(FakturaError):
 
 class ResourceNotFound(NotFound):
     def __init__(self, resource: str, resource_id: str) -> None:
-        super().__init__(f"No {resource} with id '{resource_id}'.", code=f"{resource}_not_found")
+        super().__init__(
+            f"No {resource.replace('_', ' ')} with id '{resource_id}'.", code=f"{resource}_not_found"
+        )
         self.resource = resource

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, field_validator
 from pydantic.alias_generators import to_camel
+
+from faktura.kit import clock
 
 
 def decimal_text(value: Decimal) -> str:
@@ -14,6 +17,9 @@ def decimal_text(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "") else text
 
+
+UtcDateTime = Annotated[datetime, AfterValidator(clock.as_utc)]
+"""An input timestamp; without a zone it is UTC."""
 
 DecimalStr = Annotated[Decimal, PlainSerializer(decimal_text, return_type=str, when_used="json")]
 

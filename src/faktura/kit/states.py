@@ -22,6 +22,7 @@ class StateMachine(Generic[S]):
     def check(self, current: S, target: S) -> None:
         if not self.allows(current, target):
             raise InvalidTransition(
-                f"A {self.resource} in status '{current.value}' cannot become '{target.value}'.",
+                f"{'An' if self.resource[0] in 'aeiou' else 'A'} {self.resource} in status "
+                f"'{current.value}' cannot become '{target.value}'.",
                 code=f"invalid_{self.resource}_transition",
             )

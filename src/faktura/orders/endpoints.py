@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -10,6 +9,7 @@ from faktura.auth.dependencies import Auth
 from faktura.kit.http import error_responses
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
+from faktura.kit.schemas import UtcDateTime
 from faktura.orders import service
 from faktura.orders.schemas import OrderCreate, OrderOut, OrderUpdate
 from faktura.orders.states import OrderStatus
@@ -32,8 +32,8 @@ async def list_orders(
     paging: Paging,
     status: Annotated[OrderStatus | None, Query()] = None,
     customer_id: Annotated[str | None, Query(alias="customerId", max_length=40)] = None,
-    created_from: Annotated[datetime | None, Query(alias="createdFrom")] = None,
-    created_to: Annotated[datetime | None, Query(alias="createdTo")] = None,
+    created_from: Annotated[UtcDateTime | None, Query(alias="createdFrom")] = None,
+    created_to: Annotated[UtcDateTime | None, Query(alias="createdTo")] = None,
 ) -> Page[OrderOut]:
     """List orders, newest first, by status, customer and creation time."""
     rows, cursor = await service.page(

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from faktura.kit.schemas import DecimalStr, RequestSchema, Schema
+from faktura.kit.schemas import DecimalStr, RequestSchema, Schema, UtcDateTime
 from faktura.orders.states import OrderStatus
 from faktura.tax.calculator import TaxCategory
 
@@ -36,7 +36,7 @@ class _OrderFields(RequestSchema):
     reference: str | None = Field(None, max_length=100, description="The merchant's own order reference")
     description: str | None = Field(None, max_length=1000)
     metadata: dict[str, str] | None = Field(None, max_length=50)
-    expires_at: datetime | None = Field(None, description="Quote validity; default 30 days")
+    expires_at: UtcDateTime | None = Field(None, description="Quote validity; default 30 days")
     subtotal: int | None = Amount
     discount_total: int | None = Amount
     tax_exclusive_amount: int | None = Amount
@@ -83,6 +83,7 @@ class TaxOut(Schema):
     rate: DecimalStr
     taxable_amount: int
     tax_amount: int
+    allowance_amount: int = Field(description="The coupon's share in this category, VAT-exclusive")
 
 
 class QuoteOut(Schema):

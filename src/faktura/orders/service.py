@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,12 +17,12 @@ from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.validation import Collector
 from faktura.merchants import repository as merchants
-from faktura.models import Coupon, Order
+from faktura.models import Coupon, Order, OrderItem
 from faktura.orders import pricing, repository
-from faktura.orders.schemas import OrderCreate, OrderOut, OrderUpdate
+from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpdate
 from faktura.orders.states import ORDER_STATES, OrderStatus
 from faktura.orders.views import order_out
-from faktura.tax.calculator import CouponInput, Totals, compute_totals
+from faktura.tax.calculator import CouponInput, LineInput, TaxCategory, Totals, compute_totals
 
 QUOTE_VALIDITY = timedelta(days=30)
 _CHECKED_TOTALS = ("subtotal", "discount_total", "tax_exclusive_amount", "tax_total", "total")
@@ -43,8 +43,30 @@ class _Draft:
     totals: Totals
 
 
+@dataclass(slots=True)
+class _Terms:
+    """What an order's figures depend on; `items` None means: keep the stored lines as they are."""
+
+    currency: str | None
+    prices_include_tax: bool
+    customer_id: str | None
+    billing_cycle_id: str | None
+    coupon_code: str | None
+    items: list[OrderItemIn] | None
+
+
 async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> OrderOut:
-    draft = await _prepare(session, merchant_id, data.model_dump(exclude_unset=True), data)
+    sent = data.model_dump(exclude_unset=True)
+    terms = _Terms(
+        currency=data.currency,
+        prices_include_tax=data.prices_include_tax,
+        customer_id=data.customer_id,
+        billing_cycle_id=data.billing_cycle_id,
+        coupon_code=data.coupon_code,
+        items=data.items,
+    )
+    _check_expiry(data.expires_at)
+    draft = await _prepare(session, merchant_id, terms, sent)
     now = clock.now()
     order_id = new_id("ord")
     row = {
@@ -54,7 +76,7 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
         "reference": data.reference,
         "description": data.description,
         "metadata": data.metadata or {},
-        "expires_at": _aware(data.expires_at) if data.expires_at else now + QUOTE_VALIDITY,
+        "expires_at": data.expires_at or now + QUOTE_VALIDITY,
         "created_at": now,
         "updated_at": now,
         "cancelled_at": None,
@@ -70,28 +92,43 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
 
 
 async def update(session: AsyncSession, merchant_id: str, order_id: str, data: OrderUpdate) -> OrderOut:
+    """Change a draft. Lines not sent stay exactly as stored, prices included; sent lines are priced now."""
     order = await _get(session, merchant_id, order_id, lock=True)
     if order.status != OrderStatus.DRAFT:
         raise Conflict(
             f"Order {order.id} is {order.status}; only a draft can be changed.", code="order_not_draft"
         )
     sent = data.model_dump(exclude_unset=True)
-    current: dict[str, Any] = {
-        "currency": order.currency,
-        "prices_include_tax": order.prices_include_tax,
-        "customer_id": order.customer_id,
-        "billing_cycle_id": order.billing_cycle_id,
-        "coupon_code": order.coupon_code,
-        "items": [_item_request(i) for i in order.items],
-    }
-    merged = OrderCreate.model_validate({**current, **{k: v for k, v in sent.items() if k in current}})
-    draft = await _prepare(session, merchant_id, sent, merged, keep_coupon_id=order.coupon_id)
+    errors = Collector()
+    for name in ("currency", "prices_include_tax", "items"):
+        if name in sent and sent[name] is None:
+            errors.add(_camel(name), "required", f"{_camel(name)} cannot be null.")
+    errors.raise_if_any()
+    terms = _Terms(
+        currency=sent.get("currency", order.currency),
+        prices_include_tax=sent.get("prices_include_tax", order.prices_include_tax),
+        customer_id=sent.get("customer_id", order.customer_id),
+        billing_cycle_id=sent.get("billing_cycle_id", order.billing_cycle_id),
+        coupon_code=sent.get("coupon_code", order.coupon_code),
+        items=data.items,
+    )
+    assert terms.currency is not None
+    basis_changed = (
+        terms.currency.upper() != order.currency or terms.prices_include_tax != order.prices_include_tax
+    )
+    if terms.items is None and basis_changed:
+        raise ValidationFailed.field(
+            "items",
+            "required",
+            "Send the items again with a new currency or pricesIncludeTax: prices depend on it.",
+        )
+    _check_expiry(sent.get("expires_at"))
+    stored = None if terms.items is not None else [_stored_line(i) for i in order.items]
+    draft = await _prepare(session, merchant_id, terms, sent, stored=stored, keep_coupon_id=order.coupon_id)
     values: dict[str, Any] = {**_figures(draft), "updated_at": clock.now(), "version": order.version + 1}
-    for name in ("reference", "description", "metadata"):
+    for name in ("reference", "description", "metadata", "expires_at"):
         if name in sent:
             values[name] = sent[name] if name != "metadata" else (sent[name] or {})
-    if "expires_at" in sent:
-        values["expires_at"] = _aware(sent["expires_at"]) if sent["expires_at"] else None
     await repository.replace_items(session, order.id, _item_rows(order.id, merchant_id, draft))
     await repository.update_order(session, order.id, values)
     if order.coupon_id != (draft.coupon.id if draft.coupon else None):
@@ -146,9 +183,10 @@ async def _get(session: AsyncSession, merchant_id: str, order_id: str, *, lock: 
 async def _prepare(
     session: AsyncSession,
     merchant_id: str,
+    terms: _Terms,
     sent: dict[str, Any],
-    data: OrderCreate,
     *,
+    stored: list[pricing.PricedLine] | None = None,
     keep_coupon_id: str | None = None,
 ) -> _Draft:
     """Validate every reference and compute the figures; collect all problems into one 422."""
@@ -156,31 +194,34 @@ async def _prepare(
     if merchant is None:
         raise ResourceNotFound("merchant", merchant_id)
     errors = Collector()
-    currency = await _currency(session, merchant_id, data.currency or merchant.default_currency, errors)
+    currency = await _currency(session, merchant_id, terms.currency or merchant.default_currency, errors)
     language = _LANGUAGE_BY_COUNTRY.get(merchant.country, "en")
-    if data.customer_id is not None:
-        customer_language = await repository.customer_language(session, merchant_id, data.customer_id)
+    if terms.customer_id is not None:
+        customer_language = await repository.customer_language(session, merchant_id, terms.customer_id)
         if customer_language is None:
-            errors.add("customerId", "customer_not_found", f"No customer '{data.customer_id}'.")
+            errors.add("customerId", "customer_not_found", f"No customer '{terms.customer_id}'.")
         else:
             language = customer_language
-    if data.billing_cycle_id is not None:
-        active = await repository.billing_cycle_active(session, merchant_id, data.billing_cycle_id)
+    if terms.billing_cycle_id is not None:
+        active = await repository.billing_cycle_active(session, merchant_id, terms.billing_cycle_id)
         if not active:
             code = "billing_cycle_not_found" if active is None else "billing_cycle_archived"
-            errors.add("billingCycleId", code, f"No active billing cycle '{data.billing_cycle_id}'.")
-    lines = await pricing.price_items(
-        session,
-        merchant_id,
-        data.items,
-        currency=currency or "",
-        prices_include_tax=data.prices_include_tax,
-        errors=errors,
-    )
+            errors.add("billingCycleId", code, f"No active billing cycle '{terms.billing_cycle_id}'.")
+    if stored is not None:
+        lines = stored
+    else:
+        lines = await pricing.price_items(
+            session,
+            merchant_id,
+            terms.items or [],
+            currency=currency or "",
+            prices_include_tax=terms.prices_include_tax,
+            errors=errors,
+        )
     coupon = None
-    if data.coupon_code is not None and currency is not None:
+    if terms.coupon_code is not None and currency is not None:
         coupon = await _coupon(
-            session, merchant_id, data.coupon_code, currency, lines, keep_coupon_id, errors
+            session, merchant_id, terms.coupon_code, currency, lines, keep_coupon_id, errors
         )
     errors.raise_if_any()
     assert currency is not None
@@ -188,15 +229,15 @@ async def _prepare(
         lines = pricing.with_coupon_eligibility(lines, coupon.product_ids)
     totals = compute_totals(
         [p.line for p in lines],
-        prices_include_tax=data.prices_include_tax,
+        prices_include_tax=terms.prices_include_tax,
         coupon=CouponInput(percent_off=coupon.percent_off, amount_off=coupon.amount_off) if coupon else None,
     )
     _check_client_figures(sent, totals)
     return _Draft(
         currency=currency,
-        prices_include_tax=data.prices_include_tax,
-        customer_id=data.customer_id,
-        billing_cycle_id=data.billing_cycle_id,
+        prices_include_tax=terms.prices_include_tax,
+        customer_id=terms.customer_id,
+        billing_cycle_id=terms.billing_cycle_id,
         coupon=coupon,
         language=language,
         lines=lines,
@@ -221,16 +262,18 @@ async def _coupon(
     keep_coupon_id: str | None,
     errors: Collector,
 ) -> Coupon | None:
-    product_ids = [p.product_id for p in lines if p.product_id]
-    try:
-        coupon = await coupons.usable(session, merchant_id, code, currency=currency, product_ids=None)
-    except coupons.CouponRejected as exc:
-        errors.details.extend(exc.details)
+    coupon = await coupons.by_code(session, merchant_id, code)
+    if coupon is None:
+        errors.add("couponCode", "coupon_not_found", f"No coupon with code '{code}'.")
         return None
-    if coupon.id == keep_coupon_id and coupon.active:
-        return coupon  # the draft already holds this redemption; a limit reached since does not take it away
+    if coupon.id == keep_coupon_id:
+        # The draft holds this redemption already: a limit reached, an expiry or an archiving since
+        # does not take the discount away from it.
+        return coupon
     try:
-        coupons.check_usable(coupon, currency=currency, product_ids=product_ids)
+        coupons.check_usable(
+            coupon, currency=currency, product_ids=[p.product_id for p in lines if p.product_id]
+        )
     except coupons.CouponRejected as exc:
         errors.details.extend(exc.details)
         return None
@@ -311,25 +354,27 @@ def _item_rows(order_id: str, merchant_id: str, draft: _Draft) -> list[dict[str,
     ]
 
 
-def _item_request(item: Any) -> dict[str, Any]:
-    """A stored line as the request that would make it again (the catalog price is looked up anew)."""
-    request: dict[str, Any] = {
-        "quantity": item.quantity,
-        "discount": item.discount,
-        "unit_code": item.unit_code,
-    }
-    if item.product_id:
-        request["product_id"] = item.product_id
-        request["description"] = item.description
-    else:
-        request["description"] = item.description
-        request["unit_price"] = item.unit_price
-    if item.tax_rule_id:
-        request["tax_rule_id"] = item.tax_rule_id
-    else:
-        request["tax_rate"] = item.tax_rate
-        request["tax_category"] = item.tax_category
-    return request
+def _stored_line(item: OrderItem) -> pricing.PricedLine:
+    """A stored line as the calculator needs it, with the price and VAT it was given."""
+    return pricing.PricedLine(
+        line=LineInput(
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            tax_category=TaxCategory(item.tax_category),
+            tax_rate=item.tax_rate,
+            discount=item.discount,
+        ),
+        product_id=item.product_id,
+        price_id=item.price_id,
+        description=item.description,
+        unit_code=item.unit_code,
+        tax_rule_id=item.tax_rule_id,
+    )
+
+
+def _check_expiry(expires_at: datetime | None) -> None:
+    if expires_at is not None and expires_at <= clock.now():
+        raise ValidationFailed.field("expiresAt", "in_past", "expiresAt must be in the future.")
 
 
 def _row_view(row: dict[str, Any]) -> SimpleNamespace:
@@ -339,7 +384,3 @@ def _row_view(row: dict[str, Any]) -> SimpleNamespace:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

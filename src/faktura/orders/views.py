@@ -61,6 +61,7 @@ def order_out(order: Any, items: list[Any]) -> OrderOut:
                 rate=Decimal(t["rate"]),
                 taxable_amount=t["taxableAmount"],
                 tax_amount=t["taxAmount"],
+                allowance_amount=t["allowanceAmount"],
             )
             for t in order.taxes
         ],
