@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from faktura.config import Settings
-from faktura.migrate import sync_url
+from faktura.migrate import alembic_config, sync_url, upgrade
 from faktura.models import Base
 
 
@@ -19,3 +22,12 @@ def test_models_and_migrations_agree(settings: Settings) -> None:
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'roundtrip.db'}")
+    config = alembic_config(settings)
+    upgrade(settings)
+    command.downgrade(config, "base")
+    upgrade(settings)
+    test_models_and_migrations_agree(settings)

@@ -197,7 +197,13 @@ async def test_vat_rules_of_en16931_are_enforced(api: Api) -> None:
     }
     mixed = order_body(
         items=[
-            {"description": "Outside scope", "unitPrice": 100, "taxRate": "0", "taxCategory": "O"},
+            {
+                "description": "Outside scope",
+                "unitPrice": 100,
+                "taxRate": "0",
+                "taxCategory": "O",
+                "taxExemptionReason": "Not subject to VAT",
+            },
             {"description": "Normal", "unitPrice": 100, "taxRate": "25"},
         ]
     )
@@ -371,3 +377,22 @@ async def test_an_expiry_in_the_past_is_refused(api: Api) -> None:
     assert _codes(response) == {"expiresAt": "in_past"}
     order = await api.created("/api/v1/Orders", order_body(expiresAt="2999-01-01T12:00:00"))
     assert order["expiresAt"] == "2999-01-01T12:00:00Z"
+
+
+async def test_a_line_without_vat_says_why(api: Api) -> None:
+    exempt = {"description": "Course", "unitPrice": 50000, "taxRate": "0", "taxCategory": "E"}
+    response = await api.post("/api/v1/Orders", json=order_body(items=[exempt]))
+    assert _codes(response) == {"items[0].taxExemptionReason": "required"}
+    exempt["taxExemptionReason"] = "Education, exempt under the VAT Act section 3-5"
+    order = await api.created("/api/v1/Orders", order_body(items=[exempt]))
+    assert order["items"][0]["taxExemptionReason"] == exempt["taxExemptionReason"]
+    assert order["total"] == 50000
+    rule = await api.created(
+        "/api/v1/TaxRules",
+        {"name": "Export", "rate": "0", "category": "G", "exemptionReason": "Export outside EEA"},
+    )
+    exported = await api.created(
+        "/api/v1/Orders",
+        order_body(items=[{"description": "Ship", "unitPrice": 100, "taxRuleId": rule["id"]}]),
+    )
+    assert exported["items"][0]["taxExemptionReason"] == "Export outside EEA"

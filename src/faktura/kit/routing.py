@@ -18,7 +18,8 @@ from faktura.kit.db import Database
 from faktura.kit.http import error_responses
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-COMMON_ERRORS = (400, 401, 413, 415, 422)
+COMMON_ERRORS = (400, 401, 422)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class TransactionalRoute(APIRoute):
@@ -26,6 +27,8 @@ class TransactionalRoute(APIRoute):
         # The endpoint's one-line docstring is its OpenAPI summary.
         if kwargs.get("summary") is None and endpoint.__doc__:
             kwargs["summary"] = endpoint.__doc__.strip().splitlines()[0]
+        if set(kwargs.get("methods") or ()) & _BODY_METHODS:
+            kwargs["responses"] = {**error_responses(413, 415), **(kwargs.get("responses") or {})}
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

@@ -63,6 +63,7 @@ class OrderItem(IdMixin, Base):
     tax_rule_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("tax_rules.id"))
     tax_rate: Mapped[Decimal] = mapped_column(ExactDecimal(7, 4))
     tax_category: Mapped[str] = mapped_column(String(3))
+    tax_exemption_reason: Mapped[str | None] = mapped_column(String(300))
     gross_amount: Mapped[int] = mapped_column(Money)
     net_amount: Mapped[int] = mapped_column(Money)
     tax_amount: Mapped[int] = mapped_column(Money)

@@ -16,6 +16,7 @@ from faktura.tax import repository as tax_rules
 from faktura.tax.calculator import LineInput, TaxCategory
 
 DEFAULT_UNIT_CODE = "EA"
+NEEDS_EXEMPTION_REASON = frozenset(TaxCategory) - {TaxCategory.STANDARD, TaxCategory.ZERO}
 HUNDRED = Decimal(100)
 
 
@@ -27,6 +28,7 @@ class PricedLine:
     description: str
     unit_code: str
     tax_rule_id: str | None
+    tax_exemption_reason: str | None
 
 
 def convert_price(price: Price, rate: Decimal, prices_include_tax: bool) -> int:
@@ -84,7 +86,7 @@ def _price_item(
     tax = _tax(at, item, rules, product.tax_rule_id if product is not None else None, errors)
     if tax is None:
         return None
-    category, rate, rule_id = tax
+    category, rate, rule_id, exemption_reason = tax
     description = item.description or (product.name if product is not None else None)
     if description is None:
         errors.add(f"{at}.description", "required", "A line without a product needs a description.")
@@ -123,19 +125,30 @@ def _price_item(
         description=description,
         unit_code=item.unit_code or (product.unit_code if product is not None else DEFAULT_UNIT_CODE),
         tax_rule_id=rule_id,
+        tax_exemption_reason=exemption_reason,
     )
 
 
 def _tax(
     at: str, item: OrderItemIn, rules: dict[str, TaxRule], product_rule_id: str | None, errors: Collector
-) -> tuple[TaxCategory, Decimal, str | None] | None:
-    """The line's VAT: an explicit rate, else the item's rule, else the product's rule."""
+) -> tuple[TaxCategory, Decimal, str | None, str | None] | None:
+    """The line's VAT (category, rate, rule, exemption reason): an explicit rate, else the item's rule,
+    else the product's rule."""
     if item.tax_rate is not None:
         if item.tax_rule_id is not None:
             errors.add(f"{at}.taxRate", "conflicting_tax", "Give taxRuleId or taxRate, not both.")
             return None
         default = TaxCategory.STANDARD if item.tax_rate > 0 else TaxCategory.ZERO
-        return item.tax_category or default, item.tax_rate, None
+        category = item.tax_category or default
+        if category in NEEDS_EXEMPTION_REASON and not item.tax_exemption_reason:
+            # EN 16931 BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10.
+            errors.add(
+                f"{at}.taxExemptionReason",
+                "required",
+                f"Category {category.value} needs an exemption reason.",
+            )
+            return None
+        return category, item.tax_rate, None, item.tax_exemption_reason
     if item.tax_category is not None:
         errors.add(
             f"{at}.taxCategory", "not_allowed", "taxCategory goes with taxRate; a tax rule has its own."
@@ -149,7 +162,7 @@ def _tax(
     if rule is None or rule.archived:
         errors.add(f"{at}.taxRuleId", "tax_rule_not_found", f"No active tax rule '{rule_id}'.")
         return None
-    return TaxCategory(rule.category), rule.rate, rule.id
+    return TaxCategory(rule.category), rule.rate, rule.id, item.tax_exemption_reason or rule.exemption_reason
 
 
 def with_coupon_eligibility(lines: list[PricedLine], product_ids: list[str]) -> list[PricedLine]:

@@ -25,6 +25,9 @@ class OrderItemIn(RequestSchema):
     tax_rule_id: str | None = ID
     tax_rate: Decimal | None = Field(None, ge=0, lt=100, decimal_places=4)
     tax_category: TaxCategory | None = None
+    tax_exemption_reason: str | None = Field(
+        None, max_length=300, description="Why no VAT is charged; required with taxCategory E, AE, K, G or O"
+    )
     net_amount: int | None = Field(None, description="Optional: checked against the server's figure")
     tax_amount: int | None = Field(None, description="Optional: checked against the server's figure")
 
@@ -74,6 +77,7 @@ class OrderItemOut(Schema):
     tax_rule_id: str | None
     tax_rate: DecimalStr
     tax_category: TaxCategory
+    tax_exemption_reason: str | None
     net_amount: int = Field(description="Line net, VAT-exclusive (EN 16931 BT-131)")
     tax_amount: int
 

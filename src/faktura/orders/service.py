@@ -346,6 +346,7 @@ def _item_rows(order_id: str, merchant_id: str, draft: _Draft) -> list[dict[str,
             "tax_rule_id": p.tax_rule_id,
             "tax_rate": p.line.tax_rate,
             "tax_category": p.line.tax_category.value,
+            "tax_exemption_reason": p.tax_exemption_reason,
             "gross_amount": figures.gross_amount,
             "net_amount": figures.net_amount,
             "tax_amount": figures.tax_amount,
@@ -369,6 +370,7 @@ def _stored_line(item: OrderItem) -> pricing.PricedLine:
         description=item.description,
         unit_code=item.unit_code,
         tax_rule_id=item.tax_rule_id,
+        tax_exemption_reason=item.tax_exemption_reason,
     )
 
 

@@ -24,6 +24,7 @@ def item_out(item: Any) -> OrderItemOut:
         tax_rule_id=item.tax_rule_id,
         tax_rate=item.tax_rate,
         tax_category=TaxCategory(item.tax_category),
+        tax_exemption_reason=item.tax_exemption_reason,
         net_amount=item.net_amount,
         tax_amount=item.tax_amount,
     )
