@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -396,3 +397,15 @@ async def test_a_line_without_vat_says_why(api: Api) -> None:
         order_body(items=[{"description": "Ship", "unitPrice": 100, "taxRuleId": rule["id"]}]),
     )
     assert exported["items"][0]["taxExemptionReason"] == "Export outside EEA"
+
+
+async def test_concurrent_orders_never_exceed_a_coupons_limit(api: Api) -> None:
+    await api.created("/api/v1/Coupons", {"code": "FIVE", "percentOff": "5", "maxRedemptions": 5})
+    responses = await asyncio.gather(
+        *(api.post("/api/v1/Orders", json=order_body(couponCode="FIVE")) for _ in range(20))
+    )
+    assert sorted(r.status_code for r in responses) == [201] * 5 + [422] * 15
+    for refused in (r for r in responses if r.status_code == 422):
+        assert _codes(refused) == {"couponCode": "coupon_exhausted"}
+    coupon = (await api.get("/api/v1/Coupons", params={"limit": 1})).json()["data"][0]
+    assert coupon["timesRedeemed"] == 5

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
-from faktura.models import Coupon, Product
+from faktura.models import Coupon, Order, Product
+from faktura.orders.states import HOLDING_STATUSES
 
 
 async def by_code(session: AsyncSession, merchant_id: str, code: str) -> Coupon | None:
@@ -35,24 +36,21 @@ async def existing_product_ids(session: AsyncSession, merchant_id: str, ids: Ite
     return set(rows.all())
 
 
-async def redeem(session: AsyncSession, coupon_id: str) -> bool:
-    """Count one redemption unless the limit is reached; atomic under concurrency (one conditional UPDATE)."""
-    result = await session.execute(
-        update(Coupon)
-        .where(
-            Coupon.id == coupon_id,
-            (Coupon.max_redemptions.is_(None)) | (Coupon.times_redeemed < Coupon.max_redemptions),
+async def redemptions(session: AsyncSession, coupon_ids: Collection[str]) -> dict[str, int]:
+    """How many live orders hold each coupon: that is its redemption count, kept nowhere else."""
+    counts = {coupon_id: 0 for coupon_id in coupon_ids}
+    if counts:
+        rows = await session.execute(
+            select(Order.coupon_id, func.count())
+            .where(Order.coupon_id.in_(counts), Order.status.in_(HOLDING_STATUSES))
+            .group_by(Order.coupon_id)
         )
-        .values(times_redeemed=Coupon.times_redeemed + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        counts.update({str(coupon_id): int(n) for coupon_id, n in rows})
+    return counts
 
 
-async def release(session: AsyncSession, coupon_id: str) -> None:
-    await session.execute(
-        update(Coupon)
-        .where(Coupon.id == coupon_id, Coupon.times_redeemed > 0)
-        .values(times_redeemed=Coupon.times_redeemed - 1)
-        .execution_options(synchronize_session=False)
-    )
+async def lock(session: AsyncSession, coupon_id: str) -> None:
+    """Serialise redemptions of one limited coupon (PostgreSQL row lock; SQLite writers are serial)."""
+    # NO KEY UPDATE: the order row just written holds a KEY SHARE lock on the coupon through its foreign
+    # key; FOR UPDATE would conflict with that and deadlock two concurrent orders.
+    await session.execute(select(Coupon.id).where(Coupon.id == coupon_id).with_for_update(key_share=True))

@@ -54,14 +54,16 @@ class CouponOut(Schema):
     duration: Duration
     duration_in_cycles: int | None
     max_redemptions: int | None
-    times_redeemed: int
+    times_redeemed: int = Field(
+        description="Orders holding the coupon (cancelled and expired ones gave it back)"
+    )
     redeem_by: datetime | None
     product_ids: list[str]
     active: bool
     created_at: datetime
 
     @classmethod
-    def of(cls, c: Coupon) -> CouponOut:
+    def of(cls, c: Coupon, times_redeemed: int) -> CouponOut:
         return cls(
             id=c.id,
             code=c.code,
@@ -72,7 +74,7 @@ class CouponOut(Schema):
             duration=Duration(c.duration),
             duration_in_cycles=c.duration_in_cycles,
             max_redemptions=c.max_redemptions,
-            times_redeemed=c.times_redeemed,
+            times_redeemed=times_redeemed,
             redeem_by=c.redeem_by,
             product_ids=list(c.product_ids or []),
             active=c.active,

@@ -16,9 +16,13 @@ from faktura.kit import clock
 from faktura.kit.currencies import get_currency
 from faktura.kit.errors import Conflict, FieldError, ValidationFailed
 from faktura.kit.ids import new_id
+from faktura.kit.pagination import PageParams
 from faktura.kit.repository import require_owned
 from faktura.kit.validation import Collector
 from faktura.models import Coupon
+
+CouponView = tuple[Coupon, int]
+"""A coupon and how many live orders hold it."""
 
 
 class CouponRejected(ValidationFailed):
@@ -29,7 +33,7 @@ class CouponRejected(ValidationFailed):
         self.reason = reason
 
 
-async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) -> Coupon:
+async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) -> CouponView:
     errors = Collector()
     if (data.percent_off is None) == (data.amount_off is None):
         errors.add("percentOff", "invalid_coupon", "Give exactly one of percentOff and amountOff.")
@@ -66,27 +70,39 @@ async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) ->
         duration=data.duration.value,
         duration_in_cycles=data.duration_in_cycles,
         max_redemptions=data.max_redemptions,
-        times_redeemed=0,
         redeem_by=data.redeem_by if data.redeem_by else None,
         product_ids=sorted(set(data.product_ids)),
         active=True,
     )
     session.add(coupon)
     await session.flush()
-    return coupon
+    return coupon, 0
 
 
-async def get(session: AsyncSession, merchant_id: str, coupon_id: str) -> Coupon:
-    return await require_owned(session, Coupon, merchant_id, coupon_id, "coupon")
+async def get(session: AsyncSession, merchant_id: str, coupon_id: str) -> CouponView:
+    coupon = await require_owned(session, Coupon, merchant_id, coupon_id, "coupon")
+    return coupon, await redemptions(session, coupon)
 
 
-async def update(session: AsyncSession, merchant_id: str, coupon_id: str, data: CouponUpdate) -> Coupon:
-    coupon = await get(session, merchant_id, coupon_id)
+async def page(
+    session: AsyncSession, merchant_id: str, params: PageParams, active: bool | None
+) -> tuple[list[CouponView], str | None]:
+    rows, cursor = await repository.page(session, merchant_id, params, active)
+    counts = await repository.redemptions(session, [c.id for c in rows])
+    return [(c, counts[c.id]) for c in rows], cursor
+
+
+async def redemptions(session: AsyncSession, coupon: Coupon) -> int:
+    return (await repository.redemptions(session, [coupon.id]))[coupon.id]
+
+
+async def update(session: AsyncSession, merchant_id: str, coupon_id: str, data: CouponUpdate) -> CouponView:
+    coupon, redeemed = await get(session, merchant_id, coupon_id)
     changes = data.model_dump(exclude_unset=True)
     errors = Collector()
     limit = changes.get("max_redemptions")
-    if limit is not None and limit < coupon.times_redeemed:
-        errors.add("maxRedemptions", "below_redemptions", f"Already redeemed {coupon.times_redeemed} times.")
+    if limit is not None and limit < redeemed:
+        errors.add("maxRedemptions", "below_redemptions", f"Already redeemed {redeemed} times.")
     redeem_by = changes.get("redeem_by")
     if redeem_by is not None and redeem_by <= clock.now():
         errors.add("redeemBy", "in_past", "redeemBy must be in the future.")
@@ -103,29 +119,13 @@ async def update(session: AsyncSession, merchant_id: str, coupon_id: str, data: 
         coupon.active = changes["active"]
     coupon.updated_at = clock.now()
     await session.flush()
-    return coupon
+    return coupon, redeemed
 
 
 async def deactivate(session: AsyncSession, merchant_id: str, coupon_id: str) -> None:
-    coupon = await get(session, merchant_id, coupon_id)
+    coupon = await require_owned(session, Coupon, merchant_id, coupon_id, "coupon")
     coupon.active = False
     await session.flush()
-
-
-async def usable(
-    session: AsyncSession,
-    merchant_id: str,
-    code: str,
-    *,
-    currency: str | None,
-    product_ids: Collection[str] | None,
-) -> Coupon:
-    """The coupon if it can be applied now to these products in this currency, else CouponRejected."""
-    coupon = await repository.by_code(session, merchant_id, code)
-    if coupon is None:
-        raise CouponRejected("coupon_not_found", f"No coupon with code '{code}'.")
-    check_usable(coupon, currency=currency, product_ids=product_ids)
-    return coupon
 
 
 async def by_code(session: AsyncSession, merchant_id: str, code: str) -> Coupon | None:
@@ -139,24 +139,27 @@ async def validate(
     *,
     currency: str | None,
     product_ids: Collection[str] | None,
-) -> tuple[Coupon | None, CouponRejected | None]:
-    """The coupon (if it exists) and why it cannot be used now, or None when it can."""
+) -> tuple[CouponView | None, CouponRejected | None]:
+    """The coupon with its redemptions (if it exists), and why it cannot be used now (None when it can)."""
     coupon = await repository.by_code(session, merchant_id, code)
     if coupon is None:
         return None, CouponRejected("coupon_not_found", f"No coupon with code '{code}'.")
+    redeemed = await redemptions(session, coupon)
     try:
-        check_usable(coupon, currency=currency, product_ids=product_ids)
+        check_usable(coupon, redeemed, currency=currency, product_ids=product_ids)
     except CouponRejected as rejected:
-        return coupon, rejected
-    return coupon, None
+        return (coupon, redeemed), rejected
+    return (coupon, redeemed), None
 
 
-def check_usable(coupon: Coupon, *, currency: str | None, product_ids: Collection[str] | None) -> None:
+def check_usable(
+    coupon: Coupon, redeemed: int, *, currency: str | None, product_ids: Collection[str] | None
+) -> None:
     if not coupon.active:
         raise CouponRejected("coupon_inactive", f"Coupon '{coupon.code}' is no longer active.")
     if coupon.redeem_by is not None and coupon.redeem_by <= clock.now():
         raise CouponRejected("coupon_expired", f"Coupon '{coupon.code}' expired.")
-    if coupon.max_redemptions is not None and coupon.times_redeemed >= coupon.max_redemptions:
+    if coupon.max_redemptions is not None and redeemed >= coupon.max_redemptions:
         raise CouponRejected("coupon_exhausted", f"Coupon '{coupon.code}' has been fully redeemed.")
     if coupon.currency is not None and currency is not None and coupon.currency != currency.upper():
         raise CouponRejected(
@@ -168,10 +171,19 @@ def check_usable(coupon: Coupon, *, currency: str | None, product_ids: Collectio
         )
 
 
+async def redemptions_if_limited(session: AsyncSession, coupon: Coupon) -> int:
+    """Redemptions, counted only where a limit makes them matter (unlimited coupons cost no query)."""
+    return 0 if coupon.max_redemptions is None else await redemptions(session, coupon)
+
+
 async def redeem(session: AsyncSession, coupon: Coupon) -> None:
-    if not await repository.redeem(session, coupon.id):
+    """Confirm, after the order holding the coupon is written, that the limit still holds.
+
+    Unlimited coupons need nothing: the order row is the redemption. A limited coupon's row is locked so
+    concurrent orders count one after another, and the count includes the order just written.
+    """
+    if coupon.max_redemptions is None:
+        return
+    await repository.lock(session, coupon.id)
+    if await redemptions(session, coupon) > coupon.max_redemptions:
         raise CouponRejected("coupon_exhausted", f"Coupon '{coupon.code}' has been fully redeemed.")
-
-
-async def release(session: AsyncSession, coupon_id: str) -> None:
-    await repository.release(session, coupon_id)

@@ -84,7 +84,6 @@ class Coupon(IdMixin, TimestampMixin, Base):
     duration: Mapped[str] = mapped_column(String(10))
     duration_in_cycles: Mapped[int | None] = mapped_column(Integer)
     max_redemptions: Mapped[int | None] = mapped_column(Integer)
-    times_redeemed: Mapped[int] = mapped_column(Integer, default=0)
     redeem_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
     product_ids: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

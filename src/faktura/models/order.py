@@ -22,7 +22,7 @@ class Order(IdMixin, TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     prices_include_tax: Mapped[bool] = mapped_column(Boolean)
     billing_cycle_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("billing_cycles.id"))
-    coupon_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("coupons.id"))
+    coupon_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("coupons.id"), index=True)
     coupon_code: Mapped[str | None] = mapped_column(String(64))
     subtotal: Mapped[int] = mapped_column(Money)
     discount_total: Mapped[int] = mapped_column(Money)

@@ -86,7 +86,7 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
     items = _item_rows(order_id, merchant_id, draft)
     await repository.insert_order(session, row, items)
     if draft.coupon is not None:
-        # Last, so the coupon row is locked only for the commit that follows.
+        # Last, so a limited coupon's row is locked only for the commit that follows.
         await coupons.redeem(session, draft.coupon)
     return order_out(_row_view(row), [SimpleNamespace(**i) for i in items])
 
@@ -131,11 +131,9 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
             values[name] = sent[name] if name != "metadata" else (sent[name] or {})
     await repository.replace_items(session, order.id, _item_rows(order.id, merchant_id, draft))
     await repository.update_order(session, order.id, values)
-    if order.coupon_id != (draft.coupon.id if draft.coupon else None):
-        if order.coupon_id is not None:
-            await coupons.release(session, order.coupon_id)
-        if draft.coupon is not None:
-            await coupons.redeem(session, draft.coupon)
+    if draft.coupon is not None and draft.coupon.id != order.coupon_id:
+        # The old coupon's redemption went back when the order stopped holding it.
+        await coupons.redeem(session, draft.coupon)
     return await get(session, merchant_id, order.id)
 
 
@@ -156,8 +154,6 @@ async def cancel(session: AsyncSession, merchant_id: str, order_id: str) -> Orde
         updated_at=now,
     ):
         raise Conflict(f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed")
-    if order.coupon_id is not None:
-        await coupons.release(session, order.coupon_id)
     return await get(session, merchant_id, order.id)
 
 
@@ -270,10 +266,10 @@ async def _coupon(
         # The draft holds this redemption already: a limit reached, an expiry or an archiving since
         # does not take the discount away from it.
         return coupon
+    redeemed = await coupons.redemptions_if_limited(session, coupon)
+    product_ids = [p.product_id for p in lines if p.product_id]
     try:
-        coupons.check_usable(
-            coupon, currency=currency, product_ids=[p.product_id for p in lines if p.product_id]
-        )
+        coupons.check_usable(coupon, redeemed, currency=currency, product_ids=product_ids)
     except coupons.CouponRejected as exc:
         errors.details.extend(exc.details)
         return None
