@@ -9,14 +9,19 @@ from faktura.auth.tokens import AuthContext, decode_access_token
 from faktura.config import Settings
 from faktura.kit import idempotency
 from faktura.kit.errors import Unauthorized
-from faktura.kit.routing import get_session
+from faktura.kit.routing import session_of
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT from POST /api/v1/Auth/token")
 
 
-def get_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_settings(request: Request) -> Settings:
+    """Dependency form of `settings_of`; async, so FastAPI does not send it to a worker thread."""
+    return settings_of(request)
 
 
 async def current_merchant(
@@ -25,7 +30,7 @@ async def current_merchant(
 ) -> AuthContext:
     if credentials is None:
         raise Unauthorized("Send a bearer token from POST /api/v1/Auth/token.", code="missing_token")
-    auth = decode_access_token(get_settings(request), credentials.credentials)
+    auth = decode_access_token(settings_of(request), credentials.credentials)
     request.state.auth = auth
     return auth
 
@@ -33,7 +38,7 @@ async def current_merchant(
 async def idempotent(request: Request, auth: Annotated[AuthContext, Depends(current_merchant)]) -> None:
     """Router-wide: checks the Idempotency-Key of a POST inside the request's transaction."""
     await idempotency.begin(
-        request, get_session(request), auth.merchant_id, get_settings(request).idempotency_ttl
+        request, session_of(request), auth.merchant_id, settings_of(request).idempotency_ttl
     )
 
 

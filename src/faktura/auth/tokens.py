@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,6 +45,23 @@ def issue_access_token(settings: Settings, merchant_id: str, api_key_id: str) ->
 
 
 def decode_access_token(settings: Settings, token: str) -> AuthContext:
+    """Verify a token; a verified one is remembered until it expires (verification is a fixed result)."""
+    key = (settings.resolved_secret_key, settings.jwt_issuer, settings.jwt_audience, token)
+    remembered = _verified.get(key)
+    if remembered is not None and remembered[1] > time.time():
+        return remembered[0]
+    context, expires = _verify(settings, token)
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[key] = (context, expires)
+    return context
+
+
+_VERIFIED_MAX = 10_000
+_verified: dict[tuple[str, str, str, str], tuple[AuthContext, float]] = {}
+
+
+def _verify(settings: Settings, token: str) -> tuple[AuthContext, float]:
     try:
         claims = jwt.decode(
             token,
@@ -59,4 +77,4 @@ def decode_access_token(settings: Settings, token: str) -> AuthContext:
         raise Unauthorized("The access token is not valid.", code="invalid_token") from exc
     if claims.get("typ") != "access":
         raise Unauthorized("The access token is not valid.", code="invalid_token")
-    return AuthContext(merchant_id=str(claims["sub"]), api_key_id=str(claims["kid"]))
+    return AuthContext(merchant_id=str(claims["sub"]), api_key_id=str(claims["kid"])), float(claims["exp"])

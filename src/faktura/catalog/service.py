@@ -43,13 +43,17 @@ async def set_currency_accepted(
     return info
 
 
+def not_accepted_message(code: str) -> str:
+    return f"{code} is not accepted; enable it with PUT /api/v1/Currencies/{code}."
+
+
 async def require_accepted_currency(session: AsyncSession, merchant_id: str, code: str, field: str) -> str:
     info = get_currency(code, field=field)
     if not await repository.is_accepted(session, merchant_id, info.code):
         raise ValidationFailed.field(
             field,
             "currency_not_accepted",
-            f"{info.code} is not accepted; enable it with PUT /api/v1/Currencies/{info.code}.",
+            not_accepted_message(info.code),
         )
     return info.code
 

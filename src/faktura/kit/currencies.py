@@ -76,12 +76,18 @@ def format_money(amount_minor: int, code: str, locale: str) -> str:
     """
     info = get_currency(code)
     babel_locale = _babel_locale(locale)
-    pattern: NumberPattern = copy.copy(babel_locale.currency_formats["standard"])
-    pattern.frac_prec = (info.exponent, info.exponent)
-    formatted: str = pattern.apply(
+    formatted: str = _currency_pattern(locale, info.code).apply(
         from_minor(amount_minor, info.code), babel_locale, currency=info.code, currency_digits=False
     )
     return formatted
+
+
+@cache
+def _currency_pattern(locale: str, code: str) -> NumberPattern:
+    pattern: NumberPattern = copy.copy(_babel_locale(locale).currency_formats["standard"])
+    exponent = get_currency(code).exponent
+    pattern.frac_prec = (exponent, exponent)
+    return pattern
 
 
 def to_minor(value: Decimal | str, code: str, field: str = "amount") -> int:

@@ -14,12 +14,14 @@ from datetime import timedelta
 
 import orjson
 from fastapi import Request, Response
-from sqlalchemy import delete, select, text
+from sqlalchemy import Table, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
 from faktura.kit.errors import BadRequest, Conflict, FakturaError, ValidationFailed
 from faktura.models import IdempotencyKey
+
+KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -31,12 +33,11 @@ class IdempotentReplay(FakturaError):
     status = 200
     code = "idempotent_replay"
 
-    def __init__(self, stored: IdempotencyKey) -> None:
+    def __init__(self, status_code: int, body: bytes, content_type: str) -> None:
         super().__init__("replay")
-        # Plain values: the request's transaction ends (and expires ORM rows) before the handler runs.
-        self.body_bytes = bytes(stored.response_body)
-        self.status_code = stored.response_status
-        self.content_type = stored.content_type
+        self.body_bytes = bytes(body)
+        self.status_code = status_code
+        self.content_type = content_type
 
     def response(self) -> Response:
         return Response(
@@ -56,8 +57,8 @@ class PendingKey:
     async def store(self, session: AsyncSession, response: Response) -> None:
         if response.status_code >= 400 or not hasattr(response, "body"):
             return
-        session.add(
-            IdempotencyKey(
+        await session.execute(
+            insert(KEYS).values(
                 merchant_id=self.merchant_id,
                 key=self.key,
                 request_hash=self.request_hash,
@@ -67,7 +68,6 @@ class PendingKey:
                 created_at=clock.now(),
             )
         )
-        await session.flush()
 
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
@@ -94,28 +94,40 @@ async def begin(request: Request, session: AsyncSession, merchant_id: str, ttl_s
             f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.", code="invalid_idempotency_key"
         )
     fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
+    matches = (KEYS.c.merchant_id == merchant_id) & (KEYS.c.key == key)
+    stored_columns = (
+        KEYS.c.request_hash,
+        KEYS.c.response_status,
+        KEYS.c.response_body,
+        KEYS.c.content_type,
+        KEYS.c.created_at,
+    )
     if session.get_bind().dialect.name == "postgresql":
-        locked = await session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _lock_id(merchant_id, key)}
-        )
-        if not locked:
+        # Lock and look-up in one round trip. A row committed while this waited for the lock can be
+        # missed by the statement's snapshot; the key's primary key then stops the duplicate at commit.
+        one_row = select(literal(1).label("one")).subquery()
+        lock = func.pg_try_advisory_xact_lock(_lock_id(merchant_id, key))
+        row = (
+            await session.execute(select(lock, *stored_columns).select_from(one_row.outerjoin(KEYS, matches)))
+        ).one()
+        if not row[0]:
             raise Conflict(
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
                 code="idempotency_request_in_progress",
             )
-    stored = await session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.merchant_id == merchant_id, IdempotencyKey.key == key)
-    )
-    if stored is not None and stored.created_at < clock.now() - timedelta(seconds=ttl_seconds):
-        await session.execute(
-            delete(IdempotencyKey).where(IdempotencyKey.merchant_id == merchant_id, IdempotencyKey.key == key)
-        )
+        stored = None if row[1] is None else tuple(row[1:])
+    else:
+        found = (await session.execute(select(*stored_columns).where(matches))).one_or_none()
+        stored = None if found is None else tuple(found)
+    if stored is not None and stored[4] < clock.now() - timedelta(seconds=ttl_seconds):
+        await session.execute(delete(KEYS).where(matches))
         stored = None
     if stored is not None:
-        if stored.request_hash != fingerprint:
+        request_hash, status_code, body, content_type, _ = stored
+        if request_hash != fingerprint:
             raise ValidationFailed(
                 "This Idempotency-Key was already used with a different request.",
                 code="idempotency_key_reused",
             )
-        raise IdempotentReplay(stored)
+        raise IdempotentReplay(status_code, body, content_type)
     request.state.idempotency = PendingKey(merchant_id, key, fingerprint)

@@ -36,7 +36,7 @@ def decode_cursor(cursor: str) -> str:
     return raw
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=80, description="nextCursor of the page before")] = None,
 ) -> PageParams:

@@ -36,7 +36,8 @@ class TransactionalRoute(APIRoute):
 
         async def run_in_transaction(request: Request) -> Response:
             db: Database = request.app.state.db
-            async with db.session(write=request.method not in _READ_METHODS) as session:
+            write = request.method not in _READ_METHODS
+            async with db.writer_turn(write), db.session(write=write) as session:
                 request.state.session = session
                 async with session.begin():
                     response = await handler(request)
@@ -80,7 +81,12 @@ def api_router(prefix: str, tag: str) -> APIRouter:
     )
 
 
-def get_session(request: Request) -> AsyncSession:
+def session_of(request: Request) -> AsyncSession:
     """The request's session; only valid on routes of a TransactionalRoute router."""
     session: AsyncSession = request.state.session
     return session
+
+
+async def get_session(request: Request) -> AsyncSession:
+    """Dependency form of `session_of`; async, so FastAPI does not send it to a worker thread."""
+    return session_of(request)

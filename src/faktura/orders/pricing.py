@@ -52,9 +52,10 @@ async def price_items(
     catalog = await repository.products_with_prices(
         session, merchant_id, (i.product_id for i in items if i.product_id), currency
     )
-    rule_ids = {i.tax_rule_id for i in items if i.tax_rule_id}
-    rule_ids |= {product.tax_rule_id for product, _ in catalog.values() if product.tax_rule_id}
-    rules = await tax_rules.by_ids(session, merchant_id, rule_ids)
+    rules = {rule.id: rule for _, _, rule in catalog.values() if rule is not None}
+    # Rules named on lines are read only when the products did not bring them along already.
+    missing = {i.tax_rule_id for i in items if i.tax_rule_id and i.tax_rule_id not in rules}
+    rules |= await tax_rules.by_ids(session, merchant_id, missing)
     priced = []
     for index, item in enumerate(items):
         line = _price_item(index, item, catalog, rules, currency, prices_include_tax, errors)
@@ -66,7 +67,7 @@ async def price_items(
 def _price_item(
     index: int,
     item: OrderItemIn,
-    catalog: dict[str, tuple[Product, Price | None]],
+    catalog: dict[str, tuple[Product, Price | None, TaxRule | None]],
     rules: dict[str, TaxRule],
     currency: str,
     prices_include_tax: bool,
@@ -76,7 +77,7 @@ def _price_item(
     product: Product | None = None
     price: Price | None = None
     if item.product_id and item.product_id in catalog:
-        product, price = catalog[item.product_id]
+        product, price, _ = catalog[item.product_id]
     if item.product_id and product is None:
         errors.add(f"{at}.productId", "product_not_found", f"No product '{item.product_id}'.")
         return None

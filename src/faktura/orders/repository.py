@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
-from faktura.models import BillingCycle, Customer, Order, OrderItem, Price, Product
+from faktura.models import (
+    BillingCycle,
+    Customer,
+    Merchant,
+    MerchantCurrency,
+    Order,
+    OrderItem,
+    Price,
+    Product,
+    TaxRule,
+)
 
 ORDERS: Table = Order.__table__  # type: ignore[assignment]
 ORDER_ITEMS: Table = OrderItem.__table__  # type: ignore[assignment]
@@ -20,6 +31,8 @@ ORDER_ITEMS: Table = OrderItem.__table__  # type: ignore[assignment]
 
 async def insert_order(session: AsyncSession, order: dict[str, Any], items: Sequence[dict[str, Any]]) -> None:
     await session.execute(insert(ORDERS), [order])
+    # An executemany: psycopg pipelines it in one round trip, and the statement compiles once
+    # (a multi-row VALUES would compile anew for every order).
     await session.execute(insert(ORDER_ITEMS), list(items))
 
 
@@ -78,22 +91,48 @@ async def page(
     return await fetch_page(session, stmt, Order, params)
 
 
+@dataclass(frozen=True, slots=True)
+class MerchantTerms:
+    country: str
+    default_currency: str
+    currency_accepted: bool
+
+
+async def merchant_terms(
+    session: AsyncSession, merchant_id: str, currency: str | None
+) -> MerchantTerms | None:
+    """The merchant's country and currency, and whether it accepts `currency` (its own when None)."""
+    code = literal(currency) if currency else Merchant.default_currency
+    accepted = (
+        select(MerchantCurrency.code)
+        .where(MerchantCurrency.merchant_id == Merchant.id, MerchantCurrency.code == code)
+        .exists()
+    )
+    row = (
+        await session.execute(
+            select(Merchant.country, Merchant.default_currency, accepted).where(Merchant.id == merchant_id)
+        )
+    ).one_or_none()
+    return MerchantTerms(row[0], row[1], bool(row[2])) if row is not None else None
+
+
 async def products_with_prices(
     session: AsyncSession, merchant_id: str, product_ids: Iterable[str], currency: str
-) -> dict[str, tuple[Product, Price | None]]:
-    """Each product with its active price in the currency, in one query."""
+) -> dict[str, tuple[Product, Price | None, TaxRule | None]]:
+    """Each product with its active price in the currency and its VAT rule, in one query."""
     ids = set(product_ids)
     if not ids:
         return {}
     rows = await session.execute(
-        select(Product, Price)
+        select(Product, Price, TaxRule)
         .outerjoin(
             Price,
             (Price.product_id == Product.id) & (Price.currency == currency) & Price.active.is_(True),
         )
+        .outerjoin(TaxRule, TaxRule.id == Product.tax_rule_id)
         .where(Product.merchant_id == merchant_id, Product.id.in_(ids))
     )
-    return {product.id: (product, price) for product, price in rows}
+    return {product.id: (product, price, rule) for product, price, rule in rows}
 
 
 async def customer_language(session: AsyncSession, merchant_id: str, customer_id: str) -> str | None:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.catalog.service import require_accepted_currency
+from faktura.catalog.service import not_accepted_message
 from faktura.coupons import service as coupons
 from faktura.kit import clock
+from faktura.kit.currencies import get_currency
 from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.validation import Collector
-from faktura.merchants import repository as merchants
 from faktura.models import Coupon, Order, OrderItem
 from faktura.orders import pricing, repository
 from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpdate
@@ -186,11 +187,15 @@ async def _prepare(
     keep_coupon_id: str | None = None,
 ) -> _Draft:
     """Validate every reference and compute the figures; collect all problems into one 422."""
-    merchant = await merchants.get(session, merchant_id)
+    errors = Collector()
+    asked = errors.check(partial(get_currency, terms.currency, field="currency")) if terms.currency else None
+    merchant = await repository.merchant_terms(session, merchant_id, asked.code if asked else None)
     if merchant is None:
         raise ResourceNotFound("merchant", merchant_id)
-    errors = Collector()
-    currency = await _currency(session, merchant_id, terms.currency or merchant.default_currency, errors)
+    currency = asked.code if asked else (None if terms.currency else merchant.default_currency)
+    if currency is not None and not merchant.currency_accepted:
+        errors.add("currency", "currency_not_accepted", not_accepted_message(currency))
+        currency = None
     language = _LANGUAGE_BY_COUNTRY.get(merchant.country, "en")
     if terms.customer_id is not None:
         customer_language = await repository.customer_language(session, merchant_id, terms.customer_id)
@@ -239,14 +244,6 @@ async def _prepare(
         lines=lines,
         totals=totals,
     )
-
-
-async def _currency(session: AsyncSession, merchant_id: str, code: str, errors: Collector) -> str | None:
-    try:
-        return await require_accepted_currency(session, merchant_id, code, "currency")
-    except ValidationFailed as exc:
-        errors.details.extend(exc.details)
-        return None
 
 
 async def _coupon(

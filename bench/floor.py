@@ -1,0 +1,165 @@
+"""The floor: the rows one `POST /api/v1/Orders` writes, through plain psycopg 3, one transaction each.
+
+`python -m bench.floor --dsn URL --connections N` prints one JSON summary on stdout. It copies the
+newest order in the database (one the API wrote) with its items and its stored idempotent response,
+so every transaction writes rows of the very same shape and size: INSERT orders, one multi-row INSERT
+of the items, the coupon's conditional UPDATE (while the schema has its counter), INSERT
+idempotency_keys. Each connection has a thread: blocking psycopg costs the client about half the CPU
+of its asyncio API, CPU the database shares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from bench.measure import BlockingOperation, measure_threads
+from faktura.kit.ids import new_id
+
+QUOTE_VALIDITY = timedelta(days=30)
+REDEEM = (
+    b"UPDATE coupons SET times_redeemed = times_redeemed + 1, updated_at = $2 "
+    b"WHERE id = $1 AND (max_redemptions IS NULL OR times_redeemed < max_redemptions)"
+)
+
+
+def _insert(conn: psycopg.Connection[Any], table: str, columns: list[str], rows: int) -> bytes:
+    """A multi-row INSERT with PostgreSQL's own `$n` placeholders, for a RawCursor."""
+    width = len(columns)
+    values = ", ".join(
+        "(" + ", ".join(f"${row * width + i + 1}" for i in range(width)) + ")" for row in range(rows)
+    )
+    names = sql.SQL(", ").join(map(sql.Identifier, columns)).as_string(conn)
+    return f"INSERT INTO {sql.Identifier(table).as_string(conn)} ({names}) VALUES {values}".encode()
+
+
+def _adapted(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON columns wrapped once, so the copies need no adapting per transaction."""
+    return {k: Jsonb(v) if isinstance(v, dict | list) else v for k, v in row.items()}
+
+
+@dataclass
+class Template:
+    """One order as the API stored it; `rows()` gives a fresh copy with new ids, key and timestamps.
+
+    `redeems` follows the schema: the coupon's counter is updated only where the column exists.
+    """
+
+    order: dict[str, Any]
+    items: list[dict[str, Any]]
+    key: dict[str, Any]
+    redeems: bool
+
+    @classmethod
+    def newest(cls, conn: psycopg.Connection[Any]) -> Template:
+        cur = conn.cursor(row_factory=dict_row)
+        order = cur.execute("SELECT * FROM orders ORDER BY created_at DESC LIMIT 1").fetchone()
+        if order is None or order["coupon_id"] is None:
+            raise SystemExit("no order with a coupon to copy: the API writes one during setup")
+        items = cur.execute(
+            "SELECT * FROM order_items WHERE order_id = $1 ORDER BY position", [order["id"]]
+        ).fetchall()
+        key = cur.execute(
+            "SELECT * FROM idempotency_keys WHERE merchant_id = $1 ORDER BY created_at DESC LIMIT 1",
+            [order["merchant_id"]],
+        ).fetchone()
+        if key is None:
+            raise SystemExit("no stored idempotent response to copy")
+        counter = cur.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'coupons' AND column_name = $1",
+            ["times_redeemed"],
+        ).fetchone()
+        return cls(_adapted(order), [_adapted(i) for i in items], _adapted(key), counter is not None)
+
+    def writes(self) -> list[str]:
+        redeem = ["UPDATE coupons.times_redeemed"] if self.redeems else []
+        return ["INSERT orders", f"INSERT order_items x{len(self.items)}", *redeem, "INSERT idempotency_keys"]
+
+    def statements(self, conn: psycopg.Connection[Any]) -> list[bytes]:
+        order = _insert(conn, "orders", list(self.order), 1)
+        items = _insert(conn, "order_items", list(self.items[0]), len(self.items))
+        key = _insert(conn, "idempotency_keys", list(self.key), 1)
+        return [order, items, REDEEM, key] if self.redeems else [order, items, key]
+
+    def rows(self, key: str) -> list[list[Any]]:
+        now = datetime.now(UTC)
+        order_id = new_id("ord")
+        order = self.order | {"id": order_id, "created_at": now, "updated_at": now}
+        order["expires_at"] = now + QUOTE_VALIDITY
+        items = [i | {"id": new_id("oli"), "order_id": order_id} for i in self.items]
+        stored = self.key | {"key": key, "created_at": now}
+        order_row, item_rows = list(order.values()), [v for item in items for v in item.values()]
+        key_row = list(stored.values())
+        if not self.redeems:
+            return [order_row, item_rows, key_row]
+        return [order_row, item_rows, [self.order["coupon_id"], now], key_row]
+
+
+class FloorConnection:
+    def __init__(self, conn: psycopg.Connection[Any], template: Template, key_prefix: str) -> None:
+        self.conn = conn
+        self.template = template
+        self.statements = template.statements(conn)
+        self.key_prefix = key_prefix
+        self.sent = 0
+
+    def write_order(self) -> str | None:
+        self.sent += 1
+        rows = self.template.rows(f"{self.key_prefix}-{self.sent}")
+        with self.conn.transaction():
+            written = [
+                self.conn.execute(statement, row).rowcount
+                for statement, row in zip(self.statements, rows, strict=True)
+            ]
+        # The coupon's UPDATE is conditional: no row means the coupon was used up.
+        return None if min(written) > 0 else f"rows written per statement: {written}"
+
+
+def run(dsn: str, connections: int, warmup: float, duration: float) -> dict[str, Any]:
+    # RawCursor: psycopg parses `%s` queries of over 50 parameters (the items) again on every execute.
+    conns = [
+        psycopg.connect(dsn, autocommit=True, cursor_factory=psycopg.RawCursor) for _ in range(connections)
+    ]
+    try:
+        template = Template.newest(conns[0])
+        run_id = secrets.token_hex(4)
+        operations: list[BlockingOperation] = [
+            FloorConnection(conn, template, f"floor-{run_id}-{connections}-{i}").write_order
+            for i, conn in enumerate(conns)
+        ]
+        return measure_threads(operations, warmup=warmup, duration=duration) | {"writes": template.writes()}
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def command(dsn: str, connections: int, warmup: float, duration: float) -> list[str]:
+    """The command line of one floor process."""
+    options = ["--dsn", dsn, "--connections", str(connections)]
+    options += ["--warmup", str(warmup), "--duration", str(duration)]
+    return [sys.executable, "-m", "bench.floor", *options]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
+    parser.add_argument("--dsn", required=True, help="postgresql://... of the migrated benchmark database")
+    parser.add_argument("--connections", type=int, required=True)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--duration", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    result = run(args.dsn, args.connections, args.warmup, args.duration)
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
