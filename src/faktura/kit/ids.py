@@ -7,7 +7,6 @@ import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_TOKEN_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _encode(value: int, length: int) -> str:
@@ -41,8 +40,3 @@ def new_id(prefix: str) -> str:
 def new_secret(prefix: str, nbytes: int = 32) -> str:
     """A random secret with a readable prefix (`fk_live_...`); callers store only its hash."""
     return f"{prefix}_{secrets.token_urlsafe(nbytes)}"
-
-
-def new_token(length: int = 32) -> str:
-    """A URL-safe alphanumeric token (hosted page links, references)."""
-    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(length))

@@ -13,13 +13,9 @@ from faktura.kit.pagination import PageParams, page_of
 M = TypeVar("M")
 
 
-async def get_owned(
-    session: AsyncSession, model: type[M], merchant_id: str, row_id: str, *, lock: bool = False
-) -> M | None:
+async def get_owned(session: AsyncSession, model: type[M], merchant_id: str, row_id: str) -> M | None:
     """The row, only if it belongs to the merchant: another merchant's id looks exactly like a missing one."""
     stmt = select(model).where(model.id == row_id, model.merchant_id == merchant_id)  # type: ignore[attr-defined]
-    if lock:
-        stmt = stmt.with_for_update()
     return await session.scalar(stmt)
 
 
