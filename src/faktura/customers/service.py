@@ -150,17 +150,13 @@ async def _validated(session: AsyncSession, merchant_id: str, raw: dict[str, Any
     if fields.get("type") == "corporate" and raw.get("personal_number"):
         errors.add("personalNumber", "not_allowed", "A corporate customer has no personal number.")
     errors.raise_if_any()
-    fields["preferred_language"] = fields["preferred_language"] or _default_language(country)
+    fields["preferred_language"] = fields["preferred_language"] or v.default_language(country)
     fields["peppol_participant"] = (
         v.peppol_participant(country, fields["organization_number"])
         if fields.get("type") == "corporate" and fields.get("organization_number")
         else None
     )
     return fields
-
-
-def _default_language(country: str) -> str:
-    return {"NO": "no", "SE": "sv", "DK": "da", "DE": "de", "AT": "de", "CH": "de"}.get(country, "en")
 
 
 def _columns(fields: dict[str, Any]) -> dict[str, Any]:

@@ -173,6 +173,14 @@ def normalize_email(value: str, field: str = "email") -> str:
         raise ValidationFailed.field(field, "invalid_email", str(exc)) from exc
 
 
+_COUNTRY_LANGUAGES = {"NO": "no", "SE": "sv", "DK": "da", "DE": "de", "AT": "de", "CH": "de"}
+
+
+def default_language(country: str) -> str:
+    """The language a buyer in `country` is addressed in when nobody said otherwise."""
+    return _COUNTRY_LANGUAGES.get(country, "en")
+
+
 def normalize_language(value: str, field: str = "preferredLanguage") -> str:
     """A language tag (`nb-NO`, `sv`, `en_GB`) reduced to one of LANGUAGES."""
     try:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.catalog.service import not_accepted_message
 from faktura.coupons import service as coupons
+from faktura.customers.validation import default_language
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
 from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
@@ -27,7 +28,6 @@ from faktura.tax.calculator import CouponInput, LineInput, TaxCategory, Totals, 
 
 QUOTE_VALIDITY = timedelta(days=30)
 _CHECKED_TOTALS = ("subtotal", "discount_total", "tax_exclusive_amount", "tax_total", "total")
-_LANGUAGE_BY_COUNTRY = {"NO": "no", "SE": "sv", "DK": "da", "DE": "de", "AT": "de"}
 
 
 @dataclass(slots=True)
@@ -196,7 +196,7 @@ async def _prepare(
     if currency is not None and not merchant.currency_accepted:
         errors.add("currency", "currency_not_accepted", not_accepted_message(currency))
         currency = None
-    language = _LANGUAGE_BY_COUNTRY.get(merchant.country, "en")
+    language = default_language(merchant.country)
     if terms.customer_id is not None:
         customer_language = await repository.customer_language(session, merchant_id, terms.customer_id)
         if customer_language is None:
