@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.live import free_port, wait_until_ready
 
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
 
@@ -24,12 +25,6 @@ def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.Completed
     if check:
         assert result.returncode == 0, result.stderr
     return result
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -67,27 +62,21 @@ def test_demo_creates_one_merchant_only_once(data_dir: Path) -> None:
 
 
 def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
-    result = _run(tmp_path, "serve", "--port", str(_free_port()), check=False)
+    result = _run(tmp_path, "serve", "--port", str(free_port()), check=False)
     assert result.returncode != 0
     assert "faktura db upgrade" in result.stderr
 
 
 def test_serve_answers_the_api_and_stops_on_sigterm(data_dir: Path) -> None:
     key = json.loads(_run(data_dir, "demo", "--json").stdout)["apiKey"]
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "FAKTURA_DATA_DIR": str(data_dir)}
     server = subprocess.Popen(
         [*FAKTURA, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        wait_until_ready(base)
         token = httpx.post(f"{base}/api/v1/Auth/token", json={"apiKey": key}).json()["accessToken"]
         order = httpx.post(
             f"{base}/api/v1/Orders",

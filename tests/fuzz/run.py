@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,18 +20,14 @@ import httpx
 import psycopg
 from psycopg import sql
 
+from tests.live import free_port, wait_until_ready
+
 PG_ADMIN_URL = os.environ.get("FAKTURA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "30")
 SEED = os.environ.get("FUZZ_SEED", "20261121")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -65,18 +59,12 @@ def _fuzz(label: str, env: dict[str, str], report_dir: Path) -> int:
         capture_output=True,
     )
     api_key = json.loads(created.stdout)["apiKey"]
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = (report_dir / f"server-{label}.log").open("wb")
     server = subprocess.Popen([*FAKTURA, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        wait_until_ready(base)
         token = httpx.post(f"{base}/api/v1/Auth/token", json={"apiKey": api_key}).json()["accessToken"]
         print(f"fuzz: {label}: schemathesis, {EXAMPLES} examples per operation", flush=True)
         result = subprocess.run(
