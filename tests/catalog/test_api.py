@@ -123,22 +123,26 @@ async def test_accepting_twice_is_harmless(api: Api) -> None:
     ]
 
 
-async def test_a_currency_can_be_removed_while_another_stays_accepted(api: Api) -> None:
+async def test_a_currency_other_than_the_default_can_be_removed(api: Api) -> None:
     await accept(api, "EUR")
+    await accept(api, "SEK")
 
-    response = await accept(api, "NOK", accepted=False)
+    response = await accept(api, "SEK", accepted=False)
 
     assert response.status_code == 200
     assert response.json()["accepted"] is False
     accepted = (await api.get(CURRENCIES, params={"accepted": "true"})).json()["data"]
-    assert [c["code"] for c in accepted] == ["EUR"]
+    assert [c["code"] for c in accepted] == ["EUR", "NOK"]
 
 
-async def test_the_last_accepted_currency_cannot_be_removed(api: Api) -> None:
+async def test_the_default_currency_cannot_be_removed(api: Api) -> None:
+    await accept(api, "EUR", accepted=True)
     response = await accept(api, "NOK", accepted=False)
 
-    assert error_code(response, 409) == "last_accepted_currency"
+    assert error_code(response, 409) == "default_currency"
     assert (await api.get(f"{CURRENCIES}/NOK")).json()["accepted"] is True
+    body = {"items": [{"description": "X", "unitPrice": 100, "taxRate": "25"}]}
+    assert (await api.post("/api/v1/Orders", json=body)).json()["currency"] == "NOK"
 
 
 async def test_removing_a_currency_not_accepted_changes_nothing(api: Api) -> None:

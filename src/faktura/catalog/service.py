@@ -18,6 +18,7 @@ from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.repository import get_owned, require_owned
 from faktura.kit.validation import Collector
+from faktura.merchants import repository as merchants
 from faktura.models import BillingCycle, Price, Product, TaxRule
 
 # PATCH fields a product cannot be without: `null` is refused rather than ignored.
@@ -36,9 +37,12 @@ async def set_currency_accepted(
     session: AsyncSession, merchant_id: str, code: str, accepted: bool
 ) -> CurrencyInfo:
     info = currency(code)
-    accepted_now = await repository.accepted_currencies(session, merchant_id)
-    if not accepted and accepted_now == {info.code}:
-        raise Conflict("A merchant must accept at least one currency.", code="last_accepted_currency")
+    merchant = await merchants.get(session, merchant_id)
+    if not accepted and merchant is not None and merchant.default_currency == info.code:
+        # Orders without a currency are in the default one; refusing it would refuse them all.
+        raise Conflict(
+            f"{info.code} is the merchant's default currency and stays accepted.", code="default_currency"
+        )
     await repository.set_accepted(session, merchant_id, info.code, accepted)
     return info
 
