@@ -8,26 +8,13 @@ import httpx
 import pytest
 
 from faktura.kit.db import Database
-from tests.asserts import error_code, invalid_fields
+from tests.asserts import all_pages, error_code, invalid_fields
 from tests.factories import Api, new_merchant, product, tax_rule_id
 
 CURRENCIES = "/api/v1/Currencies"
 CYCLES = "/api/v1/BillingCycles"
 PRODUCTS = "/api/v1/Products"
 ORDERS = "/api/v1/Orders"
-
-
-async def all_pages(api: Api, url: str, limit: int, **params: Any) -> list[list[str]]:
-    pages: list[list[str]] = []
-    cursor = None
-    while True:
-        query = {"limit": limit, **params, **({"cursor": cursor} if cursor else {})}
-        body = (await api.get(url, params=query)).json()
-        pages.append([row["id"] for row in body["data"]])
-        cursor = body["nextCursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) < 20, "the cursor never ends"
 
 
 async def accept(api: Api, code: str, accepted: bool = True) -> httpx.Response:

@@ -13,7 +13,7 @@ import pytest
 
 from faktura.kit import clock
 from faktura.kit.db import Database
-from tests.asserts import error_code, invalid_fields
+from tests.asserts import all_pages, error_code, invalid_fields
 from tests.factories import Api, new_merchant, order_body, product
 
 URL = "/api/v1/Coupons"
@@ -408,13 +408,7 @@ async def test_list_filters_coupons_by_active(api: Api) -> None:
 
 async def test_coupon_pages_have_no_gaps_or_duplicates(api: Api) -> None:
     created = [(await api.created(URL, coupon_body(code=f"C{n}")))["id"] for n in range(5)]
-    pages: list[list[str]] = []
-    cursor = None
-    while cursor is not None or not pages:
-        query: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        body = (await api.get(URL, params=query)).json()
-        pages.append([c["id"] for c in body["data"]])
-        cursor = body["nextCursor"]
+    pages = await all_pages(api, URL, limit=2)
 
     assert [len(page) for page in pages] == [2, 2, 1]
     assert [cid for page in pages for cid in page] == created[::-1]

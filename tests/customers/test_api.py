@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from faktura.kit.db import Database
-from tests.asserts import error_code, invalid_fields
+from tests.asserts import all_pages, error_code, invalid_fields
 from tests.factories import Api, corporate_body, customer_body, new_merchant
 
 URL = "/api/v1/Customers"
@@ -25,20 +25,6 @@ def without_server_fields(customer: dict[str, Any]) -> dict[str, Any]:
 
 def moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-async def all_pages(api: Api, limit: int, **params: Any) -> list[list[str]]:
-    """Walk the list page by page; the ids of each page."""
-    pages: list[list[str]] = []
-    cursor = None
-    while True:
-        query = {"limit": limit, **params, **({"cursor": cursor} if cursor else {})}
-        body = (await api.get(URL, params=query)).json()
-        pages.append([c["id"] for c in body["data"]])
-        cursor = body["nextCursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) < 20, "the cursor never ends"
 
 
 # Create and read
@@ -318,7 +304,7 @@ async def test_list_filters_by_type(api: Api) -> None:
 async def test_pages_walk_every_customer_once_newest_first(api: Api) -> None:
     created = [(await api.created(URL, customer_body(name=f"Customer {n}")))["id"] for n in range(7)]
 
-    pages = await all_pages(api, limit=3)
+    pages = await all_pages(api, URL, limit=3)
 
     assert [len(page) for page in pages] == [3, 3, 1]
     assert [cid for page in pages for cid in page] == created[::-1]

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from faktura.kit.db import Database
+from tests.asserts import all_pages
 from tests.factories import Api, customer_body, new_merchant, order_body, product, tax_rule_id
 
 
@@ -305,16 +306,9 @@ async def test_orders_list_by_status_and_customer_in_pages(api: Api) -> None:
     ]
     await api.created("/api/v1/Orders", order_body())
     await api.post(f"/api/v1/Orders/{made[0]}/cancel")
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params = {"limit": 2, "customerId": customer["id"], **({"cursor": cursor} if cursor else {})}
-        page = (await api.get("/api/v1/Orders", params=params)).json()
-        seen += [o["id"] for o in page["data"]]
-        cursor = page["nextCursor"]
-        if cursor is None:
-            break
-    assert seen == list(reversed(made))
+    pages = await all_pages(api, "/api/v1/Orders", limit=2, customerId=customer["id"])
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [o for page in pages for o in page] == list(reversed(made))
     drafts = (await api.get("/api/v1/Orders", params={"status": "cancelled"})).json()["data"]
     assert [o["id"] for o in drafts] == [made[0]]
     bad = await api.get("/api/v1/Orders", params={"cursor": "!!"})

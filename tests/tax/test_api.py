@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from faktura.kit.db import Database
-from tests.asserts import error_code, invalid_fields
+from tests.asserts import all_pages, error_code, invalid_fields
 from tests.factories import Api, new_merchant
 
 URL = "/api/v1/TaxRules"
@@ -20,19 +20,6 @@ def rule_body(**overrides: Any) -> dict[str, Any]:
 
 def shown(rule: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in rule.items() if k not in ("id", "createdAt")}
-
-
-async def all_pages(api: Api, limit: int) -> list[list[str]]:
-    pages: list[list[str]] = []
-    cursor = None
-    while True:
-        query: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-        body = (await api.get(URL, params=query)).json()
-        pages.append([row["id"] for row in body["data"]])
-        cursor = body["nextCursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) < 20, "the cursor never ends"
 
 
 async def test_a_norwegian_merchant_starts_with_the_four_norwegian_rates(api: Api) -> None:
@@ -226,7 +213,7 @@ async def test_rule_pages_have_no_gaps_or_duplicates(api: Api) -> None:
     defaults = [r["id"] for r in (await api.get(URL)).json()["data"]]
     created = [(await api.created(URL, rule_body(name=f"Rule {n}")))["id"] for n in range(3)]
 
-    pages = await all_pages(api, limit=3)
+    pages = await all_pages(api, URL, limit=3)
 
     assert [len(page) for page in pages] == [3, 3, 1]
     assert [rid for page in pages for rid in page] == created[::-1] + defaults
