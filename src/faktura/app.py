@@ -27,10 +27,30 @@ def _native_routers() -> list[APIRouter]:
     from faktura.catalog.endpoints import routers as catalog_routers
     from faktura.coupons.endpoints import router as coupons_router
     from faktura.customers.endpoints import router as customers_router
+    from faktura.invoices.endpoints import routers as invoice_routers
+    from faktura.ledger.endpoints import routers as ledger_routers
     from faktura.orders.endpoints import router as orders_router
+    from faktura.payments.endpoints import routers as payment_routers
     from faktura.tax.endpoints import router as tax_router
 
-    return [customers_router, *catalog_routers, tax_router, coupons_router, orders_router]
+    return [
+        customers_router,
+        *catalog_routers,
+        tax_router,
+        coupons_router,
+        orders_router,
+        *payment_routers,
+        *invoice_routers,
+        *ledger_routers,
+    ]
+
+
+def _public_routers() -> list[APIRouter]:
+    """Routes that no merchant's token guards: gateway callbacks and the payer's hosted pages."""
+    from faktura.hosted.pages import router as hosted_router
+    from faktura.payments.callbacks import router as callbacks_router
+
+    return [callbacks_router, hosted_router]
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -67,6 +87,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(auth_router)
     for router in _native_routers():
         app.include_router(router, dependencies=[Depends(idempotent)])
+    for router in _public_routers():
+        app.include_router(router)
     _operations(app, database)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -1,0 +1,1 @@
+"""Invoices and credit notes: drafts, gap-free numbering, payments applied, credits and write-offs."""

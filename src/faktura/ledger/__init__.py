@@ -1,0 +1,1 @@
+"""Double-entry books per merchant: one balanced journal entry for every money movement."""

@@ -1,0 +1,1 @@
+"""Gateways, payment intents, payments and refunds."""
