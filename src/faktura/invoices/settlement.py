@@ -3,25 +3,185 @@
 Booking convention (see ledger/chart.py): a payment received is `Dr gateway account / Cr 2900` (posted by
 the payments domain). Applying it to an invoice is `Dr 2900 / Cr 1500`, both on the customer's sub-ledger
 (posted here). Whatever is not applied stays on 2900 as the customer's credit.
+
+A payment received without a customer (a pay-first order) sits on 2900 without one; when it meets an
+invoice its 2900 debit names nobody, and any remainder moves to the customer's 2900 as their credit.
+Each function flushes the caller's pending changes first: it reads payment and invoice rows afresh.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.invoices import books, credits, orders_link, repository
+from faktura.invoices.service import load, resettle
+from faktura.invoices.states import PAYABLE, InvoiceStatus
+from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
+from faktura.kit.ids import new_id
+from faktura.models import Invoice, Payment, PaymentApplication
+
 
 async def apply_payment(
     session: AsyncSession, *, merchant_id: str, invoice_id: str, payment_id: str, amount: int
 ) -> int:
     """Apply up to `amount` of the payment to the invoice; return what was applied (the rest is credit)."""
-    raise NotImplementedError
+    if amount <= 0:
+        raise ValidationFailed.field("amount", "invalid_amount", "The amount to apply must be positive.")
+    await session.flush()
+    payment = await _payment(session, merchant_id, payment_id)
+    invoice = await load(session, merchant_id, invoice_id, lock=True)
+    free = payment.amount - payment.amount_applied - payment.amount_refunded
+    if amount > free:
+        raise Conflict(
+            f"Payment {payment.id} has {free} left to apply, not {amount}.", code="payment_exhausted"
+        )
+    return await settle(session, invoice, payment, amount)
 
 
 async def unapply_payment(session: AsyncSession, *, merchant_id: str, payment_id: str, amount: int) -> int:
     """Take back up to `amount` of the payment from the invoices it settled, newest first; return it."""
-    raise NotImplementedError
+    if amount <= 0:
+        raise ValidationFailed.field("amount", "invalid_amount", "The amount to take back must be positive.")
+    await session.flush()
+    payment = await _payment(session, merchant_id, payment_id)
+    remaining = amount
+    for invoice_id, net in await repository.applied_by_invoice(session, payment.id):
+        if remaining == 0:
+            break
+        invoice = await load(session, merchant_id, invoice_id, lock=True)
+        taken = min(net, remaining)
+        application_id = new_id("pap")
+        await repository.add(
+            session,
+            PaymentApplication(
+                id=application_id,
+                merchant_id=merchant_id,
+                payment_id=payment.id,
+                invoice_id=invoice.id,
+                amount=-taken,
+            ),
+        )
+        await books.unapplied(
+            session,
+            invoice,
+            application_id=application_id,
+            amount=taken,
+            credit_holder=payment.customer_id,
+            payment_id=payment.id,
+        )
+        invoice.amount_paid -= taken
+        invoice.amount_due += taken
+        payment.amount_applied -= taken
+        resettle(invoice)
+        remaining -= taken
+    await session.flush()
+    return amount - remaining
 
 
 async def attach_order_payments(session: AsyncSession, *, merchant_id: str, invoice_id: str) -> int:
     """Pay-first: move the payments held on the invoice's order onto the invoice; return the amount moved."""
-    raise NotImplementedError
+    await session.flush()
+    invoice = await load(session, merchant_id, invoice_id, lock=True)
+    return await attach_held(session, invoice)
+
+
+async def attach_held(session: AsyncSession, invoice: Invoice) -> int:
+    """The order's held payments settle the (locked, finalized) invoice; what they do not cover is credit.
+
+    A draft or void invoice takes nothing: the money stays on the order until an invoice is finalized.
+    """
+    if invoice.order_id is None or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+        return 0
+    moved = 0
+    for payment in await repository.held_payments(session, invoice.merchant_id, invoice.order_id):
+        free = payment.amount - payment.amount_applied - payment.amount_refunded
+        if payment.currency == invoice.currency and free > 0:
+            moved += await settle(session, invoice, payment, free)
+    return moved
+
+
+async def settle(session: AsyncSession, invoice: Invoice, payment: Payment, amount: int) -> int:
+    """Apply `amount` of a (locked) payment to a (locked) invoice: what it owes, the rest as credit."""
+    if invoice.status == InvoiceStatus.DRAFT:
+        raise Conflict(f"Invoice {invoice.id} is a draft; finalize it first.", code="invoice_not_finalized")
+    if payment.currency != invoice.currency:
+        raise Conflict(
+            f"Payment {payment.id} is in {payment.currency}, invoice {invoice.id} in {invoice.currency}.",
+            code="currency_mismatch",
+        )
+    credit_holder = payment.customer_id  # whom the receipt's Cr 2900 named
+    if payment.customer_id is None:
+        payment.customer_id = invoice.customer_id
+    if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
+        await _reverse_write_off(session, invoice)
+    applied = min(amount, invoice.amount_due) if invoice.status in PAYABLE else 0
+    if applied > 0:
+        application_id = new_id("pap")
+        await repository.add(
+            session,
+            PaymentApplication(
+                id=application_id,
+                merchant_id=invoice.merchant_id,
+                payment_id=payment.id,
+                invoice_id=invoice.id,
+                amount=applied,
+            ),
+        )
+        await books.applied(
+            session,
+            invoice,
+            application_id=application_id,
+            amount=applied,
+            credit_holder=credit_holder,
+            payment_id=payment.id,
+        )
+        invoice.amount_paid += applied
+        invoice.amount_due -= applied
+        payment.amount_applied += applied
+        resettle(invoice)
+    rest = amount - applied
+    if rest > 0:
+        await _keep_as_credit(session, payment, rest, credit_holder)
+    await session.flush()
+    await orders_link.complete_if_paid(session, invoice)
+    return applied
+
+
+async def _keep_as_credit(session: AsyncSession, payment: Payment, amount: int, held_for: str | None) -> None:
+    assert payment.customer_id is not None
+    credit_id = await credits.grant(
+        session,
+        merchant_id=payment.merchant_id,
+        customer_id=payment.customer_id,
+        currency=payment.currency,
+        amount=amount,
+        source_type="payment",
+        source_id=payment.id,
+    )
+    if held_for != payment.customer_id:
+        await books.credit_moved(
+            session,
+            merchant_id=payment.merchant_id,
+            currency=payment.currency,
+            credit_id=credit_id,
+            amount=amount,
+            from_customer=held_for,
+            to_customer=payment.customer_id,
+            payment_id=payment.id,
+        )
+
+
+async def _reverse_write_off(session: AsyncSession, invoice: Invoice) -> None:
+    """A payment on an uncollectible invoice revives it: the whole write-off goes back to receivables."""
+    amount = invoice.amount_written_off
+    await books.write_off_reversed(session, invoice, source_id=new_id("wor"), amount=amount)
+    invoice.amount_written_off = 0
+    invoice.amount_due += amount
+    resettle(invoice)
+
+
+async def _payment(session: AsyncSession, merchant_id: str, payment_id: str) -> Payment:
+    payment = await repository.get_payment(session, merchant_id, payment_id)
+    if payment is None:
+        raise ResourceNotFound("payment", payment_id)
+    return payment

@@ -68,7 +68,8 @@ async def post(
     Zero lines are dropped, and a line with a negative amount is turned to the other side, so callers
     can post computed figures as they are. Raises `AlreadyPosted` when this (kind, source) has an entry.
     """
-    kept = [_normalized(line) for line in lines if line.debit or line.credit]
+    # Normalized first: a line with equal debit and credit nets to nothing and is dropped too.
+    kept = [line for line in map(_normalized, lines) if line.debit or line.credit]
     if not kept:
         return None
     for line in kept:

@@ -1,5 +1,156 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-routers: list[APIRouter] = []
+from fastapi import APIRouter, Body, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.auth.dependencies import Auth, SettingsDep
+from faktura.kit.http import error_responses
+from faktura.kit.pagination import Page, PageParams, page_params
+from faktura.kit.routing import api_router, get_session
+from faktura.payments import refunds, service
+from faktura.payments.gateways import all_gateways, gateway_info
+from faktura.payments.schemas import (
+    GatewayList,
+    GatewayOut,
+    IntentCancel,
+    IntentCapture,
+    IntentConfirm,
+    IntentCreate,
+    IntentMarkReceived,
+    IntentOut,
+    RefundCreate,
+    RefundOut,
+)
+from faktura.payments.states import IntentStatus
+from faktura.payments.views import gateway_out
+
+gateways_router = api_router("/api/v1/PaymentGateways", "PaymentGateways")
+intents_router = api_router("/api/v1/PaymentIntents", "PaymentIntents")
+refunds_router = api_router("/api/v1/Refunds", "Refunds")
+routers: list[APIRouter] = [gateways_router, intents_router, refunds_router]
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+Paging = Annotated[PageParams, Depends(page_params)]
+STATE_ERRORS = error_responses(404, 409)
+
+
+@gateways_router.get("", response_model=GatewayList)
+async def list_gateways(auth: Auth) -> GatewayList:
+    """List the payment gateways a merchant can use."""
+    return GatewayList(data=[gateway_out(info) for info in all_gateways()])
+
+
+@gateways_router.get("/{gateway_id}", response_model=GatewayOut, responses=error_responses(404))
+async def get_gateway(gateway_id: str, auth: Auth) -> GatewayOut:
+    """Get a payment gateway."""
+    return gateway_out(gateway_info(gateway_id))
+
+
+@intents_router.post("", status_code=201, response_model=IntentOut, responses=error_responses(409))
+async def create_intent(body: IntentCreate, auth: Auth, session: Session, settings: SettingsDep) -> IntentOut:
+    """Create a payment intent for an order or an invoice."""
+    return await service.create(session, auth.merchant_id, body, settings=settings)
+
+
+@intents_router.get("", response_model=Page[IntentOut])
+async def list_intents(
+    auth: Auth,
+    session: Session,
+    settings: SettingsDep,
+    paging: Paging,
+    status: Annotated[IntentStatus | None, Query()] = None,
+    order_id: Annotated[str | None, Query(alias="orderId", max_length=40)] = None,
+    invoice_id: Annotated[str | None, Query(alias="invoiceId", max_length=40)] = None,
+) -> Page[IntentOut]:
+    """List payment intents, newest first, by status, order and invoice."""
+    rows, cursor = await service.page(
+        session,
+        auth.merchant_id,
+        paging,
+        settings=settings,
+        status=status.value if status else None,
+        order_id=order_id,
+        invoice_id=invoice_id,
+    )
+    return Page(data=rows, next_cursor=cursor)
+
+
+@intents_router.get("/{intent_id}", response_model=IntentOut, responses=error_responses(404))
+async def get_intent(intent_id: str, auth: Auth, session: Session, settings: SettingsDep) -> IntentOut:
+    """Get a payment intent, with its refunds."""
+    return await service.get(session, auth.merchant_id, intent_id, settings=settings)
+
+
+@intents_router.post("/{intent_id}/confirm", response_model=IntentOut, responses=STATE_ERRORS)
+async def confirm_intent(
+    intent_id: str, body: IntentConfirm, auth: Auth, session: Session, settings: SettingsDep
+) -> IntentOut:
+    """Confirm with a payment method token; a decline answers 200 with `lastError`."""
+    return await service.confirm(
+        session,
+        auth.merchant_id,
+        intent_id,
+        body.payment_method_token,
+        settings=settings,
+        return_url=body.return_url,
+    )
+
+
+@intents_router.post("/{intent_id}/capture", response_model=IntentOut, responses=STATE_ERRORS)
+async def capture_intent(
+    intent_id: str,
+    auth: Auth,
+    session: Session,
+    settings: SettingsDep,
+    body: Annotated[IntentCapture | None, Body()] = None,
+) -> IntentOut:
+    """Capture all or part of an authorized payment."""
+    amount = body.amount_to_capture if body else None
+    return await service.capture(session, auth.merchant_id, intent_id, amount, settings=settings)
+
+
+@intents_router.post("/{intent_id}/cancel", response_model=IntentOut, responses=STATE_ERRORS)
+async def cancel_intent(
+    intent_id: str,
+    auth: Auth,
+    session: Session,
+    settings: SettingsDep,
+    body: Annotated[IntentCancel | None, Body()] = None,
+) -> IntentOut:
+    """Cancel a payment intent that has not ended."""
+    reason = body.cancellation_reason if body else None
+    return await service.cancel(session, auth.merchant_id, intent_id, reason, settings=settings)
+
+
+@intents_router.post("/{intent_id}/mark-received", response_model=IntentOut, responses=STATE_ERRORS)
+async def mark_received(
+    intent_id: str, body: IntentMarkReceived, auth: Auth, session: Session, settings: SettingsDep
+) -> IntentOut:
+    """Record that a bank transfer (`manual` gateway) arrived."""
+    return await service.mark_received(session, auth.merchant_id, intent_id, body.amount, settings=settings)
+
+
+@refunds_router.post("", status_code=201, response_model=RefundOut, responses=error_responses(409))
+async def create_refund(body: RefundCreate, auth: Auth, session: Session, settings: SettingsDep) -> RefundOut:
+    """Refund all or part of a succeeded payment intent."""
+    return await refunds.create(session, auth.merchant_id, body, settings=settings)
+
+
+@refunds_router.get("", response_model=Page[RefundOut])
+async def list_refunds(
+    auth: Auth,
+    session: Session,
+    paging: Paging,
+    payment_intent_id: Annotated[str | None, Query(alias="paymentIntentId", max_length=40)] = None,
+) -> Page[RefundOut]:
+    """List refunds, newest first."""
+    rows, cursor = await refunds.page(session, auth.merchant_id, paging, payment_intent_id=payment_intent_id)
+    return Page(data=rows, next_cursor=cursor)
+
+
+@refunds_router.get("/{refund_id}", response_model=RefundOut, responses=error_responses(404))
+async def get_refund(refund_id: str, auth: Auth, session: Session) -> RefundOut:
+    """Get a refund."""
+    return await refunds.get(session, auth.merchant_id, refund_id)

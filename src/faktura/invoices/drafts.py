@@ -1,0 +1,392 @@
+"""Draft invoices: made from an order or from lines, changed, deleted. Never commits."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.catalog.service import not_accepted_message
+from faktura.customers.validation import default_language
+from faktura.invoices import finalization, orders_link, repository
+from faktura.invoices.numbering import INVOICE_SERIES, series_problem
+from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
+from faktura.invoices.service import load, require_draft, view
+from faktura.invoices.states import InvoiceStatus
+from faktura.invoices.terms import invoice_terms, today
+from faktura.kit import clock
+from faktura.kit.currencies import get_currency
+from faktura.kit.errors import Conflict, ResourceNotFound
+from faktura.kit.ids import new_id
+from faktura.kit.validation import Collector
+from faktura.merchants import repository as merchants
+from faktura.models import Invoice, InvoiceItem, Order
+from faktura.orders import pricing
+from faktura.orders import repository as orders
+from faktura.orders.schemas import OrderItemIn
+from faktura.orders.states import OrderStatus
+from faktura.payments import links
+from faktura.tax.calculator import Totals, compute_totals
+
+_FIGURES = (
+    "subtotal",
+    "discount_total",
+    "tax_exclusive_amount",
+    "tax_total",
+    "tax_inclusive_amount",
+    "rounding_amount",
+    "total",
+    "taxes",
+)
+_CHECKED_TOTALS = ("subtotal", "discount_total", "tax_exclusive_amount", "tax_total", "total")
+_LINES_ONLY = ("currency", "prices_include_tax", "items", *_CHECKED_TOTALS)
+_REQUIRED = ("customer_id", "currency", "prices_include_tax", "items", "series", "payment_terms_days")
+
+
+async def create(session: AsyncSession, merchant_id: str, data: InvoiceCreate) -> InvoiceOut:
+    sent = data.model_dump(exclude_unset=True)
+    errors = Collector()
+    common = await _common_fields(session, merchant_id, sent, errors)
+    if data.order_id is not None or data.order_token is not None:
+        invoice = await _from_order(session, merchant_id, data, sent, common, errors)
+    else:
+        invoice = await _from_lines(session, merchant_id, data, sent, common, errors)
+    return await view(session, invoice)
+
+
+async def update(session: AsyncSession, merchant_id: str, invoice_id: str, data: InvoiceUpdate) -> InvoiceOut:
+    invoice = await load(session, merchant_id, invoice_id, lock=True)
+    await change(session, invoice, data)
+    return await view(session, invoice)
+
+
+async def change(session: AsyncSession, invoice: Invoice, data: InvoiceUpdate) -> None:
+    """Apply a draft's changes: fields sent replace the stored ones; lines are priced again when the
+    items, the currency or the price basis change (lines from an order stay the order's)."""
+    require_draft(invoice)
+    sent = data.model_dump(exclude_unset=True, exclude={"status"})
+    errors = Collector()
+    for name in _REQUIRED:
+        if name in sent and sent[name] is None:
+            errors.add(_camel(name), "required", f"{_camel(name)} cannot be null.")
+    if invoice.order_id is not None:
+        for name in (*_LINES_ONLY, "customer_id"):
+            if sent.get(name) is not None:
+                errors.add(_camel(name), "not_allowed", "An invoice made from an order keeps its lines.")
+    errors.raise_if_any()
+    common = await _common_fields(session, invoice.merchant_id, sent, errors)
+    currency = sent.get("currency", invoice.currency).upper()
+    include_tax = sent.get("prices_include_tax", invoice.prices_include_tax)
+    basis_changed = currency != invoice.currency or include_tax != invoice.prices_include_tax
+    if data.items is None and basis_changed:
+        errors.add("items", "required", "Send the items again with a new currency or pricesIncludeTax.")
+    if data.items is not None:
+        currency = await _currency(session, invoice.merchant_id, data.currency, errors, invoice)
+        priced = await _priced(session, invoice.merchant_id, currency, include_tax, data.items, errors)
+        _check_client_figures(sent, priced[1])
+        invoice.currency = currency
+        invoice.prices_include_tax = include_tax
+        _set_lines(invoice, *priced)
+    errors.raise_if_any()
+    if "customer_id" in sent:
+        invoice.customer_id = sent["customer_id"]
+        invoice.language = common["language"]
+    for name in ("issue_date", "payment_terms_days", "reference", "note"):
+        if name in sent:
+            setattr(invoice, name, sent[name])
+    if "series" in sent:
+        invoice.series = common["series"]
+    if "metadata" in sent:
+        invoice.metadata_ = sent["metadata"] or {}
+    invoice.version += 1
+    invoice.updated_at = clock.now()
+    await session.flush()
+
+
+async def delete(session: AsyncSession, merchant_id: str, invoice_id: str) -> None:
+    """Only drafts go away; a finalized invoice keeps its number and is voided or credited instead."""
+    invoice = await load(session, merchant_id, invoice_id, lock=True)
+    require_draft(invoice)
+    await repository.delete(session, invoice)
+
+
+async def _common_fields(
+    session: AsyncSession, merchant_id: str, sent: dict[str, Any], errors: Collector
+) -> dict[str, Any]:
+    """Check what every draft may carry (customer, series, issue date); note problems, raise nothing."""
+    found: dict[str, Any] = {}
+    series = sent.get("series")
+    if series is not None:
+        series = series.upper()
+        problem = series_problem(series)
+        if problem is not None:
+            errors.add("series", *problem)
+        found["series"] = series
+    issued: date | None = sent.get("issue_date")
+    if issued is not None and issued > today():
+        errors.add("issueDate", "issue_date_in_future", f"issueDate must be today ({today()}) or earlier.")
+    customer_id = sent.get("customer_id")
+    if customer_id is not None:
+        language = await orders.customer_language(session, merchant_id, customer_id)
+        if language is None:
+            errors.add("customerId", "customer_not_found", f"No customer '{customer_id}'.")
+        found["language"] = language
+    return found
+
+
+async def _from_order(
+    session: AsyncSession,
+    merchant_id: str,
+    data: InvoiceCreate,
+    sent: dict[str, Any],
+    common: dict[str, Any],
+    errors: Collector,
+) -> Invoice:
+    for name in _LINES_ONLY:
+        if name in sent:
+            errors.add(_camel(name), "not_allowed", "An invoice made from an order takes the order's lines.")
+    if data.order_id is not None and data.order_token is not None:
+        errors.add("orderToken", "conflicting_order", "Give orderId or orderToken, not both.")
+    order = await _order(session, merchant_id, data, errors)
+    if order is not None:
+        if order.customer_id is None and data.customer_id is None:
+            errors.add("customerId", "required", "The order has no customer: name the invoice's customer.")
+        elif order.customer_id and data.customer_id and order.customer_id != data.customer_id:
+            errors.add("customerId", "customer_mismatch", f"The order's customer is '{order.customer_id}'.")
+    errors.raise_if_any()
+    assert order is not None
+    orders_link.require_invoiceable(order)
+    existing = await repository.live_invoice_of_order(session, merchant_id, order.id)
+    if existing is not None:
+        raise Conflict(f"Order {order.id} is already invoiced by {existing}.", code="order_already_invoiced")
+    customer_id = order.customer_id or data.customer_id
+    assert customer_id is not None
+    language = common.get("language") or await orders.customer_language(session, merchant_id, customer_id)
+    was_paid = order.status == OrderStatus.PAID
+    await orders_link.claim(session, order, customer_id)
+    invoice = await _new_invoice(session, merchant_id, data, customer_id, common)
+    invoice.order_id = order.id
+    invoice.currency = order.currency
+    invoice.prices_include_tax = order.prices_include_tax
+    invoice.language = language or order.language
+    invoice.coupon_id = order.coupon_id
+    invoice.coupon_code = order.coupon_code
+    for name in _FIGURES:
+        setattr(invoice, name, getattr(order, name))
+    invoice.amount_due = order.total
+    invoice.items = [_copied_item(invoice, position, item) for position, item in enumerate(order.items, 1)]
+    await repository.add(session, invoice)
+    if was_paid:
+        # Pay-first: the money is already here, so the merchant's invoice comes out finalized and paid.
+        await finalization.finalize_locked(session, invoice)
+    return invoice
+
+
+async def _order(
+    session: AsyncSession, merchant_id: str, data: InvoiceCreate, errors: Collector
+) -> Order | None:
+    order_id = data.order_id
+    field = "orderId"
+    if order_id is None and data.order_token is not None:
+        field = "orderToken"
+        link = await links.resolve(session, data.order_token)
+        if link is not None and link.merchant_id == merchant_id:
+            if link.target_type == links.LinkTarget.ORDER.value:
+                order_id = link.target_id
+            elif link.target_type == links.LinkTarget.PAYMENT_INTENT.value:
+                # The payer paid through the intent's page; that intent names the order.
+                order_id = await repository.order_of_intent(session, merchant_id, link.target_id)
+    order = await orders.get(session, merchant_id, order_id, lock=True) if order_id else None
+    if order is None:
+        errors.add(field, "order_not_found", "No such order.")
+    return order
+
+
+async def _from_lines(
+    session: AsyncSession,
+    merchant_id: str,
+    data: InvoiceCreate,
+    sent: dict[str, Any],
+    common: dict[str, Any],
+    errors: Collector,
+) -> Invoice:
+    if data.customer_id is None:
+        errors.add("customerId", "required", "Give orderId, or customerId and items.")
+    if data.items is None:
+        errors.add("items", "required", "Give orderId, or customerId and items.")
+    currency = await _currency(session, merchant_id, data.currency, errors, None)
+    include_tax = bool(data.prices_include_tax)
+    priced = await _priced(session, merchant_id, currency, include_tax, data.items or [], errors)
+    errors.raise_if_any()
+    _check_client_figures(sent, priced[1])
+    assert data.customer_id is not None
+    invoice = await _new_invoice(session, merchant_id, data, data.customer_id, common)
+    invoice.currency = currency
+    invoice.prices_include_tax = include_tax
+    invoice.language = common["language"]
+    _set_lines(invoice, *priced)
+    await repository.add(session, invoice)
+    return invoice
+
+
+async def _new_invoice(
+    session: AsyncSession, merchant_id: str, data: InvoiceCreate, customer_id: str, common: dict[str, Any]
+) -> Invoice:
+    merchant = await merchants.get(session, merchant_id)
+    if merchant is None:
+        raise ResourceNotFound("merchant", merchant_id)
+    days = data.payment_terms_days
+    if days is None:
+        days = invoice_terms(merchant.invoice_settings).payment_terms_days
+    now = clock.now()
+    return Invoice(
+        id=new_id("inv"),
+        merchant_id=merchant_id,
+        customer_id=customer_id,
+        series=common.get("series") or INVOICE_SERIES,
+        number=None,
+        status=InvoiceStatus.DRAFT.value,
+        issue_date=data.issue_date,
+        payment_terms_days=days,
+        amount_paid=0,
+        amount_credited=0,
+        amount_written_off=0,
+        reference=data.reference,
+        note=data.note,
+        metadata_=data.metadata or {},
+        language=default_language(merchant.country),
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def _currency(
+    session: AsyncSession, merchant_id: str, asked: str | None, errors: Collector, invoice: Invoice | None
+) -> str:
+    """The currency asked for (the invoice's or the merchant's when none), if the merchant accepts it."""
+    info = errors.check(partial(get_currency, asked, field="currency")) if asked else None
+    if asked and info is None:
+        return ""
+    code = info.code if info else (invoice.currency if invoice else None)
+    terms = await orders.merchant_terms(session, merchant_id, code)
+    if terms is None:
+        raise ResourceNotFound("merchant", merchant_id)
+    currency = code or terms.default_currency
+    if not terms.currency_accepted:
+        errors.add("currency", "currency_not_accepted", not_accepted_message(currency))
+    return currency
+
+
+async def _priced(
+    session: AsyncSession,
+    merchant_id: str,
+    currency: str,
+    prices_include_tax: bool,
+    items: list[OrderItemIn],
+    errors: Collector,
+) -> tuple[list[pricing.PricedLine], Totals]:
+    priced = await pricing.price_items(
+        session, merchant_id, items, currency=currency, prices_include_tax=prices_include_tax, errors=errors
+    )
+    errors.raise_if_any()
+    totals = compute_totals([p.line for p in priced], prices_include_tax=prices_include_tax)
+    return priced, totals
+
+
+def _set_lines(invoice: Invoice, priced: list[pricing.PricedLine], totals: Totals) -> None:
+    invoice.coupon_id = None
+    invoice.coupon_code = None
+    invoice.subtotal = totals.subtotal
+    invoice.discount_total = totals.discount_total
+    invoice.tax_exclusive_amount = totals.tax_exclusive_amount
+    invoice.tax_total = totals.tax_total
+    invoice.tax_inclusive_amount = totals.tax_inclusive_amount
+    invoice.rounding_amount = totals.rounding_amount
+    invoice.total = totals.total
+    invoice.amount_due = totals.total
+    invoice.taxes = [
+        {
+            "category": s.category.value,
+            "rate": str(s.rate),
+            "taxableAmount": s.taxable_amount,
+            "taxAmount": s.tax_amount,
+            "allowanceAmount": s.allowance_amount,
+        }
+        for s in totals.taxes
+    ]
+    invoice.items = [
+        InvoiceItem(
+            id=new_id("ili"),
+            merchant_id=invoice.merchant_id,
+            position=position,
+            product_id=p.product_id,
+            price_id=p.price_id,
+            description=p.description,
+            unit_code=p.unit_code,
+            quantity=p.line.quantity,
+            unit_price=p.line.unit_price,
+            discount=p.line.discount,
+            tax_rule_id=p.tax_rule_id,
+            tax_rate=p.line.tax_rate,
+            tax_category=p.line.tax_category.value,
+            tax_exemption_reason=p.tax_exemption_reason,
+            gross_amount=figures.gross_amount,
+            net_amount=figures.net_amount,
+            tax_amount=figures.tax_amount,
+        )
+        for position, (p, figures) in enumerate(zip(priced, totals.lines, strict=True), 1)
+    ]
+
+
+def _copied_item(invoice: Invoice, position: int, item: Any) -> InvoiceItem:
+    return InvoiceItem(
+        id=new_id("ili"),
+        merchant_id=invoice.merchant_id,
+        position=position,
+        **{
+            name: getattr(item, name)
+            for name in (
+                "product_id",
+                "price_id",
+                "description",
+                "unit_code",
+                "quantity",
+                "unit_price",
+                "discount",
+                "tax_rule_id",
+                "tax_rate",
+                "tax_category",
+                "tax_exemption_reason",
+                "gross_amount",
+                "net_amount",
+                "tax_amount",
+            )
+        },
+    )
+
+
+def _check_client_figures(sent: dict[str, Any], totals: Totals) -> None:
+    """Figures a client sends are compared, never used, as on orders."""
+    errors = Collector()
+    for name in _CHECKED_TOTALS:
+        if sent.get(name) is not None and sent[name] != getattr(totals, name):
+            expected = getattr(totals, name)
+            errors.add(_camel(name), "totals_mismatch", f"Expected {expected}, got {sent[name]}.")
+    for index, item in enumerate(sent.get("items") or []):
+        for name in ("net_amount", "tax_amount"):
+            expected = getattr(totals.lines[index], name)
+            if item.get(name) is not None and item[name] != expected:
+                errors.add(
+                    f"items[{index}].{_camel(name)}",
+                    "totals_mismatch",
+                    f"Expected {expected}, got {item[name]}.",
+                )
+    errors.raise_if_any("The totals sent do not match the server's computation.")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

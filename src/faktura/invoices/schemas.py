@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from faktura.invoices.states import InvoiceStatus
+from faktura.invoices.terms import MAX_PAYMENT_TERMS_DAYS
+from faktura.kit.schemas import DecimalStr, RequestSchema, Schema
+from faktura.orders.schemas import OrderItemIn, TaxOut
+from faktura.tax.calculator import TaxCategory
+
+Amount = Field(None, ge=0, le=10**15)
+ID = Field(None, max_length=40)
+Items = list[OrderItemIn]
+
+
+class _DraftFields(RequestSchema):
+    customer_id: str | None = ID
+    series: str | None = Field(None, max_length=20, description="Number series; default INV")
+    issue_date: date | None = Field(None, description="Default: the day it is finalized (UTC)")
+    payment_terms_days: int | None = Field(
+        None, ge=0, le=MAX_PAYMENT_TERMS_DAYS, description="Due date = issue date + terms; default 14"
+    )
+    reference: str | None = Field(None, max_length=100, description="The merchant's own reference")
+    note: str | None = Field(None, max_length=1000, description="Printed on the invoice")
+    metadata: dict[str, str] | None = Field(None, max_length=50)
+
+
+class InvoiceCreate(_DraftFields):
+    """From an order (`orderId` or its hosted-page `orderToken`), or from `customerId` and `items`."""
+
+    order_id: str | None = ID
+    order_token: str | None = Field(
+        None,
+        max_length=64,
+        description="The {token} of the /pay page the order (or its payment intent) was paid on",
+    )
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="Lines only; default NOK")
+    prices_include_tax: bool | None = Field(None, description="Lines only; default false")
+    items: Items | None = Field(None, min_length=1, max_length=500, description="Lines only")
+    subtotal: int | None = Amount
+    discount_total: int | None = Amount
+    tax_exclusive_amount: int | None = Amount
+    tax_total: int | None = Amount
+    total: int | None = Amount
+
+
+class InvoiceUpdate(_DraftFields):
+    """Change a draft: the fields sent replace the old ones (`items` as a whole)."""
+
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
+    prices_include_tax: bool | None = None
+    items: Items | None = Field(None, min_length=1, max_length=500)
+
+
+class InvoicePut(InvoiceUpdate):
+    """Seed 002's status change (`{"status": "sent"}`), optionally with changes to a draft."""
+
+    status: Literal["sent"] | None = Field(None, description="`sent`: finalize if needed, then send")
+
+
+class InvoiceItemOut(Schema):
+    id: str
+    position: int = Field(description="Line number, from 1")
+    product_id: str | None
+    price_id: str | None
+    description: str
+    quantity: DecimalStr
+    unit_code: str
+    unit_price: int
+    discount: int
+    tax_rule_id: str | None
+    tax_rate: DecimalStr
+    tax_category: TaxCategory
+    tax_exemption_reason: str | None
+    net_amount: int = Field(description="Line net, VAT-exclusive (EN 16931 BT-131)")
+    tax_amount: int
+    quantity_credited: DecimalStr = Field(description="Credited so far by credit notes")
+
+
+class InvoiceOut(Schema):
+    id: str
+    number: int | None = Field(description="Gap-free within the series; null while a draft")
+    invoice_number: str | None = Field(description="The printed number, `INV-42`")
+    series: str
+    status: InvoiceStatus
+    order_id: str | None
+    customer_id: str
+    currency: str
+    prices_include_tax: bool
+    language: str
+    issue_date: date | None
+    due_date: date | None
+    payment_terms_days: int
+    payment_reference: str | None = Field(description="KID, the Norwegian payment reference")
+    bank_account: str | None
+    coupon_code: str | None
+    items: list[InvoiceItemOut]
+    subtotal: int
+    discount_total: int
+    tax_exclusive_amount: int
+    tax_total: int
+    tax_inclusive_amount: int
+    rounding_amount: int
+    total: int
+    taxes: list[TaxOut]
+    amount_paid: int = Field(description="Settled by payments and by the customer's credit")
+    credit_applied: int = Field(description="The part of amountPaid taken from the customer's credit")
+    amount_credited: int = Field(description="Sum of the credit notes' totals")
+    amount_written_off: int
+    amount_due: int
+    reference: str | None
+    note: str | None
+    metadata: dict[str, str]
+    delivery_status: str | None = Field(description="null until sent; then `queued`")
+    finalized_at: datetime | None
+    sent_at: datetime | None
+    paid_at: datetime | None
+    voided_at: datetime | None
+    uncollectible_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreditNoteItemIn(RequestSchema):
+    invoice_item_id: str | None = ID
+    position: int | None = Field(None, ge=1, le=500, description="The invoice line's number")
+    quantity: Decimal | None = Field(
+        None, gt=0, le=10**9, decimal_places=6, description="Default: all that is not credited yet"
+    )
+
+
+class CreditNoteCreate(RequestSchema):
+    """Without `items`, everything not credited yet; with them, those lines and quantities."""
+
+    items: list[CreditNoteItemIn] | None = Field(None, min_length=1, max_length=500)
+    reason: str | None = Field(None, max_length=1000)
+
+
+class CreditNoteItemOut(Schema):
+    id: str
+    invoice_item_id: str | None
+    position: int
+    description: str
+    quantity: DecimalStr
+    unit_code: str
+    unit_price: int
+    discount: int
+    tax_rate: DecimalStr
+    tax_category: TaxCategory
+    tax_exemption_reason: str | None
+    net_amount: int
+    tax_amount: int
+
+
+class CreditNoteOut(Schema):
+    id: str
+    number: int
+    credit_note_number: str
+    series: str
+    status: str
+    invoice_id: str
+    customer_id: str
+    currency: str
+    issue_date: date
+    reason: str | None
+    items: list[CreditNoteItemOut]
+    subtotal: int
+    discount_total: int
+    tax_exclusive_amount: int
+    tax_total: int
+    tax_inclusive_amount: int
+    rounding_amount: int
+    total: int
+    taxes: list[TaxOut]
+    amount_applied: int = Field(description="Taken off what the invoice still owed (or had written off)")
+    amount_to_credit: int = Field(description="Added to the customer's credit balance")
+    created_at: datetime
+
+
+class CustomerCreditOut(Schema):
+    id: str
+    customer_id: str
+    currency: str
+    amount: int = Field(description="Positive adds credit, negative uses it")
+    source_type: str
+    source_id: str
+    created_at: datetime
+
+
+class CreditBalanceOut(Schema):
+    currency: str
+    amount: int
+
+
+class CustomerCreditPage(Schema):
+    customer_id: str
+    balances: list[CreditBalanceOut] = Field(description="Available credit per currency")
+    data: list[CustomerCreditOut]
+    next_cursor: str | None = None

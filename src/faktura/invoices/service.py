@@ -1,0 +1,86 @@
+"""Reading invoices, and the status bookkeeping every operation shares. Never commits.
+
+The operations live beside it, one module each: drafts, finalization, lifecycle (send, void, write
+off), credit_notes, credits (the customer's balance) and settlement (payments).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.invoices import repository
+from faktura.invoices.schemas import InvoiceOut
+from faktura.invoices.states import INVOICE_STATES, InvoiceStatus, settled_status
+from faktura.invoices.views import invoice_out
+from faktura.kit import clock
+from faktura.kit.errors import Conflict, ResourceNotFound
+from faktura.kit.pagination import PageParams
+from faktura.models import Invoice
+
+
+async def load(session: AsyncSession, merchant_id: str, invoice_id: str, *, lock: bool = False) -> Invoice:
+    invoice = await repository.get(session, merchant_id, invoice_id, lock=lock)
+    if invoice is None:
+        raise ResourceNotFound("invoice", invoice_id)
+    return invoice
+
+
+async def get(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
+    return (await views(session, [await load(session, merchant_id, invoice_id)]))[0]
+
+
+async def page(
+    session: AsyncSession, merchant_id: str, params: PageParams, **filters: Any
+) -> tuple[list[InvoiceOut], str | None]:
+    rows, cursor = await repository.page(session, merchant_id, params, **filters)
+    return await views(session, rows), cursor
+
+
+async def views(session: AsyncSession, invoices: list[Invoice]) -> list[InvoiceOut]:
+    credited = await repository.credited_quantities(
+        session, [item.id for invoice in invoices for item in invoice.items]
+    )
+    from_credit = await repository.credit_applied(session, [invoice.id for invoice in invoices])
+    return [invoice_out(invoice, credited, from_credit.get(invoice.id, 0)) for invoice in invoices]
+
+
+async def view(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
+    await session.flush()
+    return (await views(session, [invoice]))[0]
+
+
+def require_draft(invoice: Invoice) -> None:
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise Conflict(
+            f"Invoice {invoice.id} is {invoice.status}; only a draft can be changed or finalized.",
+            code="invoice_not_draft",
+        )
+
+
+def move(invoice: Invoice, target: InvoiceStatus) -> None:
+    """Change the status by the state machine, stamping when it entered the new one."""
+    current = InvoiceStatus(invoice.status)
+    if current is target:
+        return
+    INVOICE_STATES.check(current, target)
+    now = clock.now()
+    invoice.status = target.value
+    invoice.version += 1
+    invoice.updated_at = now
+    if target is InvoiceStatus.PAID:
+        invoice.paid_at = now
+    elif current is InvoiceStatus.PAID:
+        invoice.paid_at = None
+    if target is InvoiceStatus.VOID:
+        invoice.voided_at = now
+    if target is InvoiceStatus.UNCOLLECTIBLE:
+        invoice.uncollectible_at = now
+
+
+def resettle(invoice: Invoice) -> None:
+    """After the balances changed: the status they call for."""
+    invoice.version += 1
+    invoice.updated_at = clock.now()
+    move(invoice, settled_status(invoice))

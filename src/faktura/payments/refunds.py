@@ -1,0 +1,191 @@
+"""Refunds: partial or full, never above what was captured. Never commits.
+
+The money comes back first from what the payment left unapplied (held on its order), then from the
+customer's credit, and only then is it taken back from the invoices it paid.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.config import Settings
+from faktura.invoices import settlement
+from faktura.kit import clock
+from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
+from faktura.kit.ids import new_id
+from faktura.kit.pagination import PageParams
+from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, gateway_account
+from faktura.ledger.postings import EntryKind, Line, post
+from faktura.models import CustomerCredit, Payment, PaymentIntent, Refund
+from faktura.orders import repository as orders
+from faktura.orders.states import OrderStatus
+from faktura.payments import repository
+from faktura.payments.gateways import gateway_info, get_gateway
+from faktura.payments.schemas import RefundCreate, RefundOut
+from faktura.payments.states import IntentStatus, PaymentStatus, RefundStatus
+from faktura.payments.views import refund_out
+
+
+async def create(
+    session: AsyncSession, merchant_id: str, data: RefundCreate, *, settings: Settings
+) -> RefundOut:
+    intent = await repository.get_intent(session, merchant_id, data.payment_intent_id)
+    if intent is None:
+        raise ValidationFailed.field(
+            "paymentIntentId", "payment_intent_not_found", f"No payment intent '{data.payment_intent_id}'."
+        )
+    if intent.status != IntentStatus.SUCCEEDED or not gateway_info(intent.gateway).refunds:
+        raise Conflict(
+            f"Payment intent {intent.id} is {intent.status}; only a succeeded payment can be refunded.",
+            code="payment_intent_not_refundable",
+        )
+    if intent.order_id is not None:
+        # The order's lock first, as every payment operation takes it: no two requests wait for each other.
+        await repository.get_order(session, merchant_id, intent.order_id, lock=True)
+    intent = await repository.get_intent(session, merchant_id, intent.id, lock=True)
+    assert intent is not None
+    payment = await repository.payment_of_intent(session, merchant_id, intent.id, lock=True)
+    assert payment is not None
+    left = intent.amount_received - intent.amount_refunded
+    amount = data.amount if data.amount is not None else left
+    if left == 0:
+        raise Conflict(
+            f"Payment intent {intent.id} is refunded in full already.", code="payment_fully_refunded"
+        )
+    if amount > left:
+        raise ValidationFailed.field(
+            "amount",
+            "refund_exceeds_captured",
+            f"At most {left} can be refunded: {intent.amount_received} captured, "
+            f"{intent.amount_refunded} refunded.",
+        )
+    refund = Refund(
+        id=new_id("re"),
+        merchant_id=merchant_id,
+        payment_id=payment.id,
+        payment_intent_id=intent.id,
+        amount=amount,
+        currency=intent.currency,
+        status=RefundStatus.SUCCEEDED.value,
+        reason=data.reason,
+    )
+    from_credit = await _take_back(session, payment, refund)
+    refund.gateway_reference = await get_gateway(intent.gateway, settings).refund(intent, amount)
+    session.add(refund)
+    await session.flush()
+    if from_credit:
+        assert payment.customer_id is not None
+        session.add(
+            CustomerCredit(
+                id=new_id("ccr"),
+                merchant_id=merchant_id,
+                customer_id=payment.customer_id,
+                currency=payment.currency,
+                amount=-from_credit,
+                source_type="refund",
+                source_id=refund.id,
+            )
+        )
+    await post(
+        session,
+        merchant_id=merchant_id,
+        kind=EntryKind.REFUND,
+        source_type="refund",
+        source_id=refund.id,
+        currency=intent.currency,
+        lines=[
+            Line(CUSTOMER_PREPAYMENTS, debit=amount, customer_id=payment.customer_id),
+            Line(gateway_account(intent.gateway), credit=amount),
+        ],
+        memo=f"Refund {refund.id} of payment {payment.id}",
+        customer_id=payment.customer_id,
+        details={"paymentIntentId": intent.id, "paymentId": payment.id},
+    )
+    await _book_on_payment(session, intent, payment, amount)
+    return refund_out(refund)
+
+
+async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) -> int:
+    """Find the refund's money; return the part taken from the customer's credit.
+
+    First what the payment left unapplied and uncredited (held on its order); then the customer's credit
+    (the payment's own overpayment, or a credit note that released it from an invoice), which is money
+    owed to the customer anyway; only then is the payment taken back from the invoices it paid, which
+    leaves them owing again.
+    """
+    applied = await repository.applied_total(session, payment.id)
+    unapplied = payment.amount - payment.amount_refunded - applied
+    credit = 0
+    if payment.customer_id is not None:
+        credit = await repository.credit_balance(
+            session, payment.merchant_id, payment.customer_id, payment.currency
+        )
+        held = max(unapplied - await repository.credit_left_from_payment(session, payment), 0)
+    else:
+        held = max(unapplied, 0)
+    from_held = min(refund.amount, held)
+    from_credit = min(refund.amount - from_held, max(credit, 0))
+    rest = refund.amount - from_held - from_credit
+    if rest:
+        taken = await settlement.unapply_payment(
+            session, merchant_id=payment.merchant_id, payment_id=payment.id, amount=rest
+        )
+        if taken < rest:
+            raise Conflict(
+                f"Only {refund.amount - rest + taken} of payment {payment.id} can be refunded now: the rest "
+                "was used as the customer's credit on other invoices.",
+                code="refund_not_possible",
+            )
+    return from_credit
+
+
+async def _book_on_payment(
+    session: AsyncSession, intent: PaymentIntent, payment: Payment, amount: int
+) -> None:
+    now = clock.now()
+    payment.amount_refunded += amount
+    payment.amount_applied = await repository.applied_total(session, payment.id)
+    full = payment.amount_refunded >= payment.amount
+    payment.status = (PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED).value
+    payment.updated_at = now
+    await session.flush()
+    moved = await repository.move_intent(
+        session,
+        intent,
+        IntentStatus.SUCCEEDED,
+        IntentStatus.SUCCEEDED,
+        amount_refunded=intent.amount_refunded + amount,
+    )
+    assert moved, "the intent is locked by this transaction"
+    if (
+        full
+        and intent.order_id is not None
+        and not await repository.order_invoiced(session, intent.merchant_id, intent.order_id)
+    ):
+        # Refunded in full before it was invoiced: the sale did not happen. An invoiced order keeps its
+        # state; its invoice is open again and a credit note settles it.
+        await orders.move_status(
+            session,
+            intent.merchant_id,
+            intent.order_id,
+            OrderStatus.PAID.value,
+            OrderStatus.CANCELLED.value,
+            cancelled_at=now,
+            updated_at=now,
+        )
+
+
+async def get(session: AsyncSession, merchant_id: str, refund_id: str) -> RefundOut:
+    refund = await repository.get_refund(session, merchant_id, refund_id)
+    if refund is None:
+        raise ResourceNotFound("refund", refund_id)
+    return refund_out(refund)
+
+
+async def page(
+    session: AsyncSession, merchant_id: str, params: PageParams, *, payment_intent_id: str | None
+) -> tuple[list[RefundOut], str | None]:
+    rows, cursor = await repository.page_refunds(
+        session, merchant_id, params, payment_intent_id=payment_intent_id
+    )
+    return [refund_out(r) for r in rows], cursor

@@ -1,0 +1,347 @@
+"""Payments SQL: intents, payments, refunds, gateway events, and the locks that order money moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.kit import clock
+from faktura.kit.ids import new_id
+from faktura.kit.pagination import PageParams
+from faktura.kit.repository import fetch_page, get_owned
+from faktura.models import (
+    CustomerCredit,
+    GatewayEvent,
+    Invoice,
+    Merchant,
+    Order,
+    Payment,
+    PaymentApplication,
+    PaymentIntent,
+    PaymentLink,
+    Refund,
+)
+from faktura.payments.states import MONEY_IN_FLIGHT, IntentStatus
+
+EVENTS: Table = GatewayEvent.__table__  # type: ignore[assignment]
+PAYABLE_INVOICE_STATUSES = ("open", "partially_paid")
+
+# -- intents -------------------------------------------------------------------------------------------
+
+
+async def get_intent(
+    session: AsyncSession, merchant_id: str, intent_id: str, *, lock: bool = False
+) -> PaymentIntent | None:
+    stmt = (
+        select(PaymentIntent)
+        .where(PaymentIntent.id == intent_id, PaymentIntent.merchant_id == merchant_id)
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def intent_by_reference(session: AsyncSession, gateway: str, reference: str) -> PaymentIntent | None:
+    return await session.scalar(
+        select(PaymentIntent).where(
+            PaymentIntent.gateway == gateway, PaymentIntent.gateway_reference == reference
+        )
+    )
+
+
+async def move_intent(
+    session: AsyncSession, intent: PaymentIntent, expected: IntentStatus, target: IntentStatus, **values: Any
+) -> bool:
+    """Compare-and-set on status and version; on success the object is read back."""
+    result = await session.execute(
+        update(PaymentIntent)
+        .where(
+            PaymentIntent.id == intent.id,
+            PaymentIntent.status == expected.value,
+            PaymentIntent.version == intent.version,
+        )
+        .values(status=target.value, version=intent.version + 1, updated_at=clock.now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await session.refresh(intent)
+    return True
+
+
+async def page_intents(
+    session: AsyncSession,
+    merchant_id: str,
+    params: PageParams,
+    *,
+    status: str | None,
+    order_id: str | None,
+    invoice_id: str | None,
+) -> tuple[list[PaymentIntent], str | None]:
+    stmt = select(PaymentIntent).where(PaymentIntent.merchant_id == merchant_id)
+    if status is not None:
+        stmt = stmt.where(PaymentIntent.status == status)
+    if order_id is not None:
+        stmt = stmt.where(PaymentIntent.order_id == order_id)
+    if invoice_id is not None:
+        stmt = stmt.where(PaymentIntent.invoice_id == invoice_id)
+    return await fetch_page(session, stmt, PaymentIntent, params)
+
+
+def _same_target(intent: PaymentIntent) -> Any:
+    if intent.order_id is not None:
+        return PaymentIntent.order_id == intent.order_id
+    return PaymentIntent.invoice_id == intent.invoice_id
+
+
+async def other_intent_with_money(session: AsyncSession, intent: PaymentIntent) -> PaymentIntent | None:
+    """Another intent of the same order or invoice that holds or took money (pay-later ones hold none)."""
+    return await session.scalar(
+        select(PaymentIntent)
+        .where(
+            _same_target(intent),
+            PaymentIntent.merchant_id == intent.merchant_id,
+            PaymentIntent.id != intent.id,
+            PaymentIntent.gateway != "invoice",
+            PaymentIntent.status.in_([s.value for s in MONEY_IN_FLIGHT]),
+        )
+        .limit(1)
+    )
+
+
+async def cancel_waiting_intents(
+    session: AsyncSession,
+    merchant_id: str,
+    *,
+    order_id: str | None = None,
+    invoice_id: str | None = None,
+    except_id: str | None = None,
+    reason: str,
+) -> int:
+    """Cancel the intents of an order or invoice that hold no money: those waiting for the payer, and
+    pay-later choices."""
+    now = clock.now()
+    waiting = PaymentIntent.status.in_(
+        [IntentStatus.REQUIRES_PAYMENT_METHOD.value, IntentStatus.REQUIRES_ACTION.value]
+    ) | ((PaymentIntent.gateway == "invoice") & (PaymentIntent.status == IntentStatus.PROCESSING.value))
+    stmt = (
+        update(PaymentIntent)
+        .where(PaymentIntent.merchant_id == merchant_id, waiting)
+        .values(
+            status=IntentStatus.CANCELED.value,
+            cancellation_reason=reason,
+            canceled_at=now,
+            updated_at=now,
+            next_action=None,
+            version=PaymentIntent.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if order_id is not None:
+        stmt = stmt.where(PaymentIntent.order_id == order_id)
+    if invoice_id is not None:
+        stmt = stmt.where(PaymentIntent.invoice_id == invoice_id)
+    if except_id is not None:
+        stmt = stmt.where(PaymentIntent.id != except_id)
+    result = await session.execute(stmt)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def link_tokens(session: AsyncSession, target_type: str, target_ids: Iterable[str]) -> dict[str, str]:
+    ids = list(set(target_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(PaymentLink.target_id, PaymentLink.token).where(
+            PaymentLink.target_type == target_type, PaymentLink.target_id.in_(ids)
+        )
+    )
+    return {target_id: token for target_id, token in rows}
+
+
+# -- what an intent pays: orders and invoices ----------------------------------------------------------
+
+
+async def get_order(
+    session: AsyncSession, merchant_id: str, order_id: str, *, lock: bool = False
+) -> Order | None:
+    """The order row without its lines; `lock` takes its row lock (SQLite: the write lock is held already)."""
+    stmt = (
+        select(Order)
+        .where(Order.id == order_id, Order.merchant_id == merchant_id)
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=Order)
+    return await session.scalar(stmt)
+
+
+async def get_invoice(
+    session: AsyncSession, merchant_id: str, invoice_id: str, *, lock: bool = False
+) -> Invoice | None:
+    stmt = (
+        select(Invoice)
+        .where(Invoice.id == invoice_id, Invoice.merchant_id == merchant_id)
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=Invoice)
+    return await session.scalar(stmt)
+
+
+async def payable_invoice_of_order(session: AsyncSession, merchant_id: str, order_id: str) -> Invoice | None:
+    """The order's finalized invoice that still has something due, if any (newest first)."""
+    return await session.scalar(
+        select(Invoice)
+        .where(
+            Invoice.merchant_id == merchant_id,
+            Invoice.order_id == order_id,
+            Invoice.status.in_(PAYABLE_INVOICE_STATUSES),
+        )
+        .order_by(Invoice.id.desc())
+        .limit(1)
+    )
+
+
+async def order_invoiced(session: AsyncSession, merchant_id: str, order_id: str) -> bool:
+    """Whether the order has an invoice that is not void."""
+    found = await session.scalar(
+        select(Invoice.id)
+        .where(Invoice.merchant_id == merchant_id, Invoice.order_id == order_id, Invoice.status != "void")
+        .limit(1)
+    )
+    return found is not None
+
+
+async def payee(session: AsyncSession, merchant_id: str) -> tuple[str, str | None]:
+    row = (
+        await session.execute(select(Merchant.name, Merchant.bank_account).where(Merchant.id == merchant_id))
+    ).one()
+    return str(row[0]), row[1]
+
+
+# -- payments ------------------------------------------------------------------------------------------
+
+
+async def payment_of_intent(
+    session: AsyncSession, merchant_id: str, intent_id: str, *, lock: bool = False
+) -> Payment | None:
+    stmt = (
+        select(Payment)
+        .where(Payment.payment_intent_id == intent_id, Payment.merchant_id == merchant_id)
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def applied_total(session: AsyncSession, payment_id: str) -> int:
+    """What of the payment is applied to invoices now: the sum of its applications (undoings negative)."""
+    await session.flush()
+    total = await session.scalar(
+        select(func.coalesce(func.sum(PaymentApplication.amount), 0)).where(
+            PaymentApplication.payment_id == payment_id
+        )
+    )
+    return int(total or 0)
+
+
+async def credit_left_from_payment(session: AsyncSession, payment: Payment) -> int:
+    """Customer credit the payment created (an overpayment) less what refunds of it took back."""
+    created = await session.scalar(
+        select(func.coalesce(func.sum(CustomerCredit.amount), 0)).where(
+            CustomerCredit.merchant_id == payment.merchant_id,
+            CustomerCredit.source_type == "payment",
+            CustomerCredit.source_id == payment.id,
+        )
+    )
+    refunded = await session.scalar(
+        select(func.coalesce(func.sum(CustomerCredit.amount), 0)).where(
+            CustomerCredit.merchant_id == payment.merchant_id,
+            CustomerCredit.source_type == "refund",
+            CustomerCredit.source_id.in_(select(Refund.id).where(Refund.payment_id == payment.id)),
+        )
+    )
+    return int(created or 0) + int(refunded or 0)
+
+
+async def credit_balance(session: AsyncSession, merchant_id: str, customer_id: str, currency: str) -> int:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(CustomerCredit.amount), 0)).where(
+            CustomerCredit.merchant_id == merchant_id,
+            CustomerCredit.customer_id == customer_id,
+            CustomerCredit.currency == currency,
+        )
+    )
+    return int(total or 0)
+
+
+# -- refunds -------------------------------------------------------------------------------------------
+
+
+async def get_refund(session: AsyncSession, merchant_id: str, refund_id: str) -> Refund | None:
+    return await get_owned(session, Refund, merchant_id, refund_id)
+
+
+async def refunds_of(session: AsyncSession, intent_ids: Iterable[str]) -> dict[str, list[Refund]]:
+    ids = list(set(intent_ids))
+    found: dict[str, list[Refund]] = {intent_id: [] for intent_id in ids}
+    if not ids:
+        return found
+    rows = await session.scalars(select(Refund).where(Refund.payment_intent_id.in_(ids)).order_by(Refund.id))
+    for refund in rows:
+        found[refund.payment_intent_id].append(refund)
+    return found
+
+
+async def page_refunds(
+    session: AsyncSession, merchant_id: str, params: PageParams, *, payment_intent_id: str | None
+) -> tuple[list[Refund], str | None]:
+    stmt = select(Refund).where(Refund.merchant_id == merchant_id)
+    if payment_intent_id is not None:
+        stmt = stmt.where(Refund.payment_intent_id == payment_intent_id)
+    return await fetch_page(session, stmt, Refund, params)
+
+
+# -- gateway events ------------------------------------------------------------------------------------
+
+
+async def record_event_once(
+    session: AsyncSession, *, gateway: str, event_id: str, kind: str, payload: dict[str, Any]
+) -> str | None:
+    """Store a callback by the gateway's event id; None when that event was stored before.
+
+    ON CONFLICT DO NOTHING: a duplicate arriving at the same moment waits for the first to commit and
+    then inserts nothing, instead of failing the transaction.
+    """
+    now = clock.now()
+    row = {
+        "id": new_id("gev"),
+        "gateway": gateway,
+        "event_id": event_id,
+        "merchant_id": None,
+        "kind": kind,
+        "payload": payload,
+        "created_at": now,
+        "updated_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(EVENTS).on_conflict_do_nothing(index_elements=["gateway", "event_id"])
+    else:
+        stmt = sqlite.insert(EVENTS).on_conflict_do_nothing(index_elements=["gateway", "event_id"])
+    inserted = await session.scalar(stmt.values(row).returning(EVENTS.c.id))
+    return str(inserted) if inserted is not None else None
+
+
+async def attribute_event(session: AsyncSession, event_row_id: str, merchant_id: str) -> None:
+    await session.execute(
+        update(GatewayEvent).where(GatewayEvent.id == event_row_id).values(merchant_id=merchant_id)
+    )

@@ -1,0 +1,416 @@
+"""Payment intents: create, confirm, 3-D Secure, capture, cancel, bank transfers received. Never commits.
+
+Every function here can be called without HTTP (the hosted payment page does): pass the session, the
+merchant and the deployment's settings (gateway secrets and the public URL come from them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from stdnum import luhn
+
+from faktura.config import Settings
+from faktura.kit import clock
+from faktura.kit.errors import Conflict, InvalidTransition, ResourceNotFound, ValidationFailed
+from faktura.kit.ids import new_id
+from faktura.kit.pagination import PageParams
+from faktura.models import PaymentIntent
+from faktura.payments import receipts, repository, targets
+from faktura.payments.gateways import gateway_info, get_gateway
+from faktura.payments.gateways.base import (
+    CallbackEvent,
+    Charge,
+    Decline,
+    GatewayInfo,
+    GatewayKind,
+    Outcome,
+    Payee,
+)
+from faktura.payments.links import LinkTarget, token_for
+from faktura.payments.schemas import IntentCreate, IntentOut
+from faktura.payments.states import (
+    FINAL,
+    INTENT_STATES,
+    CancellationReason,
+    CaptureMethod,
+    IntentStatus,
+)
+from faktura.payments.targets import Target
+from faktura.payments.views import intent_out
+
+_S = IntentStatus
+
+
+async def create(
+    session: AsyncSession, merchant_id: str, data: IntentCreate, *, settings: Settings
+) -> IntentOut:
+    """An intent for an order or an invoice; with a paymentMethodToken it is confirmed at once."""
+    info = _known_gateway(data.gateway)
+    if data.capture_method is CaptureMethod.MANUAL and not info.manual_capture:
+        raise ValidationFailed.field(
+            "captureMethod", "capture_method_unsupported", f"The {info.id} gateway captures no card payments."
+        )
+    if data.payment_method_token is not None and not info.takes_payment_method:
+        raise ValidationFailed.field(
+            "paymentMethodToken",
+            "payment_method_not_accepted",
+            f"The {info.id} gateway takes no payment method.",
+        )
+    target = await targets.for_new_intent(
+        session,
+        merchant_id,
+        order_id=data.order_id,
+        invoice_id=data.invoice_id,
+        amount=data.amount,
+        currency=data.currency,
+    )
+    if info.kind is GatewayKind.INVOICE:
+        _check_pay_later(target)
+    now = clock.now()
+    intent_id = new_id("pi")
+    intent = PaymentIntent(
+        id=intent_id,
+        merchant_id=merchant_id,
+        order_id=data.order_id,
+        invoice_id=data.invoice_id,
+        customer_id=target.customer_id,
+        gateway=info.id,
+        status=_S.REQUIRES_PAYMENT_METHOD.value,
+        capture_method=data.capture_method.value,
+        amount=data.amount,
+        currency=data.currency.upper(),
+        amount_capturable=0,
+        amount_received=0,
+        amount_refunded=0,
+        client_secret=f"{intent_id}_secret_{secrets.token_urlsafe(18)}",
+        return_url=data.return_url,
+        cancel_url=data.cancel_url,
+        payment_reference=_payment_reference(target) if info.kind is GatewayKind.BANK_TRANSFER else None,
+        metadata_=data.metadata or {},
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(intent)
+    await session.flush()
+    await token_for(session, merchant_id, LinkTarget.PAYMENT_INTENT, intent.id)
+    name, bank_account = await repository.payee(session, merchant_id)
+    started = await get_gateway(info.id, settings).begin(intent, Payee(name=name, bank_account=bank_account))
+    if started is not None:
+        await _apply(session, intent, started, target)
+    if data.payment_method_token is not None:
+        return await confirm(session, merchant_id, intent.id, data.payment_method_token, settings=settings)
+    return await view(session, intent, settings)
+
+
+async def confirm(
+    session: AsyncSession,
+    merchant_id: str,
+    intent_id: str,
+    payment_method_token: str,
+    *,
+    settings: Settings,
+    return_url: str | None = None,
+) -> IntentOut:
+    """Charge a tokenized payment method. A decline leaves the intent waiting for another method, with
+    `lastError` saying why; 3-D Secure leaves it in requires_action with a redirect."""
+    intent = await _get(session, merchant_id, intent_id)
+    info = gateway_info(intent.gateway)
+    if not info.takes_payment_method:
+        raise Conflict(
+            f"A {info.id} payment intent is not confirmed with a payment method.",
+            code="gateway_not_confirmable",
+        )
+    _expect(intent, "confirmed", _S.REQUIRES_PAYMENT_METHOD)
+    target = await targets.lock_for_payment(session, intent)
+    intent = await _relock(session, intent, "confirmed", _S.REQUIRES_PAYMENT_METHOD)
+    charge = await get_gateway(intent.gateway, settings).charge(
+        intent, payment_method_token, capture=intent.capture_method == CaptureMethod.AUTOMATIC
+    )
+    extra = {"return_url": return_url} if return_url is not None else {}
+    await _apply(session, intent, charge, target, **extra)
+    return await view(session, intent, settings)
+
+
+async def complete_3ds(
+    session: AsyncSession, merchant_id: str, intent_id: str, approved: bool, *, settings: Settings
+) -> IntentOut:
+    """The payer answered the 3-D Secure challenge: on approval the charge goes through (or is held for a
+    manual capture); on failure the intent waits for another payment method."""
+    intent = await _get(session, merchant_id, intent_id)
+    if not _awaits_3ds(intent):
+        raise _cannot(intent, "authenticated")
+    target = await targets.lock_for_payment(session, intent)
+    intent = await _relock(session, intent, "authenticated", _S.REQUIRES_ACTION)
+    if not _awaits_3ds(intent):
+        raise _cannot(intent, "authenticated")
+    charge = await get_gateway(intent.gateway, settings).authenticate(intent, approved=approved)
+    await _apply(session, intent, charge, target)
+    return await view(session, intent, settings)
+
+
+async def capture(
+    session: AsyncSession, merchant_id: str, intent_id: str, amount: int | None = None, *, settings: Settings
+) -> IntentOut:
+    """Take all or part of an authorized amount; what is not captured is released."""
+    intent = await _get(session, merchant_id, intent_id)
+    _expect(intent, "captured", _S.REQUIRES_CAPTURE)
+    target = await targets.lock_for_payment(session, intent)
+    intent = await _relock(session, intent, "captured", _S.REQUIRES_CAPTURE)
+    amount = intent.amount_capturable if amount is None else amount
+    if amount > intent.amount_capturable:
+        raise ValidationFailed.field(
+            "amountToCapture",
+            "capture_exceeds_authorized",
+            f"At most {intent.amount_capturable} can be captured.",
+        )
+    await get_gateway(intent.gateway, settings).capture(intent, amount)
+    await _succeed(session, intent, target, amount)
+    return await view(session, intent, settings)
+
+
+async def mark_received(
+    session: AsyncSession, merchant_id: str, intent_id: str, amount: int, *, settings: Settings
+) -> IntentOut:
+    """The merchant saw the bank transfer arrive: the intent succeeds and the money is booked."""
+    intent = await _get(session, merchant_id, intent_id)
+    if gateway_info(intent.gateway).kind is not GatewayKind.BANK_TRANSFER:
+        raise Conflict(
+            f"Only a bank transfer is marked as received; this intent uses {intent.gateway}.",
+            code="gateway_not_bank_transfer",
+        )
+    _expect(intent, "marked as received", _S.REQUIRES_ACTION)
+    if amount != intent.amount:
+        raise ValidationFailed.field(
+            "amount", "amount_mismatch", f"The intent is for {intent.amount}; {amount} cannot settle it."
+        )
+    target = await targets.lock_for_payment(session, intent)
+    intent = await _relock(session, intent, "marked as received", _S.REQUIRES_ACTION)
+    await _succeed(session, intent, target, amount)
+    return await view(session, intent, settings)
+
+
+async def cancel(
+    session: AsyncSession,
+    merchant_id: str,
+    intent_id: str,
+    reason: CancellationReason | None = None,
+    *,
+    settings: Settings,
+) -> IntentOut:
+    """Cancel an intent that has not ended; a held authorization is released."""
+    intent = await _get(session, merchant_id, intent_id)
+    INTENT_STATES.check(_S(intent.status), _S.CANCELED)
+    await targets.lock_for_payment(session, intent, strict=False)
+    intent = await _relock(session, intent, "canceled", *(set(_S) - FINAL))
+    status = _S(intent.status)
+    if status in (_S.PROCESSING, _S.REQUIRES_CAPTURE):
+        await get_gateway(intent.gateway, settings).void(intent)
+    await _move(
+        session,
+        intent,
+        _S.CANCELED,
+        cancellation_reason=reason.value if reason else None,
+        canceled_at=clock.now(),
+        amount_capturable=0,
+        next_action=None,
+    )
+    return await view(session, intent, settings)
+
+
+async def get(session: AsyncSession, merchant_id: str, intent_id: str, *, settings: Settings) -> IntentOut:
+    return await view(session, await _get(session, merchant_id, intent_id), settings)
+
+
+async def page(
+    session: AsyncSession,
+    merchant_id: str,
+    params: PageParams,
+    *,
+    settings: Settings,
+    status: str | None = None,
+    order_id: str | None = None,
+    invoice_id: str | None = None,
+) -> tuple[list[IntentOut], str | None]:
+    rows, cursor = await repository.page_intents(
+        session, merchant_id, params, status=status, order_id=order_id, invoice_id=invoice_id
+    )
+    return await views_of(session, rows, settings), cursor
+
+
+async def invoice_issued(session: AsyncSession, merchant_id: str, order_id: str) -> int:
+    """The order's invoice was issued: its pay-later intents have done their job and end as canceled
+    (`invoiced`); the invoice itself is now what the payer pays. Returns how many ended."""
+    return await repository.cancel_waiting_intents(
+        session, merchant_id, order_id=order_id, reason=CancellationReason.INVOICED
+    )
+
+
+async def settle_from_gateway(session: AsyncSession, intent: PaymentIntent, event: CallbackEvent) -> bool:
+    """A processing intent's result arrived from its gateway; False when the intent no longer waits for one.
+
+    The money has moved (or not) at the gateway already, so nothing refuses it: a success is recorded
+    even if the order was cancelled meanwhile, and the merchant refunds it.
+    """
+    if intent.status != _S.PROCESSING or event.outcome is None:
+        return False
+    target = await targets.lock_for_payment(session, intent, strict=False)
+    locked = await repository.get_intent(session, intent.merchant_id, intent.id, lock=True)
+    assert locked is not None
+    if locked.status != _S.PROCESSING:
+        return False
+    if event.outcome is Outcome.DECLINED:
+        decline = event.decline or Decline("card_declined", "The card was declined.")
+        await _move(session, locked, _S.FAILED, last_error=decline.as_dict(), next_action=None)
+    elif locked.capture_method == CaptureMethod.MANUAL:
+        await _move(session, locked, _S.REQUIRES_CAPTURE, amount_capturable=locked.amount)
+    else:
+        await _succeed(session, locked, target, locked.amount)
+    return True
+
+
+async def view(session: AsyncSession, intent: PaymentIntent, settings: Settings) -> IntentOut:
+    return (await views_of(session, [intent], settings))[0]
+
+
+async def views_of(
+    session: AsyncSession, intents: list[PaymentIntent], settings: Settings
+) -> list[IntentOut]:
+    ids = [i.id for i in intents]
+    tokens = await repository.link_tokens(session, LinkTarget.PAYMENT_INTENT.value, ids)
+    refunds = await repository.refunds_of(session, ids)
+    return [
+        intent_out(i, public_url=settings.public_url, token=tokens.get(i.id), refunds=refunds[i.id])
+        for i in intents
+    ]
+
+
+# -- moving an intent ----------------------------------------------------------------------------------
+
+
+async def _apply(
+    session: AsyncSession, intent: PaymentIntent, charge: Charge, target: Target, **extra: object
+) -> None:
+    """Record what the gateway answered."""
+    details: dict[str, object] = {"gateway_reference": charge.reference or intent.gateway_reference, **extra}
+    if charge.payment_method is not None:
+        details["payment_method"] = charge.payment_method
+    outcome = charge.outcome
+    if outcome is Outcome.SUCCEEDED:
+        await _succeed(session, intent, target, intent.amount, **details)
+        return
+    details["next_action"] = charge.next_action
+    details["last_error"] = None
+    if outcome is Outcome.DECLINED:
+        assert charge.decline is not None
+        await _move(
+            session,
+            intent,
+            _S.REQUIRES_PAYMENT_METHOD,
+            **(details | {"last_error": charge.decline.as_dict()}),
+        )
+    elif outcome is Outcome.REQUIRES_ACTION:
+        await _move(session, intent, _S.REQUIRES_ACTION, **details)
+    elif outcome is Outcome.PROCESSING:
+        await _move(session, intent, _S.PROCESSING, **details)
+    else:
+        await _move(session, intent, _S.REQUIRES_CAPTURE, amount_capturable=intent.amount, **details)
+
+
+async def _succeed(
+    session: AsyncSession, intent: PaymentIntent, target: Target, amount: int, **details: object
+) -> None:
+    await _move(
+        session,
+        intent,
+        _S.SUCCEEDED,
+        amount_received=amount,
+        amount_capturable=0,
+        succeeded_at=clock.now(),
+        next_action=None,
+        last_error=None,
+        **details,
+    )
+    await receipts.record(session, intent, target, amount)
+
+
+async def _move(session: AsyncSession, intent: PaymentIntent, target: IntentStatus, **values: object) -> None:
+    """Compare-and-set the status. Staying in the same status (a decline) is a change of details only."""
+    current = _S(intent.status)
+    if target != current:
+        INTENT_STATES.check(current, target)
+    if not await repository.move_intent(session, intent, current, target, **values):
+        raise Conflict(
+            f"Payment intent {intent.id} changed meanwhile; read it and retry.", code="payment_intent_changed"
+        )
+
+
+# -- reading and checking ------------------------------------------------------------------------------
+
+
+async def _get(session: AsyncSession, merchant_id: str, intent_id: str) -> PaymentIntent:
+    intent = await repository.get_intent(session, merchant_id, intent_id)
+    if intent is None:
+        raise ResourceNotFound("payment_intent", intent_id)
+    return intent
+
+
+async def _relock(
+    session: AsyncSession, intent: PaymentIntent, verb: str, *allowed: IntentStatus
+) -> PaymentIntent:
+    """The intent read again under its row lock, after its order or invoice was locked: a request that
+    waited for the lock sees what the one before it did."""
+    locked = await repository.get_intent(session, intent.merchant_id, intent.id, lock=True)
+    assert locked is not None
+    _expect(locked, verb, *allowed)
+    return locked
+
+
+def _expect(intent: PaymentIntent, verb: str, *allowed: IntentStatus) -> None:
+    if _S(intent.status) not in allowed:
+        raise _cannot(intent, verb)
+
+
+def _cannot(intent: PaymentIntent, verb: str) -> InvalidTransition:
+    return InvalidTransition(
+        f"Payment intent {intent.id} is {intent.status}; it cannot be {verb}.",
+        code="invalid_payment_intent_transition",
+    )
+
+
+def _awaits_3ds(intent: PaymentIntent) -> bool:
+    return intent.status == _S.REQUIRES_ACTION and (intent.next_action or {}).get("type") == "redirect_to_url"
+
+
+def _known_gateway(gateway_id: str) -> GatewayInfo:
+    try:
+        return gateway_info(gateway_id)
+    except ResourceNotFound as exc:
+        raise ValidationFailed.field(
+            "gateway", "gateway_unknown", f"No gateway '{gateway_id}'; see GET /api/v1/PaymentGateways."
+        ) from exc
+
+
+def _check_pay_later(target: Target) -> None:
+    if target.order is None:
+        raise ValidationFailed.field(
+            "gateway",
+            "gateway_not_applicable",
+            "Pay later by invoice is for orders; an invoice is paid by now.",
+        )
+    if target.order.customer_id is None:
+        raise ValidationFailed.field(
+            "gateway", "customer_required", "Pay later needs an order with a customer to invoice."
+        )
+
+
+def _payment_reference(target: Target) -> str:
+    """The invoice's KID, or a KID made for the order: its digits, then a MOD10 (Luhn) check digit."""
+    if target.invoice is not None and target.invoice.payment_reference:
+        return target.invoice.payment_reference
+    source = target.order.id if target.order is not None else target.invoice.id  # type: ignore[union-attr]
+    base = str(int.from_bytes(hashlib.sha256(source.encode()).digest()[:8], "big") % 10**14).zfill(14)
+    return base + luhn.calc_check_digit(base)
