@@ -95,7 +95,7 @@ async def test_a_pay_first_order_reads_as_money_received_before_the_invoice(api:
     assert _summary(mid) == [("Payment received", None, -TOTAL, -TOTAL)]
     assert (mid["receivable"], mid["credit"]) == (0, TOTAL)
 
-    invoice = await api.created(INVOICES, {"orderId": order["id"]})
+    invoice = await api.created(INVOICES, {"orderId": order["id"], "finalize": True})
     assert invoice["status"] == "paid"
     statement = (await api.get(f"/api/v1/Ledger/Customers/{customer}")).json()
     assert _summary(statement)[1:] == [

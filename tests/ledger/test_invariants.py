@@ -154,7 +154,7 @@ async def _run(world: World, op: Op) -> None:
         order_id = world.pick(world.orders_to_invoice, op)
         if order_id is None:
             return
-        response = await world.post(INVOICES, {"orderId": order_id})
+        response = await world.post(INVOICES, {"orderId": order_id, "finalize": True})
         world.orders_to_invoice.remove(order_id)
         if response.status_code == 201:
             world.invoices.append(response.json()["id"])

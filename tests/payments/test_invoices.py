@@ -119,7 +119,7 @@ async def test_refunding_an_invoice_payment_leaves_the_invoice_owing(api: Api, d
 
 async def test_a_pay_first_order_is_invoiced_then_refunded(api: Api, database: Database) -> None:
     paid = await paid_intent(api)
-    invoice = await api.created(INVOICES, {"orderId": paid["orderId"]})
+    invoice = await api.created(INVOICES, {"orderId": paid["orderId"], "finalize": True})
     assert (invoice["status"], invoice["amountDue"]) == ("paid", 0)
     assert (await api.get(f"/api/v1/Orders/{paid['orderId']}")).json()["status"] == "completed"
     await api.created(REFUNDS, {"paymentIntentId": paid["id"]})

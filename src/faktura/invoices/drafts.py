@@ -164,7 +164,6 @@ async def _from_order(
     customer_id = order.customer_id or data.customer_id
     assert customer_id is not None
     language = common.get("language") or await orders.customer_language(session, merchant_id, customer_id)
-    was_paid = order.status == OrderStatus.PAID
     await orders_link.claim(session, order, customer_id)
     invoice = await _new_invoice(session, merchant_id, data, customer_id, common)
     invoice.order_id = order.id
@@ -178,8 +177,8 @@ async def _from_order(
     invoice.amount_due = order.total
     invoice.items = [_copied_item(invoice, position, item) for position, item in enumerate(order.items, 1)]
     await repository.add(session, invoice)
-    if was_paid:
-        # Pay-first: the money is already here, so the merchant's invoice comes out finalized and paid.
+    if data.finalize:
+        # Pay-first in one call: a paid order's held money settles the invoice as it is numbered.
         await finalization.finalize_locked(session, invoice)
     return invoice
 
@@ -228,6 +227,8 @@ async def _from_lines(
     invoice.language = common["language"]
     _set_lines(invoice, *priced)
     await repository.add(session, invoice)
+    if data.finalize:
+        await finalization.finalize_locked(session, invoice)
     return invoice
 
 

@@ -34,7 +34,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 @invoices.post("", status_code=201, response_model=InvoiceOut, responses=error_responses(409))
 async def create_invoice(body: InvoiceCreate, auth: Auth, session: Session) -> InvoiceOut:
-    """Create a draft invoice from an order or from lines (a paid order's comes out finalized)."""
+    """Create a draft invoice from an order or from lines; `finalize: true` also numbers it."""
     return await drafts.create(session, auth.merchant_id, body)
 
 

@@ -38,9 +38,14 @@ class InvoiceCreate(_DraftFields):
         max_length=64,
         description="The {token} of the /pay page the order (or its payment intent) was paid on",
     )
-    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="Lines only; default NOK")
+    currency: str | None = Field(
+        None, pattern=r"^[A-Za-z]{3}$", description="Lines only; default the merchant's currency"
+    )
     prices_include_tax: bool | None = Field(None, description="Lines only; default false")
     items: Items | None = Field(None, min_length=1, max_length=500, description="Lines only")
+    finalize: bool = Field(
+        False, description="Finalize (number) it in the same call; a paid order's money then settles it"
+    )
     subtotal: int | None = Amount
     discount_total: int | None = Amount
     tax_exclusive_amount: int | None = Amount
