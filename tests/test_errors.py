@@ -82,7 +82,9 @@ async def test_openapi_lists_the_error_shape(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     create_order = spec["paths"]["/api/v1/Orders"]["post"]
     assert {"401", "409", "422"} <= set(create_order["responses"])
-    assert create_order["summary"] == "Create a draft order; the server computes every figure and the quote."
+    assert create_order["summary"] == (
+        "Create a draft order; the server computes every figure, the quote and the payer's page."
+    )
     assert "ErrorBody" in spec["components"]["schemas"]
 
 

@@ -12,7 +12,6 @@ import httpx
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.payments import links
-from faktura.payments.links import LinkTarget
 from tests.factories import Api, order_body
 
 SUCCESS_CARD = "4242 4242 4242 4242"
@@ -29,12 +28,16 @@ def future_expiry() -> str:
 async def order_link(
     api: Api, database: Database, *, expires_at: datetime | None = None, **overrides: Any
 ) -> tuple[dict[str, Any], str]:
-    """An order and the token of its own payment page."""
+    """An order and the token of its own payment page (`expires_at` ends the link, not the order)."""
     order = await api.created("/api/v1/Orders", order_body(**overrides))
-    async with database.transaction() as session:
-        token = await links.token_for(
-            session, api.merchant_id, LinkTarget.ORDER, order["id"], expires_at=expires_at
-        )
+    token = str(order["token"])
+    assert order["paymentUrl"].endswith(f"/pay/{token}")
+    if expires_at is not None:
+        async with database.transaction() as session:
+            link = await links.resolve(session, token)
+            assert link is not None
+            assert link.target_id == order["id"]
+            link.expires_at = expires_at
     return order, token
 
 

@@ -26,7 +26,6 @@ from faktura.models import Invoice, InvoiceItem, Order
 from faktura.orders import pricing
 from faktura.orders import repository as orders
 from faktura.orders.schemas import OrderItemIn
-from faktura.orders.states import OrderStatus
 from faktura.payments import links
 from faktura.tax.calculator import Totals, compute_totals
 

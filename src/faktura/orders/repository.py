@@ -24,16 +24,20 @@ from faktura.models import (
     Product,
     TaxRule,
 )
+from faktura.payments import links
 
 ORDERS: Table = Order.__table__  # type: ignore[assignment]
 ORDER_ITEMS: Table = OrderItem.__table__  # type: ignore[assignment]
 
 
-async def insert_order(session: AsyncSession, order: dict[str, Any], items: Sequence[dict[str, Any]]) -> None:
+async def insert_order(
+    session: AsyncSession, order: dict[str, Any], items: Sequence[dict[str, Any]], link: dict[str, Any]
+) -> None:
     await session.execute(insert(ORDERS), [order])
     # An executemany: psycopg pipelines it in one round trip, and the statement compiles once
     # (a multi-row VALUES would compile anew for every order).
     await session.execute(insert(ORDER_ITEMS), list(items))
+    await links.insert_link(session, link)
 
 
 async def replace_items(session: AsyncSession, order_id: str, items: Sequence[dict[str, Any]]) -> None:

@@ -116,6 +116,8 @@ class OrderOut(Schema):
     total: int = Field(description="What the buyer pays")
     taxes: list[TaxOut]
     quote: QuoteOut
+    token: str | None = Field(description="The order's hosted-page token (FarPay's Order.Token)")
+    payment_url: str | None = Field(description="The payer's page for this order: /pay/{token}")
     metadata: dict[str, str]
     expires_at: datetime | None
     created_at: datetime

@@ -24,6 +24,7 @@ from faktura.orders import pricing, repository
 from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpdate
 from faktura.orders.states import ORDER_STATES, OrderStatus
 from faktura.orders.views import order_out
+from faktura.payments import links
 from faktura.tax.calculator import CouponInput, LineInput, TaxCategory, Totals, compute_totals
 
 QUOTE_VALIDITY = timedelta(days=30)
@@ -56,7 +57,7 @@ class _Terms:
     items: list[OrderItemIn] | None
 
 
-async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> OrderOut:
+async def create(session: AsyncSession, merchant_id: str, data: OrderCreate, *, public_url: str) -> OrderOut:
     sent = data.model_dump(exclude_unset=True)
     terms = _Terms(
         currency=data.currency,
@@ -85,14 +86,17 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
         **_figures(draft),
     }
     items = _item_rows(order_id, merchant_id, draft)
-    await repository.insert_order(session, row, items)
+    link = links.new_link(merchant_id, links.LinkTarget.ORDER, order_id)
+    await repository.insert_order(session, row, items, link)
     if draft.coupon is not None:
         # Last, so a limited coupon's row is locked only for the commit that follows.
         await coupons.redeem(session, draft.coupon)
-    return order_out(_row_view(row), [SimpleNamespace(**i) for i in items])
+    return order_out(_row_view(row), [SimpleNamespace(**i) for i in items], link["token"], public_url)
 
 
-async def update(session: AsyncSession, merchant_id: str, order_id: str, data: OrderUpdate) -> OrderOut:
+async def update(
+    session: AsyncSession, merchant_id: str, order_id: str, data: OrderUpdate, *, public_url: str
+) -> OrderOut:
     """Change a draft. Lines not sent stay exactly as stored, prices included; sent lines are priced now."""
     order = await _get(session, merchant_id, order_id, lock=True)
     if order.status != OrderStatus.DRAFT:
@@ -135,10 +139,10 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
     if draft.coupon is not None and draft.coupon.id != order.coupon_id:
         # The old coupon's redemption went back when the order stopped holding it.
         await coupons.redeem(session, draft.coupon)
-    return await get(session, merchant_id, order.id)
+    return await get(session, merchant_id, order.id, public_url=public_url)
 
 
-async def cancel(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
+async def cancel(session: AsyncSession, merchant_id: str, order_id: str, *, public_url: str) -> OrderOut:
     order = await _get(session, merchant_id, order_id)
     status = OrderStatus(order.status)
     ORDER_STATES.check(status, OrderStatus.CANCELLED)
@@ -155,19 +159,21 @@ async def cancel(session: AsyncSession, merchant_id: str, order_id: str) -> Orde
         updated_at=now,
     ):
         raise Conflict(f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed")
-    return await get(session, merchant_id, order.id)
+    return await get(session, merchant_id, order.id, public_url=public_url)
 
 
-async def get(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
+async def get(session: AsyncSession, merchant_id: str, order_id: str, *, public_url: str) -> OrderOut:
     order = await _get(session, merchant_id, order_id)
-    return order_out(order, list(order.items))
+    tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
+    return order_out(order, list(order.items), tokens.get(order.id), public_url)
 
 
 async def page(
-    session: AsyncSession, merchant_id: str, params: PageParams, **filters: Any
+    session: AsyncSession, merchant_id: str, params: PageParams, *, public_url: str, **filters: Any
 ) -> tuple[list[OrderOut], str | None]:
     rows, cursor = await repository.page(session, merchant_id, params, **filters)
-    return [order_out(o, list(o.items)) for o in rows], cursor
+    tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [o.id for o in rows])
+    return [order_out(o, list(o.items), tokens.get(o.id), public_url) for o in rows], cursor
 
 
 async def _get(session: AsyncSession, merchant_id: str, order_id: str, *, lock: bool = False) -> Order:

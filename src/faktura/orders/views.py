@@ -8,6 +8,7 @@ from typing import Any
 from faktura.kit.currencies import format_money
 from faktura.orders.schemas import OrderItemOut, OrderOut, QuoteOut, TaxOut
 from faktura.orders.states import OrderStatus
+from faktura.payments import links
 from faktura.tax.calculator import TaxCategory
 
 
@@ -30,7 +31,7 @@ def item_out(item: Any) -> OrderItemOut:
     )
 
 
-def order_out(order: Any, items: list[Any]) -> OrderOut:
+def order_out(order: Any, items: list[Any], token: str | None, public_url: str) -> OrderOut:
     money = {
         "subtotal": order.subtotal,
         "discountTotal": order.discount_total,
@@ -71,6 +72,8 @@ def order_out(order: Any, items: list[Any]) -> OrderOut:
             language=order.language,
             formatted={k: format_money(v, order.currency, order.language) for k, v in money.items()},
         ),
+        token=token,
+        payment_url=links.page_url(public_url, token),
         metadata=order.metadata_ or {},
         expires_at=order.expires_at,
         created_at=order.created_at,

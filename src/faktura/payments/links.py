@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.kit import clock
 from faktura.kit.ids import new_secret
 from faktura.models import PaymentLink
+
+LINKS: Table = PaymentLink.__table__  # type: ignore[assignment]
 
 
 class LinkTarget(StrEnum):
@@ -46,6 +51,41 @@ async def token_for(
     )
     await session.flush()
     return token
+
+
+def new_link(merchant_id: str, target: LinkTarget, target_id: str) -> dict[str, Any]:
+    """The row of a brand-new target's link, for callers that insert it with the target itself."""
+    now = clock.now()
+    return {
+        "token": new_secret("pay", 24),
+        "merchant_id": merchant_id,
+        "target_type": target.value,
+        "target_id": target_id,
+        "expires_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def insert_link(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(insert(LINKS), [row])
+
+
+async def tokens_of(session: AsyncSession, target: LinkTarget, target_ids: Sequence[str]) -> dict[str, str]:
+    """Target id -> token, for the targets that have one."""
+    if not target_ids:
+        return {}
+    rows = await session.execute(
+        select(PaymentLink.target_id, PaymentLink.token).where(
+            PaymentLink.target_type == target.value, PaymentLink.target_id.in_(target_ids)
+        )
+    )
+    return {target_id: token for target_id, token in rows.all()}
+
+
+def page_url(public_url: str, token: str | None) -> str | None:
+    """The payer's page for a token: `{FAKTURA_PUBLIC_URL}/pay/{token}`."""
+    return f"{public_url.rstrip('/')}/pay/{token}" if token else None
 
 
 async def resolve(session: AsyncSession, token: str) -> PaymentLink | None:
