@@ -21,6 +21,7 @@ from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.merchants import repository as merchants
 from faktura.models import Invoice
 from faktura.orders import repository as orders
+from faktura.payments import links
 
 
 async def finalize(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -56,6 +57,7 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     invoice.amount_due = invoice.total
     move(invoice, InvoiceStatus.OPEN)
     await session.flush()
+    await links.token_for(session, invoice.merchant_id, links.LinkTarget.INVOICE, invoice.id)
     await books.invoice_finalized(session, invoice)
     # The order's own payments first: they were made for exactly this sale.
     await settlement.attach_held(session, invoice)

@@ -99,6 +99,7 @@ class InvoiceOut(Schema):
     language: str
     issue_date: date | None
     due_date: date | None
+    payment_url: str | None = Field(description="The payer's page, /pay/{token}, while it is payable")
     payment_terms_days: int
     payment_reference: str | None = Field(description="KID, the Norwegian payment reference")
     bank_account: str | None

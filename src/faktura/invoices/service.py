@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.invoices import repository
 from faktura.invoices.schemas import InvoiceOut
-from faktura.invoices.states import INVOICE_STATES, InvoiceStatus, settled_status
+from faktura.invoices.states import INVOICE_STATES, PAYABLE, InvoiceStatus, settled_status
 from faktura.invoices.views import invoice_out
 from faktura.kit import clock
 from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.kit.pagination import PageParams
+from faktura.kit.routing import public_url_of
 from faktura.models import Invoice
+from faktura.payments import links
 
 
 async def load(session: AsyncSession, merchant_id: str, invoice_id: str, *, lock: bool = False) -> Invoice:
@@ -43,7 +45,18 @@ async def views(session: AsyncSession, invoices: list[Invoice]) -> list[InvoiceO
         session, [item.id for invoice in invoices for item in invoice.items]
     )
     from_credit = await repository.credit_applied(session, [invoice.id for invoice in invoices])
-    return [invoice_out(invoice, credited, from_credit.get(invoice.id, 0)) for invoice in invoices]
+    payable = [invoice.id for invoice in invoices if invoice.status in PAYABLE]
+    tokens = await links.tokens_of(session, links.LinkTarget.INVOICE, payable)
+    public_url = public_url_of(session)
+    return [
+        invoice_out(
+            invoice,
+            credited,
+            from_credit.get(invoice.id, 0),
+            links.page_url(public_url, tokens.get(invoice.id)),
+        )
+        for invoice in invoices
+    ]
 
 
 async def view(session: AsyncSession, invoice: Invoice) -> InvoiceOut:

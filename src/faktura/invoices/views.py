@@ -55,7 +55,9 @@ def item_out(item: InvoiceItem, credited: Decimal) -> InvoiceItemOut:
     )
 
 
-def invoice_out(invoice: Invoice, credited: dict[str, Decimal], credit_applied: int) -> InvoiceOut:
+def invoice_out(
+    invoice: Invoice, credited: dict[str, Decimal], credit_applied: int, payment_url: str | None
+) -> InvoiceOut:
     return InvoiceOut(
         id=invoice.id,
         number=invoice.number,
@@ -68,6 +70,7 @@ def invoice_out(invoice: Invoice, credited: dict[str, Decimal], credit_applied: 
         prices_include_tax=invoice.prices_include_tax,
         language=invoice.language,
         issue_date=invoice.issue_date,
+        payment_url=payment_url,
         due_date=invoice.due_date,
         payment_terms_days=invoice.payment_terms_days,
         payment_reference=invoice.payment_reference,

@@ -39,6 +39,7 @@ class TransactionalRoute(APIRoute):
             write = request.method not in _READ_METHODS
             async with db.writer_turn(write), db.session(write=write) as session:
                 request.state.session = session
+                session.info["public_url"] = request.app.state.settings.public_url
                 async with session.begin():
                     response = await handler(request)
                     pending = getattr(request.state, "idempotency", None)
@@ -79,6 +80,12 @@ def api_router(prefix: str, tag: str) -> APIRouter:
         route_class=NativeRoute,
         responses=error_responses(*COMMON_ERRORS),
     )
+
+
+def public_url_of(session: AsyncSession) -> str:
+    """The deployment's public base URL, which a request's session carries for views that build links."""
+    url: str = session.info.get("public_url", "")
+    return url
 
 
 def session_of(request: Request) -> AsyncSession:
