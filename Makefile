@@ -43,8 +43,9 @@ format: install
 fuzz: install  ## schemathesis against /openapi.json of a live server
 	$(BIN)/python -m tests.fuzz.run
 
-bench: install  ## throughput and latency on PostgreSQL; writes bench/results/
+bench: install  ## throughput and latency on PostgreSQL (and SQLite); writes bench/results/
 	$(BIN)/python -m bench.orders --admin-url $(PG_ADMIN_URL)
+	$(BIN)/python -m bench.flow --admin-url $(PG_ADMIN_URL)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis
