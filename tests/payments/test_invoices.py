@@ -182,3 +182,38 @@ async def test_an_overpayment_becomes_credit_and_its_refund_takes_the_credit_fir
     after = await _invoice_of(api, invoice["id"])
     assert (after["status"], after["amountDue"]) == ("partially_paid", 5000)
     await assert_books_agree(database, api.merchant_id)
+
+
+async def test_a_bank_transfer_may_pay_an_invoice_in_part_and_a_second_pays_the_rest(
+    api: Api, database: Database
+) -> None:
+    invoice = await _invoice(api)
+    due = invoice["amountDue"]
+    first = await api.created(INTENTS, _body(invoice, gateway="manual"))
+    received = await api.post(f"{INTENTS}/{first['id']}/mark-received", json={"amount": 10000})
+    assert received.status_code == 200, received.text
+    assert received.json()["amountReceived"] == 10000
+    part = await _invoice_of(api, invoice["id"])
+    assert (part["status"], part["amountPaid"], part["amountDue"]) == ("partially_paid", 10000, due - 10000)
+    # The rest arrives as a second transfer, a little too much: the excess is the customer's credit.
+    second = await api.created(INTENTS, _body(part, gateway="manual"))
+    rest = await api.post(f"{INTENTS}/{second['id']}/mark-received", json={"amount": due - 10000 + 500})
+    assert rest.status_code == 200, rest.text
+    paid = await _invoice_of(api, invoice["id"])
+    assert (paid["status"], paid["amountDue"]) == ("paid", 0)
+    credit = (await api.get("/api/v1/CustomerCredits", params={"customerId": paid["customerId"]})).json()
+    assert credit["balances"] == [{"currency": "NOK", "amount": 500}]
+    await assert_books_agree(database, api.merchant_id)
+
+
+async def test_what_a_refund_reopens_on_an_invoice_can_be_paid_again(api: Api, database: Database) -> None:
+    invoice = await _invoice(api)
+    intent = await api.created(INTENTS, _body(invoice))
+    assert (await confirm(api, intent["id"], "tok_success")).json()["status"] == "succeeded"
+    await api.created(REFUNDS, {"paymentIntentId": intent["id"], "amount": 5000})
+    reopened = await _invoice_of(api, invoice["id"])
+    assert (reopened["status"], reopened["amountDue"]) == ("partially_paid", 5000)
+    again = await api.created(INTENTS, _body(reopened))
+    assert (await confirm(api, again["id"], "tok_success")).json()["status"] == "succeeded"
+    assert (await _invoice_of(api, invoice["id"]))["status"] == "paid"
+    await assert_books_agree(database, api.merchant_id)

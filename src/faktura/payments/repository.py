@@ -99,8 +99,12 @@ def _same_target(intent: PaymentIntent) -> Any:
     return PaymentIntent.invoice_id == intent.invoice_id
 
 
-async def other_intent_with_money(session: AsyncSession, intent: PaymentIntent) -> PaymentIntent | None:
-    """Another intent of the same order or invoice that holds or took money (pay-later ones hold none)."""
+async def other_intent_with_money(
+    session: AsyncSession, intent: PaymentIntent, *, include_succeeded: bool = True
+) -> PaymentIntent | None:
+    """Another intent of the same order or invoice that holds or took money (pay-later ones hold none);
+    without `include_succeeded`, only one whose money is still in flight."""
+    statuses = MONEY_IN_FLIGHT if include_succeeded else MONEY_IN_FLIGHT - {IntentStatus.SUCCEEDED}
     return await session.scalar(
         select(PaymentIntent)
         .where(
@@ -108,8 +112,9 @@ async def other_intent_with_money(session: AsyncSession, intent: PaymentIntent) 
             PaymentIntent.merchant_id == intent.merchant_id,
             PaymentIntent.id != intent.id,
             PaymentIntent.gateway != "invoice",
-            PaymentIntent.status.in_([s.value for s in MONEY_IN_FLIGHT]),
+            PaymentIntent.status.in_([s.value for s in statuses]),
         )
+        .order_by(PaymentIntent.id)
         .limit(1)
     )
 

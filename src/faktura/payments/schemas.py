@@ -92,7 +92,7 @@ class IntentCancel(RequestSchema):
 
 
 class IntentMarkReceived(RequestSchema):
-    amount: int = Field(gt=0, le=MAX_AMOUNT, description="What arrived; must equal the intent's amount")
+    amount: int = Field(gt=0, le=MAX_AMOUNT, description="What arrived; for an order, its whole amount")
 
 
 class PaymentMethodOut(Schema):

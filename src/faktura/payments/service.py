@@ -175,7 +175,11 @@ async def capture(
 async def mark_received(
     session: AsyncSession, merchant_id: str, intent_id: str, amount: int, *, settings: Settings
 ) -> IntentOut:
-    """The merchant saw the bank transfer arrive: the intent succeeds and the money is booked."""
+    """The merchant saw the bank transfer arrive: the intent succeeds and the money is booked.
+
+    For an invoice the amount is what arrived, whatever it is: less pays it in part, more leaves the
+    customer credit. An order is paid once and whole, so its transfer must match.
+    """
     intent = await _get(session, merchant_id, intent_id)
     if gateway_info(intent.gateway).kind is not GatewayKind.BANK_TRANSFER:
         raise Conflict(
@@ -183,9 +187,9 @@ async def mark_received(
             code="gateway_not_bank_transfer",
         )
     _expect(intent, "marked as received", _S.REQUIRES_ACTION)
-    if amount != intent.amount:
+    if intent.order_id is not None and amount != intent.amount:
         raise ValidationFailed.field(
-            "amount", "amount_mismatch", f"The intent is for {intent.amount}; {amount} cannot settle it."
+            "amount", "amount_mismatch", f"The intent is for {intent.amount}; {amount} cannot pay the order."
         )
     target = await targets.lock_for_payment(session, intent)
     intent = await _relock(session, intent, "marked as received", _S.REQUIRES_ACTION)

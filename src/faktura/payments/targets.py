@@ -124,7 +124,9 @@ async def lock_for_payment(session: AsyncSession, intent: PaymentIntent, *, stri
                     "cancel this intent and create one for what is due.",
                     code="invoice_amount_due_changed",
                 )
-        other = await repository.other_intent_with_money(session, intent)
+        # An invoice may be paid in several payments (what is due was checked above, under its lock);
+        # an order is paid once.
+        other = await repository.other_intent_with_money(session, intent, include_succeeded=order is not None)
         if other is not None:
             what = f"order {intent.order_id}" if order is not None else f"invoice {intent.invoice_id}"
             if other.status == IntentStatus.SUCCEEDED:
