@@ -95,6 +95,46 @@ def test_serve_answers_the_api_and_stops_on_sigterm(data_dir: Path) -> None:
     assert "Finished server process" in output
 
 
+def test_a_delayed_card_payment_succeeds_through_the_gateways_own_callback(data_dir: Path) -> None:
+    """`serve` on SQLite runs the worker too: it posts the test gateway's callback to the server's own
+    address (FAKTURA_PUBLIC_URL defaults to it), which verifies and applies it."""
+    key = json.loads(_run(data_dir, "demo", "--json").stdout)["apiKey"]
+    port = free_port()
+    env = {**os.environ, "FAKTURA_DATA_DIR": str(data_dir)}
+    env.pop("FAKTURA_DATABASE_URL", None)
+    env.pop("FAKTURA_PUBLIC_URL", None)
+    server = subprocess.Popen(
+        [*FAKTURA, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_ready(base)
+        token = httpx.post(f"{base}/api/v1/Auth/token", json={"apiKey": key}).json()["accessToken"]
+        api = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token}"})
+        order = api.post(
+            "/Orders", json={"items": [{"description": "Box", "unitPrice": 10000, "taxRate": "25"}]}
+        )
+        assert order.json()["paymentUrl"] == f"{base}/pay/{order.json()['token']}"
+        intent = api.post(
+            "/PaymentIntents",
+            json={"orderId": order.json()["id"], "amount": 12500, "currency": "NOK", "gateway": "test"},
+        ).json()
+        confirmed = api.post(
+            f"/PaymentIntents/{intent['id']}/confirm", json={"paymentMethodToken": "tok_delayed"}
+        )
+        assert confirmed.json()["status"] == "processing"
+        deadline = time.monotonic() + 60
+        status = "processing"
+        while status == "processing" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            status = api.get(f"/PaymentIntents/{intent['id']}").json()["status"]
+        assert status == "succeeded"
+        assert api.get(f"/Orders/{order.json()['id']}").json()["status"] == "paid"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)
+
+
 def test_worker_prunes_and_stops_on_sigterm(data_dir: Path) -> None:
     env = {**os.environ, "FAKTURA_DATA_DIR": str(data_dir)}
     worker = subprocess.Popen(

@@ -20,7 +20,7 @@ from faktura.kit.errors import ServiceUnavailable
 from faktura.kit.http import BodyLimit, CleanPath, error_response, install_error_handlers
 from faktura.kit.idempotency import IdempotentReplay
 from faktura.kit.metrics import MetricsMiddleware
-from faktura.worker.runner import INTERVAL_SECONDS, maintenance_loop
+from faktura.worker.runner import background
 
 
 def _native_routers() -> list[APIRouter]:
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         stop = asyncio.Event()
         embedded = None
         if database.is_sqlite and settings.embedded_worker:
-            embedded = asyncio.create_task(maintenance_loop(database, settings, stop, INTERVAL_SECONDS))
+            embedded = asyncio.create_task(background(database, settings, stop))
         yield
         stop.set()
         if embedded is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -55,6 +56,10 @@ def serve(
 
     from faktura.migrate import ensure_schema_current
 
+    if "FAKTURA_PUBLIC_URL" not in os.environ:
+        # Links the server hands out (payment pages, gateway callbacks) point at where it listens.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 -- a comparison, not a bind
+        os.environ["FAKTURA_PUBLIC_URL"] = f"http://{shown}:{port}"
     settings = get_settings()
     ensure_schema_current(settings)
     uvicorn.run(

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1_024)
     db_pool_size: int = Field(10, ge=1, le=200)
     idempotency_ttl: int = Field(86_400, ge=60)
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = "http://127.0.0.1:8000"  # `serve` defaults it to the address it listens on
     embedded_worker: bool = True  # on SQLite, `serve` also runs the worker loop
 
     @cached_property

@@ -97,11 +97,17 @@ async def test_pay_later_ends_when_the_orders_invoice_is_issued(
     api: Api, database: Database, settings: Settings
 ) -> None:
     later = await new_intent(api, gateway="invoice")
-    async with database.transaction() as session:
-        assert await service.invoice_issued(session, api.merchant_id, later["orderId"]) == 1
+    invoice = await api.created("/api/v1/Invoices", {"orderId": later["orderId"]})
+    assert (await api.get(f"{INTENTS}/{later['id']}")).json()[
+        "status"
+    ] == "processing"  # a draft is no bill yet
+    final = await api.post(f"/api/v1/Invoices/{invoice['id']}/finalize")
+    assert final.json()["status"] == "open"
     ended = (await api.get(f"{INTENTS}/{later['id']}")).json()
     assert ended["status"] == "canceled"
     assert ended["cancellationReason"] == "invoiced"
+    async with database.transaction() as session:
+        assert await service.invoice_issued(session, api.merchant_id, later["orderId"]) == 0
 
 
 async def test_pay_later_needs_an_order_with_a_customer(api: Api) -> None:

@@ -22,6 +22,7 @@ from faktura.merchants import repository as merchants
 from faktura.models import Invoice
 from faktura.orders import repository as orders
 from faktura.payments import links
+from faktura.payments import service as payments
 
 
 async def finalize(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -66,3 +67,6 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     resettle(invoice)
     await session.flush()
     await orders_link.complete_if_paid(session, invoice)
+    if invoice.order_id is not None:
+        # The invoice is now what the payer pays: the order's waiting intents (pay later) are done.
+        await payments.invoice_issued(session, invoice.merchant_id, invoice.order_id)

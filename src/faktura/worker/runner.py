@@ -9,13 +9,16 @@ import logging
 import signal
 from datetime import timedelta
 
+import httpx
+
 from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.worker import maintenance
+from faktura.worker import gateways, maintenance
 
 log = logging.getLogger("faktura.worker")
 INTERVAL_SECONDS = 60
+GATEWAY_INTERVAL_SECONDS = 1.0
 
 
 async def run_once(database: Database, settings: Settings) -> dict[str, int]:
@@ -41,6 +44,26 @@ async def maintenance_loop(
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
+async def gateway_loop(database: Database, settings: Settings, stop: asyncio.Event, interval: float) -> None:
+    """The test gateway's side of delayed payments: its callbacks, posted when due."""
+    async with httpx.AsyncClient(timeout=gateways.TIMEOUT_SECONDS) as client:
+        while not stop.is_set():
+            try:
+                await gateways.post_due_callbacks(database, settings, client)
+            except Exception:
+                log.exception("test gateway callbacks failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+async def background(database: Database, settings: Settings, stop: asyncio.Event) -> None:
+    """Everything the worker does, until `stop` is set."""
+    await asyncio.gather(
+        maintenance_loop(database, settings, stop, INTERVAL_SECONDS),
+        gateway_loop(database, settings, stop, GATEWAY_INTERVAL_SECONDS),
+    )
+
+
 async def run_worker(settings: Settings, *, interval: float = INTERVAL_SECONDS) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     database = Database(settings.resolved_database_url, pool_size=2)
@@ -50,7 +73,10 @@ async def run_worker(settings: Settings, *, interval: float = INTERVAL_SECONDS) 
         loop.add_signal_handler(sig, stop.set)
     log.info("worker started")
     try:
-        await maintenance_loop(database, settings, stop, interval)
+        await asyncio.gather(
+            maintenance_loop(database, settings, stop, interval),
+            gateway_loop(database, settings, stop, GATEWAY_INTERVAL_SECONDS),
+        )
     finally:
         await database.dispose()
         log.info("worker stopped")
