@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import httpx
+import psycopg
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
 
+from faktura.kit.http import install_error_handlers
 from tests.factories import Api, order_body
 
 
@@ -119,3 +124,28 @@ async def test_a_nul_in_the_url_is_a_400(api: Api) -> None:
         assert _error(response)["code"] == "invalid_characters"
     # Bytes that are not UTF-8 in the path reach the router as replacement characters: no such order.
     assert (await api.get("/api/v1/Orders/%ED%A0%80")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("cause", "status", "code"),
+    [
+        (psycopg.errors.DeadlockDetected("deadlock detected"), 409, "retry"),
+        (psycopg.errors.SerializationFailure("could not serialize access"), 409, "retry"),
+        (psycopg.errors.DiskFull("no space left"), 500, "internal_error"),
+    ],
+)
+async def test_a_transaction_postgresql_broke_off_is_a_409_to_retry(
+    cause: Exception, status: int, code: str
+) -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise OperationalError("UPDATE invoices ...", {}, cause)
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/boom")
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code

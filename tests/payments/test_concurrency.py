@@ -6,7 +6,8 @@ import asyncio
 
 from faktura.kit.db import Database
 from tests.factories import Api
-from tests.payments.support import INTENTS, confirm, ledger, new_intent, new_order, payment_of
+from tests.invoices.helpers import assert_books_agree
+from tests.payments.support import INTENTS, confirm, ledger, new_intent, new_order, paid_intent, payment_of
 
 
 async def test_concurrent_confirms_of_two_intents_charge_once(api: Api, database: Database) -> None:
@@ -46,3 +47,23 @@ async def test_a_bank_transfer_and_a_card_racing_for_one_order_pay_once(api: Api
     )
     assert sorted(r.status_code for r in responses) == [200, 409]
     assert [e.kind for e in await ledger(database, api.merchant_id)] == ["payment_received"]
+
+
+async def test_a_refund_racing_the_finalization_of_the_orders_invoice_settles_either_way(
+    api: Api, database: Database
+) -> None:
+    """Both take the order's lock first, so they queue: the refund draws on the money still held, or
+    takes it back from the invoice that money already paid; the invoice owes the same in the end."""
+    for _ in range(5):
+        paid = await paid_intent(api)
+        draft = await api.created("/api/v1/Invoices", {"orderId": paid["orderId"]})
+        finalized, refunded = await asyncio.gather(
+            api.post(f"/api/v1/Invoices/{draft['id']}/finalize"),
+            api.post("/api/v1/Refunds", json={"paymentIntentId": paid["id"], "amount": 1000}),
+        )
+        assert finalized.status_code == 200, finalized.text
+        assert refunded.status_code == 201, refunded.text
+        invoice = (await api.get(f"/api/v1/Invoices/{draft['id']}")).json()
+        # Whichever came first, the invoice ends owing exactly what was refunded.
+        assert (invoice["status"], invoice["amountDue"]) == ("partially_paid", 1000)
+    await assert_books_agree(database, api.merchant_id)

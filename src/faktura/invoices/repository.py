@@ -23,6 +23,7 @@ from faktura.models import (
     Invoice,
     InvoiceDelivery,
     NumberSeries,
+    Order,
     Payment,
     PaymentApplication,
     PaymentIntent,
@@ -45,6 +46,18 @@ async def take_number(session: AsyncSession, merchant_id: str, series: str) -> i
     ).returning(NUMBER_SERIES.c.next_number)
     next_number = (await session.execute(stmt)).scalar_one()
     return int(next_number) - 1
+
+
+async def lock_order_of(session: AsyncSession, merchant_id: str, invoice_id: str) -> None:
+    """Lock the order an invoice was made from, if any. Every operation that moves money takes the
+    order's lock before the invoice's (payments and refunds do the same), so two of them never hold one
+    lock each while waiting for the other."""
+    await session.execute(
+        select(Order.id)
+        .join(Invoice, Invoice.order_id == Order.id)
+        .where(Invoice.id == invoice_id, Invoice.merchant_id == merchant_id)
+        .with_for_update(of=Order, key_share=True)
+    )
 
 
 async def get(

@@ -23,6 +23,8 @@ from faktura.payments import links
 
 
 async def load(session: AsyncSession, merchant_id: str, invoice_id: str, *, lock: bool = False) -> Invoice:
+    if lock:
+        await repository.lock_order_of(session, merchant_id, invoice_id)
     invoice = await repository.get(session, merchant_id, invoice_id, lock=lock)
     if invoice is None:
         raise ResourceNotFound("invoice", invoice_id)

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -120,6 +120,17 @@ def install_error_handlers(app: FastAPI) -> None:
         log.info("integrity conflict: %s", exc.orig)
         return error_response(Conflict("The request conflicts with data stored meanwhile; retry it."))
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL ended the transaction to break a deadlock or a serialization conflict: nothing was
+        # stored, and the same request sent again succeeds.
+        if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+            log.warning("transaction conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+            return error_response(
+                Conflict("The request met a concurrent change and was not applied; retry it.", code="retry")
+            )
+        return await _unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -127,6 +138,9 @@ def install_error_handlers(app: FastAPI) -> None:
             "error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": []}
         }
         return JSONResponse(body, status_code=500)
+
+
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 
 
 class ErrorDetail(Schema):
