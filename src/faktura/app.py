@@ -27,11 +27,13 @@ def _native_routers() -> list[APIRouter]:
     from faktura.catalog.endpoints import routers as catalog_routers
     from faktura.coupons.endpoints import router as coupons_router
     from faktura.customers.endpoints import router as customers_router
+    from faktura.events.endpoints import routers as event_routers
     from faktura.invoices.endpoints import routers as invoice_routers
     from faktura.ledger.endpoints import routers as ledger_routers
     from faktura.orders.endpoints import router as orders_router
     from faktura.payments.endpoints import routers as payment_routers
     from faktura.tax.endpoints import router as tax_router
+    from faktura.webhooks.endpoints import routers as webhook_routers
 
     return [
         customers_router,
@@ -42,6 +44,8 @@ def _native_routers() -> list[APIRouter]:
         *payment_routers,
         *invoice_routers,
         *ledger_routers,
+        *event_routers,
+        *webhook_routers,
     ]
 
 
