@@ -46,6 +46,7 @@ fuzz: install  ## schemathesis against /openapi.json of a live server
 bench: install  ## throughput and latency on PostgreSQL (and SQLite); writes bench/results/
 	$(BIN)/python -m bench.orders --admin-url $(PG_ADMIN_URL)
 	$(BIN)/python -m bench.flow --admin-url $(PG_ADMIN_URL)
+	$(BIN)/python -m bench.webhooks --admin-url $(PG_ADMIN_URL)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -75,11 +75,19 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
-    """Run background maintenance until stopped (SIGTERM or Ctrl-C)."""
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=256, help="Jobs run at once [default: FAKTURA_WORKER_CONCURRENCY, 4]."),
+    ] = None,
+) -> None:
+    """Run background jobs until stopped (SIGTERM or Ctrl-C: jobs in hand finish first)."""
+    from faktura.migrate import ensure_schema_current
     from faktura.worker.runner import run_worker
 
-    asyncio.run(run_worker(get_settings()))
+    settings = get_settings()
+    ensure_schema_current(settings)
+    asyncio.run(run_worker(settings, concurrency=concurrency or settings.worker_concurrency))
 
 
 @db_app.command("upgrade")

@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     idempotency_ttl: int = Field(86_400, ge=60)
     public_url: str = "http://127.0.0.1:8000"  # `serve` defaults it to the address it listens on
     embedded_worker: bool = True  # on SQLite, `serve` also runs the worker loop
+    # Jobs and workers: a claimed job is a worker's for the lease, renewed while it runs; a worker that
+    # dies holding one frees it when the lease runs out.
+    job_lease_seconds: int = Field(60, ge=1, le=3_600)
+    job_retention_days: int = Field(7, ge=1)  # done jobs are kept this long, then pruned
+    dead_job_retention_days: int = Field(30, ge=1)
+    worker_concurrency: int = Field(4, ge=1, le=256)  # jobs at once per worker process
+    worker_poll_seconds: float = Field(0.2, gt=0, le=60)  # idle poll; NOTIFY wakes them sooner
+    worker_grace_seconds: float = Field(30, ge=0)  # on SIGTERM, how long jobs in hand may take to finish
+    worker_extra_tasks: str = ""  # comma-separated modules the worker imports to register more job kinds
+    # Outbound webhooks may reach loopback and private networks only when the operator says so.
+    allow_private_webhooks: bool = False
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -8,7 +8,7 @@ from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.models import IdempotencyKey, RefreshToken
-from faktura.worker.runner import run_once
+from faktura.worker.maintenance import prune_credentials
 from tests.factories import Api, order_body
 
 
@@ -20,7 +20,7 @@ async def test_pruning_removes_only_what_is_past_its_retention(
     clock.freeze(clock.now() + timedelta(hours=25))
     try:
         await api.created("/api/v1/Orders", order_body(), headers={"Idempotency-Key": "fresh"})
-        await run_once(database, settings)
+        await prune_credentials(database, settings)
     finally:
         clock.freeze(None)
     async with database.transaction(write=False) as session:
@@ -37,7 +37,7 @@ async def test_pruning_removes_only_what_is_past_its_retention(
 
     clock.freeze(clock.now() + timedelta(days=31))
     try:
-        await run_once(database, settings)
+        await prune_credentials(database, settings)
     finally:
         clock.freeze(None)
     async with database.transaction(write=False) as session:

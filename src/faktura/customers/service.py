@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura import events
 from faktura.customers import repository
 from faktura.customers import validation as v
-from faktura.customers.schemas import CustomerCreate, CustomerUpdate
+from faktura.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
 from faktura.kit import clock
 from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.kit.ids import new_id
@@ -40,6 +41,7 @@ async def create(session: AsyncSession, merchant_id: str, data: CustomerCreate) 
     customer = Customer(id=new_id("cus"), merchant_id=merchant_id, **_columns(fields))
     session.add(customer)
     await session.flush()
+    await _announce(session, customer, "customer.created")
     return customer
 
 
@@ -72,6 +74,7 @@ async def _change(
         setattr(customer, name, value)
     customer.updated_at = clock.now()
     await session.flush()
+    await _announce(session, customer, "customer.updated")
     return customer
 
 
@@ -81,6 +84,7 @@ async def delete(session: AsyncSession, merchant_id: str, customer_id: str) -> N
     customer.deleted_at = clock.now()
     customer.external_id = None
     await session.flush()
+    await _announce(session, customer, "customer.deleted")
 
 
 async def get(session: AsyncSession, merchant_id: str, customer_id: str) -> Customer:
@@ -103,6 +107,17 @@ async def page(
         email = v.normalize_email(email, field="email")
     return await repository.page(
         session, merchant_id, params, email=email, external_id=external_id, customer_type=customer_type
+    )
+
+
+async def _announce(session: AsyncSession, customer: Customer, event_type: str) -> None:
+    await events.record(
+        session,
+        merchant_id=customer.merchant_id,
+        type=event_type,
+        resource="customer",
+        resource_id=customer.id,
+        data=events.snapshot(CustomerOut.of(customer)),
     )
 
 

@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura import events
 from faktura.invoices import books, credits, repository
 from faktura.invoices.numbering import CREDIT_NOTE_SERIES
 from faktura.invoices.schemas import CreditNoteCreate, CreditNoteItemIn, CreditNoteOut
-from faktura.invoices.service import load, resettle
+from faktura.invoices.service import announce_settled, load, resettle
 from faktura.invoices.states import FINALIZED, InvoiceStatus
 from faktura.invoices.terms import today
 from faktura.invoices.views import credit_note_out
@@ -77,9 +78,20 @@ async def issue(
         figures = await _computed(session, invoice, selection, done)
     else:
         figures = _remainder(invoice, prior, selection, done)
+    before = invoice.status
     note = await _write(session, invoice, figures, data.reason)
     await _settle(session, invoice, note)
-    return credit_note_out(note)
+    out = credit_note_out(note)
+    await events.record(
+        session,
+        merchant_id=merchant_id,
+        type="credit_note.created",
+        resource="credit_note",
+        resource_id=note.id,
+        data=events.snapshot(out),
+    )
+    await announce_settled(session, invoice, before)
+    return out
 
 
 async def get(session: AsyncSession, merchant_id: str, credit_note_id: str) -> CreditNoteOut:

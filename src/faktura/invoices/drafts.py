@@ -13,7 +13,7 @@ from faktura.customers.validation import default_language
 from faktura.invoices import finalization, orders_link, repository
 from faktura.invoices.numbering import INVOICE_SERIES, series_problem
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
-from faktura.invoices.service import load, require_draft, view
+from faktura.invoices.service import announce, load, record, require_draft, view
 from faktura.invoices.states import InvoiceStatus
 from faktura.invoices.terms import invoice_terms, today
 from faktura.kit import clock
@@ -52,16 +52,21 @@ async def create(session: AsyncSession, merchant_id: str, data: InvoiceCreate) -
         invoice = await _from_order(session, merchant_id, data, sent, common, errors)
     else:
         invoice = await _from_lines(session, merchant_id, data, sent, common, errors)
+    created = await view(session, invoice)
+    await record(session, invoice, created, "invoice.created")
+    if not data.finalize:
+        return created
+    # Pay-first in one call: a paid order's held money settles the invoice as it is numbered.
+    await finalization.finalize_locked(session, invoice)
     return await view(session, invoice)
 
 
 async def update(session: AsyncSession, merchant_id: str, invoice_id: str, data: InvoiceUpdate) -> InvoiceOut:
     invoice = await load(session, merchant_id, invoice_id, lock=True)
-    await change(session, invoice, data)
-    return await view(session, invoice)
+    return await change(session, invoice, data)
 
 
-async def change(session: AsyncSession, invoice: Invoice, data: InvoiceUpdate) -> None:
+async def change(session: AsyncSession, invoice: Invoice, data: InvoiceUpdate) -> InvoiceOut:
     """Apply a draft's changes: fields sent replace the stored ones; lines are priced again when the
     items, the currency or the price basis change (lines from an order stay the order's)."""
     require_draft(invoice)
@@ -101,14 +106,16 @@ async def change(session: AsyncSession, invoice: Invoice, data: InvoiceUpdate) -
         invoice.metadata_ = sent["metadata"] or {}
     invoice.version += 1
     invoice.updated_at = clock.now()
-    await session.flush()
+    return await announce(session, invoice)
 
 
 async def delete(session: AsyncSession, merchant_id: str, invoice_id: str) -> None:
     """Only drafts go away; a finalized invoice keeps its number and is voided or credited instead."""
     invoice = await load(session, merchant_id, invoice_id, lock=True)
     require_draft(invoice)
+    last = await view(session, invoice)
     await repository.delete(session, invoice)
+    await record(session, invoice, last, "invoice.deleted")
 
 
 async def _common_fields(
@@ -176,9 +183,6 @@ async def _from_order(
     invoice.amount_due = order.total
     invoice.items = [_copied_item(invoice, position, item) for position, item in enumerate(order.items, 1)]
     await repository.add(session, invoice)
-    if data.finalize:
-        # Pay-first in one call: a paid order's held money settles the invoice as it is numbered.
-        await finalization.finalize_locked(session, invoice)
     return invoice
 
 
@@ -226,8 +230,6 @@ async def _from_lines(
     invoice.language = common["language"]
     _set_lines(invoice, *priced)
     await repository.add(session, invoice)
-    if data.finalize:
-        await finalization.finalize_locked(session, invoice)
     return invoice
 
 

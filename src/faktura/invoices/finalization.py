@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.invoices import books, credits, orders_link, repository, settlement
 from faktura.invoices.kid import KidTooLong, build_kid
 from faktura.invoices.schemas import InvoiceOut
-from faktura.invoices.service import load, move, require_draft, resettle, view
-from faktura.invoices.states import InvoiceStatus
+from faktura.invoices.service import announce, announce_settled, load, move, require_draft, resettle, view
+from faktura.invoices.states import PAYABLE, InvoiceStatus, settled_status
 from faktura.invoices.terms import invoice_terms, today
 from faktura.kit import clock
 from faktura.kit.errors import Conflict, ResourceNotFound
@@ -60,11 +60,15 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     await session.flush()
     await links.token_for(session, invoice.merchant_id, links.LinkTarget.INVOICE, invoice.id)
     await books.invoice_finalized(session, invoice)
+    await announce(session, invoice, "invoice.finalized")
     # The order's own payments first: they were made for exactly this sale.
     await settlement.attach_held(session, invoice)
-    if invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID):
-        await credits.use_on(session, invoice)
-    resettle(invoice)
+    before = invoice.status
+    used = await credits.use_on(session, invoice) if invoice.status in PAYABLE else 0
+    # A zero total is paid at once; otherwise only credit used changes the invoice here.
+    if used or settled_status(invoice) != before:
+        resettle(invoice)
+        await announce_settled(session, invoice, before)
     await session.flush()
     await orders_link.complete_if_paid(session, invoice)
     if invoice.order_id is not None:

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.invoices import books, drafts, finalization, repository
 from faktura.invoices.schemas import InvoiceOut, InvoicePut
-from faktura.invoices.service import load, move, view
+from faktura.invoices.service import announce, load, move, view
 from faktura.invoices.states import INVOICE_STATES, InvoiceStatus
 from faktura.kit import clock
 from faktura.kit.errors import Conflict
@@ -18,21 +18,21 @@ QUEUED = "queued"
 
 async def send(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
     invoice = await load(session, merchant_id, invoice_id, lock=True)
-    await _send(session, invoice)
-    return await view(session, invoice)
+    return await _send(session, invoice)
 
 
 async def put(session: AsyncSession, merchant_id: str, invoice_id: str, data: InvoicePut) -> InvoiceOut:
     """Seed 002's PUT: changes to a draft (as PATCH), then `status: sent` sends it."""
     invoice = await load(session, merchant_id, invoice_id, lock=True)
+    out = None
     if data.model_fields_set - {"status"}:
-        await drafts.change(session, invoice, data)
+        out = await drafts.change(session, invoice, data)
     if data.status == "sent":
-        await _send(session, invoice)
-    return await view(session, invoice)
+        out = await _send(session, invoice)
+    return out or await view(session, invoice)
 
 
-async def _send(session: AsyncSession, invoice: Invoice) -> None:
+async def _send(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
     """Queue a delivery (the channel is chosen when it runs). A draft is finalized first; sending again
     queues another delivery, and `sentAt` keeps the first time."""
     if invoice.status == InvoiceStatus.DRAFT:
@@ -57,6 +57,7 @@ async def _send(session: AsyncSession, invoice: Invoice) -> None:
             attempts=0,
         ),
     )
+    return await announce(session, invoice, "invoice.sent")
 
 
 async def void(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -77,7 +78,7 @@ async def void(session: AsyncSession, merchant_id: str, invoice_id: str) -> Invo
     await books.invoice_voided(session, invoice)
     invoice.amount_due = 0
     move(invoice, InvoiceStatus.VOID)
-    return await view(session, invoice)
+    return await announce(session, invoice, "invoice.voided")
 
 
 async def mark_uncollectible(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -91,4 +92,4 @@ async def mark_uncollectible(session: AsyncSession, merchant_id: str, invoice_id
     invoice.amount_written_off += amount
     invoice.amount_due = 0
     move(invoice, InvoiceStatus.UNCOLLECTIBLE)
-    return await view(session, invoice)
+    return await announce(session, invoice, "invoice.marked_uncollectible")

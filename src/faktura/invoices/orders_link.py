@@ -9,6 +9,7 @@ from faktura.kit import clock
 from faktura.kit.errors import Conflict
 from faktura.models import Invoice, Order
 from faktura.orders import repository as orders
+from faktura.orders import service as order_service
 from faktura.orders.states import ORDER_STATES, OrderStatus
 
 INVOICEABLE = frozenset({OrderStatus.DRAFT, OrderStatus.OPEN, OrderStatus.PAID})
@@ -26,9 +27,11 @@ def require_invoiceable(order: Order) -> None:
 async def claim(session: AsyncSession, order: Order, customer_id: str) -> None:
     """The invoice takes the order: a pay-first order gets its customer, a draft order opens."""
     now = clock.now()
-    if order.customer_id is None:
+    named = order.customer_id is None
+    if named:
         await orders.update_order(session, order.id, {"customer_id": customer_id, "updated_at": now})
-    if order.status == OrderStatus.DRAFT:
+    opened = order.status == OrderStatus.DRAFT
+    if opened:
         ORDER_STATES.check(OrderStatus.DRAFT, OrderStatus.OPEN)
         moved = await orders.move_status(
             session,
@@ -40,6 +43,9 @@ async def claim(session: AsyncSession, order: Order, customer_id: str) -> None:
         )
         if not moved:
             raise Conflict(f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed")
+    if opened or named:
+        event_type = "order.opened" if opened else "order.updated"
+        await order_service.announce(session, order.merchant_id, order.id, event_type)
 
 
 async def complete_if_paid(session: AsyncSession, invoice: Invoice) -> None:
@@ -56,10 +62,10 @@ async def complete_if_paid(session: AsyncSession, invoice: Invoice) -> None:
         target = OrderStatus.PAID if current is OrderStatus.OPEN else OrderStatus.COMPLETED
         ORDER_STATES.check(current, target)
         now = clock.now()
-        if (
-            await orders.move_status(
-                session, invoice.merchant_id, order.id, current.value, target.value, updated_at=now
-            )
-            and target is OrderStatus.COMPLETED
+        if await orders.move_status(
+            session, invoice.merchant_id, order.id, current.value, target.value, updated_at=now
         ):
-            return
+            event_type = "order.paid" if target is OrderStatus.PAID else "order.completed"
+            await order_service.announce(session, invoice.merchant_id, order.id, event_type)
+            if target is OrderStatus.COMPLETED:
+                return

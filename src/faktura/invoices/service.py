@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura import events
 from faktura.invoices import repository
 from faktura.invoices.schemas import InvoiceOut
 from faktura.invoices.states import INVOICE_STATES, PAYABLE, InvoiceStatus, settled_status
@@ -64,6 +65,43 @@ async def views(session: AsyncSession, invoices: list[Invoice]) -> list[InvoiceO
 async def view(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
     await session.flush()
     return (await views(session, [invoice]))[0]
+
+
+# The event of the status a finalized invoice entered. Back to open (a refund took a payment back, a
+# payment revived a written-off invoice) has none of its own: invoice.updated tells it.
+_ENTERED = {
+    InvoiceStatus.PAID: "invoice.paid",
+    InvoiceStatus.PARTIALLY_PAID: "invoice.partially_paid",
+    InvoiceStatus.VOID: "invoice.voided",
+    InvoiceStatus.UNCOLLECTIBLE: "invoice.marked_uncollectible",
+}
+
+
+async def announce(session: AsyncSession, invoice: Invoice, event_type: str | None = None) -> InvoiceOut:
+    """Record `event_type` and invoice.updated (every change after creation fires it, so a subscriber
+    of that one type sees them all), with the invoice as the API now shows it; returns that view."""
+    out = await view(session, invoice)
+    if event_type is not None:
+        await record(session, invoice, out, event_type)
+    await record(session, invoice, out, "invoice.updated")
+    return out
+
+
+async def announce_settled(session: AsyncSession, invoice: Invoice, before: str) -> None:
+    """After money or credit changed the invoice's balances: the event of a status it entered, if any."""
+    entered = invoice.status != before
+    await announce(session, invoice, _ENTERED.get(InvoiceStatus(invoice.status)) if entered else None)
+
+
+async def record(session: AsyncSession, invoice: Invoice, out: InvoiceOut, event_type: str) -> None:
+    await events.record(
+        session,
+        merchant_id=invoice.merchant_id,
+        type=event_type,
+        resource="invoice",
+        resource_id=invoice.id,
+        data=events.snapshot(out),
+    )
 
 
 def require_draft(invoice: Invoice) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.invoices import books, credits, orders_link, repository
-from faktura.invoices.service import load, resettle
+from faktura.invoices.service import announce_settled, load, resettle
 from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
 from faktura.kit.ids import new_id
@@ -49,6 +49,7 @@ async def unapply_payment(session: AsyncSession, *, merchant_id: str, payment_id
         if remaining == 0:
             break
         invoice = await load(session, merchant_id, invoice_id, lock=True)
+        before = invoice.status
         taken = min(net, remaining)
         application_id = new_id("pap")
         await repository.add(
@@ -73,6 +74,7 @@ async def unapply_payment(session: AsyncSession, *, merchant_id: str, payment_id
         invoice.amount_due += taken
         payment.amount_applied -= taken
         resettle(invoice)
+        await announce_settled(session, invoice, before)
         remaining -= taken
     await session.flush()
     return amount - remaining
@@ -109,6 +111,7 @@ async def settle(session: AsyncSession, invoice: Invoice, payment: Payment, amou
             f"Payment {payment.id} is in {payment.currency}, invoice {invoice.id} in {invoice.currency}.",
             code="currency_mismatch",
         )
+    before = invoice.status
     credit_holder = payment.customer_id  # whom the receipt's Cr 2900 named
     if payment.customer_id is None:
         payment.customer_id = invoice.customer_id
@@ -143,6 +146,8 @@ async def settle(session: AsyncSession, invoice: Invoice, payment: Payment, amou
     if rest > 0:
         await _keep_as_credit(session, payment, rest, credit_holder)
     await session.flush()
+    if applied or invoice.status != before:
+        await announce_settled(session, invoice, before)
     await orders_link.complete_if_paid(session, invoice)
     return applied
 

@@ -4,6 +4,7 @@ from faktura.models.api_key import ApiKey, RefreshToken
 from faktura.models.base import Base
 from faktura.models.catalog import BillingCycle, Coupon, MerchantCurrency, Price, Product, TaxRule
 from faktura.models.customer import Customer
+from faktura.models.event import Event
 from faktura.models.idempotency_key import IdempotencyKey
 from faktura.models.invoice import (
     CreditNote,
@@ -14,6 +15,7 @@ from faktura.models.invoice import (
     InvoiceItem,
     NumberSeries,
 )
+from faktura.models.job import Job, JobSchedule
 from faktura.models.ledger import JournalEntry, JournalLine
 from faktura.models.merchant import Merchant
 from faktura.models.order import Order, OrderItem
@@ -25,6 +27,7 @@ from faktura.models.payment import (
     PaymentLink,
     Refund,
 )
+from faktura.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -35,11 +38,14 @@ __all__ = [
     "CreditNoteItem",
     "Customer",
     "CustomerCredit",
+    "Event",
     "GatewayEvent",
     "IdempotencyKey",
     "Invoice",
     "InvoiceDelivery",
     "InvoiceItem",
+    "Job",
+    "JobSchedule",
     "JournalEntry",
     "JournalLine",
     "Merchant",
@@ -56,4 +62,7 @@ __all__ = [
     "RefreshToken",
     "Refund",
     "TaxRule",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura import events
 from faktura.catalog.service import not_accepted_message
 from faktura.coupons import service as coupons
 from faktura.customers.validation import default_language
@@ -18,6 +19,7 @@ from faktura.kit.currencies import get_currency
 from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
+from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
 from faktura.models import Coupon, Order, OrderItem
 from faktura.orders import pricing, repository
@@ -91,7 +93,9 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate, *, 
     if draft.coupon is not None:
         # Last, so a limited coupon's row is locked only for the commit that follows.
         await coupons.redeem(session, draft.coupon)
-    return order_out(_row_view(row), [SimpleNamespace(**i) for i in items], link["token"], public_url)
+    out = order_out(_row_view(row), [SimpleNamespace(**i) for i in items], link["token"], public_url)
+    await _record(session, merchant_id, out, "order.created")
+    return out
 
 
 async def update(
@@ -139,7 +143,9 @@ async def update(
     if draft.coupon is not None and draft.coupon.id != order.coupon_id:
         # The old coupon's redemption went back when the order stopped holding it.
         await coupons.redeem(session, draft.coupon)
-    return await get(session, merchant_id, order.id, public_url=public_url)
+    out = await get(session, merchant_id, order.id, public_url=public_url)
+    await _record(session, merchant_id, out, "order.updated")
+    return out
 
 
 async def cancel(session: AsyncSession, merchant_id: str, order_id: str, *, public_url: str) -> OrderOut:
@@ -159,7 +165,26 @@ async def cancel(session: AsyncSession, merchant_id: str, order_id: str, *, publ
         updated_at=now,
     ):
         raise Conflict(f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed")
-    return await get(session, merchant_id, order.id, public_url=public_url)
+    out = await get(session, merchant_id, order.id, public_url=public_url)
+    await _record(session, merchant_id, out, "order.cancelled")
+    return out
+
+
+async def announce(session: AsyncSession, merchant_id: str, order_id: str, event_type: str) -> None:
+    """Record an event of an order that payments or invoicing changed, with the order as now stored."""
+    out = await get(session, merchant_id, order_id, public_url=public_url_of(session))
+    await _record(session, merchant_id, out, event_type)
+
+
+async def _record(session: AsyncSession, merchant_id: str, out: OrderOut, event_type: str) -> None:
+    await events.record(
+        session,
+        merchant_id=merchant_id,
+        type=event_type,
+        resource="order",
+        resource_id=out.id,
+        data=events.snapshot(out),
+    )
 
 
 async def get(session: AsyncSession, merchant_id: str, order_id: str, *, public_url: str) -> OrderOut:

@@ -14,8 +14,9 @@ from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, gateway_account
 from faktura.ledger.postings import EntryKind, Line, post
 from faktura.models import Payment, PaymentIntent
 from faktura.orders import repository as orders
+from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
-from faktura.payments import repository
+from faktura.payments import announce, repository
 from faktura.payments.states import CancellationReason, PaymentStatus
 from faktura.payments.targets import Target
 
@@ -67,6 +68,7 @@ async def record(session: AsyncSession, intent: PaymentIntent, target: Target, a
         )
         payment.amount_applied = await repository.applied_total(session, payment.id)
         await session.flush()
+    await announce.payment_event(session, payment, "payment.succeeded")
     return payment
 
 
@@ -76,7 +78,7 @@ async def _place(
     """Settle the order's state and end the intents the payment makes pointless; the invoice to apply to."""
     merchant_id = intent.merchant_id
     if target.invoice is not None:
-        await repository.cancel_waiting_intents(
+        ended = await repository.cancel_waiting_intents(
             session,
             merchant_id,
             invoice_id=target.invoice.id,
@@ -84,25 +86,27 @@ async def _place(
             reason=CancellationReason.SUPERSEDED,
         )
         if target.invoice.order_id is not None:
-            await repository.cancel_waiting_intents(
+            ended += await repository.cancel_waiting_intents(
                 session, merchant_id, order_id=target.invoice.order_id, reason=CancellationReason.SUPERSEDED
             )
+        await announce.intents_canceled(session, merchant_id, ended)
         return target.invoice.id
     assert target.order is not None
     order = target.order
-    if order.status == OrderStatus.OPEN:
-        # The order may have been cancelled while a card payment was processing; the money is then kept
-        # as the customer's prepayment until the merchant refunds it.
-        await orders.move_status(
-            session,
-            merchant_id,
-            order.id,
-            OrderStatus.OPEN.value,
-            OrderStatus.PAID.value,
-            updated_at=clock.now(),
-        )
-    await repository.cancel_waiting_intents(
+    # The order may have been cancelled while a card payment was processing; the money is then kept
+    # as the customer's prepayment until the merchant refunds it.
+    if order.status == OrderStatus.OPEN and await orders.move_status(
+        session,
+        merchant_id,
+        order.id,
+        OrderStatus.OPEN.value,
+        OrderStatus.PAID.value,
+        updated_at=clock.now(),
+    ):
+        await order_service.announce(session, merchant_id, order.id, "order.paid")
+    ended = await repository.cancel_waiting_intents(
         session, merchant_id, order_id=order.id, except_id=intent.id, reason=CancellationReason.SUPERSEDED
     )
+    await announce.intents_canceled(session, merchant_id, ended)
     invoice = await repository.payable_invoice_of_order(session, merchant_id, order.id)
     return invoice.id if invoice is not None else None

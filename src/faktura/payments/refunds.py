@@ -18,8 +18,9 @@ from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, gateway_account
 from faktura.ledger.postings import EntryKind, Line, post
 from faktura.models import CustomerCredit, Payment, PaymentIntent, Refund
 from faktura.orders import repository as orders
+from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
-from faktura.payments import repository
+from faktura.payments import announce, repository
 from faktura.payments.gateways import gateway_info, get_gateway
 from faktura.payments.schemas import RefundCreate, RefundOut
 from faktura.payments.states import IntentStatus, PaymentStatus, RefundStatus
@@ -73,6 +74,8 @@ async def create(
     refund.gateway_reference = await get_gateway(intent.gateway, settings).refund(intent, amount)
     session.add(refund)
     await session.flush()
+    out = refund_out(refund)
+    await announce.refund_created(session, merchant_id, out)
     if from_credit:
         assert payment.customer_id is not None
         session.add(
@@ -102,7 +105,7 @@ async def create(
         details={"paymentIntentId": intent.id, "paymentId": payment.id},
     )
     await _book_on_payment(session, intent, payment, amount)
-    return refund_out(refund)
+    return out
 
 
 async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) -> int:
@@ -149,6 +152,7 @@ async def _book_on_payment(
     payment.status = (PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED).value
     payment.updated_at = now
     await session.flush()
+    await announce.payment_event(session, payment, "payment.refunded")
     moved = await repository.move_intent(
         session,
         intent,
@@ -157,14 +161,13 @@ async def _book_on_payment(
         amount_refunded=intent.amount_refunded + amount,
     )
     assert moved, "the intent is locked by this transaction"
+    # Refunded in full before it was invoiced: the sale did not happen. An invoiced order keeps its
+    # state; its invoice is open again and a credit note settles it.
     if (
         full
         and intent.order_id is not None
         and not await repository.order_invoiced(session, intent.merchant_id, intent.order_id)
-    ):
-        # Refunded in full before it was invoiced: the sale did not happen. An invoiced order keeps its
-        # state; its invoice is open again and a credit note settles it.
-        await orders.move_status(
+        and await orders.move_status(
             session,
             intent.merchant_id,
             intent.order_id,
@@ -173,6 +176,8 @@ async def _book_on_payment(
             cancelled_at=now,
             updated_at=now,
         )
+    ):
+        await order_service.announce(session, intent.merchant_id, intent.order_id, "order.cancelled")
 
 
 async def get(session: AsyncSession, merchant_id: str, refund_id: str) -> RefundOut:

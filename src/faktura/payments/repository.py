@@ -127,9 +127,9 @@ async def cancel_waiting_intents(
     invoice_id: str | None = None,
     except_id: str | None = None,
     reason: str,
-) -> int:
+) -> list[str]:
     """Cancel the intents of an order or invoice that hold no money: those waiting for the payer, and
-    pay-later choices."""
+    pay-later choices. Returns the ids of those it cancelled."""
     now = clock.now()
     waiting = PaymentIntent.status.in_(
         [IntentStatus.REQUIRES_PAYMENT_METHOD.value, IntentStatus.REQUIRES_ACTION.value]
@@ -153,8 +153,23 @@ async def cancel_waiting_intents(
         stmt = stmt.where(PaymentIntent.invoice_id == invoice_id)
     if except_id is not None:
         stmt = stmt.where(PaymentIntent.id != except_id)
-    result = await session.execute(stmt)
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return list((await session.scalars(stmt.returning(PaymentIntent.id))).all())
+
+
+async def intents_by_id(
+    session: AsyncSession, merchant_id: str, intent_ids: Iterable[str]
+) -> list[PaymentIntent]:
+    """The intents, read afresh (a bulk UPDATE may have changed them), oldest first."""
+    return list(
+        (
+            await session.scalars(
+                select(PaymentIntent)
+                .where(PaymentIntent.merchant_id == merchant_id, PaymentIntent.id.in_(list(intent_ids)))
+                .order_by(PaymentIntent.id)
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+    )
 
 
 async def link_tokens(session: AsyncSession, target_type: str, target_ids: Iterable[str]) -> dict[str, str]:

@@ -7,7 +7,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from faktura.kit.schemas import RequestSchema, Schema
-from faktura.payments.states import CancellationReason, CaptureMethod, IntentStatus, RefundStatus
+from faktura.payments.states import (
+    CancellationReason,
+    CaptureMethod,
+    IntentStatus,
+    PaymentStatus,
+    RefundStatus,
+)
 
 ID = Field(None, max_length=40)
 MAX_AMOUNT = 10**15
@@ -136,6 +142,24 @@ class RefundOut(Schema):
     status: RefundStatus
     reason: str | None
     created_at: datetime
+
+
+class PaymentOut(Schema):
+    """Money received through a succeeded intent, as the payment.* events carry it."""
+
+    id: str
+    status: PaymentStatus
+    payment_intent_id: str
+    order_id: str | None
+    customer_id: str | None
+    gateway: str
+    amount: int
+    currency: str
+    amount_applied: int = Field(description="What of it pays invoices now")
+    amount_refunded: int
+    received_at: datetime
+    created_at: datetime
+    updated_at: datetime
 
 
 class IntentOut(Schema):

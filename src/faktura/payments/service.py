@@ -18,7 +18,7 @@ from faktura.kit.errors import Conflict, InvalidTransition, ResourceNotFound, Va
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.models import PaymentIntent
-from faktura.payments import receipts, repository, targets
+from faktura.payments import announce, receipts, repository, targets
 from faktura.payments.gateways import gateway_info, get_gateway
 from faktura.payments.gateways.base import (
     CallbackEvent,
@@ -39,7 +39,7 @@ from faktura.payments.states import (
     IntentStatus,
 )
 from faktura.payments.targets import Target
-from faktura.payments.views import intent_out
+from faktura.payments.views import intent_out, intents_out
 
 _S = IntentStatus
 
@@ -96,7 +96,9 @@ async def create(
     )
     session.add(intent)
     await session.flush()
-    await token_for(session, merchant_id, LinkTarget.PAYMENT_INTENT, intent.id)
+    token = await token_for(session, merchant_id, LinkTarget.PAYMENT_INTENT, intent.id)
+    created = intent_out(intent, public_url=settings.public_url, token=token, refunds=[])
+    await announce.intent_event(session, merchant_id, created, "payment_intent.created")
     name, bank_account = await repository.payee(session, merchant_id)
     started = await get_gateway(info.id, settings).begin(intent, Payee(name=name, bank_account=bank_account))
     if started is not None:
@@ -248,9 +250,11 @@ async def page(
 async def invoice_issued(session: AsyncSession, merchant_id: str, order_id: str) -> int:
     """The order's invoice was issued: its pay-later intents have done their job and end as canceled
     (`invoiced`); the invoice itself is now what the payer pays. Returns how many ended."""
-    return await repository.cancel_waiting_intents(
+    ended = await repository.cancel_waiting_intents(
         session, merchant_id, order_id=order_id, reason=CancellationReason.INVOICED
     )
+    await announce.intents_canceled(session, merchant_id, ended)
+    return len(ended)
 
 
 async def settle_from_gateway(session: AsyncSession, intent: PaymentIntent, event: CallbackEvent) -> bool:
@@ -283,13 +287,7 @@ async def view(session: AsyncSession, intent: PaymentIntent, settings: Settings)
 async def views_of(
     session: AsyncSession, intents: list[PaymentIntent], settings: Settings
 ) -> list[IntentOut]:
-    ids = [i.id for i in intents]
-    tokens = await repository.link_tokens(session, LinkTarget.PAYMENT_INTENT.value, ids)
-    refunds = await repository.refunds_of(session, ids)
-    return [
-        intent_out(i, public_url=settings.public_url, token=tokens.get(i.id), refunds=refunds[i.id])
-        for i in intents
-    ]
+    return await intents_out(session, intents, public_url=settings.public_url)
 
 
 # -- moving an intent ----------------------------------------------------------------------------------
@@ -350,6 +348,7 @@ async def _move(session: AsyncSession, intent: PaymentIntent, target: IntentStat
         raise Conflict(
             f"Payment intent {intent.id} changed meanwhile; read it and retry.", code="payment_intent_changed"
         )
+    await announce.intent_moved(session, intent)
 
 
 # -- reading and checking ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from faktura.kit.errors import Conflict
 from faktura.kit.validation import Collector
 from faktura.models import Invoice, Order, PaymentIntent
 from faktura.orders import repository as orders
+from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
 from faktura.payments import repository
 from faktura.payments.states import IntentStatus
@@ -86,6 +87,7 @@ async def for_new_intent(
                     f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed"
                 )
             await session.refresh(order)
+            await order_service.announce(session, merchant_id, order.id, "order.opened")
         return Target(order=order, invoice=None)
     assert invoice_id is not None
     invoice = await repository.get_invoice(session, merchant_id, invoice_id, lock=True)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from faktura.models import PaymentIntent, Refund
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.models import Payment, PaymentIntent, Refund
+from faktura.payments import repository
 from faktura.payments.gateways.base import GatewayInfo
+from faktura.payments.links import LinkTarget
 from faktura.payments.schemas import (
     BankTransfer,
     ErrorOut,
@@ -14,10 +18,11 @@ from faktura.payments.schemas import (
     IntentOut,
     NextAction,
     PaymentMethodOut,
+    PaymentOut,
     RedirectToUrl,
     RefundOut,
 )
-from faktura.payments.states import CaptureMethod, IntentStatus, RefundStatus
+from faktura.payments.states import CaptureMethod, IntentStatus, PaymentStatus, RefundStatus
 
 
 def pay_url(public_url: str, token: str | None) -> str | None:
@@ -56,6 +61,36 @@ def refund_out(refund: Refund) -> RefundOut:
         reason=refund.reason,
         created_at=refund.created_at,
     )
+
+
+def payment_out(payment: Payment) -> PaymentOut:
+    return PaymentOut(
+        id=payment.id,
+        status=PaymentStatus(payment.status),
+        payment_intent_id=payment.payment_intent_id,
+        order_id=payment.order_id,
+        customer_id=payment.customer_id,
+        gateway=payment.gateway,
+        amount=payment.amount,
+        currency=payment.currency,
+        amount_applied=payment.amount_applied,
+        amount_refunded=payment.amount_refunded,
+        received_at=payment.received_at,
+        created_at=payment.created_at,
+        updated_at=payment.updated_at,
+    )
+
+
+async def intents_out(
+    session: AsyncSession, intents: list[PaymentIntent], *, public_url: str
+) -> list[IntentOut]:
+    """The API's intents, with their page tokens and refunds read in one query each."""
+    ids = [i.id for i in intents]
+    tokens = await repository.link_tokens(session, LinkTarget.PAYMENT_INTENT.value, ids)
+    refunds = await repository.refunds_of(session, ids)
+    return [
+        intent_out(i, public_url=public_url, token=tokens.get(i.id), refunds=refunds[i.id]) for i in intents
+    ]
 
 
 def _next_action(intent: PaymentIntent, public_url: str, token: str | None) -> NextAction | None:

@@ -9,21 +9,39 @@ same one apply it once.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import httpx
 
 from faktura.config import Settings
 from faktura.kit.db import Database
-from faktura.payments.simulator import due_callbacks
+from faktura.kit.jobs import JobContext, periodic
+from faktura.payments.simulator import DueCallback, due_callbacks
 
 log = logging.getLogger("faktura.worker")
 TIMEOUT_SECONDS = 10.0
 
 
-async def post_due_callbacks(database: Database, settings: Settings, client: httpx.AsyncClient) -> int:
+@periodic("test_gateway.post_callbacks", every=timedelta(seconds=2))
+async def post_callbacks_task(ctx: JobContext) -> None:
+    await post_due_callbacks(ctx.database, ctx.settings)
+
+
+async def post_due_callbacks(
+    database: Database, settings: Settings, client: httpx.AsyncClient | None = None
+) -> int:
     """Post every due callback once; returns how many the endpoint accepted."""
     async with database.transaction(write=False) as session:
         due = await due_callbacks(session, settings)
+    if not due:
+        return 0
+    if client is None:
+        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as own:
+            return await _post(own, due)
+    return await _post(client, due)
+
+
+async def _post(client: httpx.AsyncClient, due: list[DueCallback]) -> int:
     accepted = 0
     for callback in due:
         try:

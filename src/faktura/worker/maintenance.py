@@ -1,14 +1,22 @@
-"""Housekeeping: idempotency keys past their retention, refresh tokens past expiry."""
+"""Housekeeping: idempotency keys past their retention, refresh tokens past expiry, finished jobs."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.config import Settings
 from faktura.kit import clock
+from faktura.kit.db import Database
+from faktura.kit.jobs import JobContext, JobStatus, periodic
+from faktura.kit.jobs import repository as jobs
 from faktura.models import IdempotencyKey, RefreshToken
+
+log = logging.getLogger("faktura.worker")
+JOB_PRUNE_BATCH = 5_000  # rows per transaction, so pruning never holds a long lock
 
 
 async def prune(session: AsyncSession, *, older_than: datetime) -> dict[str, int]:
@@ -18,3 +26,43 @@ async def prune(session: AsyncSession, *, older_than: datetime) -> dict[str, int
         "idempotency_keys": int(keys.rowcount),  # type: ignore[attr-defined]
         "refresh_tokens": int(tokens.rowcount),  # type: ignore[attr-defined]
     }
+
+
+async def prune_credentials(database: Database, settings: Settings) -> dict[str, int]:
+    async with database.transaction() as session:
+        return await prune(session, older_than=clock.now() - timedelta(seconds=settings.idempotency_ttl))
+
+
+async def prune_jobs(database: Database, settings: Settings) -> dict[str, int]:
+    """Done jobs after job_retention_days, dead ones after dead_job_retention_days."""
+    now = clock.now()
+    pruned = {}
+    for status, days in (
+        (JobStatus.DONE, settings.job_retention_days),
+        (JobStatus.DEAD, settings.dead_job_retention_days),
+    ):
+        total = 0
+        while True:
+            async with database.transaction() as session:
+                count = await jobs.prune_finished(
+                    session, status, now - timedelta(days=days), JOB_PRUNE_BATCH
+                )
+            total += count
+            if count < JOB_PRUNE_BATCH:
+                break
+        pruned[f"{status.value}_jobs"] = total
+    return pruned
+
+
+@periodic("maintenance.prune_credentials", every=timedelta(minutes=5))
+async def prune_credentials_task(ctx: JobContext) -> None:
+    pruned = await prune_credentials(ctx.database, ctx.settings)
+    if any(pruned.values()):
+        log.info("pruned %s", pruned)
+
+
+@periodic("maintenance.prune_jobs", every=timedelta(hours=1))
+async def prune_jobs_task(ctx: JobContext) -> None:
+    pruned = await prune_jobs(ctx.database, ctx.settings)
+    if any(pruned.values()):
+        log.info("pruned %s", pruned)

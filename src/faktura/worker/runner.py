@@ -1,82 +1,343 @@
-"""The worker: periodic maintenance until stopped. `faktura worker` runs it as a process; on SQLite,
-`faktura serve` runs the same loop inside the server so one command is a working system."""
+"""The worker: claims due jobs, runs up to `concurrency` of them at once, settles each attempt.
+
+`faktura worker` runs it as a process; on SQLite, `faktura serve` runs the same loop inside the server
+(`background`), so one command is a working system. Stopping (SIGTERM, SIGINT) stops claiming, lets the
+jobs in hand finish for up to the grace period, and gives back the ones that did not.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import signal
+import socket
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, TypeVar
 
-import httpx
+from sqlalchemy.exc import IntegrityError
 
 from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.worker import gateways, maintenance
+from faktura.kit.jobs import Periodic, queue, registry
+from faktura.kit.jobs import repository as jobs
+from faktura.kit.jobs.repository import ClaimedJob
+from faktura.worker.attempts import Outcome, run_attempt
+from faktura.worker.scheduler import Scheduler
 
 log = logging.getLogger("faktura.worker")
-INTERVAL_SECONDS = 60
-GATEWAY_INTERVAL_SECONDS = 1.0
+T = TypeVar("T")
+SETTLE_TRIES = 5  # with doubling pauses from 0.2 s: about 6 s of trying
+MAX_PAUSE_SECONDS = 5.0
 
 
-async def run_once(database: Database, settings: Settings) -> dict[str, int]:
-    async with database.transaction() as session:
-        return await maintenance.prune(
-            session, older_than=clock.now() - timedelta(seconds=settings.idempotency_ttl)
-        )
+def _owner_name() -> str:
+    """Who holds a lease, for people reading the jobs table: host, process, and a random part."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-async def maintenance_loop(
-    database: Database, settings: Settings, stop: asyncio.Event, interval: float
-) -> None:
-    while not stop.is_set():
+@dataclass
+class InHand:
+    job: ClaimedJob
+    context: registry.JobContext
+    task: asyncio.Task[None] | None = None
+    settling: bool = False
+    gave_up: str | None = None  # why the runner cancelled it: "lost" (lease gone) or "stopping"
+
+
+@dataclass
+class Worker:
+    """One worker loop. `kinds` and `periodics` narrow what it takes (tests; dedicated workers)."""
+
+    database: Database
+    settings: Settings
+    concurrency: int = 1
+    kinds: Collection[str] | None = None
+    periodics: Sequence[Periodic] | None = None
+    owner: str = field(default_factory=_owner_name)
+
+    def __post_init__(self) -> None:
+        self.lease = timedelta(seconds=self.settings.job_lease_seconds)
+        chosen = registry.periodics() if self.periodics is None else self.periodics
+        if self.kinds is not None:
+            chosen = [p for p in chosen if p.name in self.kinds]
+        self.scheduler = Scheduler(self.database, chosen)
+        self._in_hand: dict[str, InHand] = {}
+        self._wake = asyncio.Event()
+        self._next_recovery = clock.now()
+        self._troubled_rounds = 0
+        self._trouble = False
+
+    # -- the loop ------------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, *, hurry: asyncio.Event | None = None) -> None:
+        """Work until `stop` is set, then finish the jobs in hand (up to the grace period, or until
+        `hurry` is set) and give back the rest."""
+        loop = asyncio.get_running_loop()
+
+        def wake_threadsafe() -> None:
+            loop.call_soon_threadsafe(self._wake.set)
+
+        helpers = [
+            asyncio.create_task(self._wake_on(stop)),
+            asyncio.create_task(self._heartbeat()),
+        ]
+        listening = asyncio.Event()
+        if not self.database.is_sqlite:
+            from faktura.worker.listener import listen
+
+            helpers.append(asyncio.create_task(listen(self.database.url, self._wake.set, listening)))
+        queue.add_local_waker(wake_threadsafe)
         try:
-            pruned = await run_once(database, settings)
+            while not stop.is_set():
+                self._wake.clear()
+                if await self._round(stop):
+                    continue  # a full batch: there may be more waiting
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._pause())
+        finally:
+            queue.remove_local_waker(wake_threadsafe)
+            listening.set()
+            await self._drain(hurry)
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+
+    async def run_due(self) -> int:
+        """Run what is due now to its end, then return how many attempts ran: one pass of the loop
+        without its waiting (tests, and scripts that drive the clock themselves)."""
+        await self.scheduler.tick()
+        self._next_recovery = clock.now()
+        await self._recover()
+        ran = 0
+        while claimed := await self._claim(self.concurrency):
+            for job in claimed:
+                self._start(job)
+            await asyncio.gather(*(h.task for h in list(self._in_hand.values()) if h.task is not None))
+            ran += len(claimed)
+        return ran
+
+    async def _round(self, stop: asyncio.Event) -> bool:
+        """Schedule, recover, claim; True when the claim filled every free slot."""
+        self._trouble = False
+        await self._safely("scheduling periodic jobs", self.scheduler.tick(), on_error=self.scheduler.forget)
+        await self._safely("recovering expired leases", self._recover())
+        free = self.concurrency - len(self._in_hand)
+        claimed = []
+        if free > 0 and not stop.is_set():
+            claimed = await self._safely("claiming jobs", self._claim(free)) or []
+        for job in claimed:
+            self._start(job)
+        self._troubled_rounds = self._troubled_rounds + 1 if self._trouble else 0
+        return bool(claimed) and len(claimed) == free
+
+    def _pause(self) -> float:
+        """The poll interval; while the database fails, doubling up to MAX_PAUSE, so an outage is
+        logged every few seconds and not five times a second."""
+        poll = self.settings.worker_poll_seconds
+        if self._troubled_rounds:
+            return max(poll, min(MAX_PAUSE_SECONDS, poll * 2.0 ** min(self._troubled_rounds, 10)))
+        # Wake for the next periodic slot on time rather than up to a poll interval late.
+        upcoming = self.scheduler.seconds_until_due()
+        return poll if upcoming is None else max(0.0, min(poll, upcoming))
+
+    async def _claim(self, limit: int) -> list[ClaimedJob]:
+        now = clock.now()
+        if self.database.is_sqlite:
+            async with self.database.transaction(write=False) as session:
+                if not await jobs.any_due(session, now, self.kinds):
+                    return []
+        try:
+            async with self.database.transaction() as session:
+                return await jobs.claim(
+                    session, owner=self.owner, limit=limit, lease=self.lease, now=now, kinds=self.kinds
+                )
+        except IntegrityError:
+            # Another worker claimed a job of the same ordering key a moment before (the unique index
+            # on running ordering keys refused this claim); the next round sees it.
+            log.info("claim lost a race for an ordering key; trying again")
+            return []
+
+    async def _recover(self) -> None:
+        now = clock.now()
+        if now < self._next_recovery:
+            return
+        self._next_recovery = now + min(timedelta(seconds=5), self.lease / 2)
+        async with self.database.transaction(write=False) as session:
+            if not await jobs.any_lease_expired(session, now):
+                return
+        async with self.database.transaction() as session:
+            recovered = await jobs.recover_expired_leases(session, now)
+        for job_id, status in recovered:
+            log.warning("job %s lost its worker (lease expired); now %s", job_id, status)
+
+    async def _wake_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()
+
+    async def _safely(
+        self, what: str, work: Awaitable[T], on_error: Callable[[], None] | None = None
+    ) -> T | None:
+        """A passing database error must not end the loop; the next round tries again."""
+        try:
+            return await work
         except Exception:
-            # A passing database error must not end the loop; the next round tries again.
-            log.exception("maintenance failed")
+            log.exception("%s failed", what)
+            self._trouble = True
+            if on_error is not None:
+                on_error()
+            return None
+
+    # -- one job -------------------------------------------------------------------------------------
+
+    def _start(self, job: ClaimedJob) -> None:
+        context = registry.JobContext(
+            job_id=job.id,
+            kind=job.kind,
+            payload=job.payload,
+            attempt=job.attempt,
+            max_attempts=job.max_attempts,
+            database=self.database,
+            settings=self.settings,
+            lease_expires_at=job.lease_expires_at,
+        )
+        held = InHand(job, context)
+        self._in_hand[job.id] = held
+        held.task = asyncio.create_task(self._run(held), name=f"job {job.id} {job.kind}")
+
+    async def _run(self, held: InHand) -> None:
+        try:
+            outcome = await run_attempt(held.context)
+        except asyncio.CancelledError:
+            if held.gave_up == "stopping":
+                await self._settle(held, Outcome.given_back_now())
+            else:
+                self._let_go(held)
+            raise
+        await self._settle(held, outcome)
+
+    def _let_go(self, held: InHand) -> None:
+        self._in_hand.pop(held.job.id, None)
+        self._wake.set()
+
+    async def _settle(self, held: InHand, outcome: Outcome) -> None:
+        """Write the attempt's end in a short transaction, retrying while the database is unreachable;
+        if it never answers, the lease runs out and another worker runs the job again."""
+        held.settling = True
+        try:
+            still_ours = await self._write_end(held.job, outcome)
+        finally:
+            self._let_go(held)
+        if still_ours is None:
+            log.error("could not record how job %s ended; its lease will expire", held.job.id)
+        elif not still_ours:
+            log.warning(
+                "job %s (%s) ended after its lease was lost; not recorded", held.job.id, held.job.kind
+            )
         else:
-            if any(pruned.values()):
-                log.info("pruned %s", pruned)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+            outcome.log(held.job)
 
-
-async def gateway_loop(database: Database, settings: Settings, stop: asyncio.Event, interval: float) -> None:
-    """The test gateway's side of delayed payments: its callbacks, posted when due."""
-    async with httpx.AsyncClient(timeout=gateways.TIMEOUT_SECONDS) as client:
-        while not stop.is_set():
+    async def _write_end(self, job: ClaimedJob, outcome: Outcome) -> bool | None:
+        delay = 0.2
+        for attempt in range(SETTLE_TRIES):
             try:
-                await gateways.post_due_callbacks(database, settings, client)
+                async with self.database.transaction() as session:
+                    if registry.periodic_named(job.kind) is not None:
+                        # A periodic run that succeeded leaves no row behind (its schedule row records
+                        # it), and one that failed replaces the kind's previous failure: a task failing
+                        # every second must not fill the table.
+                        if outcome.done:
+                            return await jobs.delete_held(session, job.id, self.owner, job.attempt)
+                        await jobs.delete_dead(session, job.kind)
+                    values = outcome.values(clock.now())
+                    return await jobs.settle(session, job.id, self.owner, job.attempt, **values)
             except Exception:
-                log.exception("test gateway callbacks failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+                log.warning("recording how job %s ended failed (try %d)", job.id, attempt + 1, exc_info=True)
+                await asyncio.sleep(delay)
+                delay *= 2
+        return None
+
+    # -- leases --------------------------------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        """Renew the leases of the jobs in hand every third of the lease; a job whose lease is gone
+        (this worker stalled past it and another took the job) is cancelled here."""
+        interval = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(interval)
+            held = {job_id: h for job_id, h in self._in_hand.items() if not h.settling}
+            if not held:
+                continue
+            now = clock.now()
+            expires = now + self.lease
+            try:
+                async with self.database.transaction() as session:
+                    kept = await jobs.extend_leases(session, self.owner, list(held), expires, now)
+            except Exception:
+                log.exception("renewing job leases failed")
+                continue
+            for job_id, h in held.items():
+                if job_id in kept:
+                    h.context.lease_expires_at = expires
+                elif not h.settling and h.task is not None:
+                    log.warning("job %s lost its lease; stopping this attempt", job_id)
+                    h.gave_up = "lost"
+                    h.task.cancel()
+
+    async def _drain(self, hurry: asyncio.Event | None) -> None:
+        tasks = [h.task for h in self._in_hand.values() if h.task is not None]
+        if not tasks:
+            return
+        grace = self.settings.worker_grace_seconds
+        log.info("stopping: waiting up to %.0f s for %d job(s) in hand", grace, len(tasks))
+        waits: list[asyncio.Task[Any]] = [asyncio.create_task(asyncio.wait(tasks, timeout=grace))]
+        if hurry is not None:
+            waits.append(asyncio.create_task(hurry.wait()))
+        _, unfinished = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in unfinished:
+            waiting.cancel()
+        for h in list(self._in_hand.values()):
+            if h.task is not None and not h.task.done() and not h.settling:
+                log.warning("job %s (%s) did not finish in time; giving it back", h.job.id, h.job.kind)
+                h.gave_up = "stopping"
+                h.task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def background(database: Database, settings: Settings, stop: asyncio.Event) -> None:
-    """Everything the worker does, until `stop` is set."""
-    await asyncio.gather(
-        maintenance_loop(database, settings, stop, INTERVAL_SECONDS),
-        gateway_loop(database, settings, stop, GATEWAY_INTERVAL_SECONDS),
-    )
+    """The worker inside another process (`faktura serve` on SQLite), until `stop` is set."""
+    from faktura.worker import tasks
+
+    tasks.load(settings)
+    await Worker(database, settings, concurrency=settings.worker_concurrency).run(stop)
 
 
-async def run_worker(settings: Settings, *, interval: float = INTERVAL_SECONDS) -> None:
+async def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
+    """`faktura worker`: the worker as its own process, until SIGTERM or SIGINT (twice: at once)."""
+    from faktura.worker import tasks
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    database = Database(settings.resolved_database_url, pool_size=2)
-    stop = asyncio.Event()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per webhook sent says nothing new
+    tasks.load(settings)
+    # A connection per job in hand, plus the loop's own (claims, leases, schedules).
+    database = Database(settings.resolved_database_url, pool_size=concurrency + 2)
+    stop, hurry = asyncio.Event(), asyncio.Event()
+
+    def on_signal() -> None:
+        (hurry if stop.is_set() else stop).set()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    log.info("worker started")
+        loop.add_signal_handler(sig, on_signal)
+    worker = Worker(database, settings, concurrency=concurrency)
+    log.info("worker started (%s, concurrency %d, %s)", worker.owner, concurrency, database.dialect)
     try:
-        await asyncio.gather(
-            maintenance_loop(database, settings, stop, interval),
-            gateway_loop(database, settings, stop, GATEWAY_INTERVAL_SECONDS),
-        )
+        await worker.run(stop, hurry=hurry)
     finally:
         await database.dispose()
         log.info("worker stopped")

@@ -1,0 +1,40 @@
+"""Durable background jobs: enqueued in the caller's transaction, run by workers after commit.
+
+    await jobs.enqueue(session, "webhook.deliver", {"deliveryId": delivery.id}, ordering_key=endpoint.id)
+
+    @jobs.handler("webhook.deliver")
+    async def deliver(ctx: jobs.JobContext) -> None:
+        ...
+
+A handler opens its own transactions through `ctx.database`. Returning is success; `RetryLater` asks
+for another attempt after a delay, `JobFailed` ends the job as dead at once, and any other exception
+is retried with exponential backoff until the last attempt, after which the job is dead.
+
+A job may run more than once (a worker that dies mid-job loses its lease, and the job runs again), so
+a handler must be safe to repeat. It must not block the event loop either: the worker renews leases
+on that loop, so slow synchronous work goes to a thread (`asyncio.to_thread`).
+"""
+
+from faktura.kit.jobs.queue import enqueue
+from faktura.kit.jobs.registry import (
+    JobContext,
+    JobFailed,
+    JobHandler,
+    Periodic,
+    RetryLater,
+    handler,
+    periodic,
+)
+from faktura.kit.jobs.states import JobStatus
+
+__all__ = [
+    "JobContext",
+    "JobFailed",
+    "JobHandler",
+    "JobStatus",
+    "Periodic",
+    "RetryLater",
+    "enqueue",
+    "handler",
+    "periodic",
+]

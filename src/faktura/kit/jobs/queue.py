@@ -1,0 +1,96 @@
+"""Enqueueing: a job row in the caller's transaction, and a wake-up for idle workers after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from faktura.kit import clock
+from faktura.kit.ids import new_id
+from faktura.kit.jobs import repository
+from faktura.kit.jobs.states import JobStatus
+
+_ENQUEUED = "faktura_jobs_enqueued"
+_local_wakers: set[Callable[[], None]] = set()
+
+
+async def enqueue(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_at: datetime | None = None,
+    ordering_key: str | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 10,
+    merchant_id: str | None = None,
+) -> str | None:
+    """Add a job in the caller's transaction (never commits); it runs once that transaction commits.
+
+    Returns the job's id, or None when `dedupe_key` names a job that is still pending or running.
+    Jobs sharing an `ordering_key` run one at a time, in the order they were enqueued: a later one
+    waits while an earlier one is unfinished, also while that one waits for its retry.
+    """
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    # The column widths; SQLite would store longer text where PostgreSQL refuses it.
+    for name, value, limit in (
+        ("kind", kind, 100),
+        ("ordering_key", ordering_key, 200),
+        ("dedupe_key", dedupe_key, 200),
+    ):
+        if value is not None and not 0 < len(value) <= limit:
+            raise ValueError(f"{name} must have 1 to {limit} characters")
+    now = clock.now()
+    due = run_at is None or run_at <= now
+    job_id = new_id("job")
+    row = {
+        "id": job_id,
+        "kind": kind,
+        "payload": payload,
+        "status": JobStatus.PENDING.value,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_at": run_at or now,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "last_error": None,
+        "ordering_key": ordering_key,
+        "dedupe_key": dedupe_key,
+        "merchant_id": merchant_id,
+        "finished_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if not await repository.insert_job(session, row, notify=due):
+        return None
+    if due:
+        session.info[_ENQUEUED] = True
+    return job_id
+
+
+def add_local_waker(wake: Callable[[], None]) -> None:
+    """Call `wake` whenever a transaction of this process that enqueued a due job commits: a worker in
+    the same process (SQLite's embedded one) starts it without waiting for its next poll."""
+    _local_wakers.add(wake)
+
+
+def remove_local_waker(wake: Callable[[], None]) -> None:
+    _local_wakers.discard(wake)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop(_ENQUEUED, False):
+        for wake in list(_local_wakers):
+            wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_ENQUEUED, None)

@@ -1,0 +1,112 @@
+"""Job kinds and their handlers, periodic work, and what a handler gets and may raise."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from faktura.config import Settings
+from faktura.kit.db import Database
+
+
+@dataclass
+class JobContext:
+    """One attempt at a job, as its handler sees it. `lease_expires_at` moves on while the worker's
+    heartbeat keeps the lease; a handler need not extend it itself."""
+
+    job_id: str
+    kind: str
+    payload: dict[str, Any]
+    attempt: int  # 1-based
+    max_attempts: int
+    database: Database
+    settings: Settings
+    lease_expires_at: datetime
+
+    @property
+    def last_attempt(self) -> bool:
+        return self.attempt >= self.max_attempts
+
+
+JobHandler = Callable[[JobContext], Awaitable[None]]
+
+
+class RetryLater(Exception):
+    """Run the job again after `delay`. It counts as an attempt: after the last one the job is dead."""
+
+    def __init__(self, delay: timedelta, reason: str) -> None:
+        super().__init__(reason)
+        self.delay = delay
+        self.reason = reason
+
+
+class JobFailed(Exception):
+    """The job cannot succeed: it is dead at once, with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    name: str  # also the job kind of each run
+    every: timedelta
+    handler: JobHandler
+
+
+_handlers: dict[str, JobHandler] = {}
+_periodics: dict[str, Periodic] = {}
+
+
+def handler(kind: str) -> Callable[[JobHandler], JobHandler]:
+    """Register the coroutine that runs jobs of `kind`."""
+
+    def register(function: JobHandler) -> JobHandler:
+        _register(kind, function)
+        return function
+
+    return register
+
+
+def periodic(name: str, every: timedelta) -> Callable[[JobHandler], JobHandler]:
+    """Register work that runs once per period of `every`, however many workers run.
+
+    The periods are fixed slots of the clock (every 10 minutes means :00, :10, :20, ...); one worker
+    takes each slot and enqueues one job of kind `name` for it. A run still pending or running when
+    the next slot comes is not doubled: that slot is skipped.
+    """
+    if every <= timedelta(0):
+        raise ValueError("a periodic job needs a positive period")
+
+    def register(function: JobHandler) -> JobHandler:
+        _register(name, function)
+        _periodics[name] = Periodic(name, every, function)
+        return function
+
+    return register
+
+
+def handler_for(kind: str) -> JobHandler | None:
+    return _handlers.get(kind)
+
+
+def periodics() -> list[Periodic]:
+    return list(_periodics.values())
+
+
+def periodic_named(name: str) -> Periodic | None:
+    return _periodics.get(name)
+
+
+def _register(kind: str, function: JobHandler) -> None:
+    known = _handlers.get(kind)
+    if known is not None and _name(known) != _name(function):
+        raise ValueError(f"job kind {kind!r} has a handler already ({_name(known)})")
+    _handlers[kind] = function
+
+
+def _name(function: JobHandler) -> str:
+    return f"{function.__module__}.{getattr(function, '__qualname__', repr(function))}"

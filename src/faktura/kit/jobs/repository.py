@@ -1,0 +1,217 @@
+"""Jobs SQL: insert, claim under a lease, settle, keep the lease alive, recover lost leases, prune.
+
+Every write that settles an attempt names the lease it holds (owner and attempt number), so a worker
+that lost its lease can never overwrite what the job's next holder did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, Table, case, delete, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.kit.jobs.states import UNFINISHED, JobStatus
+from faktura.models import Job
+from faktura.models.job import DEDUPED
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+NOTIFY_CHANNEL = "faktura_jobs"
+LEASE_EXPIRED = "The lease expired before the job finished: its worker stopped or lost the database."
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: str
+    kind: str
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+    lease_expires_at: datetime
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def insert_job(session: AsyncSession, row: dict[str, Any], *, notify: bool) -> bool:
+    """Insert the job; False when its dedupe key names an unfinished job already.
+
+    On PostgreSQL a due job also NOTIFYs the workers' channel in the same statement; the notification
+    is delivered at commit, and not at all on rollback.
+    """
+    postgres = _is_postgres(session)
+    if row["dedupe_key"] is None:
+        stmt: Any = insert(JOBS).values(row).returning(JOBS.c.id)
+    else:
+        dialect_insert = postgresql.insert if postgres else sqlite.insert
+        stmt = (
+            dialect_insert(JOBS)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=[JOBS.c.dedupe_key], index_where=DEDUPED)
+            .returning(JOBS.c.id)
+        )
+    if postgres and notify:
+        inserted = stmt.cte("inserted")
+        stmt = select(inserted.c.id, func.pg_notify(NOTIFY_CHANNEL, "")).select_from(inserted)
+    return (await session.execute(stmt)).first() is not None
+
+
+def _due(now: datetime, kinds: Collection[str] | None, limit: int) -> Select[tuple[str]]:
+    """The ids of the jobs a worker may take now, oldest first.
+
+    Of the jobs sharing an ordering key only the earliest unfinished one, and none while another of
+    them runs.
+    """
+    picked, other = JOBS.alias("picked"), JOBS.alias("other")
+    same_key = other.c.ordering_key == picked.c.ordering_key
+    # Two probes of small indexes: an earlier unfinished job of the key, or one of it running now.
+    earlier = select(literal(1)).where(same_key, other.c.status.in_(UNFINISHED), other.c.id < picked.c.id)
+    running = select(literal(1)).where(same_key, other.c.status == JobStatus.RUNNING.value)
+    blocked = earlier.exists() | running.exists()
+    due = (
+        select(picked.c.id)
+        .where(
+            picked.c.status == JobStatus.PENDING.value,
+            picked.c.run_at <= now,
+            picked.c.ordering_key.is_(None) | ~blocked,
+        )
+        .order_by(picked.c.run_at, picked.c.id)
+        .limit(limit)
+    )
+    if kinds is not None:
+        due = due.where(picked.c.kind.in_(kinds))
+    return due
+
+
+async def any_due(session: AsyncSession, now: datetime, kinds: Collection[str] | None) -> bool:
+    """A read before a claim, so an idle worker on SQLite does not take the write lock for nothing."""
+    return await session.scalar(_due(now, kinds, 1)) is not None
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    owner: str,
+    limit: int,
+    lease: timedelta,
+    now: datetime,
+    kinds: Collection[str] | None = None,
+) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs: status running, this worker's lease, one more attempt.
+
+    PostgreSQL skips rows other workers are claiming (SKIP LOCKED); SQLite has one writer at a time,
+    so the statement is exclusive there anyway. Should two workers still race for one ordering key,
+    the partial unique index on running jobs refuses the second claim.
+    """
+    due = _due(now, kinds, limit)
+    claim_rows = update(JOBS).where(JOBS.c.status == JobStatus.PENDING.value)
+    if _is_postgres(session):
+        # Materialized, so the locking SELECT runs once: as a subquery of the UPDATE it may run again
+        # per row, skip the rows this very statement just changed, and take more than `limit`.
+        picked_ids = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        claim_rows = claim_rows.where(JOBS.c.id == picked_ids.c.id)
+    else:
+        claim_rows = claim_rows.where(JOBS.c.id.in_(due))
+    expires = now + lease
+    rows = await session.execute(
+        claim_rows.values(
+            status=JobStatus.RUNNING.value,
+            lease_owner=owner,
+            lease_expires_at=expires,
+            attempts=JOBS.c.attempts + 1,
+            updated_at=now,
+        ).returning(JOBS.c.id, JOBS.c.kind, JOBS.c.payload, JOBS.c.attempts, JOBS.c.max_attempts)
+    )
+    jobs = [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts, expires) for r in rows]
+    # RETURNING comes back in no particular order; hand the jobs out oldest first.
+    return sorted(jobs, key=lambda job: job.id)
+
+
+def _held(job_id: str, owner: str, attempt: int) -> Any:
+    return (
+        (JOBS.c.id == job_id)
+        & (JOBS.c.status == JobStatus.RUNNING.value)
+        & (JOBS.c.lease_owner == owner)
+        & (JOBS.c.attempts == attempt)
+    )
+
+
+async def settle(session: AsyncSession, job_id: str, owner: str, attempt: int, **values: Any) -> bool:
+    """Record how an attempt ended; False when the lease is no longer this worker's."""
+    result = await session.execute(update(JOBS).where(_held(job_id, owner, attempt)).values(**values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_held(session: AsyncSession, job_id: str, owner: str, attempt: int) -> bool:
+    result = await session.execute(delete(JOBS).where(_held(job_id, owner, attempt)))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_dead(session: AsyncSession, kind: str) -> None:
+    await session.execute(delete(JOBS).where(JOBS.c.kind == kind, JOBS.c.status == JobStatus.DEAD.value))
+
+
+async def extend_leases(
+    session: AsyncSession, owner: str, job_ids: Collection[str], expires: datetime, now: datetime
+) -> set[str]:
+    """Move the leases of the jobs this worker holds on; returns the ids it still holds."""
+    rows = await session.execute(
+        update(JOBS)
+        .where(
+            JOBS.c.id.in_(job_ids),
+            JOBS.c.status == JobStatus.RUNNING.value,
+            JOBS.c.lease_owner == owner,
+        )
+        .values(lease_expires_at=expires, updated_at=now)
+        .returning(JOBS.c.id)
+    )
+    return set(rows.scalars())
+
+
+async def any_lease_expired(session: AsyncSession, now: datetime) -> bool:
+    return (
+        await session.scalar(
+            select(JOBS.c.id)
+            .where(JOBS.c.status == JobStatus.RUNNING.value, JOBS.c.lease_expires_at < now)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+async def recover_expired_leases(session: AsyncSession, now: datetime) -> list[tuple[str, str]]:
+    """Running jobs whose lease ran out (their worker died): pending again at once, or dead when that
+    was their last attempt. Returns (id, new status) of each."""
+    last = JOBS.c.attempts >= JOBS.c.max_attempts
+    rows = await session.execute(
+        update(JOBS)
+        .where(JOBS.c.status == JobStatus.RUNNING.value, JOBS.c.lease_expires_at < now)
+        .values(
+            status=case((last, JobStatus.DEAD.value), else_=JobStatus.PENDING.value),
+            finished_at=case((last, now), else_=None),
+            run_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=LEASE_EXPIRED,
+            updated_at=now,
+        )
+        .returning(JOBS.c.id, JOBS.c.status)
+    )
+    return [(r.id, r.status) for r in rows]
+
+
+async def prune_finished(session: AsyncSession, status: JobStatus, before: datetime, batch: int) -> int:
+    """Delete up to `batch` jobs that finished with `status` before `before`."""
+    oldest = (
+        select(JOBS.c.id)
+        .where(JOBS.c.status == status.value, JOBS.c.finished_at < before)
+        .order_by(JOBS.c.finished_at)
+        .limit(batch)
+    )
+    result = await session.execute(delete(JOBS).where(JOBS.c.id.in_(oldest)))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,270 @@
+"""The HTTP client that calls merchants' URLs without becoming a way into our own network (SSRF).
+
+Every new connection resolves its host once, refuses it when any resolved address is loopback, private,
+link-local, shared (CGNAT), reserved, multicast or unspecified, and then connects to the checked address
+itself, so a DNS answer that changes between the check and the connect (rebinding) is never followed.
+TLS still verifies the certificate against the host name (SNI and Host stay the URL's). Redirects are not
+followed, the whole request has one deadline, and at most `MAX_RESPONSE_BYTES` of the reply are read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import httpcore
+import httpx
+
+from faktura.kit import clock
+
+TIMEOUT_SECONDS = 15.0
+MAX_RESPONSE_BYTES = 64 * 1024
+EXCERPT_BYTES = 1024
+USER_AGENT = "Faktura-Webhooks/1"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+# Cloud metadata services answer with credentials; no setting lets a webhook reach them.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+)
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # RFC 6598 carrier-grade NAT
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 32 bits
+
+
+class AddressNotAllowed(Exception):
+    """The URL's host is, or resolves to, an address webhooks may not reach."""
+
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(f"{host} resolves to {address}, which webhooks may not reach")
+        self.host = host
+        self.address = address
+
+
+def _embedded_ipv4(address: IPAddress) -> IPAddress:
+    """The IPv4 address inside an IPv4-mapped or NAT64 IPv6 address, which is where packets go."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address in _NAT64:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
+def is_allowed(address: str, *, allow_private: bool) -> bool:
+    """May a webhook connect to this IP address?"""
+    ip = _embedded_ipv4(ipaddress.ip_address(address.split("%", 1)[0]))
+    if ip in METADATA_ADDRESSES:
+        return False
+    if allow_private:
+        return True
+    # `is_global` already excludes private, loopback, link-local, shared, reserved and documentation
+    # ranges; the explicit checks keep the rule readable and safe should that list change.
+    return (
+        ip.is_global
+        and not ip.is_multicast
+        and not ip.is_private
+        and not ip.is_loopback
+        and not ip.is_link_local
+        and not ip.is_reserved
+        and not ip.is_unspecified
+        and ip not in _SHARED
+    )
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """getaddrinfo in the loop's thread pool, so a slow DNS server never blocks the event loop."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def checked_addresses(host: str, port: int, *, resolver: Resolver, allow_private: bool) -> list[str]:
+    """Resolve once; refuse the host if any answer is not allowed (not only the one we would pick)."""
+    try:
+        addresses = [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        addresses = list(dict.fromkeys(await resolver(host, port)))
+    if not addresses:
+        raise OSError(f"{host} has no address")
+    for address in addresses:
+        if not is_allowed(address, allow_private=allow_private):
+            raise AddressNotAllowed(host, address)
+    return addresses
+
+
+class CheckedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's TCP connect, given an address we checked instead of a name it would resolve itself."""
+
+    def __init__(
+        self, *, allow_private: bool, resolver: Resolver, inner: httpcore.AsyncNetworkBackend | None = None
+    ) -> None:
+        self.allow_private = allow_private
+        self.resolver = resolver
+        self.inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 -- httpcore's signature
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await checked_addresses(
+            host, port, resolver=self.resolver, allow_private=self.allow_private
+        )
+        last_error: Exception | None = None
+        for address in addresses:
+            try:
+                return await self.inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError) as exc:
+                last_error = exc
+        assert last_error is not None
+        raise last_error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 -- httpcore's signature
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise AddressNotAllowed(path, "a unix socket")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class _CheckedTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, backend: CheckedNetworkBackend) -> None:
+        super().__init__(trust_env=False)
+        # httpx takes no network backend, so its pool is replaced by one with ours; requests and
+        # errors still go through httpx's own mapping in handle_async_request.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=200,
+            max_keepalive_connections=50,
+            keepalive_expiry=30.0,
+            network_backend=backend,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What one POST came to: a status (or an error), how long it took, and the start of the body."""
+
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+    excerpt: str | None
+    retry_after: timedelta | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class OutboundClient:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolver: Resolver = system_resolver,
+        timeout: float = TIMEOUT_SECONDS,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        inner_backend: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        backend = CheckedNetworkBackend(allow_private=allow_private, resolver=resolver, inner=inner_backend)
+        self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
+        self._client = httpx.AsyncClient(
+            transport=_CheckedTransport(backend),
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(timeout),
+            headers={"user-agent": USER_AGENT},
+        )
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Reply:
+        started = time.perf_counter()
+
+        def took() -> int:
+            return round((time.perf_counter() - started) * 1000)
+
+        try:
+            async with asyncio.timeout(self.timeout):
+                request = self._client.build_request(
+                    "POST", url, content=body, headers={"content-type": "application/json", **headers}
+                )
+                response = await self._client.send(request, stream=True)
+                try:
+                    received = await self._read_capped(response)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            return Reply(None, f"timeout after {self.timeout:g} s", took(), None)
+        except AddressNotAllowed as exc:
+            return Reply(None, f"address_not_allowed: {exc}", took(), None)
+        except (httpx.HTTPError, OSError) as exc:
+            return Reply(None, _describe(exc), took(), None)
+        return Reply(
+            response.status_code,
+            None,
+            took(),
+            received[:EXCERPT_BYTES].decode("utf-8", "replace"),
+            retry_after(response.headers.get("retry-after")),
+        )
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        received = bytearray()
+        async for chunk in response.aiter_raw():
+            received += chunk
+            if len(received) >= self.max_response_bytes:
+                break  # the rest is never read; closing the response drops the connection
+        return bytes(received[: self.max_response_bytes])
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def retry_after(value: str | None, *, now: datetime | None = None) -> timedelta | None:
+    """Retry-After as seconds or as an HTTP date (RFC 9110, 10.2.3); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(moment - (now or clock.now()), timedelta(0))
+
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[bool, OutboundClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_client(*, allow_private: bool) -> OutboundClient:
+    """One client per event loop and policy, so deliveries to one receiver reuse its connections."""
+    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+    if allow_private not in per_loop:
+        per_loop[allow_private] = OutboundClient(allow_private=allow_private)
+    return per_loop[allow_private]

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.kit.pagination import PageParams
+from faktura.kit.repository import fetch_page, get_owned
+from faktura.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+# Core tables for the delivery path's writes: a worker makes them for every attempt.
+DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+ATTEMPTS: Table = WebhookAttempt.__table__  # type: ignore[assignment]
+
+# --- endpoints
+
+
+async def endpoint(session: AsyncSession, merchant_id: str, endpoint_id: str) -> WebhookEndpoint | None:
+    return await get_owned(session, WebhookEndpoint, merchant_id, endpoint_id)
+
+
+async def endpoint_by_id(
+    session: AsyncSession, endpoint_id: str, *, fresh: bool = False
+) -> WebhookEndpoint | None:
+    """`fresh` reads the row again after a Core UPDATE the session's copy does not know of."""
+    return await session.get(WebhookEndpoint, endpoint_id, populate_existing=fresh)
+
+
+async def endpoints_page(
+    session: AsyncSession, merchant_id: str, params: PageParams, *, enabled: bool | None
+) -> tuple[list[WebhookEndpoint], str | None]:
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.merchant_id == merchant_id)
+    if enabled is not None:
+        stmt = stmt.where(WebhookEndpoint.enabled.is_(enabled))
+    return await fetch_page(session, stmt, WebhookEndpoint, params)
+
+
+async def enabled_endpoints(session: AsyncSession, merchant_ids: Collection[str]) -> list[WebhookEndpoint]:
+    stmt = (
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.merchant_id.in_(merchant_ids), WebhookEndpoint.enabled.is_(True))
+        .order_by(WebhookEndpoint.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def endpoint_enabled(session: AsyncSession, endpoint_id: str) -> bool:
+    enabled = await session.scalar(select(WebhookEndpoint.enabled).where(WebhookEndpoint.id == endpoint_id))
+    return bool(enabled)
+
+
+async def mark_failing(session: AsyncSession, endpoint_id: str, since: datetime) -> None:
+    """The first failure of a run starts the clock; later ones leave it where it is."""
+    await session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.failing_since.is_(None))
+        .values(failing_since=since)
+    )
+
+
+async def clear_failing(session: AsyncSession, endpoint_id: str) -> None:
+    await session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.failing_since.is_not(None))
+        .values(failing_since=None)
+    )
+
+
+async def disable(
+    session: AsyncSession,
+    endpoint_id: str,
+    reason: str,
+    now: datetime,
+    *,
+    failing_before: datetime | None = None,
+) -> bool:
+    """Disable an enabled endpoint (optionally only one failing since before a time); True if this did."""
+    stmt = update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.enabled.is_(True))
+    if failing_before is not None:
+        stmt = stmt.where(WebhookEndpoint.failing_since <= failing_before)
+    result = await session.execute(stmt.values(enabled=False, disabled_reason=reason, updated_at=now))
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+# --- events to dispatch
+
+
+async def any_undispatched(session: AsyncSession) -> bool:
+    return await session.scalar(select(Event.id).where(Event.dispatched_at.is_(None)).limit(1)) is not None
+
+
+async def claim_undispatched(session: AsyncSession, limit: int) -> list[Event]:
+    """The oldest events not yet dispatched, locked so a concurrent dispatcher takes other ones."""
+    stmt = (
+        select(Event)
+        .where(Event.dispatched_at.is_(None))
+        .order_by(Event.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def mark_dispatched(session: AsyncSession, event_ids: Sequence[str], now: datetime) -> None:
+    await session.execute(update(Event).where(Event.id.in_(event_ids)).values(dispatched_at=now))
+
+
+async def serialize_dispatch(session: AsyncSession) -> bool:
+    """One dispatcher at a time on PostgreSQL, so deliveries are enqueued in the order events were.
+
+    False when another dispatcher holds the turn (it will take these events); SQLite's single writer
+    already serializes.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    taken = await session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(hashtext('faktura.webhook.dispatch'))")
+    )
+    return bool(taken)
+
+
+async def delivery_to_send(
+    session: AsyncSession, delivery_id: str
+) -> tuple[WebhookDelivery, WebhookEndpoint, Event] | None:
+    """A delivery with its endpoint and event, in one round trip."""
+    row = (
+        await session.execute(
+            select(WebhookDelivery, WebhookEndpoint, Event)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .join(Event, Event.id == WebhookDelivery.event_id)
+            .where(WebhookDelivery.id == delivery_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+# --- deliveries
+
+
+async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(WebhookDelivery), rows)
+
+
+async def delivery(session: AsyncSession, merchant_id: str, delivery_id: str) -> WebhookDelivery | None:
+    return await get_owned(session, WebhookDelivery, merchant_id, delivery_id)
+
+
+async def delivery_by_id(
+    session: AsyncSession, delivery_id: str, *, for_update: bool = False
+) -> WebhookDelivery | None:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def deliveries_page(
+    session: AsyncSession,
+    merchant_id: str,
+    params: PageParams,
+    *,
+    endpoint_id: str | None,
+    event_id: str | None,
+    status: str | None,
+) -> tuple[list[WebhookDelivery], str | None]:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.merchant_id == merchant_id)
+    if endpoint_id is not None:
+        stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
+    if event_id is not None:
+        stmt = stmt.where(WebhookDelivery.event_id == event_id)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    return await fetch_page(session, stmt, WebhookDelivery, params)
+
+
+async def failed_since(session: AsyncSession, endpoint_id: str, since: datetime) -> list[WebhookDelivery]:
+    stmt = (
+        select(WebhookDelivery)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.status == "failed",
+            WebhookDelivery.created_at >= since,
+        )
+        .order_by(WebhookDelivery.id)
+        .with_for_update()
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def count_attempt(
+    session: AsyncSession, delivery_id: str, status_code: int | None, now: datetime, **outcome: Any
+) -> int | None:
+    """One more attempt of a pending delivery (with `outcome` when it ends it): the attempt's number, or
+    None when the delivery is gone or no longer pending. The UPDATE's row lock orders concurrent ones."""
+    result = await session.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.status == "pending")
+        .values(attempts=DELIVERIES.c.attempts + 1, last_status_code=status_code, updated_at=now, **outcome)
+        .returning(DELIVERIES.c.attempts)
+    )
+    number = result.scalar_one_or_none()
+    return None if number is None else int(number)
+
+
+async def add_attempt(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(insert(ATTEMPTS), [row])
+
+
+async def update_pending(session: AsyncSession, delivery_id: str, now: datetime, **values: Any) -> None:
+    await session.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.status == "pending")
+        .values(updated_at=now, **values)
+    )
+
+
+async def attempts_of(session: AsyncSession, delivery_id: str) -> list[WebhookAttempt]:
+    stmt = (
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id == delivery_id)
+        .order_by(WebhookAttempt.number)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def last_attempt_number(session: AsyncSession, delivery_id: str) -> int:
+    number = await session.scalar(
+        select(func.max(WebhookAttempt.number)).where(WebhookAttempt.delivery_id == delivery_id)
+    )
+    return int(number or 0)

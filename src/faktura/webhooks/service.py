@@ -1,0 +1,228 @@
+"""Webhook endpoint rules: who hears what, with which secret, and replays. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.config import Settings
+from faktura.events.types import CATALOGUE, RESOURCES
+from faktura.kit import clock
+from faktura.kit.errors import Conflict, ResourceNotFound
+from faktura.kit.ids import new_id
+from faktura.kit.pagination import PageParams
+from faktura.kit.validation import Collector
+from faktura.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from faktura.webhooks import dispatch, repository, signing
+from faktura.webhooks.schemas import (
+    DeliveryStatus,
+    DisabledReason,
+    WebhookEndpointCreate,
+    WebhookEndpointUpdate,
+)
+from faktura.webhooks.urls import checked_url
+
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
+def event_filter(values: list[str]) -> list[str]:
+    """Each entry an event type of the catalogue, `<resource>.*`, or `*`; `*` alone means everything."""
+    errors = Collector()
+    for index, value in enumerate(values):
+        if value == "*" or value in CATALOGUE:
+            continue
+        if value.endswith(".*") and value[:-2] in RESOURCES:
+            continue
+        errors.add(
+            f"events[{index}]", "unknown_event_type", f"No event type '{value}'; see docs/api/events.md."
+        )
+    errors.raise_if_any()
+    return ["*"] if "*" in values else list(dict.fromkeys(values))
+
+
+async def create(
+    session: AsyncSession, settings: Settings, merchant_id: str, data: WebhookEndpointCreate
+) -> WebhookEndpoint:
+    url, events = _checked(settings, data.url, data.events)
+    assert url is not None
+    assert events is not None
+    endpoint = WebhookEndpoint(
+        id=new_id("we"),
+        merchant_id=merchant_id,
+        url=url,
+        description=data.description,
+        events=events,
+        enabled=data.enabled,
+        disabled_reason=None if data.enabled else DisabledReason.manual.value,
+        in_order=data.in_order,
+        secret=signing.new_secret(),
+    )
+    session.add(endpoint)
+    await session.flush()
+    return endpoint
+
+
+def _checked(
+    settings: Settings, url: str | None, events: list[str] | None
+) -> tuple[str | None, list[str] | None]:
+    """The URL and the event filter as stored (None: not given), or one 422 naming every problem."""
+    errors = Collector()
+    allow_private = settings.allow_private_webhooks
+    checked = errors.check(partial(checked_url, url, allow_private=allow_private)) if url else None
+    wanted = errors.check(partial(event_filter, events)) if events is not None else None
+    errors.raise_if_any()
+    return checked, wanted
+
+
+async def get(session: AsyncSession, merchant_id: str, endpoint_id: str) -> WebhookEndpoint:
+    endpoint = await repository.endpoint(session, merchant_id, endpoint_id)
+    if endpoint is None:
+        raise ResourceNotFound("webhook_endpoint", endpoint_id)
+    return endpoint
+
+
+async def page(
+    session: AsyncSession, merchant_id: str, params: PageParams, *, enabled: bool | None
+) -> tuple[list[WebhookEndpoint], str | None]:
+    return await repository.endpoints_page(session, merchant_id, params, enabled=enabled)
+
+
+async def update(
+    session: AsyncSession,
+    settings: Settings,
+    merchant_id: str,
+    endpoint_id: str,
+    data: WebhookEndpointUpdate,
+) -> WebhookEndpoint:
+    endpoint = await get(session, merchant_id, endpoint_id)
+    sent: dict[str, Any] = data.model_dump(exclude_unset=True)
+    for name in ("url", "events", "in_order"):
+        if name in sent and sent[name] is None:
+            sent.pop(name)  # not clearable: PATCH null leaves them as they are
+    # Only what is sent is checked: an endpoint made under other settings can still be changed.
+    url, events = _checked(settings, sent.get("url"), sent.get("events"))
+    endpoint.url = url or endpoint.url
+    endpoint.events = events or endpoint.events
+    if "description" in sent:
+        endpoint.description = sent["description"]
+    if "in_order" in sent:
+        endpoint.in_order = sent["in_order"]
+    if sent.get("enabled") is not None:
+        _set_enabled(endpoint, sent["enabled"])
+    endpoint.updated_at = clock.now()
+    await session.flush()
+    return endpoint
+
+
+async def set_enabled(
+    session: AsyncSession, merchant_id: str, endpoint_id: str, enabled: bool
+) -> WebhookEndpoint:
+    endpoint = await get(session, merchant_id, endpoint_id)
+    _set_enabled(endpoint, enabled)
+    endpoint.updated_at = clock.now()
+    await session.flush()
+    return endpoint
+
+
+def _set_enabled(endpoint: WebhookEndpoint, enabled: bool) -> None:
+    """Enabling starts afresh (no reason, no failing run); disabling by hand says so."""
+    if enabled:
+        endpoint.enabled, endpoint.disabled_reason, endpoint.failing_since = True, None, None
+    elif endpoint.enabled:
+        endpoint.enabled, endpoint.disabled_reason = False, DisabledReason.manual.value
+
+
+async def delete(session: AsyncSession, merchant_id: str, endpoint_id: str) -> None:
+    """Deletes the endpoint with its deliveries; their jobs find nothing to send and end."""
+    await session.delete(await get(session, merchant_id, endpoint_id))
+    await session.flush()
+
+
+async def rotate_secret(session: AsyncSession, merchant_id: str, endpoint_id: str) -> WebhookEndpoint:
+    """A new secret signs from now on; the one it replaces also signs for 24 hours (a second
+    rotation within them drops the oldest)."""
+    endpoint = await get(session, merchant_id, endpoint_id)
+    now = clock.now()
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = now + ROTATION_OVERLAP
+    endpoint.secret = signing.new_secret()
+    endpoint.updated_at = now
+    await session.flush()
+    return endpoint
+
+
+def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    """The secrets a delivery sent now is signed with: the current one, and the old one while it lasts."""
+    secrets = [endpoint.secret]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and now < expires:
+        secrets.append(endpoint.previous_secret)
+    return secrets
+
+
+# --- deliveries
+
+
+async def delivery(
+    session: AsyncSession, merchant_id: str, delivery_id: str
+) -> tuple[WebhookDelivery, list[WebhookAttempt]]:
+    found = await repository.delivery(session, merchant_id, delivery_id)
+    if found is None:
+        raise ResourceNotFound("webhook_delivery", delivery_id)
+    return found, await repository.attempts_of(session, found.id)
+
+
+async def deliveries(
+    session: AsyncSession,
+    merchant_id: str,
+    params: PageParams,
+    *,
+    endpoint_id: str | None,
+    event_id: str | None,
+    status: DeliveryStatus | None,
+) -> tuple[list[WebhookDelivery], str | None]:
+    if endpoint_id is not None:
+        await get(session, merchant_id, endpoint_id)
+    return await repository.deliveries_page(
+        session,
+        merchant_id,
+        params,
+        endpoint_id=endpoint_id,
+        event_id=event_id,
+        status=status.value if status else None,
+    )
+
+
+async def replay(session: AsyncSession, merchant_id: str, delivery_id: str) -> WebhookDelivery:
+    """Send a finished delivery again as the same message (same webhook-id), with a fresh retry schedule."""
+    found = await repository.delivery_by_id(session, delivery_id, for_update=True)
+    if found is None or found.merchant_id != merchant_id:
+        raise ResourceNotFound("webhook_delivery", delivery_id)
+    if found.status == DeliveryStatus.pending:
+        raise Conflict("The delivery is still being attempted.", code="webhook_delivery_pending")
+    endpoint = await get(session, merchant_id, found.endpoint_id)
+    _require_enabled(endpoint)
+    await dispatch.restart(session, found, endpoint)
+    return found
+
+
+async def replay_failed_since(
+    session: AsyncSession, merchant_id: str, endpoint_id: str, since: datetime
+) -> int:
+    endpoint = await get(session, merchant_id, endpoint_id)
+    _require_enabled(endpoint)
+    failed = await repository.failed_since(session, endpoint.id, since)
+    for found in failed:
+        await dispatch.restart(session, found, endpoint)
+    return len(failed)
+
+
+def _require_enabled(endpoint: WebhookEndpoint) -> None:
+    if not endpoint.enabled:
+        raise Conflict(
+            "The endpoint is disabled; enable it before replaying deliveries.",
+            code="webhook_endpoint_disabled",
+        )

@@ -1,0 +1,80 @@
+"""One attempt at a job: call its handler, and turn how it ended into the job's next state."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from faktura.kit.jobs import JobContext, JobFailed, JobStatus, RetryLater, registry
+from faktura.kit.jobs.backoff import backoff
+from faktura.kit.jobs.repository import JOBS, ClaimedJob
+
+log = logging.getLogger("faktura.worker")
+ERROR_LIMIT = 2000  # characters of an error kept on the job
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: JobStatus  # what the job becomes: done, pending (another attempt) or dead
+    error: str | None = None
+    delay: timedelta = timedelta(0)
+    given_back: bool = False  # the worker stopped before the attempt ended: it does not count
+
+    @property
+    def done(self) -> bool:
+        return self.status is JobStatus.DONE
+
+    @classmethod
+    def given_back_now(cls) -> Outcome:
+        return cls(JobStatus.PENDING, "The worker stopped before the job finished.", given_back=True)
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        """The columns the attempt's end sets; the lease ends either way."""
+        values: dict[str, Any] = {"status": self.status.value, "lease_expires_at": None, "updated_at": now}
+        if self.error is not None:
+            values["last_error"] = self.error[:ERROR_LIMIT]
+        if self.status is JobStatus.PENDING:
+            values["run_at"] = now + self.delay
+            values["lease_owner"] = None
+        else:
+            values["finished_at"] = now
+        if self.given_back:
+            values["attempts"] = JOBS.c.attempts - 1
+        return values
+
+    def log(self, job: ClaimedJob) -> None:
+        where = f"job {job.id} ({job.kind}), attempt {job.attempt}/{job.max_attempts}"
+        if self.status is JobStatus.DEAD:
+            log.error("%s: dead: %s", where, self.error)
+        elif self.given_back:
+            log.info("%s: given back unfinished", where)
+        elif self.status is JobStatus.PENDING:
+            log.warning("%s: again in %.1f s: %s", where, self.delay.total_seconds(), self.error)
+
+
+async def run_attempt(context: JobContext) -> Outcome:
+    """Run the handler. Returning is done; RetryLater and other exceptions are another attempt unless
+    this was the last; JobFailed is dead at once. Cancellation is left to the caller."""
+    handler = registry.handler_for(context.kind)
+    try:
+        if handler is None:
+            # Perhaps a newer version of the code enqueued it; retrying gives that version time to run it.
+            raise LookupError(f"No handler is registered for job kind {context.kind!r}.")
+        await handler(context)
+    except RetryLater as exc:
+        return _again(context, exc.delay, exc.reason)
+    except JobFailed as exc:
+        return Outcome(JobStatus.DEAD, exc.reason)
+    except Exception as exc:
+        log.warning("job %s (%s) raised", context.job_id, context.kind, exc_info=True)
+        return _again(context, backoff(context.attempt), f"{type(exc).__name__}: {exc}")
+    return Outcome(JobStatus.DONE)
+
+
+def _again(context: JobContext, delay: timedelta, reason: str) -> Outcome:
+    if context.last_attempt:
+        count = f"{context.attempt} attempt{'' if context.attempt == 1 else 's'}"
+        return Outcome(JobStatus.DEAD, f"{reason} (after {count})")
+    return Outcome(JobStatus.PENDING, reason, max(delay, timedelta(0)))

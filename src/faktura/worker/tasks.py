@@ -1,0 +1,27 @@
+"""Every module whose import registers job handlers and periodic work; the worker loads this one."""
+
+from __future__ import annotations
+
+import importlib
+
+import faktura.webhooks.tasks
+import faktura.worker.expiry
+import faktura.worker.gateways
+import faktura.worker.maintenance
+import faktura.worker.overdue
+from faktura.config import Settings
+
+MODULES = (
+    faktura.webhooks.tasks,
+    faktura.worker.expiry,
+    faktura.worker.gateways,
+    faktura.worker.maintenance,
+    faktura.worker.overdue,
+)
+
+
+def load(settings: Settings) -> None:
+    """Import the operator's extra task modules (FAKTURA_WORKER_EXTRA_TASKS) beside the built-in ones."""
+    for name in settings.worker_extra_tasks.split(","):
+        if name.strip():
+            importlib.import_module(name.strip())
