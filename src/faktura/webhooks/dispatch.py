@@ -8,17 +8,21 @@ crash in between leaves it undispatched for the next round.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
 from faktura.kit.ids import new_id
 from faktura.kit.jobs import enqueue
-from faktura.models import Event, WebhookDelivery, WebhookEndpoint
+from faktura.models import Event, Job, WebhookDelivery, WebhookEndpoint
 from faktura.webhooks import repository
 from faktura.webhooks.schedule import MAX_ATTEMPTS
-from faktura.webhooks.schemas import DeliveryStatus
+from faktura.webhooks.schemas import DeliveryStatus, FailureReason
+
+ORPHAN_AFTER = timedelta(minutes=10)
 
 DELIVER = "webhook.deliver"
 BATCH = 100
@@ -79,6 +83,43 @@ def _delivery_row(delivery_id: str, event: Event, endpoint: WebhookEndpoint, now
     }
 
 
+def job_key(delivery_id: str) -> str:
+    """The dedupe key of a delivery's job: one unfinished job per delivery, and a way back to it."""
+    return f"webhook-delivery:{delivery_id}"
+
+
+async def fail_orphans(session: AsyncSession, *, idle: timedelta = ORPHAN_AFTER) -> int:
+    """End pending deliveries that no unfinished job will ever attempt again.
+
+    The job system can mark a job dead without running it (a worker killed on the last attempt); its
+    delivery would stay pending for good. It fails instead, and can be replayed like any failed one.
+    """
+    now = clock.now()
+    unfinished_job = (
+        select(Job.id)
+        .where(
+            Job.dedupe_key == literal("webhook-delivery:") + WebhookDelivery.id,
+            Job.status.in_(["pending", "running"]),
+        )
+        .exists()
+    )
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.status == DeliveryStatus.pending.value,
+            WebhookDelivery.updated_at < now - idle,
+            ~unfinished_job,
+        )
+        .values(
+            status=DeliveryStatus.failed.value,
+            failure_reason=FailureReason.worker_gave_up.value,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def enqueue_delivery(session: AsyncSession, delivery_id: str, endpoint: WebhookEndpoint) -> None:
     # In-order endpoints share one ordering key: the job system runs one of its jobs at a time, in
     # the order they were enqueued, which is the order events were dispatched.
@@ -87,6 +128,7 @@ async def enqueue_delivery(session: AsyncSession, delivery_id: str, endpoint: We
         DELIVER,
         {"deliveryId": delivery_id},
         ordering_key=f"webhook:{endpoint.id}" if endpoint.in_order else None,
+        dedupe_key=job_key(delivery_id),
         max_attempts=JOB_ATTEMPTS,
         merchant_id=endpoint.merchant_id,
     )

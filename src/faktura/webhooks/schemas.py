@@ -26,6 +26,7 @@ class FailureReason(StrEnum):
     attempts_exhausted = "attempts_exhausted"
     endpoint_gone = "endpoint_gone"
     endpoint_disabled = "endpoint_disabled"
+    worker_gave_up = "worker_gave_up"  # its job ended without an attempt (the worker crashed on the last)
 
 
 class WebhookEndpointCreate(RequestSchema):

@@ -47,6 +47,13 @@ async def dispatch_events(ctx: JobContext) -> None:
         await asyncio.sleep(LOOK_EVERY)
 
 
+@periodic("webhook.sweep", every=timedelta(minutes=5))
+async def fail_orphaned_deliveries(ctx: JobContext) -> None:
+    """Pending deliveries whose job died without an attempt end as failed (replayable)."""
+    async with ctx.database.transaction() as session:
+        await dispatch.fail_orphans(session)
+
+
 @handler(dispatch.DELIVER)
 async def deliver_webhook(ctx: JobContext) -> None:
     """One attempt: sign and POST outside any transaction, then record what came of it."""
