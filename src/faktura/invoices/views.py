@@ -16,6 +16,7 @@ from faktura.invoices.schemas import (
 from faktura.invoices.states import InvoiceStatus
 from faktura.models import CreditNote, CustomerCredit, Invoice, InvoiceItem
 from faktura.orders.schemas import TaxOut
+from faktura.orders.views import line_fields
 from faktura.tax.calculator import TaxCategory
 
 ZERO = Decimal(0)
@@ -35,24 +36,7 @@ def taxes_out(taxes: list[dict[str, Any]]) -> list[TaxOut]:
 
 
 def item_out(item: InvoiceItem, credited: Decimal) -> InvoiceItemOut:
-    return InvoiceItemOut(
-        id=item.id,
-        position=item.position,
-        product_id=item.product_id,
-        price_id=item.price_id,
-        description=item.description,
-        quantity=item.quantity,
-        unit_code=item.unit_code,
-        unit_price=item.unit_price,
-        discount=item.discount,
-        tax_rule_id=item.tax_rule_id,
-        tax_rate=item.tax_rate,
-        tax_category=TaxCategory(item.tax_category),
-        tax_exemption_reason=item.tax_exemption_reason,
-        net_amount=item.net_amount,
-        tax_amount=item.tax_amount,
-        quantity_credited=credited,
-    )
+    return InvoiceItemOut(**line_fields(item), position=item.position, quantity_credited=credited)
 
 
 def invoice_out(

@@ -12,23 +12,28 @@ from faktura.payments import links
 from faktura.tax.calculator import TaxCategory
 
 
+def line_fields(item: Any) -> dict[str, Any]:
+    """What every priced line shows, an order's or an invoice's."""
+    return {
+        "id": item.id,
+        "product_id": item.product_id,
+        "price_id": item.price_id,
+        "description": item.description,
+        "quantity": item.quantity,
+        "unit_code": item.unit_code,
+        "unit_price": item.unit_price,
+        "discount": item.discount,
+        "tax_rule_id": item.tax_rule_id,
+        "tax_rate": item.tax_rate,
+        "tax_category": TaxCategory(item.tax_category),
+        "tax_exemption_reason": item.tax_exemption_reason,
+        "net_amount": item.net_amount,
+        "tax_amount": item.tax_amount,
+    }
+
+
 def item_out(item: Any) -> OrderItemOut:
-    return OrderItemOut(
-        id=item.id,
-        product_id=item.product_id,
-        price_id=item.price_id,
-        description=item.description,
-        quantity=item.quantity,
-        unit_code=item.unit_code,
-        unit_price=item.unit_price,
-        discount=item.discount,
-        tax_rule_id=item.tax_rule_id,
-        tax_rate=item.tax_rate,
-        tax_category=TaxCategory(item.tax_category),
-        tax_exemption_reason=item.tax_exemption_reason,
-        net_amount=item.net_amount,
-        tax_amount=item.tax_amount,
-    )
+    return OrderItemOut(**line_fields(item))
 
 
 def order_out(order: Any, items: list[Any], token: str | None, public_url: str) -> OrderOut:
