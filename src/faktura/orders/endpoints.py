@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.auth.dependencies import Auth, SettingsDep
+from faktura.auth.dependencies import Auth
 from faktura.kit.http import error_responses
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
@@ -20,9 +20,9 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 @router.post("", status_code=201, response_model=OrderOut, responses=error_responses(409))
-async def create_order(body: OrderCreate, auth: Auth, session: Session, settings: SettingsDep) -> OrderOut:
+async def create_order(body: OrderCreate, auth: Auth, session: Session) -> OrderOut:
     """Create a draft order; the server computes every figure, the quote and the payer's page."""
-    return await service.create(session, auth.merchant_id, body, public_url=settings.public_url)
+    return await service.create(session, auth.merchant_id, body)
 
 
 @router.get("", response_model=Page[OrderOut])
@@ -30,7 +30,6 @@ async def list_orders(
     auth: Auth,
     session: Session,
     paging: Paging,
-    settings: SettingsDep,
     status: Annotated[OrderStatus | None, Query()] = None,
     customer_id: Annotated[str | None, Query(alias="customerId", max_length=40)] = None,
     created_from: Annotated[UtcDateTime | None, Query(alias="createdFrom")] = None,
@@ -41,7 +40,6 @@ async def list_orders(
         session,
         auth.merchant_id,
         paging,
-        public_url=settings.public_url,
         status=status.value if status else None,
         customer_id=customer_id,
         created_from=created_from,
@@ -51,20 +49,18 @@ async def list_orders(
 
 
 @router.get("/{order_id}", response_model=OrderOut, responses=error_responses(404))
-async def get_order(order_id: str, auth: Auth, session: Session, settings: SettingsDep) -> OrderOut:
+async def get_order(order_id: str, auth: Auth, session: Session) -> OrderOut:
     """Get an order."""
-    return await service.get(session, auth.merchant_id, order_id, public_url=settings.public_url)
+    return await service.get(session, auth.merchant_id, order_id)
 
 
 @router.patch("/{order_id}", response_model=OrderOut, responses=error_responses(404, 409))
-async def update_order(
-    order_id: str, body: OrderUpdate, auth: Auth, session: Session, settings: SettingsDep
-) -> OrderOut:
+async def update_order(order_id: str, body: OrderUpdate, auth: Auth, session: Session) -> OrderOut:
     """Change a draft order; its figures are computed again."""
-    return await service.update(session, auth.merchant_id, order_id, body, public_url=settings.public_url)
+    return await service.update(session, auth.merchant_id, order_id, body)
 
 
 @router.post("/{order_id}/cancel", response_model=OrderOut, responses=error_responses(404, 409))
-async def cancel_order(order_id: str, auth: Auth, session: Session, settings: SettingsDep) -> OrderOut:
+async def cancel_order(order_id: str, auth: Auth, session: Session) -> OrderOut:
     """Cancel an order that is not paid, completed or expired."""
-    return await service.cancel(session, auth.merchant_id, order_id, public_url=settings.public_url)
+    return await service.cancel(session, auth.merchant_id, order_id)

@@ -59,7 +59,7 @@ class _Terms:
     items: list[OrderItemIn] | None
 
 
-async def create(session: AsyncSession, merchant_id: str, data: OrderCreate, *, public_url: str) -> OrderOut:
+async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> OrderOut:
     sent = data.model_dump(exclude_unset=True)
     terms = _Terms(
         currency=data.currency,
@@ -93,14 +93,14 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate, *, 
     if draft.coupon is not None:
         # Last, so a limited coupon's row is locked only for the commit that follows.
         await coupons.redeem(session, draft.coupon)
-    out = order_out(_row_view(row), [SimpleNamespace(**i) for i in items], link["token"], public_url)
+    out = order_out(
+        _row_view(row), [SimpleNamespace(**i) for i in items], link["token"], public_url_of(session)
+    )
     await _record(session, merchant_id, out, "order.created")
     return out
 
 
-async def update(
-    session: AsyncSession, merchant_id: str, order_id: str, data: OrderUpdate, *, public_url: str
-) -> OrderOut:
+async def update(session: AsyncSession, merchant_id: str, order_id: str, data: OrderUpdate) -> OrderOut:
     """Change a draft. Lines not sent stay exactly as stored, prices included; sent lines are priced now."""
     order = await _get(session, merchant_id, order_id, lock=True)
     if order.status != OrderStatus.DRAFT:
@@ -143,12 +143,12 @@ async def update(
     if draft.coupon is not None and draft.coupon.id != order.coupon_id:
         # The old coupon's redemption went back when the order stopped holding it.
         await coupons.redeem(session, draft.coupon)
-    out = await get(session, merchant_id, order.id, public_url=public_url)
+    out = await get(session, merchant_id, order.id)
     await _record(session, merchant_id, out, "order.updated")
     return out
 
 
-async def cancel(session: AsyncSession, merchant_id: str, order_id: str, *, public_url: str) -> OrderOut:
+async def cancel(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
     order = await _get(session, merchant_id, order_id)
     status = OrderStatus(order.status)
     ORDER_STATES.check(status, OrderStatus.CANCELLED)
@@ -165,14 +165,14 @@ async def cancel(session: AsyncSession, merchant_id: str, order_id: str, *, publ
         updated_at=now,
     ):
         raise Conflict(f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed")
-    out = await get(session, merchant_id, order.id, public_url=public_url)
+    out = await get(session, merchant_id, order.id)
     await _record(session, merchant_id, out, "order.cancelled")
     return out
 
 
 async def announce(session: AsyncSession, merchant_id: str, order_id: str, event_type: str) -> None:
     """Record an event of an order that payments or invoicing changed, with the order as now stored."""
-    out = await get(session, merchant_id, order_id, public_url=public_url_of(session))
+    out = await get(session, merchant_id, order_id)
     await _record(session, merchant_id, out, event_type)
 
 
@@ -187,17 +187,18 @@ async def _record(session: AsyncSession, merchant_id: str, out: OrderOut, event_
     )
 
 
-async def get(session: AsyncSession, merchant_id: str, order_id: str, *, public_url: str) -> OrderOut:
+async def get(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
     order = await _get(session, merchant_id, order_id)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
-    return order_out(order, list(order.items), tokens.get(order.id), public_url)
+    return order_out(order, list(order.items), tokens.get(order.id), public_url_of(session))
 
 
 async def page(
-    session: AsyncSession, merchant_id: str, params: PageParams, *, public_url: str, **filters: Any
+    session: AsyncSession, merchant_id: str, params: PageParams, **filters: Any
 ) -> tuple[list[OrderOut], str | None]:
     rows, cursor = await repository.page(session, merchant_id, params, **filters)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [o.id for o in rows])
+    public_url = public_url_of(session)
     return [order_out(o, list(o.items), tokens.get(o.id), public_url) for o in rows], cursor
 
 

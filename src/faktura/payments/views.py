@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.models import Payment, PaymentIntent, Refund
 from faktura.payments import repository
 from faktura.payments.gateways.base import GatewayInfo
-from faktura.payments.links import LinkTarget
+from faktura.payments.links import LinkTarget, page_url
 from faktura.payments.schemas import (
     BankTransfer,
     ErrorOut,
@@ -23,10 +23,6 @@ from faktura.payments.schemas import (
     RefundOut,
 )
 from faktura.payments.states import CaptureMethod, IntentStatus, PaymentStatus, RefundStatus
-
-
-def pay_url(public_url: str, token: str | None) -> str | None:
-    return f"{public_url.rstrip('/')}/pay/{token}" if token else None
 
 
 def three_d_secure_url(public_url: str, token: str | None) -> str | None:
@@ -128,7 +124,7 @@ def intent_out(
         invoice_id=intent.invoice_id,
         customer_id=intent.customer_id,
         client_secret=intent.client_secret,
-        payment_url=pay_url(public_url, token),
+        payment_url=page_url(public_url, token),
         return_url=intent.return_url,
         cancel_url=intent.cancel_url,
         next_action=_next_action(intent, public_url, token),
