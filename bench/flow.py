@@ -16,21 +16,18 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench import database, fixtures, machine
+from bench import database, fixtures, machine, runs
 from bench.measure import percentile_ms
-from bench.orders import code_version
 from bench.service import Server, create_merchant, migrate, service_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -314,19 +311,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _stop(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> None:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _stop)
+    runs.stop_on_signals()
     args = parse_args(argv)
     results: dict[str, Any] = {
-        "benchmark": "order -> payment intent -> confirm -> invoice -> finalize",
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "code": code_version(),
-        "machine": machine.describe(database.server_version(args.admin_url)),
+        **runs.header(
+            "order -> payment intent -> confirm -> invoice -> finalize",
+            database.server_version(args.admin_url),
+        ),
         "settings": {
             "warmup_s": args.warmup,
             "duration_s": args.duration,

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import database, fixtures, floor, load, machine, report
+from bench import database, fixtures, floor, load, machine, report, runs
 from bench.profile import profile_server
 from bench.service import Server, create_merchant, migrate, service_env
 from faktura.config import Settings
@@ -189,41 +187,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def code_version() -> dict[str, Any] | None:
-    """The commit measured, and the files under src/ that differed from it (read-only git)."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-        status = subprocess.run(
-            ["git", "--no-optional-locks", "status", "--porcelain", "--", "src"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    changed = sorted(line[3:] for line in status.stdout.splitlines())
-    return {"commit": commit.stdout.strip(), "src_changes": changed}
-
-
-def _stop(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> None:
-    # Ctrl-C and SIGTERM unwind through the `finally`s that stop the server and drop the database;
-    # SIGINT is set explicitly because a shell starts background jobs with it ignored.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _stop)
+    runs.stop_on_signals()
     args = parse_args(argv)
     pg_version = None if args.sqlite_only else database.server_version(args.admin_url)
     results: dict[str, Any] = {
-        "benchmark": BENCHMARK,
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "code": code_version(),
-        "machine": machine.describe(pg_version),
+        **runs.header(BENCHMARK, pg_version),
         "settings": {
             "warmup_s": args.warmup,
             "duration_s": args.duration,

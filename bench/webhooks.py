@@ -30,15 +30,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 
-from bench import database, machine
-from bench.orders import code_version
+from bench import database, machine, runs
 from bench.service import FAKTURA, HOST, Server, create_merchant, free_port, migrate, service_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -354,19 +352,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _stop(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> None:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _stop)
+    runs.stop_on_signals()
     args = parse_args(argv)
     results: dict[str, Any] = {
-        "benchmark": "API call -> event -> signed webhook delivery",
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "code": code_version(),
-        "machine": machine.describe(database.server_version(args.admin_url)),
+        **runs.header(
+            "API call -> event -> signed webhook delivery", database.server_version(args.admin_url)
+        ),
         "settings": {
             "duration_s": args.duration,
             "warmup_s": args.warmup,
