@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
@@ -78,34 +79,41 @@ def _fuzz(label: str, env: dict[str, str], report_dir: Path) -> tuple[int, int]:
     try:
         wait_until_ready(base)
         token = httpx.post(f"{base}/api/v1/Auth/token", json={"apiKey": api_key}).json()["accessToken"]
-        print(f"fuzz: {label}: schemathesis, {EXAMPLES} examples per operation", flush=True)
-        result = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "schemathesis"),
-                "run",
-                f"{base}/openapi.json",
-                "--header",
-                f"Authorization: Bearer {token}",
-                "--checks",
-                CHECKS,
-                "--max-examples",
-                EXAMPLES,
-                "--seed",
-                SEED,
-                "--generation-deterministic",
-                "--workers",
-                "2",
-                "--report",
-                "junit",
-                "--report-dir",
-                str(report_dir / label),
-            ],
-            env=env,
-            timeout=1800,
-        )
+        transcript = report_dir / f"schemathesis-{label}.log"
+        print(f"fuzz: {label}: schemathesis, {EXAMPLES} examples per operation, log {transcript}", flush=True)
+        with transcript.open("w") as out:
+            result = subprocess.run(
+                [
+                    str(Path(sys.executable).parent / "schemathesis"),
+                    "run",
+                    f"{base}/openapi.json",
+                    "--header",
+                    f"Authorization: Bearer {token}",
+                    "--checks",
+                    CHECKS,
+                    "--max-examples",
+                    EXAMPLES,
+                    "--seed",
+                    SEED,
+                    "--generation-deterministic",
+                    "--workers",
+                    "2",
+                    "--report",
+                    "junit",
+                    "--report-dir",
+                    str(report_dir / label),
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=1800,
+            )
         passed, failed = _tally(report_dir / label)
         if result.returncode != 0 and failed == 0:
             failed = 1  # schemathesis itself broke down; never report that as a pass
+        if failed:
+            print(transcript.read_text()[-20_000:], flush=True)
+        print(f"fuzz: {label}: {passed} operations passed, {failed} failed", flush=True)
         return passed, failed
     finally:
         server.terminate()
@@ -117,6 +125,7 @@ def main() -> int:
     report_dir = Path(os.environ.get("FUZZ_REPORT_DIR", "artifacts/fuzz"))
     report_dir.mkdir(parents=True, exist_ok=True)
     runs: list[tuple[int, int]] = []
+    started = time.monotonic()
     with tempfile.TemporaryDirectory() as data_dir:
         env = {**os.environ, "FAKTURA_DATA_DIR": data_dir, "FAKTURA_ACCESS_TOKEN_TTL": "7200"}
         env.pop("FAKTURA_DATABASE_URL", None)
@@ -128,8 +137,9 @@ def main() -> int:
             runs.append(_fuzz("postgresql", env, report_dir))
     passed = sum(run[0] for run in runs)
     failed = sum(run[1] for run in runs)
-    # One operation fuzzed on one database is one test; this closing line is what CI reads.
-    print(f"fuzz: {passed} passed, {failed} failed", flush=True)
+    # One operation fuzzed on one database is one test; the closing line has pytest's summary form.
+    counts = ", ".join(part for part in (f"{failed} failed" if failed else "", f"{passed} passed") if part)
+    print(f"{f' {counts} in {time.monotonic() - started:.2f}s ':=^80}", flush=True)
     return 1 if failed else 0
 
 
