@@ -30,12 +30,14 @@ def _native_routers() -> list[APIRouter]:
     from faktura.events.endpoints import routers as event_routers
     from faktura.invoices.endpoints import routers as invoice_routers
     from faktura.ledger.endpoints import routers as ledger_routers
+    from faktura.merchants.endpoints import router as merchant_router
     from faktura.orders.endpoints import router as orders_router
     from faktura.payments.endpoints import routers as payment_routers
     from faktura.tax.endpoints import router as tax_router
     from faktura.webhooks.endpoints import routers as webhook_routers
 
     return [
+        merchant_router,
         customers_router,
         *catalog_routers,
         tax_router,

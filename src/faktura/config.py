@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     worker_extra_tasks: str = ""  # comma-separated modules the worker imports to register more job kinds
     # Outbound webhooks may reach loopback and private networks only when the operator says so.
     allow_private_webhooks: bool = False
+    # Invoice delivery (EHF, e-mail, post). Unset, each channel works locally under the data directory:
+    # the PEPPOL directory is the file peppol/participants.txt, EHF documents, e-mails (.eml) and print
+    # PDFs are written to outbox/ehf, outbox/email and outbox/print.
+    smtp_url: str | None = None  # smtp://user:password@host:587 (STARTTLS when offered) or smtps://host:465
+    mail_from: str = "invoices@faktura.localhost"  # the envelope sender; the merchant's name is shown
+    peppol_directory: str | None = None  # a participants file, or an http(s) URL of an SMP lookup service
+    access_point_url: str | None = None  # an access-point provider's HTTP API that takes UBL documents
+    print_url: str | None = None  # a print provider's HTTP API that takes print-ready PDFs
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -69,6 +69,8 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     if used or settled_status(invoice) != before:
         resettle(invoice)
         await announce_settled(session, invoice, before)
+    # What was settled as it was issued is the document's prepaid amount (BT-113).
+    invoice.prepaid_amount = invoice.total - invoice.amount_due
     await session.flush()
     await orders_link.complete_if_paid(session, invoice)
     if invoice.order_id is not None:

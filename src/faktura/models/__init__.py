@@ -12,6 +12,7 @@ from faktura.models.invoice import (
     CustomerCredit,
     Invoice,
     InvoiceDelivery,
+    InvoiceDeliveryAttempt,
     InvoiceItem,
     NumberSeries,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "IdempotencyKey",
     "Invoice",
     "InvoiceDelivery",
+    "InvoiceDeliveryAttempt",
     "InvoiceItem",
     "Job",
     "JobSchedule",

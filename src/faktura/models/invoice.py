@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from faktura.kit.types import ExactDecimal, PortableJSON, UTCDateTime
@@ -60,6 +60,11 @@ class Invoice(IdMixin, TimestampMixin, Base):
     note: Mapped[str | None] = mapped_column(String(1000))
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", PortableJSON, default=dict)
     delivery_status: Mapped[str | None] = mapped_column(String(20))
+    delivery_channel: Mapped[str | None] = mapped_column(String(20))
+    # Settled when the invoice was finalized (pay-first): the document's prepaid amount (BT-113).
+    prepaid_amount: Mapped[int] = mapped_column(Money, default=0, server_default="0")
+    # Accounting-currency units per invoice-currency unit; the VAT is also stated in that currency.
+    exchange_rate: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 8))
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -99,6 +104,7 @@ class InvoiceItem(IdMixin, Base):
     gross_amount: Mapped[int] = mapped_column(Money)
     net_amount: Mapped[int] = mapped_column(Money)
     tax_amount: Mapped[int] = mapped_column(Money)
+    is_fee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CreditNote(IdMixin, TimestampMixin, Base):
@@ -174,7 +180,10 @@ class CustomerCredit(IdMixin, TimestampMixin, Base):
 
 
 class InvoiceDelivery(IdMixin, TimestampMixin, Base):
-    """One attempt to deliver an invoice over one channel; queued when the invoice is sent."""
+    """One sending of an invoice (send or resend): it tries the channels in turn until one takes it.
+
+    `status` is pending, delivered or failed; `channel` is the channel that delivered it.
+    """
 
     __tablename__ = "invoice_deliveries"
 
@@ -186,3 +195,25 @@ class InvoiceDelivery(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(1000))
+    # A channel asked for by the resend call; None lets the usual order (EHF, e-mail, post) decide.
+    requested_channel: Mapped[str | None] = mapped_column(String(20))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class InvoiceDeliveryAttempt(IdMixin, Base):
+    """One channel's try within a delivery: what was sent where, and what came back."""
+
+    __tablename__ = "invoice_delivery_attempts"
+
+    merchant_id: Mapped[str] = mapped_column(String(40), ForeignKey("merchants.id", ondelete="CASCADE"))
+    delivery_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("invoice_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    invoice_id: Mapped[str] = mapped_column(String(40), ForeignKey("invoices.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # delivered, failed or skipped
+    recipient: Mapped[str | None] = mapped_column(String(400))
+    reference: Mapped[str | None] = mapped_column(String(400))  # message id, file name, provider's id
+    error_code: Mapped[str | None] = mapped_column(String(60))
+    error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,105 @@
+"""The merchant's own profile and invoice settings, as the API shows and takes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field
+
+from faktura.customers.schemas import Address, AddressIn
+from faktura.kit.schemas import DecimalStr, RequestSchema, Schema
+from faktura.tax.calculator import TaxCategory
+
+MAX_LOGO_BYTES = 200_000
+
+
+class InvoiceFeeIn(RequestSchema):
+    """A fee added as its own line to invoices created with `"invoiceFee": true`."""
+
+    amount: int = Field(ge=1, le=10**9, description="VAT-exclusive, in minor units of `currency`")
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$")
+    tax_rate: DecimalStr = Field(ge=0, le=100, description="Percent")
+    tax_category: TaxCategory = TaxCategory.STANDARD
+    description: str = Field("Invoice fee", min_length=1, max_length=200)
+
+
+class InvoiceFeeOut(Schema):
+    amount: int
+    currency: str
+    tax_rate: DecimalStr
+    tax_category: TaxCategory
+    description: str
+
+
+class InvoiceSettingsIn(RequestSchema):
+    payment_terms_days: int | None = Field(None, ge=0, le=365, description="Default 14")
+    kid_algorithm: Literal["MOD10", "MOD11"] | None = None
+    kid_length: int | None = Field(None, ge=2, le=25, description="Total KID digits")
+    business_register: bool | None = Field(
+        None, description="Registered in the business register (Foretaksregisteret in Norway): printed"
+    )
+    iban: str | None = Field(None, max_length=40)
+    bic: str | None = Field(None, max_length=11)
+    email: str | None = Field(None, max_length=320, description="Contact e-mail printed on invoices")
+    phone: str | None = Field(None, max_length=40)
+    logo: str | None = Field(
+        None,
+        max_length=280_000,
+        description="A data: URI (image/png, image/jpeg or image/svg+xml), at most 200 kB decoded",
+    )
+    color: str | None = Field(None, pattern=r"^#[0-9A-Fa-f]{6}$", description="Accent colour, #rrggbb")
+    invoice_fee: InvoiceFeeIn | None = None
+
+
+class InvoiceSettingsOut(Schema):
+    payment_terms_days: int
+    kid_algorithm: str
+    kid_length: int | None
+    business_register: bool
+    iban: str | None
+    bic: str | None
+    email: str | None
+    phone: str | None
+    logo: str | None
+    color: str | None
+    invoice_fee: InvoiceFeeOut | None
+
+
+class MerchantUpdate(RequestSchema):
+    """Fields sent replace the stored ones; `invoiceSettings` merges field by field (null clears one)."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    organization_number: str | None = Field(None, max_length=40)
+    vat_number: str | None = Field(None, max_length=40)
+    address: AddressIn | None = None
+    bank_account: str | None = Field(None, max_length=40, description="Domestic account, e.g. 86011117947")
+    invoice_settings: InvoiceSettingsIn | None = None
+
+
+class MerchantOut(Schema):
+    id: str
+    name: str
+    country: str
+    default_currency: str
+    organization_number: str | None
+    vat_number: str | None
+    address: Address | None
+    bank_account: str | None
+    peppol_participant_id: str | None = Field(description="Derived from the organisation number")
+    invoice_settings: InvoiceSettingsOut
+    created_at: datetime
+    updated_at: datetime
+
+
+def fee_out(fee: dict[str, Any] | None) -> InvoiceFeeOut | None:
+    if not fee:
+        return None
+    return InvoiceFeeOut(
+        amount=fee["amount"],
+        currency=fee["currency"],
+        tax_rate=Decimal(fee["taxRate"]),
+        tax_category=TaxCategory(fee["taxCategory"]),
+        description=fee["description"],
+    )
