@@ -42,6 +42,8 @@ async def test_the_invoice_for_a_paid_order_comes_out_paid_and_completes_the_ord
     invoice = await api.created(INVOICES, {"orderToken": token, "customerId": customer_id, "finalize": True})
     assert (invoice["status"], invoice["number"], invoice["orderId"]) == ("paid", 1, order["id"])
     assert (invoice["amountPaid"], invoice["amountDue"], invoice["creditApplied"]) == (order["total"], 0, 0)
+    # Settled as it was issued: the document states it as prepaid (BT-113).
+    assert invoice["prepaidAmount"] == order["total"]
     assert invoice["paymentReference"] is not None
     stored = (await api.get(f"/api/v1/Orders/{order['id']}")).json()
     assert (stored["status"], stored["customerId"]) == ("completed", customer_id)

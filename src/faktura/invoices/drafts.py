@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.catalog.service import not_accepted_message
 from faktura.customers.validation import default_language
-from faktura.invoices import finalization, orders_link, repository
+from faktura.invoices import fees, finalization, orders_link, repository
 from faktura.invoices.numbering import INVOICE_SERIES, series_problem
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
 from faktura.invoices.service import announce, load, record, require_draft, view
@@ -88,16 +88,23 @@ async def change(session: AsyncSession, invoice: Invoice, data: InvoiceUpdate) -
         errors.add("items", "required", "Send the items again with a new currency or pricesIncludeTax.")
     if data.items is not None:
         currency = await _currency(session, invoice.merchant_id, data.currency, errors, invoice)
-        priced = await _priced(session, invoice.merchant_id, currency, include_tax, data.items, errors)
+        items = list(data.items)
+        # A draft made with the invoice fee keeps it when its lines are replaced, priced anew.
+        with_fee = any(item.is_fee for item in invoice.items)
+        if with_fee and currency:
+            fee = await fees.fee_line(session, invoice.merchant_id, currency, include_tax, errors)
+            if fee is not None:
+                items.append(fee)
+        priced = await _priced(session, invoice.merchant_id, currency, include_tax, items, errors)
         _check_client_figures(sent, priced[1])
         invoice.currency = currency
         invoice.prices_include_tax = include_tax
-        _set_lines(invoice, *priced)
+        _set_lines(invoice, *priced, with_fee=with_fee)
     errors.raise_if_any()
     if "customer_id" in sent:
         invoice.customer_id = sent["customer_id"]
         invoice.language = common["language"]
-    for name in ("issue_date", "payment_terms_days", "reference", "note"):
+    for name in ("issue_date", "payment_terms_days", "reference", "note", "exchange_rate"):
         if name in sent:
             setattr(invoice, name, sent[name])
     if "series" in sent:
@@ -150,8 +157,8 @@ async def _from_order(
     common: dict[str, Any],
     errors: Collector,
 ) -> Invoice:
-    for name in _LINES_ONLY:
-        if name in sent:
+    for name in (*_LINES_ONLY, "invoice_fee"):
+        if sent.get(name) not in (None, False):
             errors.add(_camel(name), "not_allowed", "An invoice made from an order takes the order's lines.")
     if data.order_id is not None and data.order_token is not None:
         errors.add("orderToken", "conflicting_order", "Give orderId or orderToken, not both.")
@@ -220,7 +227,12 @@ async def _from_lines(
         errors.add("items", "required", "Give orderId, or customerId and items.")
     currency = await _currency(session, merchant_id, data.currency, errors, None)
     include_tax = bool(data.prices_include_tax)
-    priced = await _priced(session, merchant_id, currency, include_tax, data.items or [], errors)
+    items = list(data.items or [])
+    if data.invoice_fee and currency:
+        fee = await fees.fee_line(session, merchant_id, currency, include_tax, errors)
+        if fee is not None:
+            items.append(fee)
+    priced = await _priced(session, merchant_id, currency, include_tax, items, errors)
     errors.raise_if_any()
     _check_client_figures(sent, priced[1])
     assert data.customer_id is not None
@@ -228,7 +240,7 @@ async def _from_lines(
     invoice.currency = currency
     invoice.prices_include_tax = include_tax
     invoice.language = common["language"]
-    _set_lines(invoice, *priced)
+    _set_lines(invoice, *priced, with_fee=data.invoice_fee)
     await repository.add(session, invoice)
     return invoice
 
@@ -255,6 +267,8 @@ async def _new_invoice(
         amount_paid=0,
         amount_credited=0,
         amount_written_off=0,
+        prepaid_amount=0,
+        exchange_rate=data.exchange_rate,
         reference=data.reference,
         note=data.note,
         metadata_=data.metadata or {},
@@ -298,7 +312,10 @@ async def _priced(
     return priced, totals
 
 
-def _set_lines(invoice: Invoice, priced: list[pricing.PricedLine], totals: Totals) -> None:
+def _set_lines(
+    invoice: Invoice, priced: list[pricing.PricedLine], totals: Totals, *, with_fee: bool = False
+) -> None:
+    """Store priced lines and their totals; with `with_fee` the last line is the invoice fee."""
     invoice.coupon_id = None
     invoice.coupon_code = None
     invoice.subtotal = totals.subtotal
@@ -338,6 +355,7 @@ def _set_lines(invoice: Invoice, priced: list[pricing.PricedLine], totals: Total
             gross_amount=figures.gross_amount,
             net_amount=figures.net_amount,
             tax_amount=figures.tax_amount,
+            is_fee=with_fee and position == len(priced),
         )
         for position, (p, figures) in enumerate(zip(priced, totals.lines, strict=True), 1)
     ]
@@ -367,6 +385,7 @@ def _copied_item(invoice: Invoice, position: int, item: Any) -> InvoiceItem:
                 "tax_amount",
             )
         },
+        is_fee=False,
     )
 
 

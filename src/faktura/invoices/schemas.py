@@ -27,6 +27,13 @@ class _DraftFields(RequestSchema):
     reference: str | None = Field(None, max_length=100, description="The merchant's own reference")
     note: str | None = Field(None, max_length=1000, description="Printed on the invoice")
     metadata: dict[str, str] | None = Field(None, max_length=50)
+    exchange_rate: Decimal | None = Field(
+        None,
+        gt=0,
+        le=10**9,
+        decimal_places=8,
+        description="Units of the merchant's currency per unit of the invoice's: the VAT is also shown in it",
+    )
 
 
 class InvoiceCreate(_DraftFields):
@@ -45,6 +52,9 @@ class InvoiceCreate(_DraftFields):
     items: Items | None = Field(None, min_length=1, max_length=500, description="Lines only")
     finalize: bool = Field(
         False, description="Finalize (number) it in the same call; a paid order's money then settles it"
+    )
+    invoice_fee: bool = Field(
+        False, description="Lines only: add the merchant's invoice fee (invoiceSettings.invoiceFee) as a line"
     )
     subtotal: int | None = Amount
     discount_total: int | None = Amount
@@ -83,6 +93,7 @@ class InvoiceItemOut(Schema):
     tax_exemption_reason: str | None
     net_amount: int = Field(description="Line net, VAT-exclusive (EN 16931 BT-131)")
     tax_amount: int
+    is_fee: bool = Field(description="The merchant's invoice fee")
     quantity_credited: DecimalStr = Field(description="Credited so far by credit notes")
 
 
@@ -121,7 +132,12 @@ class InvoiceOut(Schema):
     reference: str | None
     note: str | None
     metadata: dict[str, str]
-    delivery_status: str | None = Field(description="null until sent; then `queued`")
+    delivery_status: Literal["pending", "delivered", "needs_attention"] | None = Field(
+        description="null until sent; `pending` while it is being delivered"
+    )
+    delivery_channel: Literal["ehf", "email", "post"] | None = Field(description="How it was delivered")
+    prepaid_amount: int = Field(description="Settled as it was finalized (pay-first); printed as prepaid")
+    exchange_rate: DecimalStr | None = Field(description="Merchant's currency per unit of the invoice's")
     finalized_at: datetime | None
     sent_at: datetime | None
     paid_at: datetime | None

@@ -36,7 +36,9 @@ def taxes_out(taxes: list[dict[str, Any]]) -> list[TaxOut]:
 
 
 def item_out(item: InvoiceItem, credited: Decimal) -> InvoiceItemOut:
-    return InvoiceItemOut(**line_fields(item), position=item.position, quantity_credited=credited)
+    return InvoiceItemOut(
+        **line_fields(item), position=item.position, is_fee=item.is_fee, quantity_credited=credited
+    )
 
 
 def invoice_out(
@@ -78,6 +80,9 @@ def invoice_out(
         note=invoice.note,
         metadata=invoice.metadata_ or {},
         delivery_status=invoice.delivery_status,
+        delivery_channel=invoice.delivery_channel,
+        prepaid_amount=invoice.prepaid_amount,
+        exchange_rate=invoice.exchange_rate,
         finalized_at=invoice.finalized_at,
         sent_at=invoice.sent_at,
         paid_at=invoice.paid_at,

@@ -152,7 +152,13 @@ def _fee(errors: Collector, data: InvoiceSettingsIn) -> dict[str, Any] | None:
     assert fee is not None
     currency = errors.check(lambda: get_currency(fee.currency, field="invoiceSettings.invoiceFee.currency"))
     zero_rated = fee.tax_category is not TaxCategory.STANDARD
-    if zero_rated == (fee.tax_rate != 0):
+    if fee.tax_category not in (TaxCategory.STANDARD, TaxCategory.ZERO):
+        errors.add(
+            "invoiceSettings.invoiceFee.taxCategory",
+            "unsupported_tax_category",
+            "An invoice fee is standard-rated (S) or zero-rated (Z).",
+        )
+    elif zero_rated == (fee.tax_rate != 0):
         errors.add(
             "invoiceSettings.invoiceFee.taxRate",
             "tax_rate_category_mismatch",
