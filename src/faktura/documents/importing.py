@@ -1,0 +1,165 @@
+"""A UBL invoice handed to Faktura becomes a draft invoice (`POST /api/v1/Invoices/import`). Never commits.
+
+The merchant is the document's seller: a merchant whose system writes its own UBL (FarPay's Deliveries
+hand over OIOUBL this way) lets Faktura number, send and collect it. The buyer becomes a customer, found
+by organisation number or e-mail, else created. The lines are priced again by Faktura's calculator and
+every total must come out as the document states; a document whose figures disagree is refused with the
+element paths, never stored with other numbers than the buyer received.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.customers import service as customers
+from faktura.customers.schemas import AddressIn, CustomerCreate
+from faktura.documents.model import BuyerType, Document, Party
+from faktura.documents.ubl.read import ReadResult, read
+from faktura.invoices import drafts
+from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
+from faktura.kit.errors import FieldError, ValidationFailed
+from faktura.merchants import repository as merchants
+from faktura.models import Customer
+from faktura.orders.schemas import OrderItemIn
+
+# The totals a draft and the document must agree on, with where the document states them.
+_TOTALS = (
+    ("subtotal", "cac:LegalMonetaryTotal/cbc:LineExtensionAmount"),
+    ("tax_exclusive_amount", "cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount"),
+    ("tax_total", "cac:TaxTotal/cbc:TaxAmount"),
+    ("tax_inclusive_amount", "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount"),
+)
+
+
+async def import_document(session: AsyncSession, merchant_id: str, data: bytes) -> InvoiceOut:
+    result = read(data)
+    document = _readable(result)
+    await _check_seller(session, merchant_id, document.seller)
+    if result.order_token is not None:
+        body = InvoiceCreate(order_token=result.order_token)
+    else:
+        customer_id = await _customer(session, merchant_id, document.buyer, document.language)
+        body = InvoiceCreate(
+            customer_id=customer_id,
+            currency=document.currency,
+            prices_include_tax=False,
+            items=[_item(document, index) for index in range(len(document.lines))],
+            reference=document.buyer_reference,
+            note=document.note,
+            issue_date=None,
+        )
+    created = await drafts.create(session, merchant_id, body)
+    _check_totals(created, document)
+    return created
+
+
+def _readable(result: ReadResult) -> Document:
+    if result.document is None or result.problems:
+        raise ValidationFailed(
+            "The document cannot be imported.",
+            code="document_invalid",
+            details=[FieldError(p.path, p.code, p.message) for p in result.problems],
+        )
+    document = result.document
+    if document.is_credit_note:
+        raise ValidationFailed.field(
+            "/CreditNote",
+            "credit_note_not_importable",
+            "Credit notes are issued from invoices, not imported.",
+        )
+    if document.discount_total:
+        raise ValidationFailed.field(
+            "cac:AllowanceCharge",
+            "document_allowances_unsupported",
+            "Document-level allowances cannot be imported; give the discount on the lines.",
+        )
+    return document
+
+
+async def _check_seller(session: AsyncSession, merchant_id: str, seller: Party) -> None:
+    merchant = await merchants.get(session, merchant_id)
+    assert merchant is not None
+    ours = merchant.organization_number
+    if (
+        ours
+        and seller.organization_number
+        and seller.organization_number.removeprefix(merchant.country) != ours
+    ):
+        raise ValidationFailed.field(
+            "cac:AccountingSupplierParty",
+            "seller_mismatch",
+            f"The document's seller {seller.organization_number} is not this merchant ({ours}).",
+        )
+
+
+async def _customer(session: AsyncSession, merchant_id: str, buyer: Party, language: str) -> str:
+    """The buyer's customer: the one with its organisation number or e-mail, else a new one."""
+    found = None
+    if buyer.organization_number:
+        found = await session.scalar(
+            select(Customer.id).where(
+                Customer.merchant_id == merchant_id,
+                Customer.organization_number == buyer.organization_number,
+                Customer.deleted_at.is_(None),
+            )
+        )
+    if found is None and buyer.email:
+        found = await session.scalar(
+            select(Customer.id).where(
+                Customer.merchant_id == merchant_id,
+                Customer.email == buyer.email.lower(),
+                Customer.deleted_at.is_(None),
+            )
+        )
+    if found is not None:
+        return str(found)
+    corporate = buyer.buyer_type is BuyerType.CORPORATE and bool(buyer.organization_number)
+    address = buyer.address
+    customer = await customers.create(
+        session,
+        merchant_id,
+        CustomerCreate(
+            type="corporate" if corporate else "private",
+            name=buyer.name,
+            email=buyer.email,
+            organization_number=buyer.organization_number if corporate else None,
+            vat_number=buyer.vat_number if corporate else None,
+            address=AddressIn(
+                street=address.street, zip=address.zip, city=address.city, country=address.country
+            )
+            if address
+            else None,
+            preferred_language="no" if language == "nb" else language,
+        ),
+    )
+    return customer.id
+
+
+def _item(document: Document, index: int) -> OrderItemIn:
+    line = document.lines[index]
+    return OrderItemIn(
+        description=line.description,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        discount=line.discount,
+        unit_code=line.unit_code,
+        tax_rate=line.tax_rate,
+        tax_category=line.tax_category,
+        tax_exemption_reason=line.tax_exemption_reason,
+        net_amount=line.net_amount,
+    )
+
+
+def _check_totals(created: InvoiceOut, document: Document) -> None:
+    details = []
+    for name, path in _TOTALS:
+        expected, got = getattr(document, name), getattr(created, name)
+        if got != expected:
+            details.append(
+                FieldError(path, "totals_mismatch", f"The document says {expected}; its lines give {got}.")
+            )
+    if details:
+        raise ValidationFailed(
+            "The document's totals do not follow from its lines.", code="document_invalid", details=details
+        )

@@ -1,0 +1,143 @@
+"""UBL and PDF of stored invoices and credit notes through the API, and UBL import."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from lxml import etree
+
+from faktura.kit.db import Database
+from tests.asserts import error_code
+from tests.documents_pdf.pdftext import text as pdf_text
+from tests.factories import Api, new_merchant
+from tests.invoices.helpers import INVOICES, customer, draft, finalized
+
+NS = {
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+}
+SELLER = {
+    "organizationNumber": "921605900",
+    "vatNumber": "NO921605900MVA",
+    "address": {"street": "Storgata 1", "zip": "0155", "city": "Oslo", "country": "NO"},
+    "bankAccount": "86011117947",
+    "invoiceSettings": {"businessRegister": True},
+}
+CORPORATE = {
+    "type": "corporate",
+    "name": "Nordlys Handel AS",
+    "organizationNumber": "974760673",
+    "vatNumber": "NO974760673MVA",
+    "email": "faktura@nordlys.no",
+}
+
+
+async def _seller(api: Api) -> None:
+    response = await api.patch("/api/v1/Merchant", json=SELLER)
+    assert response.status_code == 200, response.text
+
+
+def _xml(content: bytes) -> Any:
+    return etree.fromstring(content)
+
+
+async def test_an_invoice_as_peppol_and_oioubl_with_the_api_figures(api: Api) -> None:
+    await _seller(api)
+    invoice = await finalized(api, await customer(api, **CORPORATE), reference="PO-77")
+    response = await api.get(f"{INVOICES}/{invoice['id']}/ubl", params={"format": "peppol"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    root = _xml(response.content)
+    assert root.findtext("cbc:ID", namespaces=NS) == invoice["invoiceNumber"]
+    assert root.findtext("cbc:BuyerReference", namespaces=NS) == "PO-77"
+    assert root.findtext("cac:PaymentMeans/cbc:PaymentID", namespaces=NS) == invoice["paymentReference"]
+    payable = root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=NS)
+    assert payable == f"{invoice['amountDue'] / 100:.2f}"
+    endpoint = root.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", namespaces=NS)
+    assert (endpoint.get("schemeID"), endpoint.text) == ("0192", "974760673")
+
+    response = await api.get(f"{INVOICES}/{invoice['id']}/ubl", params={"format": "oioubl"})
+    assert response.status_code == 200, response.text
+    assert _xml(response.content).findtext("cbc:UBLVersionID", namespaces=NS) == "2.0"
+    assert error_code(await api.get(f"{INVOICES}/{invoice['id']}/ubl", params={"format": "x"}), 422)
+
+
+async def test_the_pdf_shows_the_invoice(api: Api) -> None:
+    await _seller(api)
+    invoice = await finalized(api, await customer(api))
+    response = await api.get(f"{INVOICES}/{invoice['id']}/pdf")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert invoice["invoiceNumber"] in text
+    assert invoice["paymentReference"] in text
+    assert "Foretaksregisteret" in text
+
+
+async def test_credit_notes_have_documents_too(api: Api) -> None:
+    await _seller(api)
+    invoice = await finalized(api, await customer(api, **CORPORATE))
+    note = await api.created(f"{INVOICES}/{invoice['id']}/credit", {})
+    response = await api.get(f"/api/v1/CreditNotes/{note['id']}/ubl")
+    assert response.status_code == 200, response.text
+    root = _xml(response.content)
+    assert etree.QName(root).localname == "CreditNote"
+    reference = root.findtext("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", namespaces=NS)
+    assert reference == invoice["invoiceNumber"]
+    response = await api.get(f"/api/v1/CreditNotes/{note['id']}/pdf")
+    assert response.status_code == 200
+    assert note["creditNoteNumber"] in pdf_text(response.content)
+
+
+async def test_drafts_foreign_ids_and_missing_seller_details_are_refused(
+    api: Api, database: Database
+) -> None:
+    invoice = await draft(api)
+    assert error_code(await api.get(f"{INVOICES}/{invoice['id']}/pdf"), 409) == "invoice_not_finalized"
+    finalized_invoice = await finalized(api)
+    response = await api.get(f"{INVOICES}/{finalized_invoice['id']}/ubl")
+    assert error_code(response, 409) == "seller_details_missing"
+    fields = {d["field"] for d in response.json()["error"]["details"]}
+    assert fields == {"organizationNumber", "address"}
+    other = await new_merchant(api.client, database)
+    response = await other.get(f"{INVOICES}/{finalized_invoice['id']}/pdf")
+    response = await other.get(f"{INVOICES}/{finalized_invoice['id']}/pdf")
+    assert error_code(response, 404) == "invoice_not_found"
+
+
+async def test_a_ubl_invoice_imports_as_a_draft_with_the_same_figures(api: Api) -> None:
+    await _seller(api)
+    original = await finalized(api, await customer(api, **CORPORATE))
+    ubl = (await api.get(f"{INVOICES}/{original['id']}/ubl")).content
+    response = await api.post(f"{INVOICES}/import", content=ubl, headers={"Content-Type": "application/xml"})
+    assert response.status_code == 201, response.text
+    imported = response.json()
+    assert imported["status"] == "draft"
+    assert imported["customerId"] == original["customerId"]  # found by organisation number
+    for name in ("subtotal", "taxTotal", "total", "currency"):
+        assert imported[name] == original[name], name
+    assert [(i["description"], i["netAmount"]) for i in imported["items"]] == [
+        (i["description"], i["netAmount"]) for i in original["items"]
+    ]
+    # The same, base64-encoded as FarPay's deliveries carry it.
+    response = await api.post(
+        f"{INVOICES}/import",
+        content=base64.b64encode(ubl),
+        headers={"Content-Type": "text/plain"},
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_bad_imports_are_refused_with_stable_codes(api: Api) -> None:
+    async def post(body: bytes, content_type: str = "application/xml") -> Any:
+        return await api.post(f"{INVOICES}/import", content=body, headers={"Content-Type": content_type})
+
+    assert error_code(await post(b"{}", "application/json"), 415) == "unsupported_media_type"
+    assert error_code(await post(b"not base64 at all!", "text/plain"), 400) == "invalid_base64"
+    xxe = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    assert error_code(await post(xxe), 400) == "xml_doctype_forbidden"
+    wrong = b'<Invoice xmlns="urn:example:not-ubl"><ID>1</ID></Invoice>'
+    response = await post(wrong)
+    assert error_code(response, 422) == "document_invalid"
+    assert response.json()["error"]["details"][0]["code"] == "unsupported_document"
