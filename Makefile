@@ -7,7 +7,7 @@ PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-browser lint format fuzz bench clean
+.PHONY: install run test test-sqlite test-browser lint format einvoice fuzz bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
+einvoice: install  ## the e-invoice corpus against the official rules in ../shared/einvoice
+	$(BIN)/python -m tests.documents.conformance
+
 fuzz: install  ## schemathesis against /openapi.json of a live server
 	$(BIN)/python -m tests.fuzz.run
 
@@ -47,6 +50,7 @@ bench: install  ## throughput and latency on PostgreSQL (and SQLite); writes ben
 	$(BIN)/python -m bench.orders --admin-url $(PG_ADMIN_URL)
 	$(BIN)/python -m bench.flow --admin-url $(PG_ADMIN_URL)
 	$(BIN)/python -m bench.webhooks --admin-url $(PG_ADMIN_URL)
+	$(BIN)/python -m bench.documents
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis

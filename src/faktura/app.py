@@ -55,10 +55,11 @@ def _native_routers() -> list[APIRouter]:
 
 def _public_routers() -> list[APIRouter]:
     """Routes that no merchant's token guards: gateway callbacks and the payer's hosted pages."""
+    from faktura.hosted.invoice_page import router as invoice_page_router
     from faktura.hosted.pages import router as hosted_router
     from faktura.payments.callbacks import router as callbacks_router
 
-    return [callbacks_router, hosted_router]
+    return [callbacks_router, hosted_router, invoice_page_router]
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:

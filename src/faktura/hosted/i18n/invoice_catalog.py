@@ -1,0 +1,136 @@
+"""The texts of the buyer's invoice page (`/i/{token}`) that neither the payment page nor the printed
+document has, in the five languages side by side. The invoice's own labels (columns, totals, VAT) come
+from the document catalog, so the page and the PDF use the same words."""
+
+from __future__ import annotations
+
+INVOICE_MESSAGES: dict[str, dict[str, str]] = {
+    "invoice_page_title": {
+        "en": "{title} {number} from {merchant}",
+        "nb": "{title} {number} fra {merchant}",
+        "sv": "{title} {number} från {merchant}",
+        "da": "{title} {number} fra {merchant}",
+        "de": "{title} {number} von {merchant}",
+    },
+    "status_open": {"en": "Open", "nb": "Ubetalt", "sv": "Obetald", "da": "Ubetalt", "de": "Offen"},
+    "status_overdue": {
+        "en": "Overdue",
+        "nb": "Forfalt",
+        "sv": "Förfallen",
+        "da": "Forfalden",
+        "de": "Überfällig",
+    },
+    "status_partially_paid": {
+        "en": "Partly paid",
+        "nb": "Delvis betalt",
+        "sv": "Delvis betald",
+        "da": "Delvist betalt",
+        "de": "Teilweise bezahlt",
+    },
+    "status_paid": {"en": "Paid", "nb": "Betalt", "sv": "Betald", "da": "Betalt", "de": "Bezahlt"},
+    "status_void": {
+        "en": "Cancelled",
+        "nb": "Annullert",
+        "sv": "Makulerad",
+        "da": "Annulleret",
+        "de": "Storniert",
+    },
+    "status_uncollectible": {
+        "en": "Written off",
+        "nb": "Avskrevet",
+        "sv": "Avskriven",
+        "da": "Afskrevet",
+        "de": "Abgeschrieben",
+    },
+    "status_processing": {
+        "en": "Payment in progress",
+        "nb": "Betaling pågår",
+        "sv": "Betalning pågår",
+        "da": "Betaling i gang",
+        "de": "Zahlung läuft",
+    },
+    "due_by": {
+        "en": "{amount} due by {date}",
+        "nb": "{amount} forfaller {date}",
+        "sv": "{amount} förfaller {date}",
+        "da": "{amount} forfalder {date}",
+        "de": "{amount} fällig am {date}",
+    },
+    "due_now": {
+        "en": "{amount} to pay",
+        "nb": "{amount} å betale",
+        "sv": "{amount} att betala",
+        "da": "{amount} at betale",
+        "de": "{amount} zu zahlen",
+    },
+    "paid_on": {
+        "en": "Paid on {date}",
+        "nb": "Betalt {date}",
+        "sv": "Betald {date}",
+        "da": "Betalt {date}",
+        "de": "Bezahlt am {date}",
+    },
+    "pay_now": {
+        "en": "Pay {amount}",
+        "nb": "Betal {amount}",
+        "sv": "Betala {amount}",
+        "da": "Betal {amount}",
+        "de": "{amount} bezahlen",
+    },
+    "downloads": {
+        "en": "Download",
+        "nb": "Last ned",
+        "sv": "Ladda ned",
+        "da": "Hent",
+        "de": "Herunterladen",
+    },
+    "download_pdf": {
+        "en": "Invoice as PDF",
+        "nb": "Faktura som PDF",
+        "sv": "Faktura som PDF",
+        "da": "Faktura som PDF",
+        "de": "Rechnung als PDF",
+    },
+    "download_peppol": {
+        "en": "E-invoice, EHF / PEPPOL BIS (XML)",
+        "nb": "EHF-faktura (XML)",
+        "sv": "E-faktura, PEPPOL BIS (XML)",
+        "da": "E-faktura, PEPPOL BIS (XML)",
+        "de": "E-Rechnung, PEPPOL BIS (XML)",
+    },
+    "download_oioubl": {
+        "en": "E-invoice, OIOUBL (XML)",
+        "nb": "E-faktura, OIOUBL (XML)",
+        "sv": "E-faktura, OIOUBL (XML)",
+        "da": "OIOUBL-faktura (XML)",
+        "de": "E-Rechnung, OIOUBL (XML)",
+    },
+    "details_heading": {
+        "en": "Details",
+        "nb": "Detaljer",
+        "sv": "Detaljer",
+        "da": "Detaljer",
+        "de": "Details",
+    },
+    "balance_paid": {
+        "en": "Paid so far",
+        "nb": "Innbetalt",
+        "sv": "Inbetalt",
+        "da": "Indbetalt",
+        "de": "Bereits bezahlt",
+    },
+    "balance_credited": {
+        "en": "Credited",
+        "nb": "Kreditert",
+        "sv": "Krediterat",
+        "da": "Krediteret",
+        "de": "Gutgeschrieben",
+    },
+    "balance_due": {
+        "en": "Left to pay",
+        "nb": "Gjenstår å betale",
+        "sv": "Kvar att betala",
+        "da": "Restbeløb",
+        "de": "Offener Betrag",
+    },
+}

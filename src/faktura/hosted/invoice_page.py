@@ -1,0 +1,229 @@
+"""The buyer's view of a finalized invoice, at the address its payment link already has.
+
+GET /i/{token}                         the invoice: status, what is due, lines, VAT, totals, how to pay
+GET /i/{token}/pdf                     the invoice as PDF (in the page's language when `?lang=` is given)
+GET /i/{token}/ubl?format=peppol       the e-invoice: PEPPOL BIS Billing 3.0 (EHF) or OIOUBL 2.1
+
+The token is the invoice's payment-link token (`/pay/{token}`), so one address a buyer was sent leads to
+both. Anything but a finalized invoice behind the token is a 404, as an unknown token is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.documents import service
+from faktura.documents.assemble import invoice_document
+from faktura.documents.i18n import Texts
+from faktura.documents.model import Document
+from faktura.documents.pdf import guard
+from faktura.documents.pdf.view import DocumentView, Row, build
+from faktura.documents.ubl.formats import UblFormat
+from faktura.hosted import checkout as checkouts
+from faktura.hosted import views
+from faktura.hosted.checkout import Checkout, PageState
+from faktura.hosted.i18n import Translator, known_language
+from faktura.hosted.i18n.invoice_catalog import INVOICE_MESSAGES
+from faktura.hosted.render import render
+from faktura.hosted.routing import HostedRoute
+from faktura.invoices.states import PAYABLE as INVOICE_PAYABLE
+from faktura.invoices.states import InvoiceStatus
+from faktura.kit import clock
+from faktura.kit.errors import FakturaError
+from faktura.kit.routing import get_session
+from faktura.models import Invoice
+from faktura.payments.links import LinkTarget
+
+router = APIRouter(route_class=HostedRoute, include_in_schema=False, tags=["Hosted pages"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+_SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    checkout: Checkout
+    invoice: Invoice
+    document: Document
+
+
+@dataclass(frozen=True, slots=True)
+class PageTexts:
+    """The page's own texts in the page's language."""
+
+    language: str
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = INVOICE_MESSAGES[key][self.language]
+        return text.format(**values) if values else text
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    id: str
+    label: str
+    href: str
+
+
+@router.get("/i/{token}")
+async def show(token: str, request: Request, session: Session) -> Response:
+    """The invoice as its buyer reads it."""
+    found = await _load(session, token)
+    t = views.translator(request, found.checkout if found else None)
+    if found is None:
+        return views.not_found_page(t)
+    return _page(found, t)
+
+
+@router.get("/i/{token}/pdf")
+async def pdf_file(token: str, request: Request, session: Session) -> Response:
+    """The invoice as PDF: the document's own language, or the page's when the link names one."""
+    found = await _load(session, token)
+    if found is None:
+        return views.not_found_page(views.translator(request, None))
+    document = found.document
+    asked = known_language(request.query_params.get("lang"))
+    if asked is not None:
+        document = dataclasses.replace(document, language=asked)
+    return _attachment(await service.render_pdf(document))
+
+
+@router.get("/i/{token}/ubl")
+async def ubl_file(token: str, request: Request, session: Session) -> Response:
+    """The invoice as a UBL e-invoice."""
+    found = await _load(session, token)
+    t = views.translator(request, found.checkout if found else None)
+    try:
+        fmt = UblFormat(request.query_params.get("format", UblFormat.PEPPOL.value))
+    except ValueError:
+        return views.not_found_page(t)
+    if found is None or not _ubl_possible(found.document):
+        return views.not_found_page(t)
+    return _attachment(service.ubl(found.document, fmt))
+
+
+async def _load(session: AsyncSession, token: str) -> Found | None:
+    checkout = await checkouts.load(session, token)
+    if checkout is None or checkout.target is not LinkTarget.INVOICE or checkout.invoice is None:
+        return None
+    invoice = checkout.invoice
+    if invoice.status == InvoiceStatus.DRAFT:
+        return None  # no number, no document: nothing a buyer has been sent
+    document = await invoice_document(session, invoice.merchant_id, invoice.id)
+    return Found(checkout, invoice, document)
+
+
+def _page(found: Found, t: Translator) -> HTMLResponse:
+    checkout, invoice = found.checkout, found.invoice
+    texts = Texts.of(t.language)
+    page = PageTexts(t.language)
+    document = build(found.document, texts)
+    currency = found.document.currency
+    owes = invoice.status in INVOICE_PAYABLE and invoice.amount_due > 0
+    # The button only where the payment page takes a payment; the account and KID whenever money is owed.
+    payable = owes and checkout.payable
+    return render(
+        "invoice.html",
+        t,
+        title=page(
+            "invoice_page_title",
+            title=document.title,
+            number=document.number,
+            merchant=checkout.merchant.name,
+        ),
+        p=page,
+        d=texts,
+        doc=document,
+        state=_state(checkout, invoice),
+        headline=_headline(invoice, texts, page),
+        pay_url=f"/pay/{checkout.token}?lang={t.language}" if payable else None,
+        pay_label=page("pay_now", amount=texts.money(invoice.amount_due, currency)),
+        balance=_balance(invoice, texts, page, currency),
+        payment=_payment(document, invoice, texts) if owes else (),
+        downloads=_downloads(checkout.token, found.document, t, page),
+        logo=guard.logo_uri(found.document.branding),
+    )
+
+
+def _state(checkout: Checkout, invoice: Invoice) -> str:
+    if checkout.state is PageState.PROCESSING:
+        return "processing"
+    status = InvoiceStatus(invoice.status)
+    if (
+        status is InvoiceStatus.OPEN
+        and invoice.due_date is not None
+        and invoice.due_date < clock.now().date()
+    ):
+        return "overdue"
+    return status.value
+
+
+def _headline(invoice: Invoice, texts: Texts, page: PageTexts) -> str | None:
+    """What the buyer most wants to know: what is due and by when, or when it was paid."""
+    if invoice.status == InvoiceStatus.PAID:
+        return page("paid_on", date=texts.date(invoice.paid_at.date())) if invoice.paid_at else None
+    if invoice.status not in INVOICE_PAYABLE or invoice.amount_due <= 0:
+        return None
+    amount = texts.money(invoice.amount_due, invoice.currency)
+    if invoice.due_date is None:
+        return page("due_now", amount=amount)
+    return page("due_by", amount=amount, date=texts.date(invoice.due_date))
+
+
+def _balance(invoice: Invoice, texts: Texts, page: PageTexts, currency: str) -> tuple[Row, ...]:
+    """Payments and credit notes since the invoice was issued, when there were any."""
+    if not invoice.amount_paid and not invoice.amount_credited:
+        return ()
+    rows = []
+    if invoice.amount_paid:
+        rows.append(Row(page("balance_paid"), texts.money(-invoice.amount_paid, currency)))
+    if invoice.amount_credited:
+        rows.append(Row(page("balance_credited"), texts.money(-invoice.amount_credited, currency)))
+    rows.append(Row(page("balance_due"), texts.money(invoice.amount_due, currency), strong=True))
+    return tuple(rows)
+
+
+def _payment(document: DocumentView, invoice: Invoice, texts: Texts) -> tuple[Row, ...]:
+    """How to pay, with what is due now rather than what was due when the invoice was issued."""
+    label = texts("amount_due")
+    due = Row(label, texts.money(invoice.amount_due, invoice.currency), strong=True)
+    return (due, *(row for row in document.payment if row.label != label))
+
+
+def _downloads(token: str, document: Document, t: Translator, page: PageTexts) -> tuple[Download, ...]:
+    files = [Download("download-pdf", page("download_pdf"), f"/i/{token}/pdf?lang={t.language}")]
+    if _ubl_possible(document):
+        for fmt in UblFormat:
+            files.append(
+                Download(
+                    f"download-{fmt.value}",
+                    page(f"download_{fmt.value}"),
+                    f"/i/{token}/ubl?format={fmt.value}",
+                )
+            )
+    return tuple(files)
+
+
+def _ubl_possible(document: Document) -> bool:
+    """An e-invoice names its seller by organisation number and address; without them there is none."""
+    try:
+        service.require_seller_details(document)
+    except FakturaError:
+        return False
+    return True
+
+
+def _attachment(rendered: service.Rendered) -> Response:
+    filename = _SAFE_FILENAME.sub("-", rendered.filename)
+    return Response(
+        rendered.content,
+        media_type=rendered.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,254 @@
+"""The buyer's invoice page `/i/{token}` as a browser gets it: the invoice in the buyer's language, its
+status, the pay button, the PDF and UBL downloads, 404s, and the payment page's security headers."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import httpx
+import pypdf
+import pytest
+
+from faktura.documents.i18n.catalog import MESSAGES as DOCUMENT_MESSAGES
+from faktura.hosted.i18n.invoice_catalog import INVOICE_MESSAGES
+from faktura.kit.db import Database
+from faktura.payments import links
+from faktura.payments.links import LinkTarget
+from tests.factories import Api, corporate_body, order_body
+from tests.hosted.flows import visible_text
+from tests.invoices.helpers import pay
+
+NBSP = "\xa0"
+SELLER_ORG = "923609016"
+# 3 x 1 000,00 at 25 % and 2 x 250,00 at 15 %: 3 000 + 750 VAT, 500 + 75 VAT; 4 325,00 in all.
+ITEMS = [
+    {"description": "Rådgivning, regnskapssystem", "quantity": "3", "unitPrice": 100000, "taxRate": "25"},
+    {"description": "Kokebok <i>Norsk mat</i>", "quantity": "2", "unitPrice": 25000, "taxRate": "15"},
+]
+TOTAL = {
+    "nb": f"4{NBSP}325,00{NBSP}kr",
+    "en": "NOK4,325.00",
+    "sv": f"4{NBSP}325,00{NBSP}Nkr",
+    "da": f"4.325,00{NBSP}NOK",
+    "de": f"4.325,00{NBSP}NOK",
+}
+
+
+async def _seller_profile(api: Api, **settings: Any) -> None:
+    body = {
+        "organizationNumber": SELLER_ORG,
+        "vatNumber": f"NO{SELLER_ORG}MVA",
+        "address": {"street": "Storgata 12", "zip": "0155", "city": "Oslo", "country": "NO"},
+        "bankAccount": "86011117947",
+        "invoiceSettings": {"businessRegister": True, "email": "faktura@example.no", **settings},
+    }
+    response = await api.patch("/api/v1/Merchant", json=body)
+    assert response.status_code == 200, response.text
+
+
+async def _invoice(api: Api, *, language: str = "no", profile: bool = True) -> tuple[dict[str, Any], str]:
+    """A finalized invoice to a company, and its token."""
+    if profile:
+        await _seller_profile(api)
+    customer = await api.created("/api/v1/Customers", corporate_body(preferredLanguage=language))
+    body = {"customerId": customer["id"], "currency": "NOK", "paymentTermsDays": 14, "items": ITEMS}
+    draft = await api.created("/api/v1/Invoices", body)
+    finalized = await api.post(f"/api/v1/Invoices/{draft['id']}/finalize")
+    assert finalized.status_code == 200, finalized.text
+    invoice = dict(finalized.json())
+    token = str(invoice["paymentUrl"]).rsplit("/", 1)[1]
+    return invoice, token
+
+
+def _pdf_text(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+async def test_the_buyer_sees_the_invoice_in_their_language(api: Api, payer: httpx.AsyncClient) -> None:
+    invoice, token = await _invoice(api)
+    response = await payer.get(f"/i/{token}")
+
+    assert response.status_code == 200
+    html = response.text
+    text = visible_text(html)
+    assert '<html lang="nb">' in html
+    assert f"Faktura {invoice['invoiceNumber']}" in text
+    assert INVOICE_MESSAGES["status_open"]["nb"] in text
+    assert "Org.nr. 923 609 016 MVA Foretaksregisteret" in text
+    assert "Brønnøysundregistrene" in text  # the buyer
+    assert "Rådgivning, regnskapssystem 3 stk 1 000,00 25 % 3 000,00" in text
+    assert "Kokebok <i>Norsk mat</i>" in text  # printed, never markup
+    assert "<i>Norsk" not in html
+    assert "3 000,00 25 % 750,00" in text  # VAT per rate
+    assert "500,00 15 % 75,00" in text
+    assert f"Å betale {TOTAL['nb']}".replace(NBSP, " ") in text
+    assert "Kontonummer 8601.11.17947" in text
+    assert f"KID {invoice['paymentReference']}" in text
+    assert f'href="/pay/{token}?lang=nb"' in html
+    assert f"Betal {TOTAL['nb']}".replace(NBSP, " ") in text
+    for path in (f"/i/{token}/pdf?lang=nb", f"/i/{token}/ubl?format=peppol", f"/i/{token}/ubl?format=oioubl"):
+        assert f'href="{path}"' in html
+
+
+@pytest.mark.parametrize("lang", sorted(TOTAL))
+async def test_each_language_on_request(api: Api, payer: httpx.AsyncClient, lang: str) -> None:
+    invoice, token = await _invoice(api)
+    html = (await payer.get(f"/i/{token}", params={"lang": lang})).text
+
+    assert f'<html lang="{lang}">' in html
+    assert f"{DOCUMENT_MESSAGES['title_invoice'][lang]} {invoice['invoiceNumber']}" in html
+    assert INVOICE_MESSAGES["status_open"][lang] in html
+    assert INVOICE_MESSAGES["pay_now"][lang].format(amount=TOTAL[lang]) in html
+    assert DOCUMENT_MESSAGES["col_taxable_amount"][lang] in html
+    assert f'href="/pay/{token}?lang={lang}"' in html
+
+
+async def test_the_pdf_download(api: Api, payer: httpx.AsyncClient) -> None:
+    invoice, token = await _invoice(api)
+    response = await payer.get(f"/i/{token}/pdf")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    number = invoice["invoiceNumber"]
+    assert response.headers["content-disposition"] == f'attachment; filename="{number}.pdf"'
+    text = _pdf_text(response.content)
+    assert f"Fakturanummer {number}" in text
+    assert "Org.nr. 923 609 016 MVA Foretaksregisteret" in text
+    assert f"KID {invoice['paymentReference']}" in text
+    assert f"Betal på nett: {invoice['paymentUrl']}" in text
+
+    english = await payer.get(f"/i/{token}/pdf", params={"lang": "en"})
+    assert f"Invoice number {number}" in _pdf_text(english.content)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "marker"),
+    [("peppol", "urn:fdc:peppol.eu:2017:poacc:billing:3.0"), ("oioubl", "<cbc:CustomizationID>OIOUBL-2.02<")],
+)
+async def test_the_ubl_downloads(api: Api, payer: httpx.AsyncClient, fmt: str, marker: str) -> None:
+    invoice, token = await _invoice(api)
+    response = await payer.get(f"/i/{token}/ubl", params={"format": fmt})
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    assert (
+        response.headers["content-disposition"]
+        == f'attachment; filename="{invoice["invoiceNumber"]}-{fmt}.xml"'
+    )
+    assert response.content.startswith(b"<?xml")
+    assert marker.encode() in response.content
+    assert invoice["paymentReference"].encode() in response.content
+
+
+async def test_an_unknown_format_is_not_found(api: Api, payer: httpx.AsyncClient) -> None:
+    _, token = await _invoice(api)
+    assert (await payer.get(f"/i/{token}/ubl", params={"format": "cii"})).status_code == 404
+
+
+async def test_without_the_sellers_organisation_number_there_is_no_e_invoice(
+    api: Api, payer: httpx.AsyncClient
+) -> None:
+    _, token = await _invoice(api, profile=False)
+    html = (await payer.get(f"/i/{token}")).text
+
+    assert f"/i/{token}/pdf" in html
+    assert "/ubl?format=" not in html
+    assert (await payer.get(f"/i/{token}/ubl", params={"format": "peppol"})).status_code == 404
+    assert (await payer.get(f"/i/{token}/pdf")).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/i/{token}", "/i/{token}/pdf", "/i/{token}/ubl?format=peppol"])
+async def test_unknown_tokens_are_not_found(payer: httpx.AsyncClient, path: str) -> None:
+    response = await payer.get(path.format(token="pay_doesNotExist123"), headers={"Accept-Language": "de"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<html lang="de">' in response.text
+
+
+async def test_an_orders_token_and_a_drafts_token_are_not_found(
+    api: Api, database: Database, payer: httpx.AsyncClient
+) -> None:
+    order = await api.created("/api/v1/Orders", order_body())
+    assert (await payer.get(f"/i/{order['token']}")).status_code == 404
+
+    await _seller_profile(api)
+    customer = await api.created("/api/v1/Customers", corporate_body())
+    draft = await api.created(
+        "/api/v1/Invoices", {"customerId": customer["id"], "currency": "NOK", "items": ITEMS}
+    )
+    async with database.transaction() as session:
+        token = await links.token_for(session, api.merchant_id, LinkTarget.INVOICE, draft["id"])
+    for path in (f"/i/{token}", f"/i/{token}/pdf", f"/i/{token}/ubl"):
+        assert (await payer.get(path)).status_code == 404
+
+
+async def test_the_page_and_its_files_carry_the_payment_pages_headers(
+    api: Api, payer: httpx.AsyncClient
+) -> None:
+    _, token = await _invoice(api)
+    for path in (f"/i/{token}", f"/i/{token}/pdf", f"/i/{token}/ubl", "/i/pay_unknown"):
+        headers = (await payer.get(path)).headers
+        csp = headers["content-security-policy"]
+        assert "default-src 'self'" in csp
+        assert "script-src 'self'" in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["cache-control"] == "no-store"
+    page = (await payer.get(f"/i/{token}")).text
+    for inline in ("<script", "<style", "style="):  # nothing the CSP would refuse
+        assert inline not in page
+
+
+async def test_a_partly_paid_invoice_asks_for_the_rest(
+    api: Api, database: Database, payer: httpx.AsyncClient
+) -> None:
+    invoice, token = await _invoice(api, language="en")
+    await pay(database, api, invoice, 125000)
+    html = (await payer.get(f"/i/{token}")).text
+    text = visible_text(html)
+
+    assert INVOICE_MESSAGES["status_partially_paid"]["en"] in text
+    assert "NOK3,075.00 due by" in text
+    assert "Paid so far -NOK1,250.00 Left to pay NOK3,075.00" in text
+    assert "Amount due NOK3,075.00" in text  # the payment details ask for what is left
+    assert f"KID (payment reference) {invoice['paymentReference']}" in text
+    # The pay button leads only to a payment page that takes a payment.
+    pay_page = (await payer.get(f"/pay/{token}")).text
+    assert ('id="pay"' in html) == ("<form" in pay_page)
+
+
+async def test_a_paid_invoice_is_a_receipt(api: Api, database: Database, payer: httpx.AsyncClient) -> None:
+    invoice, token = await _invoice(api, language="en")
+    await pay(database, api, invoice, invoice["total"])
+    html = (await payer.get(f"/i/{token}")).text
+    text = visible_text(html)
+
+    assert INVOICE_MESSAGES["status_paid"]["en"] in text
+    assert "Paid on " in text
+    assert 'id="pay"' not in html
+    assert f"/pay/{token}" not in html
+    assert "Payment details" not in text
+    assert f"/i/{token}/pdf" in html  # the documents stay available
+
+
+async def test_a_cancelled_invoice_cannot_be_paid(api: Api, payer: httpx.AsyncClient) -> None:
+    invoice, token = await _invoice(api, language="da")
+    voided = await api.post(f"/api/v1/Invoices/{invoice['id']}/void")
+    assert voided.status_code == 200, voided.text
+    html = (await payer.get(f"/i/{token}")).text
+
+    assert INVOICE_MESSAGES["status_void"]["da"] in html
+    assert 'id="pay"' not in html
+
+
+async def test_the_merchants_logo_is_shown_from_its_data_uri(api: Api, payer: httpx.AsyncClient) -> None:
+    svg = "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRoPSIxMCIgaGVpZ2h0PSIxMCIvPg=="
+    logo = f"data:image/svg+xml;base64,{svg}"
+    _, token = await _invoice(api)
+    await _seller_profile(api, logo=logo)
+    html = (await payer.get(f"/i/{token}")).text
+    assert f'<img class="merchant-logo" src="{logo}"' in html
