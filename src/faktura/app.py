@@ -27,6 +27,7 @@ def _native_routers() -> list[APIRouter]:
     from faktura.catalog.endpoints import routers as catalog_routers
     from faktura.coupons.endpoints import router as coupons_router
     from faktura.customers.endpoints import router as customers_router
+    from faktura.delivery.endpoints import routers as delivery_routers
     from faktura.documents.endpoints import routers as document_routers
     from faktura.events.endpoints import routers as event_routers
     from faktura.invoices.endpoints import routers as invoice_routers
@@ -46,6 +47,7 @@ def _native_routers() -> list[APIRouter]:
         orders_router,
         *payment_routers,
         *document_routers,
+        *delivery_routers,
         *invoice_routers,
         *ledger_routers,
         *event_routers,

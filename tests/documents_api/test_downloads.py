@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
+import pytest
 from lxml import etree
 
 from faktura.kit.db import Database
 from tests.asserts import error_code
+from tests.documents import conformance
 from tests.documents_pdf.pdftext import text as pdf_text
 from tests.factories import Api, new_merchant
 from tests.invoices.helpers import INVOICES, customer, draft, finalized
@@ -141,3 +144,34 @@ async def test_bad_imports_are_refused_with_stable_codes(api: Api) -> None:
     response = await post(wrong)
     assert error_code(response, 422) == "document_invalid"
     assert response.json()["error"]["details"][0]["code"] == "unsupported_document"
+
+
+async def test_documents_made_through_the_api_pass_the_official_rules(api: Api, tmp_path: Path) -> None:
+    """The corpus proves the writers; this proves what the assembler hands them from stored rows."""
+    if not conformance.VALIDATOR.is_file():
+        message = f"{conformance.VALIDATOR} is missing; the e-invoice rule sets are required in CI"
+        if conformance.IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    await _seller(api)
+    fee = {"amount": 3900, "currency": "NOK", "taxRate": "25", "description": "Fakturagebyr"}
+    await api.patch("/api/v1/Merchant", json={"invoiceSettings": {"invoiceFee": fee}})
+    private = await finalized(api, await customer(api), invoiceFee=True, pricesIncludeTax=True)
+    corporate = await finalized(api, await customer(api, **CORPORATE), reference="PO-1")
+    note = await api.created(f"{INVOICES}/{corporate['id']}/credit", {})
+    sources = {
+        "private": f"{INVOICES}/{private['id']}/ubl",
+        "corporate": f"{INVOICES}/{corporate['id']}/ubl",
+        "credit-note": f"/api/v1/CreditNotes/{note['id']}/ubl",
+    }
+    for profile in ("peppol", "oioubl"):
+        paths = []
+        for name, url in sources.items():
+            response = await api.get(url, params={"format": profile})
+            assert response.status_code == 200, response.text
+            path = tmp_path / f"{name}.{profile}.xml"
+            path.write_bytes(response.content)
+            paths.append(path)
+        findings = conformance.validate(paths, profile)
+        fatal = [str(f) for found in findings.values() for f in found if f.fatal]
+        assert fatal == [], "\n".join(fatal)

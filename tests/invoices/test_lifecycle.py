@@ -35,17 +35,17 @@ async def test_sending_queues_a_delivery_and_resending_another(api: Api, databas
     response = await api.post(f"{INVOICES}/{invoice['id']}/send")
     assert response.status_code == 200, response.text
     sent = response.json()
-    assert (sent["status"], sent["deliveryStatus"]) == ("open", "queued")
+    assert (sent["status"], sent["deliveryStatus"]) == ("open", "pending")
     assert sent["sentAt"] is not None
     again = (await api.post(f"{INVOICES}/{invoice['id']}/send")).json()
     assert again["sentAt"] == sent["sentAt"]
-    assert await deliveries(database, invoice["id"]) == [(None, "queued"), (None, "queued")]
+    assert await deliveries(database, invoice["id"]) == [(None, "pending"), (None, "pending")]
 
 
 async def test_sending_a_draft_finalizes_it_first(api: Api, database: Database) -> None:
     invoice = await draft(api)
     sent = (await api.post(f"{INVOICES}/{invoice['id']}/send")).json()
-    assert (sent["status"], sent["number"], sent["deliveryStatus"]) == ("open", 1, "queued")
+    assert (sent["status"], sent["number"], sent["deliveryStatus"]) == ("open", 1, "pending")
     await assert_books_agree(database, api.merchant_id)
 
 
@@ -53,8 +53,8 @@ async def test_put_status_sent_sends_as_seed_002_does(api: Api, database: Databa
     invoice = await finalized(api)
     response = await api.put(f"{INVOICES}/{invoice['id']}", json={"status": "sent"})
     assert response.status_code == 200, response.text
-    assert response.json()["deliveryStatus"] == "queued"
-    assert await deliveries(database, invoice["id"]) == [(None, "queued")]
+    assert response.json()["deliveryStatus"] == "pending"
+    assert await deliveries(database, invoice["id"]) == [(None, "pending")]
 
 
 async def test_put_can_change_a_draft_and_send_it_in_one_call(api: Api) -> None:
@@ -66,7 +66,7 @@ async def test_put_can_change_a_draft_and_send_it_in_one_call(api: Api) -> None:
         "Net 14",
         "open",
         1,
-        "queued",
+        "pending",
     )
     other = await draft(api)
     changed = (await api.put(f"{INVOICES}/{other['id']}", json={"reference": "R"})).json()

@@ -111,6 +111,17 @@ CATALOGUE: dict[str, EventType] = _types(
     EventType(
         "invoice.sent", "invoice", "A delivery of the invoice was queued (each send; sentAt keeps the first)."
     ),
+    EventType(
+        "invoice.delivered",
+        "invoice",
+        "The invoice's latest sending reached the buyer (`deliveryChannel`: ehf, email or post).",
+    ),
+    EventType(
+        "invoice.delivery_failed",
+        "invoice",
+        "No channel could deliver the invoice's latest sending: it needs attention "
+        "(`deliveryStatus: needs_attention`; the attempts are at GET /Invoices/{id}/deliveries).",
+    ),
     EventType("invoice.paid", "invoice", "The invoice became paid (by payments, credit or a credit note)."),
     EventType(
         "invoice.partially_paid",

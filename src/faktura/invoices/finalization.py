@@ -62,15 +62,14 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     await books.invoice_finalized(session, invoice)
     await announce(session, invoice, "invoice.finalized")
     # The order's own payments first: they were made for exactly this sale.
-    await settlement.attach_held(session, invoice)
+    await settlement.attach_held(session, invoice, issuing=True)
     before = invoice.status
     used = await credits.use_on(session, invoice) if invoice.status in PAYABLE else 0
+    invoice.prepaid_amount += used  # credit used as it is issued is prepaid too (BT-113)
     # A zero total is paid at once; otherwise only credit used changes the invoice here.
     if used or settled_status(invoice) != before:
         resettle(invoice)
         await announce_settled(session, invoice, before)
-    # What was settled as it was issued is the document's prepaid amount (BT-113).
-    invoice.prepaid_amount = invoice.total - invoice.amount_due
     await session.flush()
     await orders_link.complete_if_paid(session, invoice)
     if invoice.order_id is not None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.invoices import books, drafts, finalization, repository
+from faktura.delivery import queue as deliveries
+from faktura.delivery.states import ChannelName
+from faktura.invoices import books, drafts, finalization
 from faktura.invoices.schemas import InvoiceOut, InvoicePut
 from faktura.invoices.service import announce, load, move, view
 from faktura.invoices.states import INVOICE_STATES, InvoiceStatus
@@ -12,8 +14,6 @@ from faktura.kit import clock
 from faktura.kit.errors import Conflict
 from faktura.kit.ids import new_id
 from faktura.models import Invoice, InvoiceDelivery
-
-QUEUED = "queued"
 
 
 async def send(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -32,32 +32,44 @@ async def put(session: AsyncSession, merchant_id: str, invoice_id: str, data: In
     return out or await view(session, invoice)
 
 
+async def resend(
+    session: AsyncSession, merchant_id: str, invoice_id: str, channel: ChannelName | None = None
+) -> InvoiceDelivery:
+    """Send a finalized invoice again, over `channel` alone when given, else in the usual order (EHF,
+    e-mail, post). A draft is not resent: sending is what finalizes it."""
+    invoice = await load(session, merchant_id, invoice_id, lock=True)
+    if invoice.status == InvoiceStatus.DRAFT:
+        raise Conflict(
+            f"Invoice {invoice.id} is a draft; send it to finalize and deliver it.",
+            code="invoice_not_finalized",
+        )
+    delivery = await _queue(session, invoice, channel)
+    await announce(session, invoice, "invoice.sent")
+    return delivery
+
+
 async def _send(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
     """Queue a delivery (the channel is chosen when it runs). A draft is finalized first; sending again
     queues another delivery, and `sentAt` keeps the first time."""
     if invoice.status == InvoiceStatus.DRAFT:
         await finalization.finalize_locked(session, invoice)
+    await _queue(session, invoice)
+    return await announce(session, invoice, "invoice.sent")
+
+
+async def _queue(
+    session: AsyncSession, invoice: Invoice, channel: ChannelName | None = None
+) -> InvoiceDelivery:
+    """A delivery of the invoice and its job, in this transaction: the worker runs it after commit."""
     if invoice.status == InvoiceStatus.VOID:
         raise Conflict(
             f"Invoice {invoice.id} is void; there is nothing to send.", code="invoice_not_sendable"
         )
     now = clock.now()
     invoice.sent_at = invoice.sent_at or now
-    invoice.delivery_status = QUEUED
     invoice.version += 1
     invoice.updated_at = now
-    await repository.add_delivery(
-        session,
-        InvoiceDelivery(
-            id=new_id("idl"),
-            merchant_id=invoice.merchant_id,
-            invoice_id=invoice.id,
-            channel=None,
-            status=QUEUED,
-            attempts=0,
-        ),
-    )
-    return await announce(session, invoice, "invoice.sent")
+    return await deliveries.queue(session, invoice, channel)
 
 
 async def void(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -76,6 +88,7 @@ async def void(session: AsyncSession, merchant_id: str, invoice_id: str) -> Invo
             code="invoice_not_voidable",
         )
     await books.invoice_voided(session, invoice)
+    await deliveries.cancel_pending(session, invoice)
     invoice.amount_due = 0
     move(invoice, InvoiceStatus.VOID)
     return await announce(session, invoice, "invoice.voided")

@@ -21,7 +21,6 @@ from faktura.models import (
     Customer,
     CustomerCredit,
     Invoice,
-    InvoiceDelivery,
     NumberSeries,
     Order,
     Payment,
@@ -142,11 +141,6 @@ async def credit_applied(session: AsyncSession, invoice_ids: Collection[str]) ->
         .group_by(PaymentApplication.invoice_id)
     )
     return {invoice_id: int(total) for invoice_id, total in rows}
-
-
-async def add_delivery(session: AsyncSession, delivery: InvoiceDelivery) -> None:
-    session.add(delivery)
-    await session.flush()
 
 
 # Credit notes

@@ -87,10 +87,11 @@ async def attach_order_payments(session: AsyncSession, *, merchant_id: str, invo
     return await attach_held(session, invoice)
 
 
-async def attach_held(session: AsyncSession, invoice: Invoice) -> int:
+async def attach_held(session: AsyncSession, invoice: Invoice, *, issuing: bool = False) -> int:
     """The order's held payments settle the (locked, finalized) invoice; what they do not cover is credit.
 
     A draft or void invoice takes nothing: the money stays on the order until an invoice is finalized.
+    `issuing`: the invoice is being finalized, so what they settle is its prepaid amount (BT-113).
     """
     if invoice.order_id is None or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
         return 0
@@ -98,11 +99,13 @@ async def attach_held(session: AsyncSession, invoice: Invoice) -> int:
     for payment in await repository.held_payments(session, invoice.merchant_id, invoice.order_id):
         free = payment.amount - payment.amount_applied - payment.amount_refunded
         if payment.currency == invoice.currency and free > 0:
-            moved += await settle(session, invoice, payment, free)
+            moved += await settle(session, invoice, payment, free, issuing=issuing)
     return moved
 
 
-async def settle(session: AsyncSession, invoice: Invoice, payment: Payment, amount: int) -> int:
+async def settle(
+    session: AsyncSession, invoice: Invoice, payment: Payment, amount: int, *, issuing: bool = False
+) -> int:
     """Apply `amount` of a (locked) payment to a (locked) invoice: what it owes, the rest as credit."""
     if invoice.status == InvoiceStatus.DRAFT:
         raise Conflict(f"Invoice {invoice.id} is a draft; finalize it first.", code="invoice_not_finalized")
@@ -118,6 +121,8 @@ async def settle(session: AsyncSession, invoice: Invoice, payment: Payment, amou
     if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
         await _reverse_write_off(session, invoice)
     applied = min(amount, invoice.amount_due) if invoice.status in PAYABLE else 0
+    if issuing:
+        invoice.prepaid_amount += applied
     if applied > 0:
         application_id = new_id("pap")
         await repository.add(

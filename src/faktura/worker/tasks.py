@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+import faktura.delivery.tasks
 import faktura.webhooks.tasks
 import faktura.worker.expiry
 import faktura.worker.gateways
@@ -12,6 +13,7 @@ import faktura.worker.overdue
 from faktura.config import Settings
 
 MODULES = (
+    faktura.delivery.tasks,
     faktura.webhooks.tasks,
     faktura.worker.expiry,
     faktura.worker.gateways,

@@ -27,7 +27,7 @@ def render(document: Document, *, for_print: bool = False) -> bytes:
     """The document as PDF bytes; raises ValidationFailed when its branding colour is not `#rrggbb`."""
     fetcher = guard.DataOnlyFetcher()
     html = HTML(string=render_html(document, for_print=for_print), url_fetcher=fetcher, base_url=None)
-    pdf: bytes = html.write_pdf(stylesheets=[_stylesheet()], url_fetcher=fetcher)
+    pdf: bytes = html.write_pdf(stylesheets=[_stylesheet()])
     return pdf
 
 

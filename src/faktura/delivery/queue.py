@@ -1,0 +1,64 @@
+"""Queueing a sending of an invoice: a delivery row and its job, in the caller's transaction. Never commits.
+
+The job runs after that transaction commits (STYLE 5), so a rolled-back send sends nothing. Deliveries of
+one invoice share an ordering key: a resend waits for the sending before it to end.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.delivery import repository
+from faktura.delivery.states import ChannelName, DeliveryStatus, InvoiceDeliveryStatus
+from faktura.kit import clock, jobs
+from faktura.kit.ids import new_id
+from faktura.models import Invoice, InvoiceDelivery
+
+DELIVER = "invoice.deliver"
+INVOICE_VOID = "invoice_void"
+
+
+def dedupe_key(delivery_id: str) -> str:
+    return f"invoice-delivery:{delivery_id}"
+
+
+def ordering_key(invoice_id: str) -> str:
+    return f"invoice-deliveries:{invoice_id}"
+
+
+async def queue(
+    session: AsyncSession, invoice: Invoice, channel: ChannelName | None = None
+) -> InvoiceDelivery:
+    """A new pending delivery of the invoice (over `channel` only, when given) and the job that runs it.
+    The caller changed the invoice and announces it."""
+    delivery = InvoiceDelivery(
+        id=new_id("idl"),
+        merchant_id=invoice.merchant_id,
+        invoice_id=invoice.id,
+        channel=None,
+        status=DeliveryStatus.PENDING.value,
+        attempts=0,
+        requested_channel=channel.value if channel else None,
+    )
+    await repository.add(session, delivery)
+    await jobs.enqueue(
+        session,
+        DELIVER,
+        {"deliveryId": delivery.id},
+        dedupe_key=dedupe_key(delivery.id),
+        ordering_key=ordering_key(invoice.id),
+        merchant_id=invoice.merchant_id,
+    )
+    invoice.delivery_status = InvoiceDeliveryStatus.PENDING.value
+    return delivery
+
+
+async def cancel_pending(session: AsyncSession, invoice: Invoice) -> bool:
+    """A void invoice is not delivered: its pending deliveries end as failed (`invoice_void`), and an
+    invoice that was waiting for one shows no delivery status. True when the invoice changed."""
+    reason = f"{INVOICE_VOID}: the invoice was voided before it was delivered."
+    cancelled = await repository.cancel_pending(session, invoice.id, clock.now(), reason)
+    if cancelled and invoice.delivery_status == InvoiceDeliveryStatus.PENDING:
+        invoice.delivery_status = None
+        return True
+    return False

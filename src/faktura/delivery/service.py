@@ -1,0 +1,28 @@
+"""An invoice's deliveries as the API shows them, and resending. Never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.delivery import repository
+from faktura.delivery.schemas import DeliveryOut
+from faktura.delivery.states import ChannelName
+from faktura.delivery.views import delivery_out
+from faktura.invoices import lifecycle
+from faktura.invoices.service import load
+
+
+async def of_invoice(session: AsyncSession, merchant_id: str, invoice_id: str) -> list[DeliveryOut]:
+    """Every sending of the invoice, newest first, each with its attempts (a handful per invoice, so
+    they come in one page)."""
+    await load(session, merchant_id, invoice_id)  # 404 for an invoice the merchant does not have
+    rows = await repository.of_invoice(session, merchant_id, invoice_id)
+    attempts = await repository.attempts_of(session, [row.id for row in rows])
+    return [delivery_out(row, attempts) for row in rows]
+
+
+async def resend(
+    session: AsyncSession, merchant_id: str, invoice_id: str, channel: ChannelName | None
+) -> DeliveryOut:
+    delivery = await lifecycle.resend(session, merchant_id, invoice_id, channel)
+    return delivery_out(delivery, [])

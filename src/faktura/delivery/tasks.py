@@ -1,0 +1,29 @@
+"""The job handler of the delivery domain; imported by the worker so it registers.
+
+`invoice.deliver` runs one delivery through the channels. A delivery whose document cannot be made (a
+FakturaError: the invoice is gone, or is no document) ends at once as failed. Any other error (the
+database away) is retried by the job system with backoff, going on where the last run stopped; when the
+job's last attempt fails too, the delivery ends as failed. Either way the invoice needs attention, so
+none waits for ever in `pending`.
+"""
+
+from __future__ import annotations
+
+from faktura.delivery import run
+from faktura.delivery.channels import channels_for
+from faktura.delivery.queue import DELIVER
+from faktura.kit.errors import FakturaError
+from faktura.kit.jobs import JobContext, handler
+
+
+@handler(DELIVER)
+async def deliver_invoice(ctx: JobContext) -> None:
+    delivery_id = str(ctx.payload["deliveryId"])
+    try:
+        await run.deliver(ctx.database, ctx.settings, delivery_id, channels_for(ctx.settings))
+    except FakturaError as exc:
+        await run.give_up(ctx.database, ctx.settings, delivery_id, f"{exc.instance_code}: {exc.message}")
+    except Exception as exc:
+        if ctx.last_attempt:
+            await run.give_up(ctx.database, ctx.settings, delivery_id, f"delivery_error: {exc}")
+        raise

@@ -1,0 +1,200 @@
+"""What the PEPPOL and OIOUBL writers share: UBL namespaces, element helpers, exact amount text, and
+the facts both derive from a document (line prices, electronic addresses, references, exemption codes).
+
+Amounts leave here as exact decimal text built from integer minor units; no float is ever involved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, TypeAlias
+
+from lxml import etree  # type: ignore[import-untyped]
+
+from faktura.documents.model import AccountingCurrency, Document, ElectronicAddress, Line, Party
+from faktura.kit.money import round_half_up
+from faktura.tax.calculator import TaxCategory
+
+NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+NS_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+NS_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+
+Element: TypeAlias = Any  # an lxml etree._Element; lxml ships no type stubs
+
+# Legal registration schemes (ISO 6523 ICD) by country: BT-30/BT-47 schemeID, and the PEPPOL electronic
+# address derived from an organisation number when a party has none of its own.
+LEGAL_SCHEME = {"NO": "0192", "DK": "0184", "SE": "0007", "FI": "0212"}
+ADDRESS_SCHEME = {"NO": "0192", "DK": "0184", "SE": "0007"}
+
+# VATEX codes (CEF code list) for the categories whose reason is fixed by the category itself.
+EXEMPTION_CODE = {
+    TaxCategory.REVERSE_CHARGE: "VATEX-EU-AE",
+    TaxCategory.INTRA_COMMUNITY: "VATEX-EU-IC",
+    TaxCategory.EXPORT: "VATEX-EU-G",
+    TaxCategory.NOT_SUBJECT: "VATEX-EU-O",
+}
+DEFAULT_EXEMPTION_REASON = {
+    TaxCategory.REVERSE_CHARGE: "Reverse charge",
+    TaxCategory.INTRA_COMMUNITY: "Intra-community supply",
+    TaxCategory.EXPORT: "Export outside the EU",
+    TaxCategory.NOT_SUBJECT: "Not subject to VAT",
+}
+
+
+def root(kind_namespace: str, local_name: str) -> Element:
+    return etree.Element(
+        f"{{{kind_namespace}}}{local_name}", nsmap={None: kind_namespace, "cac": NS_CAC, "cbc": NS_CBC}
+    )
+
+
+def cac(parent: Element, name: str) -> Element:
+    return etree.SubElement(parent, f"{{{NS_CAC}}}{name}")
+
+
+def cbc(parent: Element, name: str, text: str, **attributes: str) -> Element:
+    element = etree.SubElement(parent, f"{{{NS_CBC}}}{name}", attributes)
+    element.text = text
+    return element
+
+
+def optional(parent: Element, name: str, text: str | None, **attributes: str) -> Element:
+    """A basic element only when there is something to say: PEPPOL-EN16931-R008 forbids empty ones."""
+    if text is None or not text.strip():
+        return None
+    return cbc(parent, name, text.strip(), **attributes)
+
+
+def amount_text(minor: int, exponent: int, places: int) -> str:
+    """`amount_text(-5, 2, 2)` is "-0.05"; `amount_text(1500, 0, 2)` is "1500.00". `places >= exponent`."""
+    if places < exponent:
+        raise ValueError("an amount is never written with fewer decimals than its currency has")
+    scaled = abs(minor) * 10 ** (places - exponent)
+    whole, part = divmod(scaled, 10**places)
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{whole}.{part:0{places}d}" if places else f"{sign}{whole}"
+
+
+def decimal_text(value: Decimal) -> str:
+    """A quantity or percentage without exponent or trailing zeros: 25.00 -> "25", 1.500 -> "1.5"."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+@dataclass(frozen=True, slots=True)
+class Amounts:
+    """Writes the amounts of one currency with a fixed number of decimals."""
+
+    currency: str
+    exponent: int
+    places: int
+
+    def add(self, parent: Element, name: str, minor: int) -> Element:
+        return cbc(parent, name, amount_text(minor, self.exponent, self.places), currencyID=self.currency)
+
+
+def serialize(element: Element) -> bytes:
+    data: bytes = etree.tostring(element, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class LinePrice:
+    """A line as UBL prices it: VAT-exclusive, `quantity * price / base_quantity - allowance = net`.
+
+    `price` is per `base_quantity` units (None: per one unit), in minor units, so no price needs more
+    decimals than the currency has; `allowance` is the line discount without VAT (BT-136).
+    """
+
+    price: int
+    base_quantity: Decimal | None
+    allowance: int
+
+
+def line_price(line: Line, prices_include_tax: bool, *, fold_discount: bool = False) -> LinePrice:
+    """Price a line so that PEPPOL-EN16931-R120 (and OIOUBL F-INV340) hold exactly.
+
+    The net unit price is used when it is a whole number of minor units (always so for exclusive prices
+    whose quantity times price needs no rounding); otherwise the line's amount is the price of its whole
+    quantity (BT-149 base quantity), exact by construction. `fold_discount` nets the discount into the
+    price, for OIOUBL, whose line amount check knows no line allowances.
+    """
+    if fold_discount:
+        allowance = 0
+    elif prices_include_tax:
+        allowance = round_half_up(Fraction(line.discount) * 100 / (100 + Fraction(line.tax_rate)))
+    else:
+        allowance = line.discount
+    gross = line.net_amount + allowance
+    per_unit = Fraction(gross) / Fraction(line.quantity)
+    if per_unit.denominator == 1:
+        return LinePrice(int(per_unit), None, allowance)
+    return LinePrice(gross, line.quantity, allowance)
+
+
+def electronic_address(party: Party) -> ElectronicAddress | None:
+    """The party's PEPPOL address, or one derived from its organisation number (0192, 0184, 0007)."""
+    if party.electronic_address is not None:
+        return party.electronic_address
+    scheme = ADDRESS_SCHEME.get(party.country)
+    if scheme and party.organization_number:
+        return ElectronicAddress(scheme, party.organization_number)
+    return None
+
+
+def buyer_address(document: Document) -> ElectronicAddress | None:
+    """BT-49, which PEPPOL-EN16931-R010 requires and OIOUBL too.
+
+    A buyer with no address of its own (a consumer, a foreign company without an organisation number
+    we can map) gets the seller's address as a stand-in: the rules accept it, and a document sent by
+    mistake can only come back to its issuer, never reach a third party.
+    """
+    return electronic_address(document.buyer) or electronic_address(document.seller)
+
+
+def buyer_reference(document: Document) -> str | None:
+    """BT-10. PEPPOL-EN16931-R003 wants it or an order reference (BT-13); without either, the buyer's
+    contact person (Norway's "Deres ref.") or else the document's own number stands in."""
+    if document.buyer_reference and document.buyer_reference.strip():
+        return document.buyer_reference.strip()
+    if document.order_reference and document.order_reference.strip():
+        return None
+    return (document.buyer.contact_name or "").strip() or document.number
+
+
+def exemption_reason(category: TaxCategory, reason: str | None) -> str | None:
+    """BT-120: the document's own text, else the fixed reason of the category (None for S and Z)."""
+    if category in (TaxCategory.STANDARD, TaxCategory.ZERO):
+        return None
+    return (reason or "").strip() or DEFAULT_EXEMPTION_REASON.get(category)
+
+
+def item_name(line: Line) -> str:
+    """BT-153, which must not be empty (PEPPOL-EN16931-R008, F-INV163)."""
+    return line.description.strip() or line.product_id or f"Line {line.position}"
+
+
+def coupon_reason(document: Document) -> str:
+    """BT-97, the reason of the coupon's allowances (BR-33 wants a reason or a reason code)."""
+    code = (document.coupon_code or "").strip()
+    return f"Coupon {code}" if code else "Discount"
+
+
+def terms_note(document: Document) -> str:
+    """BT-20, for BR-CO-25: an amount due without a due date needs payment terms."""
+    if document.is_credit_note:
+        reference = document.invoice_reference
+        return f"Credit for invoice {reference.number}" if reference else "Credit note"
+    return "Due on receipt"
+
+
+def foreign_accounting(document: Document) -> AccountingCurrency | None:
+    """BT-6 and BT-111, stated only when they differ from the document currency (PEPPOL-EN16931-R005)."""
+    accounting = document.accounting_currency
+    return accounting if accounting is not None and accounting.currency != document.currency else None
+
+
+def uses(document: Document, category: TaxCategory) -> bool:
+    return any(line.tax_category is category for line in document.lines)
