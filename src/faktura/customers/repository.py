@@ -13,6 +13,24 @@ async def get(session: AsyncSession, merchant_id: str, customer_id: str) -> Cust
     return customer if customer is not None and customer.deleted_at is None else None
 
 
+async def id_by_organization_number(session: AsyncSession, merchant_id: str, number: str) -> str | None:
+    return await session.scalar(
+        select(Customer.id).where(
+            Customer.merchant_id == merchant_id,
+            Customer.organization_number == number,
+            Customer.deleted_at.is_(None),
+        )
+    )
+
+
+async def id_by_email(session: AsyncSession, merchant_id: str, email: str) -> str | None:
+    return await session.scalar(
+        select(Customer.id).where(
+            Customer.merchant_id == merchant_id, Customer.email == email, Customer.deleted_at.is_(None)
+        )
+    )
+
+
 async def by_external_id(session: AsyncSession, merchant_id: str, external_id: str) -> Customer | None:
     return await session.scalar(
         select(Customer).where(

@@ -9,9 +9,9 @@ element paths, never stored with other numbers than the buyer received.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.customers import repository as customer_rows
 from faktura.customers import service as customers
 from faktura.customers.schemas import AddressIn, CustomerCreate
 from faktura.documents.model import BuyerType, Document, Party
@@ -20,7 +20,6 @@ from faktura.invoices import drafts
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
 from faktura.kit.errors import FieldError, ValidationFailed
 from faktura.merchants import repository as merchants
-from faktura.models import Customer
 from faktura.orders.schemas import OrderItemIn
 
 # The totals a draft and the document must agree on, with where the document states them.
@@ -97,23 +96,11 @@ async def _customer(session: AsyncSession, merchant_id: str, buyer: Party, langu
     """The buyer's customer: the one with its organisation number or e-mail, else a new one."""
     found = None
     if buyer.organization_number:
-        found = await session.scalar(
-            select(Customer.id).where(
-                Customer.merchant_id == merchant_id,
-                Customer.organization_number == buyer.organization_number,
-                Customer.deleted_at.is_(None),
-            )
-        )
+        found = await customer_rows.id_by_organization_number(session, merchant_id, buyer.organization_number)
     if found is None and buyer.email:
-        found = await session.scalar(
-            select(Customer.id).where(
-                Customer.merchant_id == merchant_id,
-                Customer.email == buyer.email.lower(),
-                Customer.deleted_at.is_(None),
-            )
-        )
+        found = await customer_rows.id_by_email(session, merchant_id, buyer.email.lower())
     if found is not None:
-        return str(found)
+        return found
     corporate = buyer.buyer_type is BuyerType.CORPORATE and bool(buyer.organization_number)
     address = buyer.address
     customer = await customers.create(

@@ -6,6 +6,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.catalog.service import not_accepted_message
@@ -74,11 +75,11 @@ async def change(session: AsyncSession, invoice: Invoice, data: InvoiceUpdate) -
     errors = Collector()
     for name in _REQUIRED:
         if name in sent and sent[name] is None:
-            errors.add(_camel(name), "required", f"{_camel(name)} cannot be null.")
+            errors.add(to_camel(name), "required", f"{to_camel(name)} cannot be null.")
     if invoice.order_id is not None:
         for name in (*_LINES_ONLY, "customer_id"):
             if sent.get(name) is not None:
-                errors.add(_camel(name), "not_allowed", "An invoice made from an order keeps its lines.")
+                errors.add(to_camel(name), "not_allowed", "An invoice made from an order keeps its lines.")
     errors.raise_if_any()
     common = await _common_fields(session, invoice.merchant_id, sent, errors)
     currency = sent.get("currency", invoice.currency).upper()
@@ -159,7 +160,9 @@ async def _from_order(
 ) -> Invoice:
     for name in (*_LINES_ONLY, "invoice_fee"):
         if sent.get(name) not in (None, False):
-            errors.add(_camel(name), "not_allowed", "An invoice made from an order takes the order's lines.")
+            errors.add(
+                to_camel(name), "not_allowed", "An invoice made from an order takes the order's lines."
+            )
     if data.order_id is not None and data.order_token is not None:
         errors.add("orderToken", "conflicting_order", "Give orderId or orderToken, not both.")
     order = await _order(session, merchant_id, data, errors)
@@ -395,19 +398,14 @@ def _check_client_figures(sent: dict[str, Any], totals: Totals) -> None:
     for name in _CHECKED_TOTALS:
         if sent.get(name) is not None and sent[name] != getattr(totals, name):
             expected = getattr(totals, name)
-            errors.add(_camel(name), "totals_mismatch", f"Expected {expected}, got {sent[name]}.")
+            errors.add(to_camel(name), "totals_mismatch", f"Expected {expected}, got {sent[name]}.")
     for index, item in enumerate(sent.get("items") or []):
         for name in ("net_amount", "tax_amount"):
             expected = getattr(totals.lines[index], name)
             if item.get(name) is not None and item[name] != expected:
                 errors.add(
-                    f"items[{index}].{_camel(name)}",
+                    f"items[{index}].{to_camel(name)}",
                     "totals_mismatch",
                     f"Expected {expected}, got {item[name]}.",
                 )
     errors.raise_if_any("The totals sent do not match the server's computation.")
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

@@ -10,6 +10,7 @@ import binascii
 from collections.abc import Callable
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
@@ -136,7 +137,7 @@ def _merge_settings(
         "kid_algorithm": lambda v: v,
     }
     for name, value in sent.items():
-        key = _camel(name)
+        key = to_camel(name)
         if value is None:
             settings.pop(key, None)
         elif name == "invoice_fee":
@@ -238,8 +239,3 @@ def _address(errors: Collector, address: dict[str, Any] | None) -> dict[str, str
 
 def _mapping(value: object) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

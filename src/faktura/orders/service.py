@@ -8,6 +8,7 @@ from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
@@ -111,7 +112,7 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
     errors = Collector()
     for name in ("currency", "prices_include_tax", "items"):
         if name in sent and sent[name] is None:
-            errors.add(_camel(name), "required", f"{_camel(name)} cannot be null.")
+            errors.add(to_camel(name), "required", f"{to_camel(name)} cannot be null.")
     errors.raise_if_any()
     terms = _Terms(
         currency=sent.get("currency", order.currency),
@@ -311,13 +312,13 @@ def _check_client_figures(sent: dict[str, Any], totals: Totals) -> None:
     for name in _CHECKED_TOTALS:
         if sent.get(name) is not None and sent[name] != getattr(totals, name):
             errors.add(
-                _camel(name), "totals_mismatch", f"Expected {getattr(totals, name)}, got {sent[name]}."
+                to_camel(name), "totals_mismatch", f"Expected {getattr(totals, name)}, got {sent[name]}."
             )
     for index, item in enumerate(sent.get("items") or []):
         for name in ("net_amount", "tax_amount"):
             if item.get(name) is not None and item[name] != getattr(totals.lines[index], name):
                 errors.add(
-                    f"items[{index}].{_camel(name)}",
+                    f"items[{index}].{to_camel(name)}",
                     "totals_mismatch",
                     f"Expected {getattr(totals.lines[index], name)}, got {item[name]}.",
                 )
@@ -406,8 +407,3 @@ def _check_expiry(expires_at: datetime | None) -> None:
 
 def _row_view(row: dict[str, Any]) -> SimpleNamespace:
     return SimpleNamespace(**{("metadata_" if k == "metadata" else k): v for k, v in row.items()})
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
