@@ -1,11 +1,11 @@
 """The floor: the rows one `POST /api/v1/Orders` writes, through plain psycopg 3, one transaction each.
 
 `python -m bench.floor --dsn URL --connections N` prints one JSON summary on stdout. It copies the
-newest order in the database (one the API wrote) with its items and its stored idempotent response,
-so every transaction writes rows of the very same shape and size: INSERT orders, one multi-row INSERT
-of the items, the coupon's conditional UPDATE (while the schema has its counter), INSERT
-idempotency_keys. Each connection has a thread: blocking psycopg costs the client about half the CPU
-of its asyncio API, CPU the database shares.
+newest order in the database (one the API wrote) with every row the API wrote for it: the order, its
+items, its payment-page link, its `order.created` event and the stored idempotent response. Every
+transaction writes rows of the very same shape and size, sent the way the API sends them: one pipeline
+of INSERTs (the items as one multi-row INSERT), then COMMIT. Each connection has a thread: blocking
+psycopg costs the client about half the CPU of its asyncio API, CPU the database shares.
 """
 
 from __future__ import annotations
@@ -24,13 +24,9 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from bench.measure import BlockingOperation, measure_threads
-from faktura.kit.ids import new_id
+from faktura.kit.ids import new_id, new_secret
 
 QUOTE_VALIDITY = timedelta(days=30)
-REDEEM = (
-    b"UPDATE coupons SET times_redeemed = times_redeemed + 1, updated_at = $2 "
-    b"WHERE id = $1 AND (max_redemptions IS NULL OR times_redeemed < max_redemptions)"
-)
 
 
 def _insert(conn: psycopg.Connection[Any], table: str, columns: list[str], rows: int) -> bytes:
@@ -48,48 +44,64 @@ def _adapted(row: dict[str, Any]) -> dict[str, Any]:
     return {k: Jsonb(v) if isinstance(v, dict | list) else v for k, v in row.items()}
 
 
+def _one(cur: psycopg.Cursor[dict[str, Any]], query: str, params: list[Any], what: str) -> dict[str, Any]:
+    row = cur.execute(query.encode(), params).fetchone()
+    if row is None:
+        raise SystemExit(f"no {what} to copy: the API writes one during setup")
+    return _adapted(row)
+
+
 @dataclass
 class Template:
-    """One order as the API stored it; `rows()` gives a fresh copy with new ids, key and timestamps.
-
-    `redeems` follows the schema: the coupon's counter is updated only where the column exists.
-    """
+    """One order with every row the API stored for it; `rows()` gives a fresh copy of each."""
 
     order: dict[str, Any]
     items: list[dict[str, Any]]
+    link: dict[str, Any]
+    event: dict[str, Any]
     key: dict[str, Any]
-    redeems: bool
 
     @classmethod
     def newest(cls, conn: psycopg.Connection[Any]) -> Template:
         cur = conn.cursor(row_factory=dict_row)
-        order = cur.execute("SELECT * FROM orders ORDER BY created_at DESC LIMIT 1").fetchone()
-        if order is None or order["coupon_id"] is None:
-            raise SystemExit("no order with a coupon to copy: the API writes one during setup")
+        order = _one(cur, "SELECT * FROM orders ORDER BY created_at DESC LIMIT 1", [], "order")
+        if order["coupon_id"] is None:
+            raise SystemExit("the newest order has no coupon; the API writes one with a coupon during setup")
         items = cur.execute(
-            "SELECT * FROM order_items WHERE order_id = $1 ORDER BY position", [order["id"]]
+            b"SELECT * FROM order_items WHERE order_id = $1 ORDER BY position", [order["id"]]
         ).fetchall()
-        key = cur.execute(
+        link = _one(cur, "SELECT * FROM payment_links WHERE target_id = $1", [order["id"]], "payment link")
+        event = _one(
+            cur,
+            "SELECT * FROM events WHERE resource_id = $1 AND type = 'order.created'",
+            [order["id"]],
+            "order.created event",
+        )
+        key = _one(
+            cur,
             "SELECT * FROM idempotency_keys WHERE merchant_id = $1 ORDER BY created_at DESC LIMIT 1",
             [order["merchant_id"]],
-        ).fetchone()
-        if key is None:
-            raise SystemExit("no stored idempotent response to copy")
-        counter = cur.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_name = 'coupons' AND column_name = $1",
-            ["times_redeemed"],
-        ).fetchone()
-        return cls(_adapted(order), [_adapted(i) for i in items], _adapted(key), counter is not None)
+            "stored idempotent response",
+        )
+        return cls(order, [_adapted(i) for i in items], link, event, key)
 
     def writes(self) -> list[str]:
-        redeem = ["UPDATE coupons.times_redeemed"] if self.redeems else []
-        return ["INSERT orders", f"INSERT order_items x{len(self.items)}", *redeem, "INSERT idempotency_keys"]
+        return [
+            "INSERT orders",
+            f"INSERT order_items x{len(self.items)}",
+            "INSERT payment_links",
+            "INSERT events",
+            "INSERT idempotency_keys",
+        ]
 
     def statements(self, conn: psycopg.Connection[Any]) -> list[bytes]:
-        order = _insert(conn, "orders", list(self.order), 1)
-        items = _insert(conn, "order_items", list(self.items[0]), len(self.items))
-        key = _insert(conn, "idempotency_keys", list(self.key), 1)
-        return [order, items, REDEEM, key] if self.redeems else [order, items, key]
+        return [
+            _insert(conn, "orders", list(self.order), 1),
+            _insert(conn, "order_items", list(self.items[0]), len(self.items)),
+            _insert(conn, "payment_links", list(self.link), 1),
+            _insert(conn, "events", list(self.event), 1),
+            _insert(conn, "idempotency_keys", list(self.key), 1),
+        ]
 
     def rows(self, key: str) -> list[list[Any]]:
         now = datetime.now(UTC)
@@ -97,12 +109,17 @@ class Template:
         order = self.order | {"id": order_id, "created_at": now, "updated_at": now}
         order["expires_at"] = now + QUOTE_VALIDITY
         items = [i | {"id": new_id("oli"), "order_id": order_id} for i in self.items]
+        link = self.link | {"token": new_secret("pay", 24), "target_id": order_id}
+        link |= {"created_at": now, "updated_at": now}
+        event = self.event | {"id": new_id("evt"), "resource_id": order_id, "created_at": now}
         stored = self.key | {"key": key, "created_at": now}
-        order_row, item_rows = list(order.values()), [v for item in items for v in item.values()]
-        key_row = list(stored.values())
-        if not self.redeems:
-            return [order_row, item_rows, key_row]
-        return [order_row, item_rows, [self.order["coupon_id"], now], key_row]
+        return [
+            list(order.values()),
+            [v for item in items for v in item.values()],
+            list(link.values()),
+            list(event.values()),
+            list(stored.values()),
+        ]
 
 
 class FloorConnection:
@@ -117,11 +134,12 @@ class FloorConnection:
         self.sent += 1
         rows = self.template.rows(f"{self.key_prefix}-{self.sent}")
         with self.conn.transaction():
-            written = [
-                self.conn.execute(statement, row).rowcount
-                for statement, row in zip(self.statements, rows, strict=True)
-            ]
-        # The coupon's UPDATE is conditional: no row means the coupon was used up.
+            with self.conn.pipeline():
+                cursors = [
+                    self.conn.execute(statement, row)
+                    for statement, row in zip(self.statements, rows, strict=True)
+                ]
+            written = [cursor.rowcount for cursor in cursors]
         return None if min(written) > 0 else f"rows written per statement: {written}"
 
 

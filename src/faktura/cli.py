@@ -62,6 +62,11 @@ def serve(
         os.environ["FAKTURA_PUBLIC_URL"] = f"http://{shown}:{port}"
     settings = get_settings()
     ensure_schema_current(settings)
+    if workers > 1:
+        # The processes share one listening socket, and an event loop accepts every connection waiting
+        # when it wakes: one process could take them all and leave the others idle. libuv (under
+        # uvloop) yields after each accept with this set, so the processes take turns.
+        os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
     uvicorn.run(
         "faktura.app:create_app",
         factory=True,

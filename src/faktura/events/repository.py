@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.kit.deferred import defer_insert
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page, get_owned
 from faktura.models import Event
@@ -17,6 +18,10 @@ EVENTS: Table = Event.__table__  # type: ignore[assignment]
 
 async def add(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(insert(EVENTS), [row])
+
+
+def defer(session: AsyncSession, row: dict[str, Any]) -> None:
+    defer_insert(session, EVENTS, [row])
 
 
 async def get(session: AsyncSession, merchant_id: str, event_id: str) -> Event | None:

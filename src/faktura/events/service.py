@@ -26,11 +26,13 @@ async def record(
     resource: str,
     resource_id: str,
     data: dict[str, Any],
+    deferred: bool = False,
 ) -> str:
     """Write one event with the change it describes, in the caller's transaction; returns its id.
 
-    One INSERT and nothing else: it sits on hot paths such as creating an order. A type outside the
-    catalogue, or the wrong resource for it, is a programming error.
+    One INSERT and nothing else: it sits on hot paths such as creating an order, which `deferred`
+    sends with the request's other inserts (`kit.deferred`). A type outside the catalogue, or the
+    wrong resource for it, is a programming error.
     """
     known = CATALOGUE.get(type)
     if known is None:
@@ -38,19 +40,20 @@ async def record(
     if known.resource != resource:
         raise ValueError(f"An {type} event is about a {known.resource}, not a {resource}.")
     event_id = new_id("evt")
-    await repository.add(
-        session,
-        {
-            "id": event_id,
-            "merchant_id": merchant_id,
-            "type": type,
-            "resource": resource,
-            "resource_id": resource_id,
-            "data": data,
-            "created_at": clock.now(),
-            "dispatched_at": None,
-        },
-    )
+    row = {
+        "id": event_id,
+        "merchant_id": merchant_id,
+        "type": type,
+        "resource": resource,
+        "resource_id": resource_id,
+        "data": data,
+        "created_at": clock.now(),
+        "dispatched_at": None,
+    }
+    if deferred:
+        repository.defer(session, row)
+    else:
+        await repository.add(session, row)
     return event_id
 
 

@@ -14,10 +14,11 @@ from datetime import timedelta
 
 import orjson
 from fastapi import Request, Response
-from sqlalchemy import Table, delete, func, insert, literal, select
+from sqlalchemy import Table, delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
+from faktura.kit.deferred import defer_insert
 from faktura.kit.errors import BadRequest, Conflict, FakturaError, ValidationFailed
 from faktura.models import IdempotencyKey
 
@@ -54,20 +55,20 @@ class PendingKey:
     key: str
     request_hash: str
 
-    async def store(self, session: AsyncSession, response: Response) -> None:
+    def store(self, session: AsyncSession, response: Response) -> None:
+        """Keep the response; the commit that follows writes it with the request's other inserts."""
         if response.status_code >= 400 or not hasattr(response, "body"):
             return
-        await session.execute(
-            insert(KEYS).values(
-                merchant_id=self.merchant_id,
-                key=self.key,
-                request_hash=self.request_hash,
-                response_status=response.status_code,
-                response_body=bytes(response.body),
-                content_type=response.headers.get("content-type", "application/json"),
-                created_at=clock.now(),
-            )
-        )
+        row = {
+            "merchant_id": self.merchant_id,
+            "key": self.key,
+            "request_hash": self.request_hash,
+            "response_status": response.status_code,
+            "response_body": bytes(response.body),
+            "content_type": response.headers.get("content-type", "application/json"),
+            "created_at": clock.now(),
+        }
+        defer_insert(session, KEYS, [row])
 
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:

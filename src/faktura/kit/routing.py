@@ -44,7 +44,7 @@ class TransactionalRoute(APIRoute):
                     response = await handler(request)
                     pending = getattr(request.state, "idempotency", None)
                     if pending is not None:
-                        await pending.store(session, response)
+                        pending.store(session, response)
                 return response
 
         return run_in_transaction

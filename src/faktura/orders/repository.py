@@ -11,6 +11,7 @@ from sqlalchemy import Table, delete, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from faktura.kit.deferred import defer_insert
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.models import (
@@ -30,14 +31,13 @@ ORDERS: Table = Order.__table__  # type: ignore[assignment]
 ORDER_ITEMS: Table = OrderItem.__table__  # type: ignore[assignment]
 
 
-async def insert_order(
+def defer_order(
     session: AsyncSession, order: dict[str, Any], items: Sequence[dict[str, Any]], link: dict[str, Any]
 ) -> None:
-    await session.execute(insert(ORDERS), [order])
-    # An executemany: psycopg pipelines it in one round trip, and the statement compiles once
-    # (a multi-row VALUES would compile anew for every order).
-    await session.execute(insert(ORDER_ITEMS), list(items))
-    await links.insert_link(session, link)
+    """A new order's rows, written with the request's other inserts in one round trip (`kit.deferred`)."""
+    defer_insert(session, ORDERS, [order])
+    defer_insert(session, ORDER_ITEMS, items)
+    links.defer_link(session, link)
 
 
 async def replace_items(session: AsyncSession, order_id: str, items: Sequence[dict[str, Any]]) -> None:

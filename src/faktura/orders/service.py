@@ -90,14 +90,14 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
     }
     items = _item_rows(order_id, merchant_id, draft)
     link = links.new_link(merchant_id, links.LinkTarget.ORDER, order_id)
-    await repository.insert_order(session, row, items, link)
+    repository.defer_order(session, row, items, link)
     if draft.coupon is not None:
         # Last, so a limited coupon's row is locked only for the commit that follows.
         await coupons.redeem(session, draft.coupon)
     out = order_out(
         _row_view(row), [SimpleNamespace(**i) for i in items], link["token"], public_url_of(session)
     )
-    await _record(session, merchant_id, out, "order.created")
+    await _record(session, merchant_id, out, "order.created", deferred=True)
     return out
 
 
@@ -177,9 +177,12 @@ async def announce(session: AsyncSession, merchant_id: str, order_id: str, event
     await _record(session, merchant_id, out, event_type)
 
 
-async def _record(session: AsyncSession, merchant_id: str, out: OrderOut, event_type: str) -> None:
+async def _record(
+    session: AsyncSession, merchant_id: str, out: OrderOut, event_type: str, *, deferred: bool = False
+) -> None:
     await events.record(
         session,
+        deferred=deferred,
         merchant_id=merchant_id,
         type=event_type,
         resource="order",

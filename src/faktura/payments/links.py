@@ -7,10 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
+from faktura.kit.deferred import defer_insert
 from faktura.kit.ids import new_secret
 from faktura.models import PaymentLink
 
@@ -67,8 +68,9 @@ def new_link(merchant_id: str, target: LinkTarget, target_id: str) -> dict[str, 
     }
 
 
-async def insert_link(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(LINKS), [row])
+def defer_link(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Insert a new target's link with the target's own deferred rows (see `kit.deferred`)."""
+    defer_insert(session, LINKS, [row])
 
 
 async def tokens_of(session: AsyncSession, target: LinkTarget, target_ids: Sequence[str]) -> dict[str, str]:
