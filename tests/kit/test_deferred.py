@@ -122,3 +122,16 @@ async def test_a_column_with_a_python_default_must_be_given(api: Api, database: 
     async with database.transaction() as session:
         with pytest.raises(ValueError, match="created_at"):
             defer_insert(session, KEYS, [row])
+
+
+async def test_a_batch_over_the_parameter_limit_is_split_and_kept_in_order(
+    api: Api, database: Database
+) -> None:
+    # 5,000 events of 8 values: more than one PostgreSQL statement may carry.
+    many = [_event(api.merchant_id, resource_id=f"ord_{n:05}") for n in range(5_000)]
+    async with database.transaction() as session:
+        defer_insert(session, EVENTS, many[:10])
+        defer_insert(session, KEYS, [_key(api.merchant_id, "between")])
+        defer_insert(session, EVENTS, many[10:])
+    stored = await _events_of(database, api.merchant_id)
+    assert [e.resource_id for e in stored] == [row["resource_id"] for row in many]

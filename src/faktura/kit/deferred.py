@@ -2,8 +2,9 @@
 
 `defer_insert` keeps the rows in the session. They are written, in the order given, before the session
 runs its next statement, flushes its ORM objects or commits, so the transaction still reads what it
-wrote and nothing deferred is ever left out of a commit. PostgreSQL gets all of them in one pipeline
-(one round trip however many tables); SQLite one executemany per table.
+wrote and nothing deferred is ever left out of a commit. PostgreSQL gets all of them as one statement,
+each table's rows a multi-row INSERT in a data-modifying WITH (one round trip, one statement to parse
+and plan, prepared by psycopg once it repeats); SQLite one executemany per table.
 
 The SQL is compiled from the table once per dialect and run on the driver's own connection, inside
 the session's transaction, with the column types' bind processing: the stored values are exactly the
@@ -13,10 +14,13 @@ error handlers treat a deferred row like any other.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import psycopg
 from sqlalchemy import Dialect, Table, event, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,25 +28,39 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTran
 from sqlalchemy.util import await_only
 
 _PENDING = "faktura_deferred_inserts"
+# PostgreSQL takes at most 65,535 parameters in one statement; a larger batch is split.
+_MAX_PARAMETERS = 30_000
+_NAMED = re.compile(r"%\(([^)]+)\)s")
 Processor = Callable[[Any], Any] | None
+Pending = tuple[Table, tuple[str, ...], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
+class _Insert:
+    """One table's INSERT for one dialect: its SQL, the order of its values and their bind processing."""
+
     sql: str
     columns: tuple[str, ...]
     processors: tuple[Processor, ...]
-    positional: bool
+    # PostgreSQL only: "INSERT INTO t (a, b) VALUES " and the text around each value of one row.
+    head: str
+    row_parts: tuple[str, ...]
 
-    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        values = [
+    def values(self, row: dict[str, Any]) -> list[Any]:
+        return [
             row[name] if process is None else process(row[name])
             for name, process in zip(self.columns, self.processors, strict=True)
         ]
-        return tuple(values) if self.positional else dict(zip(self.columns, values, strict=True))
 
-
-_compiled: dict[tuple[str, str, tuple[str, ...]], _Compiled] = {}
+    def rows_sql(self, rows: int, first: int) -> str:
+        """The VALUES list of `rows` rows with `$n` placeholders counted from `first`."""
+        width = len(self.columns)
+        tuples = []
+        for row in range(rows):
+            numbers = range(first + row * width, first + (row + 1) * width)
+            parts = [part + f"${n}" for part, n in zip(self.row_parts, numbers, strict=False)]
+            tuples.append("".join(parts) + self.row_parts[-1])
+        return self.head + ", ".join(tuples)
 
 
 def defer_insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -64,17 +82,33 @@ async def flush_deferred(session: AsyncSession) -> None:
     await session.run_sync(_flush)
 
 
-def _compile(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Compiled:
+_inserts: dict[tuple[str, str, tuple[str, ...]], _Insert] = {}
+
+
+def _insert_of(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Insert:
     cache_key = (dialect.name, table.name, columns)
-    found = _compiled.get(cache_key)
+    found = _inserts.get(cache_key)
     if found is None:
-        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
-        # qmark dialects (SQLite) take the values in the compiled order; named ones take a dict.
-        order = tuple(compiled.positiontup) if compiled.positiontup is not None else columns
-        processors = tuple(_bind_processor(table, name, dialect) for name in order)
-        found = _Compiled(str(compiled), order, processors, compiled.positiontup is not None)
-        _compiled[cache_key] = found
+        found = _inserts[cache_key] = _compile(table, columns, dialect)
     return found
+
+
+def _compile(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Insert:
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    sql = str(compiled)
+    head, _, row = sql.partition(" VALUES ")
+    order: tuple[str, ...]
+    row_parts: tuple[str, ...]
+    if compiled.positiontup is not None:
+        order, row_parts = tuple(compiled.positiontup), ()
+    else:
+        # "(%(a)s::VARCHAR, %(b)s::JSONB)": the names give the order, the text between them is kept.
+        pieces = _NAMED.split(row)
+        order, row_parts = tuple(pieces[1::2]), tuple(pieces[0::2])
+    if sorted(order) != sorted(columns):
+        raise ValueError(f"Cannot defer inserts into {table.name}: its compiled INSERT is {sql!r}.")
+    processors = tuple(_bind_processor(table, name, dialect) for name in order)
+    return _Insert(sql, order, processors, f"{head} VALUES ", row_parts)
 
 
 def _bind_processor(table: Table, column: str, dialect: Dialect) -> Processor:
@@ -82,34 +116,80 @@ def _bind_processor(table: Table, column: str, dialect: Dialect) -> Processor:
     return processor
 
 
+@lru_cache(maxsize=256)
+def _postgresql_sql(shape: tuple[tuple[str, tuple[str, ...], int], ...]) -> str:
+    """One statement for the whole batch: all but the last table's INSERT in a WITH.
+
+    Every data-modifying part of a WITH runs to completion, and foreign keys are checked at the end
+    of the statement, so an order's lines may go in the same statement as the order.
+    """
+    parts, first = [], 1
+    for table_name, columns, rows in shape:
+        statement = _inserts[("postgresql", table_name, columns)]
+        parts.append(statement.rows_sql(rows, first))
+        first += rows * len(columns)
+    *before, last = parts
+    if not before:
+        return last
+    return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(before)) + " " + last
+
+
+def _postgresql_statements(dialect: Dialect, pending: list[Pending]) -> list[tuple[str, list[Any]]]:
+    statements: list[tuple[str, list[Any]]] = []
+    shape: list[tuple[str, tuple[str, ...], int]] = []
+    values: list[Any] = []
+    for table, columns, rows in pending:
+        statement = _insert_of(table, columns, dialect)
+        for row in rows:
+            if len(values) + len(statement.columns) > _MAX_PARAMETERS:
+                statements.append((_postgresql_sql(tuple(shape)), values))
+                shape, values = [], []
+            if shape and shape[-1][0] == table.name and shape[-1][1] == columns:
+                shape[-1] = (table.name, columns, shape[-1][2] + 1)
+            else:
+                shape.append((table.name, columns, 1))
+            values.extend(statement.values(row))
+    statements.append((_postgresql_sql(tuple(shape)), values))
+    return statements
+
+
+def _sqlite_statements(dialect: Dialect, pending: list[Pending]) -> list[tuple[str, list[Any]]]:
+    statements: list[tuple[str, list[Any]]] = []
+    for table, columns, rows in pending:
+        statement = _insert_of(table, columns, dialect)
+        statements.append((statement.sql, [statement.values(row) for row in rows]))
+    return statements
+
+
+async def _write_postgresql(driver: Any, statements: list[tuple[str, list[Any]]]) -> None:
+    # A raw cursor takes PostgreSQL's own $n placeholders, so a long statement is not parsed again
+    # on every execute.
+    async with psycopg.AsyncRawCursor(driver) as cursor:
+        for sql, values in statements:
+            await cursor.execute(sql, values)
+
+
+async def _write_sqlite(driver: Any, statements: list[tuple[str, list[Any]]]) -> None:
+    for sql, rows in statements:
+        await driver.executemany(sql, rows)
+
+
 def _flush(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
+    pending: list[Pending] | None = session.info.pop(_PENDING, None)
     if not pending:
         return
     connection = session.connection()
     dialect = connection.dialect
-    batches = []
-    for table, columns, rows in pending:
-        statement = _compile(table, columns, dialect)
-        batches.append((statement.sql, [statement.parameters(row) for row in rows]))
     driver = connection.connection.driver_connection
-    write = _write_postgresql if dialect.name == "postgresql" else _write_sqlite
+    if dialect.name == "postgresql":
+        statements, write = _postgresql_statements(dialect, pending), _write_postgresql
+    else:
+        statements, write = _sqlite_statements(dialect, pending), _write_sqlite
     try:
-        await_only(write(driver, batches))
+        await_only(write(driver, statements))
     except dialect.loaded_dbapi.Error as exc:
-        sql = "; ".join(statement for statement, _ in batches)
+        sql = "; ".join(statement for statement, _ in statements)
         raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
-
-
-async def _write_postgresql(driver: Any, batches: list[tuple[str, list[Any]]]) -> None:
-    async with driver.pipeline(), driver.cursor() as cursor:
-        for sql, parameters in batches:
-            await cursor.executemany(sql, parameters)
-
-
-async def _write_sqlite(driver: Any, batches: list[tuple[str, list[Any]]]) -> None:
-    for sql, parameters in batches:
-        await driver.executemany(sql, parameters)
 
 
 @event.listens_for(Session, "do_orm_execute")
