@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -140,12 +141,33 @@ def test_worker_prunes_and_stops_on_sigterm(data_dir: Path) -> None:
     worker = subprocess.Popen(
         [*FAKTURA, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    time.sleep(2)
+    # A signal before the worker has started would meet Python's default handler, not the worker's.
+    output = _Output(worker)
+    assert output.started.wait(timeout=60), f"the worker did not start: {output.text()!r}"
     worker.send_signal(signal.SIGTERM)
-    output, _ = worker.communicate(timeout=20)
-    assert worker.returncode == 0
-    assert "worker started" in output
-    assert "worker stopped" in output
+    assert worker.wait(timeout=20) == 0
+    output.reader.join(timeout=5)
+    assert "worker stopped" in output.text()
+
+
+class _Output:
+    """A process's output, read on a thread; `started` is set at the line saying the worker started."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self.started = threading.Event()
+        self.reader = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self.reader.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.lines.append(line)
+            if "worker started" in line:
+                self.started.set()
+
+    def text(self) -> str:
+        return "".join(self.lines)
 
 
 def test_a_revoked_key_gets_no_token_and_its_refresh_tokens_die(data_dir: Path) -> None:
