@@ -116,6 +116,12 @@ async def test_a_savepoint_after_deferred_rows_is_refused(api: Api, database: Da
     assert await _events_of(database, api.merchant_id) == []
 
 
+async def test_rows_are_not_deferred_inside_a_savepoint(api: Api, database: Database) -> None:
+    async with database.transaction() as session, session.begin_nested():
+        with pytest.raises(RuntimeError, match="savepoint"):
+            defer_insert(session, EVENTS, [_event(api.merchant_id)])
+
+
 async def test_a_column_with_a_python_default_must_be_given(api: Api, database: Database) -> None:
     row = _key(api.merchant_id, "no-time")
     del row["created_at"]

@@ -70,6 +70,9 @@ def defer_insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, A
     """
     if not rows:
         return
+    if session.in_nested_transaction():
+        # A rollback to the savepoint could not take back rows that are not written yet.
+        raise RuntimeError("Rows cannot be deferred inside a savepoint; insert them with the session.")
     columns = tuple(rows[0])
     missing = [c.name for c in table.columns if c.default is not None and c.name not in columns]
     if missing:
