@@ -74,10 +74,16 @@ def defer_insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, A
         # A rollback to the savepoint could not take back rows that are not written yet.
         raise RuntimeError("Rows cannot be deferred inside a savepoint; insert them with the session.")
     columns = tuple(rows[0])
-    missing = [c.name for c in table.columns if c.default is not None and c.name not in columns]
+    missing = _defaults_missing(table, columns)
     if missing:
         raise ValueError(f"Deferred rows of {table.name} need a value for {', '.join(missing)}.")
     session.info.setdefault(_PENDING, []).append((table, columns, list(rows)))
+
+
+@lru_cache(maxsize=256)
+def _defaults_missing(table: Table, columns: tuple[str, ...]) -> list[str]:
+    """Columns with a Python-side default that `columns` leaves out; checked once per shape of row."""
+    return [c.name for c in table.columns if c.default is not None and c.name not in columns]
 
 
 async def flush_deferred(session: AsyncSession) -> None:
