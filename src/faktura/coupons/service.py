@@ -11,6 +11,7 @@ from collections.abc import Collection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.coupons import repository
+from faktura.coupons.repository import CouponTerms
 from faktura.coupons.schemas import CouponCreate, CouponUpdate, Duration
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
@@ -23,6 +24,8 @@ from faktura.models import Coupon
 
 CouponView = tuple[Coupon, int]
 """A coupon and how many live orders hold it."""
+AnyCoupon = Coupon | CouponTerms
+"""The stored coupon, or the terms the order path reads of it."""
 
 
 class CouponRejected(ValidationFailed):
@@ -92,7 +95,7 @@ async def page(
     return [(c, counts[c.id]) for c in rows], cursor
 
 
-async def redemptions(session: AsyncSession, coupon: Coupon) -> int:
+async def redemptions(session: AsyncSession, coupon: AnyCoupon) -> int:
     return (await repository.redemptions(session, [coupon.id]))[coupon.id]
 
 
@@ -128,8 +131,8 @@ async def deactivate(session: AsyncSession, merchant_id: str, coupon_id: str) ->
     await session.flush()
 
 
-async def by_code(session: AsyncSession, merchant_id: str, code: str) -> Coupon | None:
-    return await repository.by_code(session, merchant_id, code)
+async def terms_by_code(session: AsyncSession, merchant_id: str, code: str) -> CouponTerms | None:
+    return await repository.terms_by_code(session, merchant_id, code)
 
 
 async def validate(
@@ -153,7 +156,7 @@ async def validate(
 
 
 def check_usable(
-    coupon: Coupon, redeemed: int, *, currency: str | None, product_ids: Collection[str] | None
+    coupon: AnyCoupon, redeemed: int, *, currency: str | None, product_ids: Collection[str] | None
 ) -> None:
     if not coupon.active:
         raise CouponRejected("coupon_inactive", f"Coupon '{coupon.code}' is no longer active.")
@@ -171,12 +174,12 @@ def check_usable(
         )
 
 
-async def redemptions_if_limited(session: AsyncSession, coupon: Coupon) -> int:
+async def redemptions_if_limited(session: AsyncSession, coupon: AnyCoupon) -> int:
     """Redemptions, counted only where a limit makes them matter (unlimited coupons cost no query)."""
     return 0 if coupon.max_redemptions is None else await redemptions(session, coupon)
 
 
-async def redeem(session: AsyncSession, coupon: Coupon) -> None:
+async def redeem(session: AsyncSession, coupon: AnyCoupon) -> None:
     """Confirm, after the order holding the coupon is written, that the limit still holds.
 
     Unlimited coupons need nothing: the order row is the redemption. A limited coupon's row is locked so

@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Dialect, Table, event, insert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 from sqlalchemy.util import await_only
@@ -84,6 +84,10 @@ def defer_insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, A
 def _defaults_missing(table: Table, columns: tuple[str, ...]) -> list[str]:
     """Columns with a Python-side default that `columns` leaves out; checked once per shape of row."""
     return [c.name for c in table.columns if c.default is not None and c.name not in columns]
+
+
+def has_deferred(session: AsyncSession) -> bool:
+    return bool(session.info.get(_PENDING))
 
 
 async def flush_deferred(session: AsyncSession) -> None:
@@ -197,8 +201,12 @@ def _flush(session: Session) -> None:
     try:
         await_only(write(driver, statements))
     except dialect.loaded_dbapi.Error as exc:
-        sql = "; ".join(statement for statement, _ in statements)
-        raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+        raise driver_error(dialect, "; ".join(statement for statement, _ in statements), exc) from exc
+
+
+def driver_error(dialect: Dialect, sql: str, exc: Exception) -> StatementError:
+    """The driver's error as SQLAlchemy's (`IntegrityError`, ...), as the session would raise it."""
+    return DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect)
 
 
 @event.listens_for(Session, "do_orm_execute")

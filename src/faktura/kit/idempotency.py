@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import orjson
 from fastapi import Request, Response
-from sqlalchemy import Table, delete, func, literal, select
+from sqlalchemy import BigInteger, ColumnElement, Table, bindparam, delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
 from faktura.kit.deferred import defer_insert
+from faktura.kit.direct import AnySelect, DirectSelect
 from faktura.kit.errors import BadRequest, Conflict, FakturaError, ValidationFailed
 from faktura.models import IdempotencyKey
 
@@ -80,6 +82,31 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
+def _matches() -> ColumnElement[bool]:
+    return (KEYS.c.merchant_id == bindparam("merchant_id")) & (KEYS.c.key == bindparam("key"))
+
+
+def _stored_columns() -> tuple[ColumnElement[Any], ...]:
+    return (
+        KEYS.c.request_hash,
+        KEYS.c.response_status,
+        KEYS.c.response_body,
+        KEYS.c.content_type,
+        KEYS.c.created_at,
+    )
+
+
+def _lock_and_look_up() -> AnySelect:
+    """The key's advisory lock, taken or not, and the stored response if there is one."""
+    one_row = select(literal(1).label("one")).subquery()
+    lock = func.pg_try_advisory_xact_lock(bindparam("lock_id", type_=BigInteger))
+    return select(lock, *_stored_columns()).select_from(one_row.outerjoin(KEYS, _matches()))
+
+
+_LOCK_AND_LOOK_UP = DirectSelect(_lock_and_look_up)
+_LOOK_UP = DirectSelect(lambda: select(*_stored_columns()).where(_matches()))
+
+
 def _lock_id(merchant_id: str, key: str) -> int:
     digest = hashlib.blake2b(f"{merchant_id}\0{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -95,22 +122,13 @@ async def begin(request: Request, session: AsyncSession, merchant_id: str, ttl_s
             f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.", code="invalid_idempotency_key"
         )
     fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
-    matches = (KEYS.c.merchant_id == merchant_id) & (KEYS.c.key == key)
-    stored_columns = (
-        KEYS.c.request_hash,
-        KEYS.c.response_status,
-        KEYS.c.response_body,
-        KEYS.c.content_type,
-        KEYS.c.created_at,
-    )
     if session.get_bind().dialect.name == "postgresql":
         # Lock and look-up in one round trip. A row committed while this waited for the lock can be
         # missed by the statement's snapshot; the key's primary key then stops the duplicate at commit.
-        one_row = select(literal(1).label("one")).subquery()
-        lock = func.pg_try_advisory_xact_lock(_lock_id(merchant_id, key))
-        row = (
-            await session.execute(select(lock, *stored_columns).select_from(one_row.outerjoin(KEYS, matches)))
-        ).one()
+        row = await _LOCK_AND_LOOK_UP.first(
+            session, merchant_id=merchant_id, key=key, lock_id=_lock_id(merchant_id, key)
+        )
+        assert row is not None
         if not row[0]:
             raise Conflict(
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
@@ -118,10 +136,9 @@ async def begin(request: Request, session: AsyncSession, merchant_id: str, ttl_s
             )
         stored = None if row[1] is None else tuple(row[1:])
     else:
-        found = (await session.execute(select(*stored_columns).where(matches))).one_or_none()
-        stored = None if found is None else tuple(found)
+        stored = await _LOOK_UP.first(session, merchant_id=merchant_id, key=key)
     if stored is not None and stored[4] < clock.now() - timedelta(seconds=ttl_seconds):
-        await session.execute(delete(KEYS).where(matches))
+        await session.execute(delete(KEYS).where(KEYS.c.merchant_id == merchant_id, KEYS.c.key == key))
         stored = None
     if stored is not None:
         request_hash, status_code, body, content_type, _ = stored

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.money import round_half_up
 from faktura.kit.validation import Collector
-from faktura.models import Price, Product, TaxRule
 from faktura.orders import repository
+from faktura.orders.repository import CatalogPrice, CatalogProduct, CatalogRule
 from faktura.orders.schemas import OrderItemIn
 from faktura.tax import repository as tax_rules
 from faktura.tax.calculator import LineInput, TaxCategory
@@ -31,7 +31,7 @@ class PricedLine:
     tax_exemption_reason: str | None
 
 
-def convert_price(price: Price, rate: Decimal, prices_include_tax: bool) -> int:
+def convert_price(price: CatalogPrice, rate: Decimal, prices_include_tax: bool) -> int:
     """A catalog price in the order's basis: net prices gain VAT, gross prices lose it, rounded once."""
     if price.tax_inclusive == prices_include_tax:
         return price.unit_amount
@@ -52,10 +52,12 @@ async def price_items(
     catalog = await repository.products_with_prices(
         session, merchant_id, (i.product_id for i in items if i.product_id), currency
     )
-    rules = {rule.id: rule for _, _, rule in catalog.values() if rule is not None}
+    rules = {p.rule.id: p.rule for p in catalog.values() if p.rule is not None}
     # Rules named on lines are read only when the products did not bring them along already.
     missing = {i.tax_rule_id for i in items if i.tax_rule_id and i.tax_rule_id not in rules}
-    rules |= await tax_rules.by_ids(session, merchant_id, missing)
+    if missing:
+        found = await tax_rules.by_ids(session, merchant_id, missing)
+        rules |= {rule_id: CatalogRule.of(rule) for rule_id, rule in found.items()}
     priced = []
     for index, item in enumerate(items):
         line = _price_item(index, item, catalog, rules, currency, prices_include_tax, errors)
@@ -67,17 +69,15 @@ async def price_items(
 def _price_item(
     index: int,
     item: OrderItemIn,
-    catalog: dict[str, tuple[Product, Price | None, TaxRule | None]],
-    rules: dict[str, TaxRule],
+    catalog: dict[str, CatalogProduct],
+    rules: dict[str, CatalogRule],
     currency: str,
     prices_include_tax: bool,
     errors: Collector,
 ) -> PricedLine | None:
     at = f"items[{index}]"
-    product: Product | None = None
-    price: Price | None = None
-    if item.product_id and item.product_id in catalog:
-        product, price, _ = catalog[item.product_id]
+    product = catalog.get(item.product_id) if item.product_id else None
+    price = product.price if product is not None else None
     if item.product_id and product is None:
         errors.add(f"{at}.productId", "product_not_found", f"No product '{item.product_id}'.")
         return None
@@ -131,7 +131,7 @@ def _price_item(
 
 
 def _tax(
-    at: str, item: OrderItemIn, rules: dict[str, TaxRule], product_rule_id: str | None, errors: Collector
+    at: str, item: OrderItemIn, rules: dict[str, CatalogRule], product_rule_id: str | None, errors: Collector
 ) -> tuple[TaxCategory, Decimal, str | None, str | None] | None:
     """The line's VAT (category, rate, rule, exemption reason): an explicit rate, else the item's rule,
     else the product's rule."""

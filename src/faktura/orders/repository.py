@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, literal, select, update
+from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from faktura.kit.deferred import defer_insert
+from faktura.kit.direct import AnySelect, DirectSelect, bind_list
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.models import (
@@ -102,41 +104,117 @@ class MerchantTerms:
     currency_accepted: bool
 
 
-async def merchant_terms(
-    session: AsyncSession, merchant_id: str, currency: str | None
-) -> MerchantTerms | None:
-    """The merchant's country and currency, and whether it accepts `currency` (its own when None)."""
-    code = literal(currency) if currency else Merchant.default_currency
+def _merchant_terms() -> AnySelect:
+    code = func.coalesce(bindparam("currency", type_=String), Merchant.default_currency)
     accepted = (
         select(MerchantCurrency.code)
         .where(MerchantCurrency.merchant_id == Merchant.id, MerchantCurrency.code == code)
         .exists()
     )
-    row = (
-        await session.execute(
-            select(Merchant.country, Merchant.default_currency, accepted).where(Merchant.id == merchant_id)
-        )
-    ).one_or_none()
+    return select(Merchant.country, Merchant.default_currency, accepted).where(
+        Merchant.id == bindparam("merchant_id")
+    )
+
+
+_MERCHANT_TERMS = DirectSelect(_merchant_terms)
+
+
+async def merchant_terms(
+    session: AsyncSession, merchant_id: str, currency: str | None
+) -> MerchantTerms | None:
+    """The merchant's country and currency, and whether it accepts `currency` (its own when None)."""
+    row = await _MERCHANT_TERMS.first(session, merchant_id=merchant_id, currency=currency)
     return MerchantTerms(row[0], row[1], bool(row[2])) if row is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogPrice:
+    id: str
+    unit_amount: int
+    tax_inclusive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRule:
+    """A VAT rule as an order line uses it."""
+
+    id: str
+    category: str
+    rate: Decimal
+    exemption_reason: str | None
+    archived: bool
+
+    @classmethod
+    def of(cls, rule: TaxRule) -> CatalogRule:
+        return cls(rule.id, rule.category, rule.rate, rule.exemption_reason, rule.archived)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogProduct:
+    """A product as an order line uses it: its price in the order's currency and its VAT rule."""
+
+    id: str
+    name: str
+    active: bool
+    unit_code: str
+    tax_rule_id: str | None
+    price: CatalogPrice | None
+    rule: CatalogRule | None
+
+
+_CATALOG_COLUMNS = (
+    Product.id,
+    Product.name,
+    Product.active,
+    Product.unit_code,
+    Product.tax_rule_id,
+    Price.id,
+    Price.unit_amount,
+    Price.tax_inclusive,
+    TaxRule.id,
+    TaxRule.category,
+    TaxRule.rate,
+    TaxRule.exemption_reason,
+    TaxRule.archived,
+)
+
+
+def _catalog(ids: int) -> AnySelect:
+    active_price = (
+        (Price.product_id == Product.id) & (Price.currency == bindparam("currency")) & Price.active.is_(True)
+    )
+    return (
+        select(*_CATALOG_COLUMNS)
+        .outerjoin(Price, active_price)
+        .outerjoin(TaxRule, TaxRule.id == Product.tax_rule_id)
+        .where(Product.merchant_id == bindparam("merchant_id"), Product.id.in_(bind_list("ids", ids)))
+    )
+
+
+_CATALOG = DirectSelect(_catalog, lists=["ids"])
 
 
 async def products_with_prices(
     session: AsyncSession, merchant_id: str, product_ids: Iterable[str], currency: str
-) -> dict[str, tuple[Product, Price | None, TaxRule | None]]:
+) -> dict[str, CatalogProduct]:
     """Each product with its active price in the currency and its VAT rule, in one query."""
-    ids = set(product_ids)
+    ids = sorted(set(product_ids))
     if not ids:
         return {}
-    rows = await session.execute(
-        select(Product, Price, TaxRule)
-        .outerjoin(
-            Price,
-            (Price.product_id == Product.id) & (Price.currency == currency) & Price.active.is_(True),
+    rows = await _CATALOG.all(session, merchant_id=merchant_id, currency=currency, ids=ids)
+    catalog = {}
+    for product_id, name, active, unit_code, rule_id, price_id, amount, inclusive, *rule in rows:
+        price = CatalogPrice(price_id, amount, inclusive) if price_id is not None else None
+        catalog[product_id] = CatalogProduct(
+            product_id,
+            name,
+            active,
+            unit_code,
+            rule_id,
+            price,
+            CatalogRule(*rule) if rule[0] is not None else None,
         )
-        .outerjoin(TaxRule, TaxRule.id == Product.tax_rule_id)
-        .where(Product.merchant_id == merchant_id, Product.id.in_(ids))
-    )
-    return {product.id: (product, price, rule) for product, price, rule in rows}
+    return catalog
 
 
 async def customer_language(session: AsyncSession, merchant_id: str, customer_id: str) -> str | None:

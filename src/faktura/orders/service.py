@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura import events
 from faktura.catalog.service import not_accepted_message
 from faktura.coupons import service as coupons
+from faktura.coupons.repository import CouponTerms
 from faktura.customers.validation import default_language
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
@@ -22,7 +23,7 @@ from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
-from faktura.models import Coupon, Order, OrderItem
+from faktura.models import Order, OrderItem
 from faktura.orders import pricing, repository
 from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpdate
 from faktura.orders.states import ORDER_STATES, OrderStatus
@@ -42,7 +43,7 @@ class _Draft:
     prices_include_tax: bool
     customer_id: str | None
     billing_cycle_id: str | None
-    coupon: Coupon | None
+    coupon: CouponTerms | None
     language: str
     lines: list[pricing.PricedLine]
     totals: Totals
@@ -290,8 +291,8 @@ async def _coupon(
     lines: list[pricing.PricedLine],
     keep_coupon_id: str | None,
     errors: Collector,
-) -> Coupon | None:
-    coupon = await coupons.by_code(session, merchant_id, code)
+) -> CouponTerms | None:
+    coupon = await coupons.terms_by_code(session, merchant_id, code)
     if coupon is None:
         errors.add("couponCode", "coupon_not_found", f"No coupon with code '{code}'.")
         return None

@@ -1,0 +1,156 @@
+"""Direct reads for hot paths: a SELECT compiled once, run on the driver's own connection.
+
+A new order reads four small things: its idempotency key, the merchant's terms, its products and its
+coupon. Through the session, each read costs several times its round trip in Python: the statement is
+built, its cache key computed, an execution context and a result made, ORM rows loaded. A
+`DirectSelect` builds its statement once per dialect and shape, keeps the SQL, and runs it on the
+driver's connection inside the session's transaction. Parameters and results go through the column
+types' bind and result processing, so the values are the ones the session would give; rows are tuples.
+
+Rows deferred with `kit.deferred` are written first: a direct read sees everything its transaction wrote.
+Use it where a profile shows the session's cost; everywhere else the session is the way to read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.rows import tuple_row
+from sqlalchemy import BindParameter, Dialect, Select, bindparam
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
+
+from faktura.kit.deferred import driver_error, flush_deferred, has_deferred
+
+_DRIVER = "faktura_direct_driver"
+_NAMED = re.compile(r"%\(([^)]+)\)s")
+Processor = Callable[[Any], Any] | None
+Row = tuple[Any, ...]
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def bind_list(name: str, count: int, type_: TypeEngine[Any] | None = None) -> list[BindParameter[Any]]:
+    """`count` parameters for a list given to `DirectSelect` as `name`: `x.in_(bind_list("ids", n))`."""
+    return [bindparam(f"{name}_{index}", type_=type_) for index in range(count)]
+
+
+@dataclass(slots=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Processor, ...]
+    fixed: dict[str, Any]
+    types: tuple[TypeEngine[Any], ...]
+    # Made from the first result's column type codes, which some result processors depend on.
+    results: tuple[Processor, ...] | None = field(default=None)
+
+    def values(self, params: dict[str, Any]) -> list[Any]:
+        values = []
+        for name, process in zip(self.names, self.processors, strict=True):
+            if name in params:
+                value = params[name]
+            elif name in self.fixed:
+                value = self.fixed[name]
+            else:
+                raise TypeError(f"No value for the parameter {name!r}.")
+            values.append(value if process is None else process(value))
+        return values
+
+    def rows(self, dialect: Dialect, rows: Sequence[Sequence[Any]], type_codes: Sequence[Any]) -> list[Row]:
+        if self.results is None:
+            self.results = tuple(
+                kind.dialect_impl(dialect).result_processor(dialect, code)
+                for kind, code in zip(self.types, type_codes, strict=True)
+            )
+        results = self.results
+        if not any(results):
+            return [tuple(row) for row in rows]
+        return [tuple(v if p is None else p(v) for v, p in zip(row, results, strict=True)) for row in rows]
+
+
+class DirectSelect:
+    """A SELECT of columns, built by `build` and compiled once per dialect and list length.
+
+    Parameters are `bindparam("name")` in the statement and keyword arguments of `all`/`first`. A list
+    parameter named in `lists` is a non-empty sequence at the call; `build` gets each list's length as
+    a keyword argument and binds its items with `bind_list`.
+    """
+
+    def __init__(self, build: Callable[..., AnySelect], *, lists: Sequence[str] = ()) -> None:
+        self._build = build
+        self._lists = tuple(lists)
+        self._compiled: dict[tuple[str, tuple[int, ...]], _Compiled] = {}
+
+    async def all(self, session: AsyncSession, **params: Any) -> list[Row]:
+        if has_deferred(session):
+            await flush_deferred(session)
+        dialect, driver = await _driver(session)
+        lengths = tuple(len(params[name]) for name in self._lists)
+        if not all(lengths):
+            # SQL has no empty list: `x IN ()` and `x NOT IN ()` mean different things to each caller.
+            raise ValueError(f"Each of {', '.join(self._lists)} needs at least one item.")
+        compiled = self._compiled.get((dialect.name, lengths))
+        if compiled is None:
+            compiled = self._compiled[(dialect.name, lengths)] = self._compile(dialect, lengths)
+        for name in self._lists:
+            params |= {f"{name}_{index}": item for index, item in enumerate(params.pop(name))}
+        values = compiled.values(params)
+        try:
+            if dialect.name == "postgresql":
+                rows, type_codes = await _fetch_postgresql(driver, compiled.sql, values)
+            else:
+                rows = list(await driver.execute_fetchall(compiled.sql, values))
+                type_codes = [None] * len(compiled.types)
+        except dialect.loaded_dbapi.Error as exc:
+            raise driver_error(dialect, compiled.sql, exc) from exc
+        return compiled.rows(dialect, rows, type_codes)
+
+    async def first(self, session: AsyncSession, **params: Any) -> Row | None:
+        rows = await self.all(session, **params)
+        return rows[0] if rows else None
+
+    def _compile(self, dialect: Dialect, lengths: tuple[int, ...]) -> _Compiled:
+        statement = self._build(**dict(zip(self._lists, lengths, strict=True)))
+        compiled = statement.compile(dialect=dialect)
+        sql = str(compiled)
+        if compiled.positiontup is not None:
+            names = tuple(compiled.positiontup)
+        else:
+            # psycopg's raw cursor takes PostgreSQL's own $n placeholders; a name used twice is one $n.
+            numbers: dict[str, int] = {}
+
+            def number(match: re.Match[str]) -> str:
+                return f"${numbers.setdefault(match[1], len(numbers) + 1)}"
+
+            sql = _NAMED.sub(number, sql).replace("%%", "%")
+            names = tuple(numbers)
+        binds = [compiled.binds[name] for name in names]
+        processors = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
+        fixed = {name: b.effective_value for name, b in zip(names, binds, strict=True) if not b.required}
+        types = tuple(column.type for column in statement.selected_columns)
+        return _Compiled(sql, names, processors, fixed, types)
+
+
+async def _driver(session: AsyncSession) -> tuple[Dialect, Any]:
+    """The dialect and the driver connection of the session's transaction, begun if need be."""
+    transaction = session.sync_session.get_transaction()
+    cached = session.info.get(_DRIVER)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return cached[1], cached[2]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    dialect, driver = connection.dialect, raw.driver_connection
+    session.info[_DRIVER] = (session.sync_session.get_transaction(), dialect, driver)
+    return dialect, driver
+
+
+async def _fetch_postgresql(driver: Any, sql: str, values: list[Any]) -> tuple[list[Any], list[Any]]:
+    async with psycopg.AsyncRawCursor(driver, row_factory=tuple_row) as cursor:
+        await cursor.execute(sql, values)
+        rows = await cursor.fetchall()
+        description = cursor.description or []
+    return rows, [column.type_code for column in description]
