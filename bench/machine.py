@@ -147,8 +147,7 @@ def _established_inodes(port: int) -> set[int]:
 def connections_per_worker(workers: list[int], port: int) -> list[int]:
     """How many client connections each server process holds, most first (`[4, 0]`: one does all work).
 
-    Workers share one listening socket, and which one accepts a keep-alive connection decides who
-    serves it for the whole run.
+    Which process accepts a keep-alive connection decides who serves it for the whole run.
     """
     inodes = _established_inodes(port)
     counts = []

@@ -52,9 +52,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
 ) -> None:
     """Run the API (and, on SQLite, the background worker in the same process)."""
-    import uvicorn
-
     from faktura.migrate import ensure_schema_current
+    from faktura.server import serve as run_server
 
     if "FAKTURA_PUBLIC_URL" not in os.environ:
         # Links the server hands out (payment pages, gateway callbacks) point at where it listens.
@@ -62,21 +61,7 @@ def serve(
         os.environ["FAKTURA_PUBLIC_URL"] = f"http://{shown}:{port}"
     settings = get_settings()
     ensure_schema_current(settings)
-    if workers > 1:
-        # The processes share one listening socket, and an event loop accepts every connection waiting
-        # when it wakes: one process could take them all and leave the others idle. libuv (under
-        # uvloop) yields after each accept with this set, so the processes take turns.
-        os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
-    uvicorn.run(
-        "faktura.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-        proxy_headers=True,
-    )
+    run_server(host, port, workers)
 
 
 @app.command()
