@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.kit import clock
 from faktura.kit.ids import new_id
 from faktura.kit.jobs import enqueue
-from faktura.models import Event, Job, WebhookDelivery, WebhookEndpoint
+from faktura.models import Job, WebhookDelivery, WebhookEndpoint
 from faktura.webhooks import repository
 from faktura.webhooks.schedule import MAX_ATTEMPTS
 from faktura.webhooks.schemas import DeliveryStatus, FailureReason
@@ -68,7 +68,9 @@ async def dispatch_batch(session: AsyncSession, limit: int = BATCH) -> int:
     return len(events)
 
 
-def _delivery_row(delivery_id: str, event: Event, endpoint: WebhookEndpoint, now: Any) -> dict[str, Any]:
+def _delivery_row(
+    delivery_id: str, event: repository.Undispatched, endpoint: WebhookEndpoint, now: Any
+) -> dict[str, Any]:
     return {
         "id": delivery_id,
         "merchant_id": event.merchant_id,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -92,16 +93,25 @@ async def any_undispatched(session: AsyncSession) -> bool:
     return await session.scalar(select(Event.id).where(Event.dispatched_at.is_(None)).limit(1)) is not None
 
 
-async def claim_undispatched(session: AsyncSession, limit: int) -> list[Event]:
+@dataclass(frozen=True, slots=True)
+class Undispatched:
+    """What dispatching needs of an event; its data stays in the database until a delivery sends it."""
+
+    id: str
+    merchant_id: str
+    type: str
+
+
+async def claim_undispatched(session: AsyncSession, limit: int) -> list[Undispatched]:
     """The oldest events not yet dispatched, locked so a concurrent dispatcher takes other ones."""
     stmt = (
-        select(Event)
+        select(Event.id, Event.merchant_id, Event.type)
         .where(Event.dispatched_at.is_(None))
         .order_by(Event.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list((await session.scalars(stmt)).all())
+    return [Undispatched(*row) for row in await session.execute(stmt)]
 
 
 async def mark_dispatched(session: AsyncSession, event_ids: Sequence[str], now: datetime) -> None:
