@@ -30,8 +30,8 @@ SQLITE_WORKERS = 1
 SQLITE_CONNECTIONS = 4
 CHILD_GRACE_SECONDS = 90.0
 QUIET_BELOW_CORES = 0.2
-# The server's processes share one listening socket, so the kernel, not a balancer, spreads the load's
-# keep-alive connections; a level where one process holds more than this share is run again.
+# The kernel, not a balancer, spreads the load's keep-alive connections over the server's processes
+# (a listening socket each); a level where one process holds more than this share is run again.
 UNEVEN_SHARE = 0.75
 BENCHMARK = (
     "POST /api/v1/Orders with 5 lines (catalog products and free lines), a 10% coupon, 25% and 15% VAT "
