@@ -77,7 +77,8 @@ class DirectSelect:
 
     Parameters are `bindparam("name")` in the statement and keyword arguments of `all`/`first`. A list
     parameter named in `lists` is a non-empty sequence at the call; `build` gets each list's length as
-    a keyword argument and binds its items with `bind_list`.
+    a keyword argument and binds its items with `bind_list`. Lists are padded to a power of two by
+    repeating their last item, so use them where a repeated item changes nothing (`IN`, `NOT IN`).
     """
 
     def __init__(self, build: Callable[..., AnySelect], *, lists: Sequence[str] = ()) -> None:
@@ -86,18 +87,22 @@ class DirectSelect:
         self._compiled: dict[tuple[str, tuple[int, ...]], _Compiled] = {}
 
     async def all(self, session: AsyncSession, **params: Any) -> list[Row]:
+        lists = {name: list(params.pop(name)) for name in self._lists}
+        if not all(lists.values()):
+            # SQL has no empty list: `x IN ()` and `x NOT IN ()` mean different things to each caller.
+            raise ValueError(f"Each of {', '.join(self._lists)} needs at least one item.")
+        for name, items in lists.items():
+            # Padded to a power of two with its last item, which leaves IN and NOT IN as they are: a
+            # handful of statements to compile and prepare, not one per length.
+            items += items[-1:] * (_bucket(len(items)) - len(items))
+            params |= {f"{name}_{index}": item for index, item in enumerate(items)}
+        lengths = tuple(len(items) for items in lists.values())
         if has_deferred(session):
             await flush_deferred(session)
         dialect, driver = await _driver(session)
-        lengths = tuple(len(params[name]) for name in self._lists)
-        if not all(lengths):
-            # SQL has no empty list: `x IN ()` and `x NOT IN ()` mean different things to each caller.
-            raise ValueError(f"Each of {', '.join(self._lists)} needs at least one item.")
         compiled = self._compiled.get((dialect.name, lengths))
         if compiled is None:
             compiled = self._compiled[(dialect.name, lengths)] = self._compile(dialect, lengths)
-        for name in self._lists:
-            params |= {f"{name}_{index}": item for index, item in enumerate(params.pop(name))}
         values = compiled.values(params)
         try:
             if dialect.name == "postgresql":
@@ -133,6 +138,10 @@ class DirectSelect:
         fixed = {name: b.effective_value for name, b in zip(names, binds, strict=True) if not b.required}
         types = tuple(column.type for column in statement.selected_columns)
         return _Compiled(sql, names, processors, fixed, types)
+
+
+def _bucket(length: int) -> int:
+    return 1 << (length - 1).bit_length()
 
 
 async def _driver(session: AsyncSession) -> tuple[Dialect, Any]:
