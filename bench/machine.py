@@ -144,6 +144,22 @@ def _established_inodes(port: int) -> set[int]:
     return inodes
 
 
+def spawned_children(pid: int) -> list[int]:
+    """The processes `pid` started with multiprocessing's spawn: the server processes of `faktura serve`."""
+    children = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended while we looked
+        if ppid == pid and b"spawn_main" in cmdline:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
 def connections_per_worker(workers: list[int], port: int) -> list[int]:
     """How many client connections each server process holds, most first (`[4, 0]`: one does all work).
 

@@ -16,7 +16,7 @@ from types import TracebackType
 
 import httpx
 
-from bench.machine import PROC
+from bench.machine import spawned_children
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 60.0
@@ -126,18 +126,7 @@ class Server:
         """The processes that serve requests: the server itself, or the workers it spawned."""
         if self.workers == 1:
             return [self.pid]
-        workers = []
-        for entry in PROC.iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue  # ended while we looked
-            if ppid == self.pid and b"spawn_main" in cmdline:
-                workers.append(int(entry.name))
-        return sorted(workers)
+        return spawned_children(self.pid)
 
     def log_tail(self, lines: int = 40) -> str:
         try:

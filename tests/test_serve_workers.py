@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.machine import spawned_children
 from tests.live import free_port, wait_until_ready
 
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
@@ -30,21 +31,6 @@ def env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if ppid == pid and b"spawn_main" in cmdline:
-            found.append(int(entry.name))
-    return sorted(found)
-
-
 def _sockets(pid: int) -> set[int]:
     inodes = set()
     for fd in (PROC / str(pid) / "fd").iterdir():
@@ -54,12 +40,12 @@ def _sockets(pid: int) -> set[int]:
     return inodes
 
 
-def _listening(port: int) -> set[int]:
-    """Inodes of the sockets listening on `port` (state 0A in /proc/net/tcp)."""
+def _on_port(port: int, state: str) -> set[int]:
+    """Inodes of the server's sockets on `port` in a state of /proc/net/tcp (0A listening, 01 open)."""
     inodes = set()
     for line in (PROC / "net" / "tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A":
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
             inodes.add(int(fields[9]))
     return inodes
 
@@ -84,10 +70,12 @@ def test_each_process_listens_itself_and_a_dead_one_is_replaced(env: dict[str, s
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base)
-        _wait_for(lambda: len(_children(server.pid)) == 2)
-        first, second = _children(server.pid)
-        listening = _listening(port)
+        _wait_for(lambda: len(spawned_children(server.pid)) == 2)
+        first, second = spawned_children(server.pid)
+        listening = _on_port(port, "0A")
         assert len(listening) == 2
+        # A process holds its socket once it has started; the first to answer may be alone so far.
+        _wait_for(lambda: all(_sockets(pid) & listening for pid in (first, second)))
         assert len(_sockets(first) & listening) == 1
         assert len(_sockets(second) & listening) == 1
         assert _sockets(first) & listening != _sockets(second) & listening
@@ -97,15 +85,19 @@ def test_each_process_listens_itself_and_a_dead_one_is_replaced(env: dict[str, s
         try:
             for client in clients:
                 assert client.get("/api/v1/Currencies").status_code in (200, 401)
-            held = [len(_sockets(pid)) - 1 for pid in (first, second)]
+            accepted = _on_port(port, "01")
+            held = [len(_sockets(pid) & accepted) for pid in (first, second)]
+            assert sum(held) == CONNECTIONS
             assert all(count > 0 for count in held), held
         finally:
             for client in clients:
                 client.close()
 
         os.kill(first, signal.SIGKILL)
-        _wait_for(lambda: len(_children(server.pid)) == 2 and first not in _children(server.pid))
-        replacement = next(pid for pid in _children(server.pid) if pid != second)
+        _wait_for(
+            lambda: first not in spawned_children(server.pid) and len(spawned_children(server.pid)) == 2
+        )
+        replacement = next(pid for pid in spawned_children(server.pid) if pid != second)
         _wait_for(lambda: bool(_sockets(replacement) & listening))
         for _ in range(CONNECTIONS):
             with httpx.Client(base_url=base) as client:
@@ -116,7 +108,7 @@ def test_each_process_listens_itself_and_a_dead_one_is_replaced(env: dict[str, s
     assert server.returncode == 0, output
     assert "starting another" in output
     assert output.count("Finished server process") >= 2
-    assert _children(server.pid) == []
+    assert spawned_children(server.pid) == []
 
 
 def test_a_port_in_use_is_a_clear_error(env: dict[str, str]) -> None:
