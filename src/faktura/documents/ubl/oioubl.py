@@ -39,6 +39,7 @@ from faktura.documents.ubl.xmlbuild import (
     foreign_accounting,
     item_name,
     line_price,
+    monetary_total,
     optional,
     root,
     terms_note,
@@ -108,7 +109,8 @@ def build(doc: Document) -> Element:
     if not credit:
         _exchange_rate(top, doc, accounting)
     _tax_total(top, doc, money, accounting)
-    _monetary_total(top, doc, money)
+    # F-INV127: OIOUBL's TaxExclusiveAmount is the VAT total; F-INV128: TaxInclusiveAmount after rounding.
+    monetary_total(top, doc, money, tax_exclusive=doc.tax_total, tax_inclusive=doc.total)
     for line in doc.lines:
         _line(top, doc, line, money)
     return top
@@ -307,20 +309,6 @@ def _subtotal(
         Amounts(accounting[0], 2, 2).add(element, "TransactionCurrencyTaxAmount", converted)
     reason = exemption_reason(subtotal.category, subtotal.exemption_reason)
     _tax_category(element, "TaxCategory", subtotal.category, subtotal.rate, reason, scheme_id)
-
-
-def _monetary_total(top: Element, doc: Document, money: Amounts) -> None:
-    total = cac(top, "LegalMonetaryTotal")
-    money.add(total, "LineExtensionAmount", doc.subtotal)
-    money.add(total, "TaxExclusiveAmount", doc.tax_total)  # F-INV127: OIOUBL's name for the VAT total
-    money.add(total, "TaxInclusiveAmount", doc.total)  # F-INV128: after rounding
-    if any(subtotal.allowance_amount for subtotal in doc.taxes):
-        money.add(total, "AllowanceTotalAmount", doc.discount_total)
-    if doc.prepaid_amount:
-        money.add(total, "PrepaidAmount", doc.prepaid_amount)
-    if doc.rounding_amount:
-        money.add(total, "PayableRoundingAmount", doc.rounding_amount)
-    money.add(total, "PayableAmount", doc.payable_amount)
 
 
 def _line(top: Element, doc: Document, line: Line, money: Amounts) -> None:

@@ -37,6 +37,7 @@ from faktura.documents.ubl.xmlbuild import (
     foreign_accounting,
     item_name,
     line_price,
+    monetary_total,
     optional,
     root,
     terms_note,
@@ -81,7 +82,9 @@ def build(doc: Document) -> Element:
     _payment(top, doc)
     _allowances(top, doc, money)
     _tax_totals(top, doc, money)
-    _monetary_total(top, doc, money)
+    monetary_total(
+        top, doc, money, tax_exclusive=doc.tax_exclusive_amount, tax_inclusive=doc.tax_inclusive_amount
+    )
     for line in doc.lines:
         _line(top, doc, line, money)
     return top
@@ -218,20 +221,6 @@ def tax_category(
         optional(element, "TaxExemptionReasonCode", EXEMPTION_CODE.get(category))
         cbc(element, "TaxExemptionReason", reason)
     cbc(cac(element, "TaxScheme"), "ID", "VAT")
-
-
-def _monetary_total(top: Element, doc: Document, money: Amounts) -> None:
-    total = cac(top, "LegalMonetaryTotal")
-    money.add(total, "LineExtensionAmount", doc.subtotal)
-    money.add(total, "TaxExclusiveAmount", doc.tax_exclusive_amount)
-    money.add(total, "TaxInclusiveAmount", doc.tax_inclusive_amount)
-    if any(subtotal.allowance_amount for subtotal in doc.taxes):
-        money.add(total, "AllowanceTotalAmount", doc.discount_total)
-    if doc.prepaid_amount:
-        money.add(total, "PrepaidAmount", doc.prepaid_amount)
-    if doc.rounding_amount:
-        money.add(total, "PayableRoundingAmount", doc.rounding_amount)
-    money.add(total, "PayableAmount", doc.payable_amount)
 
 
 def _line(top: Element, doc: Document, line: Line, money: Amounts) -> None:

@@ -95,6 +95,23 @@ class Amounts:
         return cbc(parent, name, amount_text(minor, self.exponent, self.places), currencyID=self.currency)
 
 
+def monetary_total(
+    top: Element, doc: Document, money: Amounts, *, tax_exclusive: int, tax_inclusive: int
+) -> None:
+    """LegalMonetaryTotal. The two formats name the amounts alike but fill two of them differently."""
+    total = cac(top, "LegalMonetaryTotal")
+    money.add(total, "LineExtensionAmount", doc.subtotal)
+    money.add(total, "TaxExclusiveAmount", tax_exclusive)
+    money.add(total, "TaxInclusiveAmount", tax_inclusive)
+    if any(subtotal.allowance_amount for subtotal in doc.taxes):
+        money.add(total, "AllowanceTotalAmount", doc.discount_total)
+    if doc.prepaid_amount:
+        money.add(total, "PrepaidAmount", doc.prepaid_amount)
+    if doc.rounding_amount:
+        money.add(total, "PayableRoundingAmount", doc.rounding_amount)
+    money.add(total, "PayableAmount", doc.payable_amount)
+
+
 def serialize(element: Element) -> bytes:
     data: bytes = etree.tostring(element, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data
