@@ -142,6 +142,21 @@ class FloorConnection:
         return None if written == 1 else f"rows written: {written}"
 
 
+def seed(dsn: str, orders: int) -> None:
+    """Copies of the newest order with all their rows: a history, so no level starts on empty tables.
+
+    PostgreSQL keeps a plan per statement and connection, the foreign-key checks' look-ups included;
+    planned on tables of a few rows they are sequential scans, and they stay in use while a level fills
+    the tables. A merchant's database in use has a history; each level starts from one.
+    """
+    with psycopg.connect(dsn, cursor_factory=psycopg.RawCursor) as conn:
+        template = Template.newest(conn)
+        statement = template.statement(conn)
+        run_id = secrets.token_hex(4)
+        with conn.cursor() as cursor:
+            cursor.executemany(statement, (template.values(f"history-{run_id}-{i}") for i in range(orders)))
+
+
 def run(dsn: str, connections: int, warmup: float, duration: float) -> dict[str, Any]:
     # RawCursor: psycopg parses `%s` queries of over 50 parameters (the items) again on every execute.
     conns = [

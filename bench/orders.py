@@ -33,6 +33,8 @@ QUIET_BELOW_CORES = 0.2
 # The kernel, not a balancer, spreads the load's keep-alive connections over the server's processes
 # (a listening socket each); a level where one process holds more than this share is run again.
 UNEVEN_SHARE = 0.75
+# Orders (with their items, links, events and stored responses) in the database before the first level.
+HISTORY_ORDERS = 5_000
 BENCHMARK = (
     "POST /api/v1/Orders with 5 lines (catalog products and free lines), a 10% coupon, 25% and 15% VAT "
     "and a unique Idempotency-Key, from a separate load process over keep-alive HTTP/1.1"
@@ -118,6 +120,7 @@ def bench_postgresql(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         apis: dict[int, dict[str, Any]] = {}
         with Server(env, POSTGRES_WORKERS, tmp / "postgresql-server.log") as server:
             spec = _spec(tmp / "postgresql-spec.json", server, api_key)
+            floor.seed(url, HISTORY_ORDERS)
             for level in args.levels:
                 command = load.command(spec, level, args.warmup, args.duration)
                 apis[level] = _measured(f"PostgreSQL API, {level} connections", command, args, vacuum)
@@ -200,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
             "postgresql_server_workers": POSTGRES_WORKERS,
             "sqlite_server_workers": SQLITE_WORKERS,
             "sqlite_connections": SQLITE_CONNECTIONS,
+            "postgresql_history_orders": HISTORY_ORDERS,
             "db_pool_size_per_worker": Settings.model_fields["db_pool_size"].default,
         },
         "postgresql": None,
