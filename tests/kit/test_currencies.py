@@ -20,6 +20,7 @@ from faktura.kit.currencies import (
     get_currency,
     to_minor,
 )
+from faktura.kit.currencies import _babel_format as babel_format
 from faktura.kit.errors import ValidationFailed
 
 NBSP = "\xa0"
@@ -126,6 +127,22 @@ def test_format_money(amount: int, code: str, locale: str, expected: str) -> Non
 
 def test_format_money_is_exact_for_amounts_a_float_would_round() -> None:
     assert format_money(9_007_199_254_740_993, "NOK", "en") == "NOK90,071,992,547,409.93"
+
+
+@pytest.mark.parametrize("locale", ["en", "no", "da", "sv", "de", "en-IN", "de-CH", "ar-EG", "fa", "pl"])
+def test_format_money_gives_babels_text_for_every_currency(locale: str) -> None:
+    # Indian grouping (12,34,567), Arabic and Persian signs and digits, Swiss apostrophes: the learnt
+    # shape must give exactly what babel's pattern gives, for every sign and length.
+    amounts = [0, 1, -1, 7, -99, 100, 10**9 + 7, -(10**13) - 3, 4_294_967_297, -9_876_543_210_123]
+    for currency in all_currencies():
+        for amount in amounts:
+            assert format_money(amount, currency.code, locale) == babel_format(amount, currency.code, locale)
+
+
+def test_format_money_beyond_the_checked_lengths_is_babels() -> None:
+    amount = 10**22 + 123  # past the 18 whole digits a shape is checked for
+    assert format_money(amount, "NOK", "no") == babel_format(amount, "NOK", "no")
+    assert format_money(amount, "NOK", "no").startswith(f"100{NBSP}000{NBSP}000")
 
 
 def test_format_money_rejects_unsupported_currency() -> None:
