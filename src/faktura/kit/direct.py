@@ -106,7 +106,8 @@ class DirectSelect:
         values = compiled.values(params)
         try:
             if dialect.name == "postgresql":
-                rows, type_codes = await _fetch_postgresql(driver, compiled.sql, values)
+                describe = compiled.results is None
+                rows, type_codes = await _fetch_postgresql(driver, compiled.sql, values, describe)
             else:
                 rows = list(await driver.execute_fetchall(compiled.sql, values))
                 type_codes = [None] * len(compiled.types)
@@ -157,9 +158,13 @@ async def _driver(session: AsyncSession) -> tuple[Dialect, Any]:
     return dialect, driver
 
 
-async def _fetch_postgresql(driver: Any, sql: str, values: list[Any]) -> tuple[list[Any], list[Any]]:
+async def _fetch_postgresql(
+    driver: Any, sql: str, values: list[Any], describe: bool
+) -> tuple[list[Any], list[Any]]:
+    """The rows, and with `describe` the columns' type codes (psycopg builds the description anew on
+    every call, so it is read only until the statement's result processors are made)."""
     async with psycopg.AsyncRawCursor(driver, row_factory=tuple_row) as cursor:
         await cursor.execute(sql, values)
         rows = await cursor.fetchall()
-        description = cursor.description or []
-    return rows, [column.type_code for column in description]
+        type_codes = [column.type_code for column in cursor.description or []] if describe else []
+    return rows, type_codes

@@ -13,7 +13,11 @@ def round_half_up(value: Decimal | Fraction) -> int:
     Works on the exact ratio of `value`, so no Decimal context (precision, traps) can change the result.
     A Fraction is accepted for exact quotients that have no finite decimal form, such as `G * 100 / 125`.
     """
-    numerator, denominator = value.as_integer_ratio()
+    return round_ratio_half_up(*value.as_integer_ratio())
+
+
+def round_ratio_half_up(numerator: int, denominator: int) -> int:
+    """`round_half_up` of `numerator / denominator` (denominator positive), without making a Fraction."""
     whole, remainder = divmod(abs(numerator), denominator)
     if 2 * remainder >= denominator:
         whole += 1

@@ -13,7 +13,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from faktura.kit.errors import FieldError, ValidationFailed
-from faktura.kit.money import allocate, round_half_up
+from faktura.kit.money import allocate, round_half_up, round_ratio_half_up
 
 MAX_AMOUNT = 10**15
 QUANTITY_PLACES = 6
@@ -99,7 +99,9 @@ def compute_totals(
     gross = [_amount(line) - line.discount for line in lines]
     groups: dict[tuple[TaxCategory, int], list[int]] = {}  # (category, rate in hundredths) -> line indexes
     for i, line in enumerate(lines):
-        key = (TaxCategory(line.tax_category), int(Fraction(line.tax_rate) * 100))
+        # A valid rate has at most RATE_PLACES (2) decimals: its hundredths are a whole number.
+        numerator, denominator = line.tax_rate.as_integer_ratio()
+        key = (TaxCategory(line.tax_category), numerator * 100 // denominator)
         groups.setdefault(key, []).append(i)
     keys = sorted(groups, key=lambda key: (_CATEGORY_ORDER[key[0]], -key[1]))
     eligible = [sum(gross[i] for i in groups[key] if lines[i].coupon_eligible) for key in keys]
@@ -150,7 +152,8 @@ def compute_totals(
 
 
 def _amount(line: LineInput) -> int:
-    return round_half_up(Fraction(line.quantity) * line.unit_price)
+    numerator, denominator = line.quantity.as_integer_ratio()
+    return round_ratio_half_up(numerator * line.unit_price, denominator)
 
 
 def _allowances(coupon: CouponInput | None, eligible: list[int]) -> list[int]:
@@ -273,6 +276,8 @@ def _is_decimal(value: object, places: int) -> bool:
         return False
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
+    if exponent >= -places:
+        return True
     coefficient = int("".join(map(str, digits)))
     while coefficient and coefficient % 10 == 0 and exponent < 0:
         coefficient //= 10
