@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -15,10 +17,31 @@ from sqlalchemy.pool import ConnectionPoolEntry
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+# Types orjson would write where the standard library refuses them; with these passed through, both
+# refuse the same values.
+_JSON_PASSTHROUGH = (
+    orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def dumps_json(value: Any) -> str:
+    """JSON columns' text: orjson (a tenth of `json.dumps`' time for an event's data), and the standard
+    library for what orjson cannot write, such as integers beyond 64 bits or keys that are not strings."""
+    try:
+        return orjson.dumps(value, option=_JSON_PASSTHROUGH).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(
-            url, echo=echo, pool_size=pool_size, max_overflow=0, connect_args={"timeout": 30}
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=0,
+            connect_args={"timeout": 30},
+            json_serializer=dumps_json,
         )
         _configure_sqlite(engine)
         return engine
@@ -30,6 +53,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         # No pool_pre_ping: it costs a round trip on every checkout. A connection the server closed fails
         # its request once and is then discarded by the pool; recycling keeps them from growing stale.
         pool_recycle=1800,
+        json_serializer=dumps_json,
     )
 
 
