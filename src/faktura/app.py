@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -17,6 +17,7 @@ from faktura.auth.endpoints import router as auth_router
 from faktura.config import Settings, get_settings
 from faktura.kit.db import Database
 from faktura.kit.errors import ServiceUnavailable
+from faktura.kit.heap import freeze_startup_objects
 from faktura.kit.http import BodyLimit, CleanPath, error_response, install_error_handlers
 from faktura.kit.idempotency import IdempotentReplay
 from faktura.kit.metrics import MetricsMiddleware
@@ -64,7 +65,13 @@ def _public_routers() -> list[APIRouter]:
     return [callbacks_router, hosted_router, invoice_page_router]
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    db: Database | None = None,
+    *,
+    on_started: Callable[[], object] | None = None,
+) -> FastAPI:
+    """The application; `on_started` runs once its start-up is done, before it takes a request."""
     settings = settings or get_settings()
     database = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
 
@@ -74,6 +81,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         embedded = None
         if database.is_sqlite and settings.embedded_worker:
             embedded = asyncio.create_task(background(database, settings, stop))
+        if on_started is not None:
+            on_started()
         yield
         stop.set()
         if embedded is not None:
@@ -105,6 +114,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CleanPath)
     return app
+
+
+def serving_app() -> FastAPI:
+    """The application of a `faktura serve` process, which lives as long as the process: what start-up
+    made is frozen out of the garbage collector's sight (`kit.heap`)."""
+    return create_app(on_started=freeze_startup_objects)
 
 
 def _operations(app: FastAPI, database: Database) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-APP = "faktura.app:create_app"
+APP = "faktura.app:serving_app"
 BACKLOG = 2048
 STOP_SECONDS = 30.0
 # The exit code of a process whose application failed to start: another would fail alike.

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
+from faktura.kit.heap import freeze_startup_objects
 from faktura.kit.jobs import Periodic, queue, registry
 from faktura.kit.jobs import repository as jobs
 from faktura.kit.jobs.repository import ClaimedJob
@@ -335,6 +336,7 @@ async def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
     worker = Worker(database, settings, concurrency=concurrency)
+    freeze_startup_objects()
     log.info("worker started (%s, concurrency %d, %s)", worker.owner, concurrency, database.dialect)
     try:
         await worker.run(stop, hurry=hurry)
