@@ -30,8 +30,8 @@ SQLITE_WORKERS = 1
 SQLITE_CONNECTIONS = 4
 CHILD_GRACE_SECONDS = 90.0
 QUIET_BELOW_CORES = 0.2
-# The kernel, not a balancer, spreads the load's keep-alive connections over the server's processes
-# (a listening socket each); a level where one process holds more than this share is run again.
+# The server's parent passes connections to its processes in turn; should one process still hold more
+# than this share of the load's keep-alive connections, the level is run again.
 UNEVEN_SHARE = 0.75
 # Orders (with their items, links, events and stored responses) in the database before the first level.
 HISTORY_ORDERS = 5_000

@@ -132,9 +132,9 @@ def _postgres_tables(pg: dict[str, Any], s: dict[str, Any], cores: int) -> list[
         )
     out += [
         "",
-        "*Per worker*: the keep-alive connections each server process held; each process has its own "
-        "listening socket on the port and the kernel spreads connections over them, and an uneven split "
-        "(e.g. 4 + 0) leaves one process idle for the whole level.",
+        "*Per worker*: the keep-alive connections each server process held; the server's parent accepts "
+        "them and passes each to the next process in turn, as an uneven split (e.g. 11 + 5) makes the "
+        "busier process's queue the slowest requests.",
         "",
         "CPU during each measured window, in cores (CPU seconds per second; the machine has "
         f"{cores}). `load`/`floor` is the client process itself; `other` is everything else on the machine, "
