@@ -3,6 +3,7 @@ process is replaced and the connections waiting for it are served; all stop at o
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 from bench.machine import spawned_children
+from faktura.server import SERVING, _Server
 from tests.live import free_port, wait_until_ready
 
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
@@ -139,8 +142,10 @@ def test_connections_are_passed_in_turn_and_a_dead_process_is_replaced(env: dict
     assert spawned_children(server.pid) == []
 
 
-def test_a_process_outlives_no_parent(env: dict[str, str]) -> None:
-    """A killed parent leaves no process behind: each finds its channel closed and stops."""
+@pytest.mark.parametrize("when", ["serving", "starting"])
+def test_a_process_outlives_no_parent(env: dict[str, str], when: str) -> None:
+    """A killed parent leaves no process behind: each finds its channel closed and stops, whether it was
+    serving or still starting (the parent may die with a process's first message unread)."""
     port = free_port()
     server = subprocess.Popen(
         [*FAKTURA, "serve", "--port", str(port), "--workers", "2"],
@@ -148,12 +153,21 @@ def test_a_process_outlives_no_parent(env: dict[str, str]) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_until_ready(f"http://127.0.0.1:{port}")
-    _wait_for(lambda: len(spawned_children(server.pid)) == 2)
-    children = spawned_children(server.pid)
-    server.kill()
-    server.wait(timeout=30)
-    _wait_for(lambda: not any((PROC / str(pid)).exists() and _running(pid) for pid in children))
+    children: list[int] = []
+    try:
+        if when == "serving":
+            wait_until_ready(f"http://127.0.0.1:{port}")
+        _wait_for(lambda: len(spawned_children(server.pid)) == 2)
+        children = spawned_children(server.pid)
+        if when == "serving":
+            time.sleep(1.0)  # both up, not only the first to answer
+        server.kill()
+        server.wait(timeout=30)
+        _wait_for(lambda: not any(_running(pid) for pid in children))
+    finally:
+        for pid in children:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _running(pid: int) -> bool:
@@ -179,3 +193,27 @@ def test_a_port_in_use_is_a_clear_error(env: dict[str, str]) -> None:
         )
     assert result.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+@pytest.mark.parametrize("unread", [False, True])
+async def test_a_closed_channel_stops_the_process(unread: bool) -> None:
+    """The parent's end closing, cleanly or with a message of ours unread (ECONNRESET), stops taking."""
+    parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    server = _Server(uvicorn.Config("faktura.app:serving_app", factory=True), child_end)
+    child_end.setblocking(False)
+    if unread:
+        child_end.send(SERVING)
+    parent_end.close()
+    loop = asyncio.get_running_loop()
+    loop.add_reader(child_end.fileno(), server._take_connections)
+    try:
+        for _ in range(100):
+            if server.should_exit:
+                break
+            await asyncio.sleep(0.01)
+        assert server.should_exit
+        await asyncio.sleep(0.05)
+        assert not loop.remove_reader(child_end.fileno()), "the channel is no longer read"
+    finally:
+        loop.remove_reader(child_end.fileno())
+        child_end.close()

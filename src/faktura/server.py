@@ -113,6 +113,9 @@ class _Server(uvicorn.Server):
                 message, fds, _flags, _address = socket.recv_fds(self.channel, 1, 1)
             except (BlockingIOError, InterruptedError):
                 return
+            except OSError:
+                # ECONNRESET: the parent died with something of ours unread (its SERVING, say).
+                message, fds = b"", []
             if not message:
                 # The parent is gone: nobody will pass connections any more, so finish and stop.
                 logger.warning("The parent process closed the channel; stopping")
