@@ -7,14 +7,15 @@ import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Every two digits, for ten bits at a time: half the steps of one digit at a time.
+_PAIRS = tuple(first + second for first in _ALPHABET for second in _ALPHABET)
 
 
 def _encode(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, rem = divmod(value, 32)
-        chars.append(_ALPHABET[rem])
-    return "".join(reversed(chars))
+    """The last `5 * length` bits of `value` as `length` Crockford digits, most significant first."""
+    pairs, odd = divmod(length, 2)
+    head = _ALPHABET[(value >> 10 * pairs) & 31] if odd else ""
+    return head + "".join([_PAIRS[(value >> shift) & 1023] for shift in range(10 * pairs - 10, -1, -10)])
 
 
 _lock = threading.Lock()
