@@ -16,6 +16,7 @@ import asyncio
 import logging
 import logging.config
 import multiprocessing
+import os
 import signal
 import socket
 import threading
@@ -123,6 +124,7 @@ class _Server(uvicorn.Server):
                 self.should_exit = True
                 return
             for fd in fds:
+                os.set_inheritable(fd, False)  # received without close-on-exec
                 connection = socket.socket(fileno=fd)
                 task = loop.create_task(self._serve_connection(connection))
                 self.pending.add(task)
