@@ -68,6 +68,27 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
     assert "faktura db upgrade" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("nosuchdb://host/db", "Can't load plugin: sqlalchemy.dialects:nosuchdb"),
+        ("not a url", "Could not parse SQLAlchemy URL"),
+        ("postgresql://postgres:secret@127.0.0.1:1/none", "connection failed"),
+    ],
+)
+@pytest.mark.parametrize("command", [("serve", "--workers", "2"), ("db", "upgrade"), ("worker",)])
+def test_an_unusable_database_url_is_one_clear_line(
+    tmp_path: Path, url: str, said: str, command: tuple[str, ...]
+) -> None:
+    env = {**os.environ, "FAKTURA_DATA_DIR": str(tmp_path), "FAKTURA_DATABASE_URL": url}
+    result = subprocess.run([*FAKTURA, *command], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Cannot use the database at "), result.stderr
+    assert said in result.stderr
+    assert "secret" not in result.stderr
+
+
 def test_serve_answers_the_api_and_stops_on_sigterm(data_dir: Path) -> None:
     key = json.loads(_run(data_dir, "demo", "--json").stdout)["apiKey"]
     port = free_port()

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from faktura.config import Settings, get_settings
 from faktura.kit.db import Database
@@ -196,7 +198,25 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
 
 
 def main() -> None:
-    app(prog_name="faktura")
+    try:
+        app(prog_name="faktura")
+    except (ArgumentError, OperationalError) as exc:
+        # A database URL that names no known driver, cannot be parsed, or reaches no server: one line
+        # that says so, not a traceback.
+        raise SystemExit(f"Cannot use the database at {_shown_url()}: {_first_line(exc)}") from exc
+
+
+def _shown_url() -> str:
+    url = get_settings().resolved_database_url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc.orig if isinstance(exc, OperationalError) else exc)
+    return (text.strip().splitlines() or [type(exc).__name__])[0]
 
 
 if __name__ == "__main__":
