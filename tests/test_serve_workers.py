@@ -217,3 +217,30 @@ async def test_a_closed_channel_stops_the_process(unread: bool) -> None:
     finally:
         loop.remove_reader(child_end.fileno())
         child_end.close()
+
+
+def test_a_process_that_ends_before_it_serves_stops_the_server(env: dict[str, str]) -> None:
+    """Another process would fail alike (a broken install, say): no endless restarts, exit code 3."""
+    port = free_port()
+    server = subprocess.Popen(
+        [*FAKTURA, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    children: list[int] = []
+    try:
+        _wait_for(lambda: len(spawned_children(server.pid)) == 2, seconds=30)
+        children = spawned_children(server.pid)
+        os.kill(children[0], signal.SIGKILL)  # still importing: it has not served
+        output = server.communicate(timeout=60)[0].decode()
+    finally:
+        if server.poll() is None:
+            server.kill()
+        for pid in children:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert server.returncode == 3, output
+    assert f"Server process [{children[0]}] ended (exit code -9) before it served; stopping" in output
+    assert "starting another" not in output
+    assert not any(_running(pid) for pid in children)

@@ -173,6 +173,9 @@ class _Supervisor:
         # Slots that take connections: all at first (they queue until the process is up); a slot whose
         # process died again once its replacement says it serves.
         self.taking = [True] * workers
+        # Whether each slot's current process has said it serves: one that ends before that could not
+        # start the application (a broken install, an import that fails), and another would fail alike.
+        self.served = [False] * workers
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -208,11 +211,11 @@ class _Supervisor:
 
     def _note_serving(self, slot: int) -> None:
         try:
-            message = self.channels[slot][0].recv(16)
+            message = self.channels[slot][0].recv(16, socket.MSG_DONTWAIT)
         except OSError:
-            return
+            return  # nothing there (BlockingIOError)
         if message == SERVING:
-            self.taking[slot] = True
+            self.taking[slot] = self.served[slot] = True
 
     def _pass_connections(self) -> None:
         """Accept, and pass each connection to the next slot in turn (the accepting thread)."""
@@ -252,10 +255,11 @@ class _Supervisor:
             if process.is_alive() or self.stopping.is_set():
                 continue
             pid, code = process.pid, process.exitcode
-            if code == STARTUP_FAILURE:
-                logger.error("Server process [%s] could not start the application; stopping", pid)
+            self._note_serving(index)  # it may have said so just before it ended
+            if code == STARTUP_FAILURE or not self.served[index]:
+                logger.error("Server process [%s] ended (exit code %s) before it served; stopping", pid, code)
                 return True
-            self.taking[index] = False
+            self.taking[index] = self.served[index] = False
             logger.warning("Server process [%s] ended (exit code %s); starting another", pid, code)
             self.processes[index] = self._start(index)
         return False
