@@ -170,8 +170,8 @@ class _Supervisor:
         for ours, _theirs in self.channels:
             ours.settimeout(HAND_OVER_SECONDS)
         self.processes: list[BaseProcess] = []
-        # Slots that take connections: all at first (they queue until the process is up); a slot whose
-        # process died again once its replacement says it serves.
+        # Slots that take connections: all at first (they queue until the process is up). A slot whose
+        # process died takes them again once its replacement says it serves.
         self.taking = [True] * workers
         # Whether each slot's current process has said it serves: one that ends before that could not
         # start the application (a broken install, an import that fails), and another would fail alike.
