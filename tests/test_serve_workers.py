@@ -66,6 +66,23 @@ def _wait_for(condition: object, seconds: float = 60.0) -> None:
     raise AssertionError("timed out")
 
 
+def _serve(env: dict[str, str], port: int, *, output: bool = True) -> subprocess.Popen[bytes]:
+    """`faktura serve --workers 2`, its output kept (stdout and stderr together) or dropped."""
+    kept = subprocess.PIPE if output else subprocess.DEVNULL
+    return subprocess.Popen(
+        [*FAKTURA, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=kept,
+        stderr=subprocess.STDOUT if output else subprocess.DEVNULL,
+    )
+
+
+def _kill_left(pids: list[int]) -> None:
+    for pid in pids:
+        if _running(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _held(pids: tuple[int, ...], port: int) -> list[int]:
     accepted = _on_port(port, "01")
     return [len(_sockets(pid) & accepted) for pid in pids]
@@ -73,12 +90,7 @@ def _held(pids: tuple[int, ...], port: int) -> list[int]:
 
 def test_connections_are_passed_in_turn_and_a_dead_process_is_replaced(env: dict[str, str]) -> None:
     port = free_port()
-    server = subprocess.Popen(
-        [*FAKTURA, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = _serve(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base)
@@ -147,12 +159,7 @@ def test_a_process_outlives_no_parent(env: dict[str, str], when: str) -> None:
     """A killed parent leaves no process behind: each finds its channel closed and stops, whether it was
     serving or still starting (the parent may die with a process's first message unread)."""
     port = free_port()
-    server = subprocess.Popen(
-        [*FAKTURA, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = _serve(env, port, output=False)
     children: list[int] = []
     try:
         if when == "serving":
@@ -165,9 +172,7 @@ def test_a_process_outlives_no_parent(env: dict[str, str], when: str) -> None:
         server.wait(timeout=30)
         _wait_for(lambda: not any(_running(pid) for pid in children))
     finally:
-        for pid in children:
-            if _running(pid):
-                os.kill(pid, signal.SIGKILL)
+        _kill_left(children)
 
 
 def _running(pid: int) -> bool:
@@ -222,12 +227,7 @@ async def test_a_closed_channel_stops_the_process(unread: bool) -> None:
 def test_a_process_that_ends_before_it_serves_stops_the_server(env: dict[str, str]) -> None:
     """Another process would fail alike (a broken install, say): no endless restarts, exit code 3."""
     port = free_port()
-    server = subprocess.Popen(
-        [*FAKTURA, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = _serve(env, port)
     children: list[int] = []
     try:
         _wait_for(lambda: len(spawned_children(server.pid)) == 2, seconds=30)
@@ -237,9 +237,7 @@ def test_a_process_that_ends_before_it_serves_stops_the_server(env: dict[str, st
     finally:
         if server.poll() is None:
             server.kill()
-        for pid in children:
-            if _running(pid):
-                os.kill(pid, signal.SIGKILL)
+        _kill_left(children)
     assert server.returncode == 3, output
     assert f"Server process [{children[0]}] ended (exit code -9) before it served; stopping" in output
     assert "starting another" not in output
