@@ -202,7 +202,7 @@ def test_a_port_in_use_is_a_clear_error(env: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("unread", [False, True])
 async def test_a_closed_channel_stops_the_process(unread: bool) -> None:
-    """The parent's end closing, cleanly or with a message of ours unread (ECONNRESET), stops taking."""
+    """The parent's end closing, with nothing in it or with our SERVING still unread, stops taking."""
     parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     server = _Server(uvicorn.Config("faktura.app:serving_app", factory=True), child_end)
     child_end.setblocking(False)

@@ -115,7 +115,7 @@ class _Server(uvicorn.Server):
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
-                # ECONNRESET: the parent died with something of ours unread (its SERVING, say).
+                # Any other failure of the channel (a reset, say) leaves it as useless as a closed one.
                 message, fds = b"", []
             if not message:
                 # The parent is gone: nobody will pass connections any more, so finish and stop.
