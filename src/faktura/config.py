@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return normalize_database_url(self.database_url)
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'faktura.db').resolve()}"
+        return f"sqlite+faktura:///{(self.data_dir / 'faktura.db').resolve()}"
 
     @cached_property
     def resolved_secret_key(self) -> str:
@@ -79,12 +79,14 @@ class Settings(BaseSettings):
 
 
 def normalize_database_url(url: str) -> str:
-    """Accept the URLs people paste (`postgres://`, `sqlite:///`) and pick the async drivers."""
+    """Accept the URLs people paste (`postgres://`, `sqlite:///`) and pick the async drivers: psycopg 3,
+    and for SQLite the service's own (`kit.sqlite`)."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
-    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
-        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    for prefix in ("sqlite://", "sqlite+aiosqlite://", "sqlite+pysqlite://"):
+        if url.startswith(prefix):
+            return "sqlite+faktura://" + url[len(prefix) :]
     return url
 
 

@@ -30,7 +30,7 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
 
 def sync_url(url: str) -> str:
     """The same database through a synchronous driver (psycopg 3 serves both; SQLite uses pysqlite)."""
-    return url.replace("sqlite+aiosqlite://", "sqlite://")
+    return url.replace("sqlite+faktura://", "sqlite://")
 
 
 def current_revision(settings: Settings) -> str | None:

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
-from faktura.kit import clock
+import pytest
+from sqlalchemy import insert
+
+from faktura.kit import clock, idempotency
 from faktura.kit.db import Database
+from faktura.kit.idempotency import PendingKey
+from faktura.models import IdempotencyKey
 from tests.factories import Api, new_merchant, order_body
 
 
@@ -101,3 +107,27 @@ async def test_fifty_concurrent_identical_posts_make_exactly_one_order(api: Api,
     if backend == "postgresql":
         # On PostgreSQL the requests really overlap: most of them meet the first one still running.
         assert sum(r.status_code == 409 for r in responses) > 0
+
+
+async def test_a_duplicate_that_commits_second_is_a_409_and_stores_nothing(
+    api: Api, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look-up found no key, but a request with the same key committed before this one: on SQLite
+    the look-up reads outside the write lock, and this is how two overlapping duplicates end."""
+    look_up = idempotency.begin
+
+    async def look_up_then_the_other_commits(request: Any, session: Any, *args: Any) -> None:
+        await look_up(request, session, *args)
+        pending: PendingKey | None = getattr(request.state, "idempotency", None)
+        if pending is None:
+            return
+        row = {"merchant_id": pending.merchant_id, "key": pending.key, "request_hash": "0" * 64}
+        row |= {"response_status": 201, "response_body": b"{}", "content_type": "application/json"}
+        async with database.transaction() as other:
+            await other.execute(insert(IdempotencyKey).values(**row, created_at=clock.now()))
+
+    monkeypatch.setattr(idempotency, "begin", look_up_then_the_other_commits)
+    response = await api.post("/api/v1/Orders", json=order_body(), headers={"Idempotency-Key": "late"})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "idempotency_request_in_progress"
+    assert await _orders(api) == []

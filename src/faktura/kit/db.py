@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import sqlite3
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.util import await_only
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+from faktura.kit import sqlite
+
+# Execution option of the sessions that write; on SQLite its value is the engine's `SQLiteWriter`.
+WRITE_OPTION = "faktura_write"
 
 
 # Types orjson would write where the standard library refuses them; with these passed through, both
@@ -35,16 +42,13 @@ def dumps_json(value: Any) -> str:
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(
-            url,
+        return create_async_engine(
+            make_url(url).set(drivername=f"sqlite+{sqlite.DRIVER}"),
             echo=echo,
             pool_size=pool_size,
             max_overflow=0,
-            connect_args={"timeout": 30},
             json_serializer=dumps_json,
         )
-        _configure_sqlite(engine)
-        return engine
     return create_async_engine(
         url,
         echo=echo,
@@ -57,33 +61,152 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     )
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, a busy timeout, and our own BEGIN so write transactions take the lock up front.
+class SQLiteWriter:
+    """SQLite's one write transaction, as this process takes it: at a transaction's first write.
 
-    A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when another
-    writer committed in between; BEGIN IMMEDIATE waits for the lock instead.
+    A write session reads outside any transaction, each statement seeing what is committed, as a
+    PostgreSQL transaction at READ COMMITTED does. Its first write (or locking read) takes this
+    process's turn, queued in arrival order, then begins IMMEDIATE, which waits on SQLite's busy
+    timeout for another process's writer; the turn is given back when the transaction ends. So the
+    lock is held for the writes and what follows them, not for a whole request, and several server
+    processes can share one SQLite file. Code that must read and write under one lock takes it first
+    with `lock_for_writing`, or reads with FOR UPDATE, which begins the write transaction here.
     """
 
-    @event.listens_for(engine.sync_engine, "connect")
+    def __init__(self) -> None:
+        self._holder: Any = None  # the DBAPI connection in the write transaction, if any
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    def begin(self, dbapi_connection: Any) -> None:
+        """Begin the write transaction on `dbapi_connection`, unless it is in it already.
+
+        Called from SQLAlchemy's greenlet (a statement hook or a driver-level write), so it waits with
+        `await_only`.
+        """
+        if self._holder is dbapi_connection:
+            return
+        if self._holder is not None:
+            self._wait_for_turn()
+        self._holder = dbapi_connection
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            finally:
+                cursor.close()
+        except BaseException:
+            self.ended(dbapi_connection)
+            raise
+
+    def ended(self, dbapi_connection: Any) -> None:
+        """The transaction on `dbapi_connection` was committed or rolled back, or the connection closed."""
+        if self._holder is dbapi_connection:
+            self._pass_on()
+
+    def _pass_on(self) -> None:
+        """The turn goes to the longest waiting, or is free."""
+        self._holder = None
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                self._holder = _HANDED_OVER
+                turn.set_result(None)
+                return
+
+    def _wait_for_turn(self) -> None:
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            await_only(asyncio.wait_for(turn, sqlite.BUSY_TIMEOUT_SECONDS))
+        except TimeoutError:
+            # One task holding two write sessions at once would otherwise wait for itself forever.
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(_LOCKED)) from None
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._pass_on()  # handed to this waiter, which is cancelled: the next one has it
+            raise
+
+
+# Holds the turn between its hand-over and the waiter taking it, so no one else slips in.
+_HANDED_OVER = object()
+_LOCKED = "database is locked: this process's write turn was not free within the busy timeout"
+
+
+def _configure_sqlite(engine: AsyncEngine) -> SQLiteWriter:
+    """WAL and foreign keys (the driver keeps the busy timeout: `kit.sqlite`); read transactions begin
+    DEFERRED, write transactions at their first write (`SQLiteWriter`)."""
+    writer = SQLiteWriter()
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = "IMMEDIATE" if conn.get_execution_options().get("faktura_write") else "DEFERRED"
-        # On the driver's cursor: every transaction begins here, and the statement machinery of
+        if conn.get_execution_options().get(WRITE_OPTION) is not None:
+            return  # begun by the first write
+        # On the driver's cursor: every read transaction begins here, and the statement machinery of
         # exec_driver_sql cost more than the BEGIN itself.
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(f"BEGIN {mode}")
+            cursor.execute("BEGIN DEFERRED")
         finally:
             cursor.close()
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _before_execute(
+        conn: Connection, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION) is not None and not _reads_only(statement, context):
+            writer.begin(conn.connection.dbapi_connection)
+
+    # The turn is given back once the transaction has ended, which no event reports: the dialect's own
+    # commit, rollback and close are wrapped.
+    dialect = sync_engine.dialect
+    for name in ("do_commit", "do_rollback", "do_close"):
+        setattr(dialect, name, _then_ended(getattr(dialect, name), writer))
+    return writer
+
+
+def _then_ended(end: Callable[[Any], None], writer: SQLiteWriter) -> Callable[[Any], None]:
+    def ended(dbapi_connection: Any) -> None:
+        try:
+            end(dbapi_connection)
+        finally:
+            # Commit and rollback get the pool's proxy of the connection, close the connection itself.
+            if isinstance(dbapi_connection, PoolProxiedConnection):
+                dbapi_connection = dbapi_connection.dbapi_connection
+            writer.ended(dbapi_connection)
+
+    return ended
+
+
+def _reads_only(statement: str, context: Any) -> bool:
+    """A SELECT that locks nothing; anything else (DML, DDL, SAVEPOINT, FOR UPDATE) writes or locks."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        return False
+    compiled = getattr(getattr(context, "compiled", None), "statement", None)
+    return getattr(compiled, "_for_update_arg", None) is None
+
+
+def begin_writing(connection: Connection) -> None:
+    """Begin the write transaction before a write the statement hook does not see (one sent to the
+    driver directly). Nothing on PostgreSQL, where every transaction writes at will."""
+    writer = connection.get_execution_options().get(WRITE_OPTION)
+    if isinstance(writer, SQLiteWriter):
+        writer.begin(connection.connection.dbapi_connection)
+
+
+async def lock_for_writing(session: AsyncSession) -> None:
+    """Take SQLite's write lock now, for the rest of the transaction: what it reads next no other writer
+    changes until it commits. Nothing on PostgreSQL, where row locks (FOR UPDATE) do this."""
+    await session.run_sync(lambda sync_session: begin_writing(sync_session.connection()))
 
 
 class Database:
@@ -93,10 +216,10 @@ class Database:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size, echo=echo)
         self.dialect = self.engine.dialect.name
-        write_engine = self.engine.execution_options(faktura_write=True)
+        writer: SQLiteWriter | bool = _configure_sqlite(self.engine) if self.is_sqlite else True
+        write_engine = self.engine.execution_options(**{WRITE_OPTION: writer})
         self._read = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
-        self._sqlite_writer = asyncio.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,22 +229,9 @@ class Database:
         return (self._write if write else self._read)()
 
     @asynccontextmanager
-    async def writer_turn(self, write: bool) -> AsyncIterator[None]:
-        """On SQLite, one write transaction at a time per process, queued in arrival order.
-
-        SQLite allows one writer anyway; without this queue the waiting transactions poll SQLite's busy
-        handler, which sleeps up to 100 ms between tries. Other processes still meet the busy timeout.
-        """
-        if write and self.is_sqlite:
-            async with self._sqlite_writer:
-                yield
-        else:
-            yield
-
-    @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed when the block ends, rolled back when it raises."""
-        async with self.writer_turn(write), self.session(write=write) as session, session.begin():
+        async with self.session(write=write) as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 from sqlalchemy.util import await_only
 
+from faktura.kit.db import begin_writing
+
 _PENDING = "faktura_deferred_inserts"
 # PostgreSQL takes at most 65,535 parameters in one statement; a larger batch is split.
 _MAX_PARAMETERS = 30_000
@@ -182,9 +184,10 @@ async def _write_postgresql(driver: Any, statements: list[tuple[str, list[Any]]]
             await cursor.execute(sql, values)
 
 
-async def _write_sqlite(driver: Any, statements: list[tuple[str, list[Any]]]) -> None:
+def _write_sqlite(driver: Any, statements: list[tuple[str, list[Any]]]) -> None:
+    # The driver runs on this thread (`kit.sqlite`); a lock held by another process is waited out there.
     for sql, rows in statements:
-        await driver.executemany(sql, rows)
+        driver.executemany(sql, rows)
 
 
 def _flush(session: Session) -> None:
@@ -194,12 +197,14 @@ def _flush(session: Session) -> None:
     connection = session.connection()
     dialect = connection.dialect
     driver = connection.connection.driver_connection
-    if dialect.name == "postgresql":
-        statements, write = _postgresql_statements(dialect, pending), _write_postgresql
-    else:
-        statements, write = _sqlite_statements(dialect, pending), _write_sqlite
     try:
-        await_only(write(driver, statements))
+        if dialect.name == "postgresql":
+            statements = _postgresql_statements(dialect, pending)
+            await_only(_write_postgresql(driver, statements))
+        else:
+            statements = _sqlite_statements(dialect, pending)
+            begin_writing(connection)
+            _write_sqlite(driver, statements)
     except dialect.loaded_dbapi.Error as exc:
         raise driver_error(dialect, "; ".join(statement for statement, _ in statements), exc) from exc
 

@@ -24,6 +24,7 @@ from sqlalchemy import BindParameter, Dialect, Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
+from faktura.kit.db import lock_for_writing
 from faktura.kit.deferred import driver_error, flush_deferred, has_deferred
 
 _DRIVER = "faktura_direct_driver"
@@ -45,6 +46,7 @@ class _Compiled:
     processors: tuple[Processor, ...]
     fixed: dict[str, Any]
     types: tuple[TypeEngine[Any], ...]
+    locks: bool  # FOR UPDATE: on SQLite the write transaction begins first
     # Made from the first result's column type codes, which some result processors depend on.
     results: tuple[Processor, ...] | None = field(default=None)
 
@@ -104,12 +106,14 @@ class DirectSelect:
         if compiled is None:
             compiled = self._compiled[(dialect.name, lengths)] = self._compile(dialect, lengths)
         values = compiled.values(params)
+        if compiled.locks:
+            await lock_for_writing(session)
         try:
             if dialect.name == "postgresql":
                 describe = compiled.results is None
                 rows, type_codes = await _fetch_postgresql(driver, compiled.sql, values, describe)
             else:
-                rows = list(await driver.execute_fetchall(compiled.sql, values))
+                rows = driver.execute(compiled.sql, values).fetchall()  # on this thread (`kit.sqlite`)
                 type_codes = [None] * len(compiled.types)
         except dialect.loaded_dbapi.Error as exc:
             raise driver_error(dialect, compiled.sql, exc) from exc
@@ -138,7 +142,7 @@ class DirectSelect:
         processors = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
         fixed = {name: b.effective_value for name, b in zip(names, binds, strict=True) if not b.required}
         types = tuple(column.type for column in statement.selected_columns)
-        return _Compiled(sql, names, processors, fixed, types)
+        return _Compiled(sql, names, processors, fixed, types, statement._for_update_arg is not None)
 
 
 def _bucket(length: int) -> int:

@@ -2,8 +2,9 @@
 
 The check, the work and the stored response share the request's transaction, so a crash leaves either
 all of them or none. On PostgreSQL a transaction-scoped advisory lock on (merchant, key) turns a second
-request that arrives while the first is still running into a 409 instead of a wait; on SQLite write
-transactions are serial already, so the second one waits and then replays.
+request that arrives while the first is still running into a 409 instead of a wait. On SQLite the
+look-up reads outside the write lock; of two requests with one key that overlap, the one that commits
+second meets the key's primary key and gets the same 409.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import orjson
 from fastapi import Request, Response
 from sqlalchemy import BigInteger, ColumnElement, Table, bindparam, delete, func, literal, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
@@ -107,6 +109,18 @@ _LOCK_AND_LOOK_UP = DirectSelect(_lock_and_look_up)
 _LOOK_UP = DirectSelect(lambda: select(*_stored_columns()).where(_matches()))
 
 
+def in_progress() -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        code="idempotency_request_in_progress",
+    )
+
+
+def is_key_taken(exc: IntegrityError) -> bool:
+    """The commit met the key stored by a request with the same key that committed first."""
+    return KEYS.name in str(exc.orig)
+
+
 def _lock_id(merchant_id: str, key: str) -> int:
     digest = hashlib.blake2b(f"{merchant_id}\0{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -130,10 +144,7 @@ async def begin(request: Request, session: AsyncSession, merchant_id: str, ttl_s
         )
         assert row is not None
         if not row[0]:
-            raise Conflict(
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
-                code="idempotency_request_in_progress",
-            )
+            raise in_progress()
         stored = None if row[1] is None else tuple(row[1:])
     else:
         stored = await _LOOK_UP.first(session, merchant_id=merchant_id, key=key)

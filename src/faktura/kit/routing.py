@@ -12,12 +12,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Match
 from starlette.types import Scope
 
 from faktura.kit.db import Database
 from faktura.kit.http import error_responses
+from faktura.kit.idempotency import PendingKey, in_progress, is_key_taken
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 COMMON_ERRORS = (400, 401, 422)
@@ -39,14 +41,20 @@ class TransactionalRoute(APIRoute):
         async def run_in_transaction(request: Request) -> Response:
             db: Database = request.app.state.db
             write = request.method not in _READ_METHODS
-            async with db.writer_turn(write), db.session(write=write) as session:
+            async with db.session(write=write) as session:
                 request.state.session = session
                 session.info["public_url"] = request.app.state.settings.public_url
-                async with session.begin():
-                    response = await handler(request)
-                    pending = getattr(request.state, "idempotency", None)
-                    if pending is not None:
-                        pending.store(session, response)
+                pending: PendingKey | None = None
+                try:
+                    async with session.begin():
+                        response = await handler(request)
+                        pending = getattr(request.state, "idempotency", None)
+                        if pending is not None:
+                            pending.store(session, response)
+                except IntegrityError as exc:
+                    if pending is not None and is_key_taken(exc):
+                        raise in_progress() from exc
+                    raise
                 return response
 
         return run_in_transaction

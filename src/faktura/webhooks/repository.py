@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.kit.db import lock_for_writing
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page, get_owned
 from faktura.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -121,10 +122,11 @@ async def mark_dispatched(session: AsyncSession, event_ids: Sequence[str], now: 
 async def serialize_dispatch(session: AsyncSession) -> bool:
     """One dispatcher at a time on PostgreSQL, so deliveries are enqueued in the order events were.
 
-    False when another dispatcher holds the turn (it will take these events); SQLite's single writer
-    already serializes.
+    False when another dispatcher holds the turn (it will take these events). On SQLite the write lock,
+    taken now, serializes them.
     """
     if session.get_bind().dialect.name != "postgresql":
+        await lock_for_writing(session)
         return True
     taken = await session.scalar(
         text("SELECT pg_try_advisory_xact_lock(hashtext('faktura.webhook.dispatch'))")
