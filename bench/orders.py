@@ -118,19 +118,20 @@ def bench_postgresql(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         migrate(env)
         api_key = create_merchant(env)
         apis: dict[int, dict[str, Any]] = {}
+        floors: dict[int, dict[str, Any]] = {}
         with Server(env, POSTGRES_WORKERS, tmp / "postgresql-server.log") as server:
             spec = _spec(tmp / "postgresql-spec.json", server, api_key)
             floor.seed(url, HISTORY_ORDERS)
+            # Each level's API and floor back to back (the idle server uses no CPU meanwhile): a shared
+            # machine's speed drifts by a fifth within minutes, and their ratio should not measure that.
             for level in args.levels:
                 command = load.command(spec, level, args.warmup, args.duration)
                 apis[level] = _measured(f"PostgreSQL API, {level} connections", command, args, vacuum)
+                command = floor.command(url, level, args.warmup, args.duration)
+                floors[level] = _measured(f"floor, {level} connections", command, args, vacuum)
             if args.profile_dir:
                 out = args.profile_dir / "postgresql"
                 profile_server(server, url, spec, args.profile_level, args.warmup, args.duration, out)
-        floors: dict[int, dict[str, Any]] = {}
-        for level in args.levels:
-            command = floor.command(url, level, args.warmup, args.duration)
-            floors[level] = _measured(f"floor, {level} connections", command, args, vacuum)
     levels = [
         {
             "connections": n,
