@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 POSTGRES_WORKERS = 2
 SQLITE_WORKERS = 1
+SQLITE_MORE_WORKERS = 2  # reported beside the aim: the file shared by two processes
 SQLITE_CONNECTIONS = 4
 CHILD_GRACE_SECONDS = 90.0
 QUIET_BELOW_CORES = 0.2
@@ -145,17 +146,25 @@ def bench_postgresql(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 
 def bench_sqlite(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    env = service_env(tmp / "sqlite", None)
-    migrate(env)
-    api_key = create_merchant(env)
-    with Server(env, SQLITE_WORKERS, tmp / "sqlite-server.log") as server:
-        spec = _spec(tmp / "sqlite-spec.json", server, api_key)
-        command = load.command(spec, SQLITE_CONNECTIONS, args.warmup, args.duration)
-        api = _measured(f"SQLite API, {SQLITE_CONNECTIONS} connections", command, args)
-        if args.profile_dir:
-            out = args.profile_dir / "sqlite"
-            profile_server(server, None, spec, SQLITE_CONNECTIONS, args.warmup, args.duration, out)
-    return {"connections": SQLITE_CONNECTIONS, "api": api}
+    apis: dict[int, dict[str, Any]] = {}
+    for workers in (SQLITE_WORKERS, SQLITE_MORE_WORKERS):
+        # A new file each: both start from the same empty database.
+        env = service_env(tmp / f"sqlite-{workers}", None)
+        migrate(env)
+        api_key = create_merchant(env)
+        with Server(env, workers, tmp / f"sqlite-server-{workers}.log") as server:
+            spec = _spec(tmp / f"sqlite-spec-{workers}.json", server, api_key)
+            command = load.command(spec, SQLITE_CONNECTIONS, args.warmup, args.duration)
+            name = f"SQLite API, {SQLITE_CONNECTIONS} connections, {workers} server process(es)"
+            apis[workers] = _measured(name, command, args)
+            if args.profile_dir and workers == SQLITE_WORKERS:
+                out = args.profile_dir / "sqlite"
+                profile_server(server, None, spec, SQLITE_CONNECTIONS, args.warmup, args.duration, out)
+    return {
+        "connections": SQLITE_CONNECTIONS,
+        "api": apis[SQLITE_WORKERS],
+        "api_more_processes": apis[SQLITE_MORE_WORKERS],
+    }
 
 
 def _levels(text: str) -> list[int]:
@@ -203,6 +212,7 @@ def main(argv: list[str] | None = None) -> None:
             "levels": args.levels,
             "postgresql_server_workers": POSTGRES_WORKERS,
             "sqlite_server_workers": SQLITE_WORKERS,
+            "sqlite_more_server_workers": SQLITE_MORE_WORKERS,
             "sqlite_connections": SQLITE_CONNECTIONS,
             "postgresql_history_orders": HISTORY_ORDERS,
             "db_pool_size_per_worker": Settings.model_fields["db_pool_size"].default,
