@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import sqlite
 from faktura.kit.db import Database, lock_for_writing
+from faktura.kit.direct import DirectSelect
 
 METADATA = MetaData()
 ROWS = Table("rows", METADATA, Column("id", Integer, primary_key=True))
@@ -66,6 +67,23 @@ async def test_a_locking_read_begins_the_write_transaction(database: Database) -
     async with database.transaction() as session:
         await session.execute(select(ROWS).with_for_update())
         assert await _in_transaction(session)
+
+
+async def test_a_direct_locking_read_begins_the_write_transaction(database: Database) -> None:
+    locked = DirectSelect(lambda: select(ROWS.c.id).with_for_update())
+    plain = DirectSelect(lambda: select(ROWS.c.id))
+    async with database.transaction() as session:
+        assert await plain.all(session) == []
+        assert not await _in_transaction(session)
+        assert await locked.all(session) == []
+        assert await _in_transaction(session)
+
+
+async def test_a_savepoint_begins_the_write_transaction_first(database: Database) -> None:
+    async with database.transaction() as session, session.begin_nested():
+        assert await _in_transaction(session)
+        await session.execute(insert(ROWS).values(id=1))
+    assert await _count(database) == 1
 
 
 async def test_lock_for_writing_begins_it_at_once(database: Database) -> None:
