@@ -13,6 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.config import normalize_database_url
 from faktura.kit import sqlite
 from faktura.kit.db import Database, lock_for_writing
 from faktura.kit.direct import DirectSelect
@@ -215,8 +216,6 @@ async def test_one_task_with_two_write_sessions_fails_instead_of_waiting_for_its
 
 @pytest.mark.parametrize("url", ["sqlite:///x.db", "sqlite+aiosqlite:///x.db", "sqlite+pysqlite:///x.db"])
 def test_every_sqlite_url_runs_on_the_service_driver(url: str) -> None:
-    from faktura.config import normalize_database_url
-
     assert normalize_database_url(url) == "sqlite+faktura:///x.db"
 
 

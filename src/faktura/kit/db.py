@@ -163,8 +163,8 @@ def _configure_sqlite(engine: AsyncEngine) -> SQLiteWriter:
     def _before_execute(
         conn: Connection, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
     ) -> None:
-        if conn.get_execution_options().get(WRITE_OPTION) is not None and not _reads_only(statement, context):
-            writer.begin(conn.connection.dbapi_connection)
+        if not _reads_only(statement, context):
+            begin_writing(conn)
 
     # The turn is given back once the transaction has ended, which no event reports: the dialect's own
     # commit, rollback and close are wrapped.
