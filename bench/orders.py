@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import database, fixtures, floor, load, machine, report, runs
+from bench import database, fixtures, floor, load, machine, report, runs, thin
 from bench.profile import profile_server
 from bench.service import Server, create_merchant, migrate, service_env
 from faktura.config import Settings
@@ -105,6 +105,14 @@ def _spec(path: Path, server: Server, api_key: str) -> Path:
     return path
 
 
+def _thin_spec(path: Path, spec_path: Path, server: Server) -> Path:
+    """The API's load, sent to the thin server."""
+    spec = json.loads(spec_path.read_text())
+    spec |= {"port": server.port, "server_pid": server.pid, "worker_pids": server.worker_pids()}
+    path.write_text(json.dumps(spec))
+    return path
+
+
 def _summary(name: str, result: dict[str, Any]) -> str:
     return (
         f"{name}: {result['rps']} /s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
@@ -119,17 +127,24 @@ def bench_postgresql(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         migrate(env)
         api_key = create_merchant(env)
         apis: dict[int, dict[str, Any]] = {}
+        thins: dict[int, dict[str, Any]] = {}
         floors: dict[int, dict[str, Any]] = {}
         with Server(env, POSTGRES_WORKERS, tmp / "postgresql-server.log") as server:
             spec = _spec(tmp / "postgresql-spec.json", server, api_key)
             floor.seed(url, HISTORY_ORDERS)
-            # Each level's API and floor back to back (the idle server uses no CPU meanwhile): a shared
-            # machine's speed drifts by a fifth within minutes, and their ratio should not measure that.
-            for level in args.levels:
-                command = load.command(spec, level, args.warmup, args.duration)
-                apis[level] = _measured(f"PostgreSQL API, {level} connections", command, args, vacuum)
-                command = floor.command(url, level, args.warmup, args.duration)
-                floors[level] = _measured(f"floor, {level} connections", command, args, vacuum)
+            thin_log = tmp / "thin-server.log"
+            with Server(env, POSTGRES_WORKERS, thin_log, thin.command(url)) as thin_server:
+                thin_spec = _thin_spec(tmp / "thin-spec.json", spec, thin_server)
+                # Each level's runs back to back (the idle servers use no CPU meanwhile): a shared
+                # machine's speed drifts by a fifth within minutes, and their ratios should not measure
+                # that.
+                for level in args.levels:
+                    command = load.command(spec, level, args.warmup, args.duration)
+                    apis[level] = _measured(f"PostgreSQL API, {level} connections", command, args, vacuum)
+                    command = load.command(thin_spec, level, args.warmup, args.duration)
+                    thins[level] = _measured(f"thin server, {level} connections", command, args, vacuum)
+                    command = floor.command(url, level, args.warmup, args.duration)
+                    floors[level] = _measured(f"floor, {level} connections", command, args, vacuum)
             if args.profile_dir:
                 out = args.profile_dir / "postgresql"
                 profile_server(server, url, spec, args.profile_level, args.warmup, args.duration, out)
@@ -137,8 +152,11 @@ def bench_postgresql(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         {
             "connections": n,
             "api": apis[n],
+            "thin": thins[n],
             "floor": floors[n],
             "api_over_floor": report.ratio(apis[n], floors[n]),
+            "thin_over_floor": report.ratio(thins[n], floors[n]),
+            "api_over_thin": report.ratio(apis[n], thins[n]),
         }
         for n in args.levels
     ]

@@ -136,16 +136,77 @@ def _postgres_tables(pg: dict[str, Any], s: dict[str, Any], cores: int) -> list[
         "them and passes each to the next process in turn, as an uneven split (e.g. 11 + 5) makes the "
         "busier process's queue the slowest requests.",
         "",
+    ]
+    if all("thin" in lv for lv in pg["levels"]):
+        out += _thin_table(pg)
+    out += [
         "CPU during each measured window, in cores (CPU seconds per second; the machine has "
         f"{cores}). `load`/`floor` is the client process itself; `other` is everything else on the machine, "
         "`steal` the time the hypervisor gave our cores to other guests; a window marked disturbed had "
         "other work competing for the cores.",
         "",
-        "| Connections | API run | Floor run |",
-        "|---:|---|---|",
+        "| Connections | API run | Thin server run | Floor run |",
+        "|---:|---|---|---|",
     ]
     for lv in pg["levels"]:
-        out.append(f"| {lv['connections']} | {_cpu(lv['api'], 'load')} | {_cpu(lv['floor'], 'floor')} |")
+        thin = _cpu(lv["thin"], "load") if "thin" in lv else "-"
+        out.append(
+            f"| {lv['connections']} | {_cpu(lv['api'], 'load')} | {thin} | {_cpu(lv['floor'], 'floor')} |"
+        )
+    out += [
+        "",
+        "The same as CPU milliseconds per request (per transaction for the floor):",
+        "",
+        "| Connections | API: server | API: postgres | Thin: server | Thin: postgres | Floor: client "
+        "| Floor: postgres |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for lv in pg["levels"]:
+        api, floor, thin = lv["api"], lv["floor"], lv.get("thin")
+        cells = [
+            _per_request(api, "server"),
+            _per_request(api, "postgres"),
+            _per_request(thin, "server"),
+            _per_request(thin, "postgres"),
+            _per_request(floor, "client"),
+            _per_request(floor, "postgres"),
+        ]
+        out.append(f"| {lv['connections']} | {' | '.join(cells)} |")
+    return [*out, ""]
+
+
+def _per_request(run: dict[str, Any] | None, part: str) -> str:
+    """CPU milliseconds per completed request of one part of the machine."""
+    if run is None or not run["rps"]:
+        return "-"
+    return f"{1000 * run['cpu_cores'][part] / run['rps']:.2f}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _thin_table(pg: dict[str, Any]) -> list[str]:
+    out = [
+        "### The thin server: the API's reads and writes through FastAPI and raw psycopg",
+        "",
+        "`bench/thin.py` serves `POST /api/v1/Orders` in as many processes, validating the same body and "
+        "sending the API's four reads and the floor's insert on raw psycopg, then the stored response: "
+        "what HTTP, FastAPI and asyncio psycopg cost without the API's own work (the token, prices and "
+        "totals, the order's view, event and link, the session). *API / thin* is the share of the "
+        "thin server's rate the API keeps.",
+        "",
+        "| Connections | Per worker | Thin req/s | Thin p50 | Thin p99 | Thin errors | Thin / floor "
+        "| API / thin |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for lv in pg["levels"]:
+        thin = lv["thin"]
+        out.append(
+            f"| {lv['connections']} | {_spread(thin)} | {_num(thin['rps'])} | {_num(thin['p50_ms'])} "
+            f"| {_num(thin['p99_ms'])} | {_errors(thin)} | {_percent(lv['thin_over_floor'])} "
+            f"| {_percent(lv['api_over_thin'])} |"
+        )
     return [*out, ""]
 
 
@@ -175,6 +236,7 @@ def _error_samples(results: dict[str, Any]) -> list[str]:
     for lv in (results["postgresql"] or {}).get("levels", []):
         runs += [
             (f"PostgreSQL API, {lv['connections']}", lv["api"]),
+            *([(f"thin server, {lv['connections']}", lv["thin"])] if "thin" in lv else []),
             (f"floor, {lv['connections']}", lv["floor"]),
         ]
     if results["sqlite"]:

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -71,10 +72,18 @@ def free_port() -> int:
 
 
 class Server:
-    """`faktura serve` in its own process group, so stopping it stops its workers too."""
+    """`faktura serve` in its own process group, so stopping it stops its workers too; or another
+    program that takes the same `--host`, `--port` and `--workers` (`bench.thin`)."""
 
-    def __init__(self, env: dict[str, str], workers: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int,
+        log_path: Path,
+        program: Sequence[str] = (*FAKTURA, "serve"),
+    ) -> None:
         self.env = env
+        self.program = program
         self.workers = workers
         self.log_path = log_path
         self.port = free_port()
@@ -92,7 +101,7 @@ class Server:
     def __enter__(self) -> Server:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [*FAKTURA, "serve", "--host", HOST, "--port", str(self.port), "--workers", str(self.workers)],
+                [*self.program, "--host", HOST, "--port", str(self.port), "--workers", str(self.workers)],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

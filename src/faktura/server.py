@@ -54,16 +54,17 @@ def _options(host: str, port: int) -> dict[str, Any]:
     }
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve until SIGINT or SIGTERM; with `workers` > 1, in that many processes."""
+def serve(host: str, port: int, workers: int, app: str = APP) -> None:
+    """Serve `app` (an import string of an application factory) until SIGINT or SIGTERM; with `workers`
+    > 1, in that many processes."""
     if workers > 1 and hasattr(socket, "send_fds"):
         try:
             listener = _listening_socket(host, port)
         except OSError as exc:
             raise SystemExit(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
-        _Supervisor(host, listener, workers).run()
+        _Supervisor(host, listener, workers, app).run()
     else:
-        uvicorn.run(APP, workers=workers, **_options(host, port))
+        uvicorn.run(app, workers=workers, **_options(host, port))
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -147,9 +148,9 @@ class _Server(uvicorn.Server):
             connection.close()  # the client left before its connection was taken
 
 
-def _serve_on(host: str, port: int, channel: socket.socket) -> None:
+def _serve_on(host: str, port: int, channel: socket.socket, app: str) -> None:
     """One server process (the target of a spawned child)."""
-    server = _Server(uvicorn.Config(APP, **_options(host, port)), channel)
+    server = _Server(uvicorn.Config(app, **_options(host, port)), channel)
     server.run()
     if not server.started:
         raise SystemExit(STARTUP_FAILURE)
@@ -159,8 +160,9 @@ class _Supervisor:
     """Listens, starts the processes, passes each new connection to the next process that is up, replaces
     one that dies, and stops them all on a signal."""
 
-    def __init__(self, host: str, listener: socket.socket, workers: int) -> None:
+    def __init__(self, host: str, listener: socket.socket, workers: int, app: str) -> None:
         self.host = host
+        self.app = app
         self.port = listener.getsockname()[1]
         self.listener = listener
         self.context = multiprocessing.get_context("spawn")
@@ -205,7 +207,9 @@ class _Supervisor:
 
     def _start(self, slot: int) -> BaseProcess:
         channel = self.channels[slot][1]
-        process = self.context.Process(target=_serve_on, args=(self.host, self.port, channel), daemon=False)
+        process = self.context.Process(
+            target=_serve_on, args=(self.host, self.port, channel, self.app), daemon=False
+        )
         process.start()
         return process
 

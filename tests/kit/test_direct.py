@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import Integer, Table, bindparam, column, select, table
 from sqlalchemy.exc import DBAPIError
@@ -104,6 +105,28 @@ async def test_list_parameters_of_any_length(api: Any, database: Database) -> No
         assert await COUPONS.all(session, merchant_id="mer_other", ids=ids) == []
         with pytest.raises(ValueError, match="ids needs at least one item"):
             await COUPONS.all(session, merchant_id=api.merchant_id, ids=[])
+
+
+async def test_the_sql_sent_and_its_values(api: Any, database: Database) -> None:
+    ids = await _stored_coupons(database, api.merchant_id, "SQL1", "SQL2", "SQL3")
+    dialect = database.engine.dialect
+    sql, values_of = COUPONS.sql(dialect, ids=3)
+    padded = DirectSelect.padded(ids)
+    assert padded == [*ids, ids[-1]]  # three, padded to four
+    values = values_of({"merchant_id": api.merchant_id} | {f"ids_{i}": v for i, v in enumerate(padded)})
+    with pytest.raises(TypeError, match="ids_3"):
+        values_of({"merchant_id": api.merchant_id} | {f"ids_{i}": v for i, v in enumerate(ids)})
+    async with database.transaction(write=False) as session:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        if database.is_sqlite:
+            rows = raw.driver_connection.execute(sql, values).fetchall()  # type: ignore[union-attr]
+        else:
+            # psycopg's raw cursor takes the $n placeholders the statement was compiled with.
+            raw_cursor = psycopg.AsyncRawCursor(raw.driver_connection)
+            await raw_cursor.execute(sql, values)
+            rows = await raw_cursor.fetchall()
+    assert [row[0] for row in rows] == ids
 
 
 async def test_a_read_sees_the_rows_its_transaction_deferred(api: Any, database: Database) -> None:

@@ -14,7 +14,7 @@ Use it where a profile shows the session's cost; everywhere else the session is 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,14 +89,11 @@ class DirectSelect:
         self._compiled: dict[tuple[str, tuple[int, ...]], _Compiled] = {}
 
     async def all(self, session: AsyncSession, **params: Any) -> list[Row]:
-        lists = {name: list(params.pop(name)) for name in self._lists}
+        lists = {name: self.padded(params.pop(name)) for name in self._lists}
         if not all(lists.values()):
             # SQL has no empty list: `x IN ()` and `x NOT IN ()` mean different things to each caller.
             raise ValueError(f"Each of {', '.join(self._lists)} needs at least one item.")
         for name, items in lists.items():
-            # Padded to a power of two with its last item, which leaves IN and NOT IN as they are: a
-            # handful of statements to compile and prepare, not one per length.
-            items += items[-1:] * (_bucket(len(items)) - len(items))
             params |= {f"{name}_{index}": item for index, item in enumerate(items)}
         lengths = tuple(len(items) for items in lists.values())
         if has_deferred(session):
@@ -122,6 +119,20 @@ class DirectSelect:
     async def first(self, session: AsyncSession, **params: Any) -> Row | None:
         rows = await self.all(session, **params)
         return rows[0] if rows else None
+
+    @staticmethod
+    def padded(items: Iterable[Any]) -> list[Any]:
+        """A list parameter's items as sent: padded to a power of two with the last item, which leaves
+        IN and NOT IN as they are and makes a handful of statements to compile and prepare, not one per
+        length."""
+        listed = list(items)
+        return listed + listed[-1:] * (_bucket(len(listed)) - len(listed))
+
+    def sql(self, dialect: Dialect, **lengths: int) -> tuple[str, Callable[[dict[str, Any]], list[Any]]]:
+        """The SQL sent on `dialect`, with each list parameter of the length given, and what makes the
+        values sent with it from the parameters (list items by their `bind_list` names, padded)."""
+        compiled = self._compile(dialect, tuple(_bucket(lengths[name]) for name in self._lists))
+        return compiled.sql, compiled.values
 
     def _compile(self, dialect: Dialect, lengths: tuple[int, ...]) -> _Compiled:
         statement = self._build(**dict(zip(self._lists, lengths, strict=True)))
