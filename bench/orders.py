@@ -132,19 +132,20 @@ def bench_postgresql(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         with Server(env, POSTGRES_WORKERS, tmp / "postgresql-server.log") as server:
             spec = _spec(tmp / "postgresql-spec.json", server, api_key)
             floor.seed(url, HISTORY_ORDERS)
-            thin_log = tmp / "thin-server.log"
-            with Server(env, POSTGRES_WORKERS, thin_log, thin.command(url)) as thin_server:
-                thin_spec = _thin_spec(tmp / "thin-spec.json", spec, thin_server)
-                # Each level's runs back to back (the idle servers use no CPU meanwhile): a shared
-                # machine's speed drifts by a fifth within minutes, and their ratios should not measure
-                # that.
-                for level in args.levels:
-                    command = load.command(spec, level, args.warmup, args.duration)
-                    apis[level] = _measured(f"PostgreSQL API, {level} connections", command, args, vacuum)
+            # Each level's runs back to back (the idle server uses no CPU meanwhile): a shared machine's
+            # speed drifts by a fifth within minutes, and their ratios should not measure that.
+            for level in args.levels:
+                command = load.command(spec, level, args.warmup, args.duration)
+                apis[level] = _measured(f"PostgreSQL API, {level} connections", command, args, vacuum)
+                # A thin server per level, stopped before the floor: its pooled connections, the API's
+                # and the floor's 64 would pass PostgreSQL's default limit of 100.
+                thin_server = Server(env, POSTGRES_WORKERS, tmp / "thin-server.log", thin.command(url))
+                with thin_server:
+                    thin_spec = _thin_spec(tmp / "thin-spec.json", spec, thin_server)
                     command = load.command(thin_spec, level, args.warmup, args.duration)
                     thins[level] = _measured(f"thin server, {level} connections", command, args, vacuum)
-                    command = floor.command(url, level, args.warmup, args.duration)
-                    floors[level] = _measured(f"floor, {level} connections", command, args, vacuum)
+                command = floor.command(url, level, args.warmup, args.duration)
+                floors[level] = _measured(f"floor, {level} connections", command, args, vacuum)
             if args.profile_dir:
                 out = args.profile_dir / "postgresql"
                 profile_server(server, url, spec, args.profile_level, args.warmup, args.duration, out)
