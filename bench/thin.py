@@ -32,6 +32,8 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from bench.floor import Template
+
+# The API's own read statements and lock id, so the thin server sends exactly what the API sends.
 from faktura.coupons.repository import _TERMS as COUPON_TERMS
 from faktura.kit.direct import DirectSelect
 from faktura.kit.heap import freeze_startup_objects
@@ -40,6 +42,7 @@ from faktura.kit.idempotency import _lock_id
 from faktura.orders.repository import _CATALOG as CATALOG
 from faktura.orders.repository import _MERCHANT_TERMS as MERCHANT_TERMS
 from faktura.orders.schemas import OrderCreate
+from faktura.server import serve
 
 DSN_VARIABLE = "FAKTURA_BENCH_THIN_DSN"
 APP = "bench.thin:create_app"
@@ -125,8 +128,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     os.environ[DSN_VARIABLE] = args.dsn  # the spawned server processes inherit it
-    from faktura.server import serve
-
     serve(args.host, args.port, args.workers, app=APP)
 
 
