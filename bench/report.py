@@ -128,7 +128,7 @@ def _postgres_tables(pg: dict[str, Any], s: dict[str, Any], cores: int) -> list[
             f"| {lv['connections']} | {_spread(api)} | {_num(api['rps'])} | {_num(api['p50_ms'])} "
             f"| {_num(api['p99_ms'])} | {_errors(api)} "
             f"| {_num(floor['rps'])} | {_num(floor['p50_ms'])} | {_num(floor['p99_ms'])} "
-            f"| {_errors(floor)} | {_num(lv['api_over_floor'] * 100 if lv['api_over_floor'] else None)}% |"
+            f"| {_errors(floor)} | {_percent(lv['api_over_floor'])} |"
         )
     out += [
         "",
