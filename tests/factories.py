@@ -49,14 +49,40 @@ class Api:
         return dict(response.json())
 
 
+# What an invoice must name about its seller, per country: valid numbers that belong to no one.
+SELLER_PROFILES: dict[str, dict[str, Any]] = {
+    "NO": {
+        "organizationNumber": "923456783",
+        "vatNumber": "NO923456783MVA",
+        "address": {"street": "Storgata 1", "zip": "0155", "city": "Oslo", "country": "NO"},
+        "bankAccount": "12345678903",
+    },
+    "DK": {
+        "organizationNumber": "12345674",
+        "vatNumber": "DK12345674",
+        "address": {"street": "Vesterbrogade 1", "zip": "1620", "city": "København V", "country": "DK"},
+    },
+}
+
+
 async def new_merchant(
-    client: httpx.AsyncClient, database: Database, *, country: str = "NO", name: str | None = None
+    client: httpx.AsyncClient,
+    database: Database,
+    *,
+    country: str = "NO",
+    name: str | None = None,
+    seller_details: bool = True,
 ) -> Api:
+    """A merchant with its API token; with `seller_details`, a profile complete enough to issue invoices."""
     async with database.transaction() as session:
         created = await create_merchant(session, name=name or f"Merchant {next(_counter)}", country=country)
     response = await client.post("/api/v1/Auth/token", json={"apiKey": created.api_key})
     assert response.status_code == 200, response.text
-    return Api(client, created.merchant.id, created.api_key, response.json()["accessToken"])
+    api = Api(client, created.merchant.id, created.api_key, response.json()["accessToken"])
+    if seller_details:
+        response = await api.patch("/api/v1/Merchant", json=SELLER_PROFILES[country])
+        assert response.status_code == 200, response.text
+    return api
 
 
 async def tax_rule_id(api: Api, rate: str, category: str = "S") -> str:

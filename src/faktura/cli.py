@@ -180,12 +180,12 @@ def apikey_revoke(
 def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Create a demo merchant when the database has none, and print its API key once."""
     from faktura.merchants import repository
-    from faktura.merchants.service import create_merchant
+    from faktura.merchants.demo import create_demo_merchant
 
     async def work(session: Any) -> dict[str, str] | None:
         if await repository.count(session):
             return None
-        created = await create_merchant(session, name="Demo Merchant AS", country="NO")
+        created = await create_demo_merchant(session)
         return {"merchantId": created.merchant.id, "apiKey": created.api_key}
 
     result = _run_in_transaction(work)

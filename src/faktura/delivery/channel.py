@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -42,12 +43,13 @@ class Receipt:
 
 
 class Renditions:
-    """The files of one document, each made once on first use, in a thread: WeasyPrint and lxml are CPU
-    work that must not stall the worker's event loop (it renews job leases there)."""
+    """The files of one document: the issued ones as stored, the rest made once on first use, in a thread
+    (WeasyPrint and lxml are CPU work that must not stall the worker's event loop, which renews job
+    leases)."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, issued: Mapping[str, bytes] | None = None) -> None:
         self.document = document
-        self._made: dict[str, bytes] = {}
+        self._made: dict[str, bytes] = dict(issued or {})
 
     async def pdf(self) -> bytes:
         return await self._make("pdf", for_print=False)
@@ -73,10 +75,11 @@ class Outgoing:
     delivery_id: str
     document: Document
     amount_due: int  # what is still owed now (payments may have come since the document was issued)
+    issued: Mapping[str, bytes] = field(default_factory=dict, compare=False)  # "pdf", "ubl": stored files
     renditions: Renditions = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "renditions", Renditions(self.document))
+        object.__setattr__(self, "renditions", Renditions(self.document, self.issued))
 
     @property
     def is_corporate(self) -> bool:

@@ -27,7 +27,10 @@ from faktura.delivery.states import (
     DeliveryStatus,
     InvoiceDeliveryStatus,
 )
+from faktura.documents import service as documents
 from faktura.documents.assemble import invoice_document
+from faktura.documents.model import Document, DocumentKind
+from faktura.documents.service import FileFormat
 from faktura.invoices import repository as invoices
 from faktura.invoices.service import announce, load
 from faktura.invoices.states import InvoiceStatus
@@ -90,13 +93,31 @@ async def prepare(database: Database, settings: Settings, delivery_id: str) -> P
             tried = await repository.tried_channels(session, delivery_id)
             order = (ChannelName(delivery.requested_channel),) if delivery.requested_channel else ORDER
             channels = tuple(name for name in order if name.value not in tried)
-            plan = Plan(
-                merchant_id, invoice_id, Outgoing(delivery_id, document, invoice.amount_due), channels
-            )
+            issued = await _issued_files(database, session, merchant_id, document)
+            outgoing = Outgoing(delivery_id, document, invoice.amount_due, issued)
+            plan = Plan(merchant_id, invoice_id, outgoing, channels)
     if plan is None:
         # Voided by a credit note since it was sent (voiding through the API cancels at once).
         await _cancel(database, settings, merchant_id, invoice_id)
     return plan
+
+
+async def _issued_files(
+    database: Database, session: AsyncSession, merchant_id: str, document: Document
+) -> dict[str, bytes]:
+    """The PDF and EHF as issued, the very bytes a download returns (made and kept now if the render
+    job has not run yet); a file this document cannot have is left to the channel to refuse."""
+    issued = {}
+    for key, fmt in (("pdf", FileFormat.PDF), ("ubl", FileFormat.PEPPOL)):
+        assert document.id is not None
+        try:
+            found = await documents.stored(session, merchant_id, DocumentKind.INVOICE, document.id, fmt)
+            if found is None:
+                found = await documents.issue(database, merchant_id, document, fmt)
+        except FakturaError:
+            continue
+        issued[key] = found.content
+    return issued
 
 
 async def attempt(channel: Channel, outgoing: Outgoing) -> Tried:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.customers.validation import peppol_participant
-from faktura.documents import repository
+from faktura.documents import record, repository
 from faktura.documents.model import (
     AccountingCurrency,
     Address,
@@ -34,7 +34,7 @@ from faktura.kit.currencies import get_currency
 from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
 from faktura.kit.money import round_half_up
 from faktura.kit.routing import public_url_of
-from faktura.models import Customer, Invoice, Merchant
+from faktura.models import CreditNote, Customer, Invoice, Merchant
 from faktura.payments import links
 from faktura.tax.calculator import TaxCategory
 
@@ -45,7 +45,7 @@ _BUSINESS_REGISTERS = {"NO": "Foretaksregisteret"}
 
 
 async def invoice_document(session: AsyncSession, merchant_id: str, invoice_id: str) -> Document:
-    """The document of a finalized invoice; a draft has no number yet and is no document (409)."""
+    """A finalized invoice as issued (its frozen record); a draft has no number yet and is no document."""
     invoice = await repository.invoice(session, merchant_id, invoice_id)
     if invoice is None:
         raise ResourceNotFound("invoice", invoice_id)
@@ -53,9 +53,49 @@ async def invoice_document(session: AsyncSession, merchant_id: str, invoice_id: 
         raise Conflict(
             f"Invoice {invoice.id} is a draft; finalize it to get its document.", code="invoice_not_finalized"
         )
+    if invoice.document is not None:
+        return record.thaw(invoice.document)
+    return await live_invoice_document(session, invoice)
+
+
+async def credit_note_document(session: AsyncSession, merchant_id: str, credit_note_id: str) -> Document:
+    """A credit note as issued (its frozen record)."""
+    note = await repository.credit_note(session, merchant_id, credit_note_id)
+    if note is None:
+        raise ResourceNotFound("credit_note", credit_note_id)
+    if note.document is not None:
+        return record.thaw(note.document)
+    invoice = await repository.invoice(session, merchant_id, note.invoice_id)
+    assert invoice is not None  # a credit note always credits a stored invoice
+    return await live_credit_note_document(session, note, invoice)
+
+
+async def live_invoice_document(session: AsyncSession, invoice: Invoice) -> Document:
+    """The invoice as the current merchant and customer rows show it: what finalizing freezes."""
     merchant, customer = await _parties(session, invoice.merchant_id, invoice.customer_id)
     token = (await links.tokens_of(session, links.LinkTarget.INVOICE, [invoice.id])).get(invoice.id)
     payment_url = links.page_url(public_url_of(session), token) if invoice.status in PAYABLE else None
+    return build_invoice(invoice, merchant, customer, payment_url)
+
+
+async def live_credit_note_document(session: AsyncSession, note: CreditNote, invoice: Invoice) -> Document:
+    """A credit note between the parties of the invoice it credits, as that invoice was issued."""
+    if invoice.document is not None:
+        credited = record.thaw(invoice.document)
+    else:
+        credited = await live_invoice_document(session, invoice)
+    merchant = await repository.merchant(session, invoice.merchant_id)
+    if merchant is None:
+        raise ResourceNotFound("merchant", invoice.merchant_id)
+    return build_credit_note(note, invoice, credited, merchant)
+
+
+def build_invoice(
+    invoice: Invoice, merchant: Merchant, customer: Customer, payment_url: str | None
+) -> Document:
+    """A numbered invoice from its rows and its parties' rows; pure, so a migration can use it too."""
+    assert invoice.number is not None
+    assert invoice.issue_date is not None
     settings = merchant.invoice_settings or {}
     return Document(
         kind=DocumentKind.INVOICE,
@@ -88,7 +128,7 @@ async def invoice_document(session: AsyncSession, merchant_id: str, invoice_id: 
             payment_url=payment_url,
         ),
         buyer_reference=invoice.reference,
-        order_reference=invoice.order_id,
+        order_reference=invoice.order_reference,
         coupon_code=invoice.coupon_code,
         note=invoice.note,
         accounting_currency=_accounting(invoice, merchant),
@@ -96,13 +136,8 @@ async def invoice_document(session: AsyncSession, merchant_id: str, invoice_id: 
     )
 
 
-async def credit_note_document(session: AsyncSession, merchant_id: str, credit_note_id: str) -> Document:
-    note = await repository.credit_note(session, merchant_id, credit_note_id)
-    if note is None:
-        raise ResourceNotFound("credit_note", credit_note_id)
-    invoice = await repository.invoice(session, merchant_id, note.invoice_id)
-    assert invoice is not None  # a credit note always credits a stored invoice
-    merchant, customer = await _parties(session, note.merchant_id, note.customer_id)
+def build_credit_note(note: CreditNote, invoice: Invoice, credited: Document, merchant: Merchant) -> Document:
+    """A credit note from its rows and the document of the invoice it credits; pure."""
     return Document(
         kind=DocumentKind.CREDIT_NOTE,
         id=note.id,
@@ -110,12 +145,12 @@ async def credit_note_document(session: AsyncSession, merchant_id: str, credit_n
         issue_date=note.issue_date,
         currency=note.currency,
         exponent=get_currency(note.currency).exponent,
-        language=document_language(invoice.language),
-        seller=seller_party(merchant),
-        buyer=buyer_party(customer),
+        language=credited.language,
+        seller=credited.seller,
+        buyer=credited.buyer,
         lines=tuple(_line(item) for item in note.items),
         taxes=_taxes(note.taxes, note.items),
-        prices_include_tax=invoice.prices_include_tax,
+        prices_include_tax=credited.prices_include_tax,
         subtotal=note.subtotal,
         discount_total=note.discount_total,
         tax_exclusive_amount=note.tax_exclusive_amount,
@@ -123,16 +158,13 @@ async def credit_note_document(session: AsyncSession, merchant_id: str, credit_n
         tax_inclusive_amount=note.tax_inclusive_amount,
         rounding_amount=note.rounding_amount,
         total=note.total,
-        buyer_reference=invoice.reference,
-        order_reference=invoice.order_id,
-        coupon_code=invoice.coupon_code,
+        buyer_reference=credited.buyer_reference,
+        order_reference=credited.order_reference,
+        coupon_code=credited.coupon_code,
         note=note.reason,
-        invoice_reference=InvoiceReference(
-            number=display_number(invoice.series, invoice.number) or str(invoice.number),
-            issue_date=invoice.issue_date,
-        ),
+        invoice_reference=InvoiceReference(number=credited.number, issue_date=credited.issue_date),
         accounting_currency=_accounting(invoice, merchant, tax_total=note.tax_total),
-        branding=branding(merchant.invoice_settings or {}),
+        branding=credited.branding,
     )
 
 

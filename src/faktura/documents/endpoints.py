@@ -11,6 +11,7 @@ from faktura.documents.service import Rendered
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.read import decode_base64
 from faktura.invoices.schemas import InvoiceOut
+from faktura.kit.db import Database
 from faktura.kit.errors import UnsupportedMediaType
 from faktura.kit.http import error_responses
 from faktura.kit.routing import api_router, get_session
@@ -30,34 +31,40 @@ _PDF: dict[int | str, dict[str, Any]] = {
 
 @invoices.get("/{invoice_id}/ubl", response_class=Response, responses={**_XML, **error_responses(404, 409)})
 async def invoice_ubl(
-    invoice_id: str, auth: Auth, session: Session, fmt: Format = UblFormat.PEPPOL
+    invoice_id: str, request: Request, auth: Auth, session: Session, fmt: Format = UblFormat.PEPPOL
 ) -> Response:
-    """A finalized invoice as a UBL e-invoice: PEPPOL BIS Billing 3.0 (EHF) or OIOUBL 2.1."""
-    return _file(await service.invoice_ubl(session, auth.merchant_id, invoice_id, fmt))
+    """A finalized invoice as a UBL e-invoice: PEPPOL BIS Billing 3.0 (EHF) or OIOUBL 2.1, as issued."""
+    file_format = service.ubl_format(fmt)
+    return _file(await service.invoice_file(_db(request), session, auth.merchant_id, invoice_id, file_format))
 
 
 @invoices.get("/{invoice_id}/pdf", response_class=Response, responses={**_PDF, **error_responses(404, 409)})
-async def invoice_pdf(invoice_id: str, auth: Auth, session: Session) -> Response:
-    """A finalized invoice as a PDF, in the buyer's language."""
-    return _file(await service.invoice_pdf(session, auth.merchant_id, invoice_id))
+async def invoice_pdf(invoice_id: str, request: Request, auth: Auth, session: Session) -> Response:
+    """A finalized invoice as a PDF, in the buyer's language, as issued."""
+    pdf = service.FileFormat.PDF
+    return _file(await service.invoice_file(_db(request), session, auth.merchant_id, invoice_id, pdf))
 
 
 @credit_notes.get(
     "/{credit_note_id}/ubl", response_class=Response, responses={**_XML, **error_responses(404, 409)}
 )
 async def credit_note_ubl(
-    credit_note_id: str, auth: Auth, session: Session, fmt: Format = UblFormat.PEPPOL
+    credit_note_id: str, request: Request, auth: Auth, session: Session, fmt: Format = UblFormat.PEPPOL
 ) -> Response:
-    """A credit note as a UBL e-invoice: PEPPOL BIS Billing 3.0 (EHF) or OIOUBL 2.1."""
-    return _file(await service.credit_note_ubl(session, auth.merchant_id, credit_note_id, fmt))
+    """A credit note as a UBL e-invoice: PEPPOL BIS Billing 3.0 (EHF) or OIOUBL 2.1, as issued."""
+    file_format = service.ubl_format(fmt)
+    return _file(
+        await service.credit_note_file(_db(request), session, auth.merchant_id, credit_note_id, file_format)
+    )
 
 
 @credit_notes.get(
     "/{credit_note_id}/pdf", response_class=Response, responses={**_PDF, **error_responses(404)}
 )
-async def credit_note_pdf(credit_note_id: str, auth: Auth, session: Session) -> Response:
-    """A credit note as a PDF, in the buyer's language."""
-    return _file(await service.credit_note_pdf(session, auth.merchant_id, credit_note_id))
+async def credit_note_pdf(credit_note_id: str, request: Request, auth: Auth, session: Session) -> Response:
+    """A credit note as a PDF, in the buyer's language, as issued."""
+    pdf = service.FileFormat.PDF
+    return _file(await service.credit_note_file(_db(request), session, auth.merchant_id, credit_note_id, pdf))
 
 
 _XML_TYPES = ("application/xml", "text/xml")
@@ -94,9 +101,19 @@ async def import_invoice(request: Request, auth: Auth, session: Session) -> Invo
     return await importing.import_document(session, auth.merchant_id, body)
 
 
+def _db(request: Request) -> Database:
+    """The database, for the short transaction that keeps a file rendered on this request."""
+    database: Database = request.app.state.db
+    return database
+
+
 def _file(rendered: Rendered) -> Response:
     return Response(
         rendered.content,
         media_type=rendered.media_type,
-        headers={"Content-Disposition": f'inline; filename="{rendered.filename}"'},
+        headers={
+            "Content-Disposition": f'inline; filename="{rendered.filename}"',
+            # Issued documents never change: a cache may keep them, for the one who downloaded it only.
+            "Cache-Control": "private, max-age=86400, immutable",
+        },
     )

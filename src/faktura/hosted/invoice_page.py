@@ -10,7 +10,6 @@ both. Anything but a finalized invoice behind the token is a 404, as an unknown 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Annotated
@@ -22,14 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.documents import service
 from faktura.documents.assemble import invoice_document
 from faktura.documents.i18n import Texts
-from faktura.documents.model import Document
+from faktura.documents.model import Document, DocumentKind
 from faktura.documents.pdf import guard
 from faktura.documents.pdf.view import DocumentView, Row, build
+from faktura.documents.requirements import require_e_invoice_seller
+from faktura.documents.service import FileFormat
 from faktura.documents.ubl.formats import UblFormat
 from faktura.hosted import checkout as checkouts
 from faktura.hosted import views
 from faktura.hosted.checkout import Checkout, PageState
-from faktura.hosted.i18n import Translator, known_language
+from faktura.hosted.i18n import Translator
 from faktura.hosted.i18n.invoice_catalog import INVOICE_MESSAGES
 from faktura.hosted.render import render
 from faktura.hosted.routing import HostedRoute
@@ -44,6 +45,7 @@ from faktura.payments.links import LinkTarget
 router = APIRouter(route_class=HostedRoute, include_in_schema=False, tags=["Hosted pages"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 
+RETRY_AFTER_SECONDS = 5
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -84,29 +86,42 @@ async def show(token: str, request: Request, session: Session) -> Response:
 
 @router.get("/i/{token}/pdf")
 async def pdf_file(token: str, request: Request, session: Session) -> Response:
-    """The invoice as PDF: the document's own language, or the page's when the link names one."""
+    """The invoice's PDF as issued, in the document's language: the stored file, never rendered here."""
     found = await _load(session, token)
     if found is None:
         return views.not_found_page(views.translator(request, None))
-    document = found.document
-    asked = known_language(request.query_params.get("lang"))
-    if asked is not None:
-        document = dataclasses.replace(document, language=asked)
-    return _attachment(await service.render_pdf(document))
+    return await _stored_file(session, found, FileFormat.PDF)
 
 
 @router.get("/i/{token}/ubl")
 async def ubl_file(token: str, request: Request, session: Session) -> Response:
-    """The invoice as a UBL e-invoice."""
+    """The invoice as a UBL e-invoice, as it was issued."""
     found = await _load(session, token)
     t = views.translator(request, found.checkout if found else None)
     try:
         fmt = UblFormat(request.query_params.get("format", UblFormat.PEPPOL.value))
     except ValueError:
         return views.not_found_page(t)
-    if found is None or not _ubl_possible(found.document):
+    if found is None or service.ubl_format(fmt) not in service.formats_issued(found.document):
         return views.not_found_page(t)
-    return _attachment(service.ubl(found.document, fmt))
+    if not _ubl_possible(found.document):
+        return views.not_found_page(t)
+    return await _stored_file(session, found, service.ubl_format(fmt))
+
+
+async def _stored_file(session: AsyncSession, found: Found, fmt: FileFormat) -> Response:
+    """A file the render job has stored; until it has (a second or so after issuing), a 503 asking to retry,
+    so no request of a stranger's makes the server render."""
+    invoice = found.invoice
+    rendered = await service.stored(session, invoice.merchant_id, DocumentKind.INVOICE, invoice.id, fmt)
+    if rendered is None:
+        return Response(
+            "The document is being prepared; try again in a few seconds.\n",
+            status_code=503,
+            media_type="text/plain; charset=utf-8",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return _attachment(rendered)
 
 
 async def _load(session: AsyncSession, token: str) -> Found | None:
@@ -214,7 +229,7 @@ def _downloads(token: str, document: Document, t: Translator, page: PageTexts) -
 def _ubl_possible(document: Document) -> bool:
     """An e-invoice names its seller by organisation number and address; without them there is none."""
     try:
-        service.require_seller_details(document)
+        require_e_invoice_seller(document.seller)
     except FakturaError:
         return False
     return True

@@ -16,6 +16,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
+from faktura.documents import record
+from faktura.documents import service as documents
+from faktura.documents.assemble import live_credit_note_document
+from faktura.documents.model import DocumentKind
 from faktura.invoices import books, credits, repository
 from faktura.invoices.numbering import CREDIT_NOTE_SERIES
 from faktura.invoices.schemas import CreditNoteCreate, CreditNoteItemIn, CreditNoteOut
@@ -27,8 +31,10 @@ from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.kit.ids import new_id
 from faktura.kit.money import round_half_up
 from faktura.kit.pagination import PageParams
+from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
 from faktura.models import CreditNote, CreditNoteItem, Invoice, InvoiceItem
+from faktura.payments import links
 from faktura.tax.calculator import CouponInput, LineInput, TaxCategory, compute_totals
 
 ISSUED = "issued"
@@ -81,7 +87,9 @@ async def issue(
     before = invoice.status
     note = await _write(session, invoice, figures, data.reason)
     await _settle(session, invoice, note)
-    out = credit_note_out(note)
+    await links.token_for(session, note.merchant_id, links.LinkTarget.CREDIT_NOTE, note.id)
+    await _freeze(session, note, invoice)
+    out = (await _views(session, [note]))[0]
     await events.record(
         session,
         merchant_id=merchant_id,
@@ -94,18 +102,37 @@ async def issue(
     return out
 
 
+async def _freeze(session: AsyncSession, note: CreditNote, invoice: Invoice) -> None:
+    """Keep everything the credit note shows as it is issued, and have its files made after commit."""
+    document = await live_credit_note_document(session, note, invoice)
+    note.document = record.freeze(document)
+    note.document_sha256 = record.digest(note.document)
+    await documents.schedule_files(session, note.merchant_id, document)
+
+
 async def get(session: AsyncSession, merchant_id: str, credit_note_id: str) -> CreditNoteOut:
     note = await repository.get_credit_note(session, merchant_id, credit_note_id)
     if note is None:
         raise ResourceNotFound("credit_note", credit_note_id)
-    return credit_note_out(note)
+    return (await _views(session, [note]))[0]
 
 
 async def page(
     session: AsyncSession, merchant_id: str, params: PageParams, **filters: Any
 ) -> tuple[list[CreditNoteOut], str | None]:
     rows, cursor = await repository.page_credit_notes(session, merchant_id, params, **filters)
-    return [credit_note_out(note) for note in rows], cursor
+    return await _views(session, rows), cursor
+
+
+async def _views(session: AsyncSession, notes: list[CreditNote]) -> list[CreditNoteOut]:
+    ids = [note.id for note in notes]
+    tokens = await links.tokens_of(session, links.LinkTarget.CREDIT_NOTE, ids)
+    files = await documents.files_of(session, DocumentKind.CREDIT_NOTE, ids)
+    public_url = public_url_of(session)
+    return [
+        credit_note_out(note, links.document_page_url(public_url, tokens.get(note.id)), files[note.id])
+        for note in notes
+    ]
 
 
 def _credited(prior: list[CreditNote]) -> dict[str, _Credited]:

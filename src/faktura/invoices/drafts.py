@@ -105,7 +105,7 @@ async def change(session: AsyncSession, invoice: Invoice, data: InvoiceUpdate) -
     if "customer_id" in sent:
         invoice.customer_id = sent["customer_id"]
         invoice.language = common["language"]
-    for name in ("issue_date", "payment_terms_days", "reference", "note", "exchange_rate"):
+    for name in ("issue_date", "payment_terms_days", "reference", "order_reference", "note", "exchange_rate"):
         if name in sent:
             setattr(invoice, name, sent[name])
     if "series" in sent:
@@ -183,6 +183,8 @@ async def _from_order(
     await orders_link.claim(session, order, customer_id)
     invoice = await _new_invoice(session, merchant_id, data, customer_id, common)
     invoice.order_id = order.id
+    # The buyer's purchase order number travels to the invoice (BT-13); Faktura's own ids never do.
+    invoice.order_reference = data.order_reference or order.reference
     invoice.currency = order.currency
     invoice.prices_include_tax = order.prices_include_tax
     invoice.language = language or order.language
@@ -273,6 +275,7 @@ async def _new_invoice(
         prepaid_amount=0,
         exchange_rate=data.exchange_rate,
         reference=data.reference,
+        order_reference=data.order_reference,
         note=data.note,
         metadata_=data.metadata or {},
         language=default_language(merchant.country),

@@ -1,4 +1,8 @@
-"""Finalizing: the invoice gets its number, dates, KID and bank account, and is booked.
+"""Finalizing: the invoice gets its number, dates, KID and bank account, is booked, and is frozen.
+
+A merchant whose profile lacks what an invoice must name about its seller is refused before a number is
+taken. What the issued invoice shows is kept on it (`documents.record`): later changes to the merchant or
+the customer never change it.
 
 Everything happens in the request's transaction. The number comes from the series row, locked until
 commit, so numbers are gap-free per merchant and series: a finalization that fails gives its number back.
@@ -10,6 +14,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.documents import record
+from faktura.documents import service as documents
+from faktura.documents.assemble import live_invoice_document, seller_party
+from faktura.documents.model import Document
+from faktura.documents.requirements import require_seller_details
 from faktura.invoices import books, credits, orders_link, repository, settlement
 from faktura.invoices.kid import KidTooLong, build_kid
 from faktura.invoices.schemas import InvoiceOut
@@ -23,6 +32,7 @@ from faktura.models import Invoice
 from faktura.orders import repository as orders
 from faktura.payments import links
 from faktura.payments import service as payments
+from faktura.tax.calculator import TaxCategory
 
 
 async def finalize(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -42,6 +52,7 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     merchant = await merchants.get(session, invoice.merchant_id)
     if merchant is None:
         raise ResourceNotFound("merchant", invoice.merchant_id)
+    require_seller_details(seller_party(merchant), charges_vat=_charges_vat(invoice))
     terms = invoice_terms(merchant.invoice_settings)
     number = await repository.take_number(session, invoice.merchant_id, invoice.series)
     try:
@@ -59,6 +70,7 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     move(invoice, InvoiceStatus.OPEN)
     await session.flush()
     await links.token_for(session, invoice.merchant_id, links.LinkTarget.INVOICE, invoice.id)
+    await freeze(session, invoice)  # as the invoice.finalized event shows it; again once it is settled
     await books.invoice_finalized(session, invoice)
     await announce(session, invoice, "invoice.finalized")
     # The order's own payments first: they were made for exactly this sale.
@@ -75,3 +87,19 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     if invoice.order_id is not None:
         # The invoice is now what the payer pays: the order's waiting intents (pay later) are done.
         await payments.invoice_issued(session, invoice.merchant_id, invoice.order_id)
+    # Frozen for good once settlement has run: a pay-first invoice is issued paid, with its prepaid
+    # amount and no payment link, and its document says so.
+    document = await freeze(session, invoice)
+    await documents.schedule_files(session, invoice.merchant_id, document)
+
+
+async def freeze(session: AsyncSession, invoice: Invoice) -> Document:
+    """Keep everything the issued invoice shows, as the merchant's and customer's rows show it now."""
+    document = await live_invoice_document(session, invoice)
+    invoice.document = record.freeze(document)
+    invoice.document_sha256 = record.digest(invoice.document)
+    return document
+
+
+def _charges_vat(invoice: Invoice) -> bool:
+    return any(item.tax_category == TaxCategory.STANDARD and item.tax_rate > 0 for item in invoice.items)

@@ -24,7 +24,16 @@ class _DraftFields(RequestSchema):
     payment_terms_days: int | None = Field(
         None, ge=0, le=MAX_PAYMENT_TERMS_DAYS, description="Due date = issue date + terms; default 14"
     )
-    reference: str | None = Field(None, max_length=100, description="The merchant's own reference")
+    reference: str | None = Field(
+        None,
+        max_length=100,
+        description='The buyer\'s reference (BT-10, "Deres ref."), printed on the invoice',
+    )
+    order_reference: str | None = Field(
+        None,
+        max_length=100,
+        description="The buyer's purchase order number (BT-13); default: the order's `reference`",
+    )
     note: str | None = Field(None, max_length=1000, description="Printed on the invoice")
     metadata: dict[str, str] | None = Field(None, max_length=50)
     exchange_rate: Decimal | None = Field(
@@ -97,6 +106,43 @@ class InvoiceItemOut(Schema):
     quantity_credited: DecimalStr = Field(description="Credited so far by credit notes")
 
 
+class PartyAddressOut(Schema):
+    street: str | None
+    additional: str | None
+    zip: str | None
+    city: str | None
+    country: str
+
+
+class ElectronicAddressOut(Schema):
+    scheme: str = Field(description="PEPPOL ICD, e.g. 0192 for Norwegian organisation numbers")
+    identifier: str
+
+
+class PartyOut(Schema):
+    """A party as the issued document names it, frozen when it was issued."""
+
+    name: str
+    country: str
+    address: PartyAddressOut | None
+    organization_number: str | None
+    vat_number: str | None
+    electronic_address: ElectronicAddressOut | None
+    email: str | None
+    phone: str | None
+    business_register: str | None = Field(description="Seller only: e.g. Foretaksregisteret")
+    buyer_type: Literal["private", "corporate"]
+
+
+class DocumentFileOut(Schema):
+    """One stored file of an issued document: a download returns exactly these bytes."""
+
+    format: Literal["pdf", "peppol", "oioubl"]
+    media_type: str
+    sha256: str = Field(description="SHA-256 of the stored bytes, hex")
+    size: int = Field(description="Bytes")
+
+
 class InvoiceOut(Schema):
     id: str
     number: int | None = Field(description="Gap-free within the series; null while a draft")
@@ -110,7 +156,13 @@ class InvoiceOut(Schema):
     language: str
     issue_date: date | None
     due_date: date | None
-    payment_url: str | None = Field(description="The payer's page, /pay/{token}, while it is payable")
+    payment_url: str | None = Field(
+        description="The payer's payment page, /pay/{token}, while something is owed; null otherwise"
+    )
+    hosted_url: str | None = Field(
+        description="The buyer's invoice page, /i/{token}: the invoice, its files, how to pay; from "
+        "finalization on, also once paid"
+    )
     payment_terms_days: int
     payment_reference: str | None = Field(description="KID, the Norwegian payment reference")
     bank_account: str | None
@@ -130,8 +182,13 @@ class InvoiceOut(Schema):
     amount_written_off: int
     amount_due: int
     reference: str | None
+    order_reference: str | None = Field(description="The buyer's purchase order number (BT-13)")
     note: str | None
     metadata: dict[str, str]
+    seller: PartyOut | None = Field(description="The seller as issued; null while a draft")
+    buyer: PartyOut | None = Field(description="The buyer as issued; null while a draft")
+    document_sha256: str | None = Field(description="SHA-256 of the issued document's frozen record")
+    files: list[DocumentFileOut] = Field(description="The issued document's stored files")
     delivery_status: Literal["pending", "delivered", "needs_attention"] | None = Field(
         description="null until sent; `pending` while it is being delivered"
     )
@@ -189,6 +246,11 @@ class CreditNoteOut(Schema):
     currency: str
     issue_date: date
     reason: str | None
+    hosted_url: str | None = Field(description="The buyer's page of the credit note, /i/{token}")
+    seller: PartyOut | None = Field(description="The seller as issued")
+    buyer: PartyOut | None = Field(description="The buyer as issued")
+    document_sha256: str | None = Field(description="SHA-256 of the issued document's frozen record")
+    files: list[DocumentFileOut] = Field(description="The issued document's stored files")
     items: list[CreditNoteItemOut]
     subtotal: int
     discount_total: int

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
+from faktura.documents import service as documents
+from faktura.documents.model import DocumentKind
 from faktura.invoices import repository
 from faktura.invoices.schemas import InvoiceOut
 from faktura.invoices.states import INVOICE_STATES, PAYABLE, InvoiceStatus, settled_status
@@ -48,15 +50,18 @@ async def views(session: AsyncSession, invoices: list[Invoice]) -> list[InvoiceO
         session, [item.id for invoice in invoices for item in invoice.items]
     )
     from_credit = await repository.credit_applied(session, [invoice.id for invoice in invoices])
-    payable = [invoice.id for invoice in invoices if invoice.status in PAYABLE]
-    tokens = await links.tokens_of(session, links.LinkTarget.INVOICE, payable)
+    issued = [invoice.id for invoice in invoices if invoice.status != InvoiceStatus.DRAFT]
+    tokens = await links.tokens_of(session, links.LinkTarget.INVOICE, issued)
+    files = await documents.files_of(session, DocumentKind.INVOICE, issued)
     public_url = public_url_of(session)
     return [
         invoice_out(
             invoice,
             credited,
             from_credit.get(invoice.id, 0),
-            links.page_url(public_url, tokens.get(invoice.id)),
+            links.page_url(public_url, tokens.get(invoice.id)) if invoice.status in PAYABLE else None,
+            links.document_page_url(public_url, tokens.get(invoice.id)),
+            files.get(invoice.id, []),
         )
         for invoice in invoices
     ]

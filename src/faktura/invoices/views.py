@@ -5,13 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from faktura.documents.service import StoredFile
 from faktura.invoices.numbering import display_number
 from faktura.invoices.schemas import (
     CreditNoteItemOut,
     CreditNoteOut,
     CustomerCreditOut,
+    DocumentFileOut,
     InvoiceItemOut,
     InvoiceOut,
+    PartyOut,
 )
 from faktura.invoices.states import InvoiceStatus
 from faktura.models import CreditNote, CustomerCredit, Invoice, InvoiceItem
@@ -41,8 +44,27 @@ def item_out(item: InvoiceItem, credited: Decimal) -> InvoiceItemOut:
     )
 
 
+def party_out(document: dict[str, Any] | None, role: str) -> PartyOut | None:
+    """A party from an issued document's frozen record (field names as `documents.model.Party`)."""
+    if document is None:
+        return None
+    return PartyOut.model_validate(document[role])
+
+
+def files_out(files: list[StoredFile]) -> list[DocumentFileOut]:
+    return [
+        DocumentFileOut(format=f.format.value, media_type=f.media_type, sha256=f.sha256, size=f.size)
+        for f in files
+    ]
+
+
 def invoice_out(
-    invoice: Invoice, credited: dict[str, Decimal], credit_applied: int, payment_url: str | None
+    invoice: Invoice,
+    credited: dict[str, Decimal],
+    credit_applied: int,
+    payment_url: str | None,
+    hosted_url: str | None = None,
+    files: list[StoredFile] | None = None,
 ) -> InvoiceOut:
     return InvoiceOut(
         id=invoice.id,
@@ -57,6 +79,7 @@ def invoice_out(
         language=invoice.language,
         issue_date=invoice.issue_date,
         payment_url=payment_url,
+        hosted_url=hosted_url,
         due_date=invoice.due_date,
         payment_terms_days=invoice.payment_terms_days,
         payment_reference=invoice.payment_reference,
@@ -77,8 +100,13 @@ def invoice_out(
         amount_written_off=invoice.amount_written_off,
         amount_due=invoice.amount_due,
         reference=invoice.reference,
+        order_reference=invoice.order_reference,
         note=invoice.note,
         metadata=invoice.metadata_ or {},
+        seller=party_out(invoice.document, "seller"),
+        buyer=party_out(invoice.document, "buyer"),
+        document_sha256=invoice.document_sha256,
+        files=files_out(files or []),
         delivery_status=invoice.delivery_status,
         delivery_channel=invoice.delivery_channel,
         prepaid_amount=invoice.prepaid_amount,
@@ -93,7 +121,9 @@ def invoice_out(
     )
 
 
-def credit_note_out(note: CreditNote) -> CreditNoteOut:
+def credit_note_out(
+    note: CreditNote, hosted_url: str | None = None, files: list[StoredFile] | None = None
+) -> CreditNoteOut:
     return CreditNoteOut(
         id=note.id,
         number=note.number,
@@ -105,6 +135,11 @@ def credit_note_out(note: CreditNote) -> CreditNoteOut:
         currency=note.currency,
         issue_date=note.issue_date,
         reason=note.reason,
+        hosted_url=hosted_url,
+        seller=party_out(note.document, "seller"),
+        buyer=party_out(note.document, "buyer"),
+        document_sha256=note.document_sha256,
+        files=files_out(files or []),
         items=[
             CreditNoteItemOut(
                 id=i.id,

@@ -4,7 +4,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from faktura.kit.types import ExactDecimal, PortableJSON, UTCDateTime
@@ -57,8 +67,13 @@ class Invoice(IdMixin, TimestampMixin, Base):
     amount_written_off: Mapped[int] = mapped_column(Money, default=0)
     amount_due: Mapped[int] = mapped_column(Money)
     reference: Mapped[str | None] = mapped_column(String(100))
+    # The buyer's purchase order number (BT-13), from the order the invoice was made from or as given.
+    order_reference: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(String(1000))
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", PortableJSON, default=dict)
+    # Everything the issued document shows, frozen at finalization (documents.record); None on drafts.
+    document: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     delivery_channel: Mapped[str | None] = mapped_column(String(20))
     # Settled when the invoice was finalized (pay-first): the document's prepaid amount (BT-113).
@@ -131,6 +146,9 @@ class CreditNote(IdMixin, TimestampMixin, Base):
     taxes: Mapped[list[dict[str, Any]]] = mapped_column(PortableJSON)
     amount_applied: Mapped[int] = mapped_column(Money)
     amount_to_credit: Mapped[int] = mapped_column(Money)
+    # Everything the issued credit note shows, frozen as it is issued (documents.record).
+    document: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
 
     items: Mapped[list[CreditNoteItem]] = relationship(
         lazy="raise", order_by="CreditNoteItem.position", cascade="all, delete-orphan"
@@ -217,3 +235,25 @@ class InvoiceDeliveryAttempt(IdMixin, Base):
     error_code: Mapped[str | None] = mapped_column(String(60))
     error: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DocumentFile(IdMixin, Base):
+    """An issued invoice's or credit note's file (PDF, PEPPOL, OIOUBL), stored once as first rendered.
+
+    Rendered from the document's frozen record; a download returns these bytes, so it never changes.
+    """
+
+    __tablename__ = "document_files"
+
+    merchant_id: Mapped[str] = mapped_column(String(40), ForeignKey("merchants.id", ondelete="CASCADE"))
+    document_type: Mapped[str] = mapped_column(String(20))  # invoice or credit_note
+    document_id: Mapped[str] = mapped_column(String(40))
+    format: Mapped[str] = mapped_column(String(20))  # pdf, peppol or oioubl
+    media_type: Mapped[str] = mapped_column(String(60))
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("document_type", "document_id", "format"),)

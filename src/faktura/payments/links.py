@@ -22,6 +22,7 @@ class LinkTarget(StrEnum):
     ORDER = "order"
     PAYMENT_INTENT = "payment_intent"
     INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"  # its page only (/i/{token}); nothing to pay
 
 
 async def token_for(
@@ -88,6 +89,11 @@ async def tokens_of(session: AsyncSession, target: LinkTarget, target_ids: Seque
 def page_url(public_url: str, token: str | None) -> str | None:
     """The payer's page for a token: `{FAKTURA_PUBLIC_URL}/pay/{token}`."""
     return f"{public_url.rstrip('/')}/pay/{token}" if token else None
+
+
+def document_page_url(public_url: str, token: str | None) -> str | None:
+    """The buyer's page of an issued invoice or credit note: `{FAKTURA_PUBLIC_URL}/i/{token}`."""
+    return f"{public_url.rstrip('/')}/i/{token}" if token else None
 
 
 async def resolve(session: AsyncSession, token: str) -> PaymentLink | None:
