@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import base64
 
+import httpx
+
+from faktura.kit.db import Database
 from tests.asserts import error_code
-from tests.factories import Api
+from tests.factories import Api, new_merchant
 
 MERCHANT = "/api/v1/Merchant"
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32).decode()
 
 
-async def test_a_new_merchant_shows_its_defaults(api: Api) -> None:
+async def test_a_new_merchant_shows_its_defaults(client: httpx.AsyncClient, database: Database) -> None:
+    api = await new_merchant(client, database, seller_details=False)
     response = await api.get(MERCHANT)
     assert response.status_code == 200, response.text
     body = response.json()

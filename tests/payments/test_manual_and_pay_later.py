@@ -23,7 +23,7 @@ async def test_a_bank_transfer_waits_with_instructions_and_a_kid(api: Api) -> No
     assert action["type"] == "bank_transfer"
     assert action["bankTransfer"] == {
         "accountHolder": action["bankTransfer"]["accountHolder"],
-        "bankAccount": None,
+        "bankAccount": "12345678903",  # the merchant's, as its profile has it
         "paymentReference": kid,
         "amount": ORDER_TOTAL,
         "currency": "NOK",

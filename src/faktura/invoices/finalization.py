@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from faktura.documents import record
 from faktura.documents import service as documents
@@ -98,6 +99,8 @@ async def freeze(session: AsyncSession, invoice: Invoice) -> Document:
     document = await live_invoice_document(session, invoice)
     invoice.document = record.freeze(document)
     invoice.document_sha256 = record.digest(invoice.document)
+    # Keeping the record is no change the API shows: the invoice stays as its last event has it.
+    flag_modified(invoice, "updated_at")
     return document
 
 

@@ -187,7 +187,6 @@ class InvoiceOut(Schema):
     metadata: dict[str, str]
     seller: PartyOut | None = Field(description="The seller as issued; null while a draft")
     buyer: PartyOut | None = Field(description="The buyer as issued; null while a draft")
-    document_sha256: str | None = Field(description="SHA-256 of the issued document's frozen record")
     files: list[DocumentFileOut] = Field(description="The issued document's stored files")
     delivery_status: Literal["pending", "delivered", "needs_attention"] | None = Field(
         description="null until sent; `pending` while it is being delivered"
@@ -249,7 +248,6 @@ class CreditNoteOut(Schema):
     hosted_url: str | None = Field(description="The buyer's page of the credit note, /i/{token}")
     seller: PartyOut | None = Field(description="The seller as issued")
     buyer: PartyOut | None = Field(description="The buyer as issued")
-    document_sha256: str | None = Field(description="SHA-256 of the issued document's frozen record")
     files: list[DocumentFileOut] = Field(description="The issued document's stored files")
     items: list[CreditNoteItemOut]
     subtotal: int

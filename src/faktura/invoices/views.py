@@ -105,7 +105,6 @@ def invoice_out(
         metadata=invoice.metadata_ or {},
         seller=party_out(invoice.document, "seller"),
         buyer=party_out(invoice.document, "buyer"),
-        document_sha256=invoice.document_sha256,
         files=files_out(files or []),
         delivery_status=invoice.delivery_status,
         delivery_channel=invoice.delivery_channel,
@@ -138,7 +137,6 @@ def credit_note_out(
         hosted_url=hosted_url,
         seller=party_out(note.document, "seller"),
         buyer=party_out(note.document, "buyer"),
-        document_sha256=note.document_sha256,
         files=files_out(files or []),
         items=[
             CreditNoteItemOut(
