@@ -555,3 +555,15 @@ async def test_another_merchants_product_is_a_404(api: Api, database: Database) 
     assert error_code(prices, 404) == "product_not_found"
     assert (await other.get(PRODUCTS)).json()["data"] == []
     assert (await api.get(path)).json() == item
+
+
+async def test_product_and_billing_cycle_texts_are_checked(api: Api) -> None:
+    product_body = {"name": "Widget", "unitPrice": 100, "currency": "NOK"}
+    response = await api.post("/api/v1/Products", json={**product_body, "name": "Wid\u202eget"})
+    assert invalid_fields(response) == [("name", "invalid_text")]
+    response = await api.post("/api/v1/Products", json={**product_body, "description": "\u2066"})
+    assert invalid_fields(response) == [("description", "invalid_text")]
+    created = await api.created("/api/v1/Products", {**product_body, "description": "Blue\nlarge"})
+    assert created["description"] == "Blue\nlarge"
+    response = await api.post("/api/v1/BillingCycles", json={"name": "\x1bMonthly", "interval": "month"})
+    assert invalid_fields(response) == [("name", "invalid_text")]

@@ -424,3 +424,19 @@ async def test_another_merchants_coupon_is_a_404(api: Api, database: Database) -
     assert error_code(await other.delete(path), 404) == "coupon_not_found"
     assert (await other.get(URL)).json() == {"data": [], "nextCursor": None}
     assert (await api.get(path)).json() == coupon
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"percentOff": "1_0"}, ("percentOff", "decimal_parsing")),
+        ({"percentOff": "\u0661\u0660"}, ("percentOff", "decimal_parsing")),
+        ({"percentOff": "1e1"}, ("percentOff", "decimal_parsing")),
+        ({"percentOff": "10", "name": "Spring\u202esale"}, ("name", "invalid_text")),
+    ],
+)
+async def test_coupon_numbers_and_names_are_what_they_claim(
+    api: Api, overrides: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    response = await api.post(URL, json={"code": "SPRING", **overrides})
+    assert invalid_fields(response) == [expected]

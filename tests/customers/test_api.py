@@ -582,3 +582,32 @@ async def test_lookup_by_email_ignores_case(api: Api) -> None:
     created = await api.created("/api/v1/Customers", customer_body(email="Kari.Nordmann@Example.no"))
     found = (await api.get("/api/v1/Customers", params={"email": "kari.nordmann@example.NO"})).json()["data"]
     assert [c["id"] for c in found] == [created["id"]]
+
+
+# Texts printed on documents
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"name": "Nordic \u202eAS 0001"}, "name"),  # a right-to-left override
+        ({"name": "Kari\u2066Nordmann\u2069"}, "name"),  # an isolate
+        ({"name": "\u200b\u200b"}, "name"),
+        ({"name": "Kari\nNordmann"}, "name"),
+        ({"address": {"street": "Storgata\x9b1", "city": "Oslo"}}, "address.street"),
+        ({"address": {"city": "\u3164"}}, "address.city"),
+    ],
+)
+async def test_names_and_addresses_that_would_not_show_what_they_hold_are_refused(
+    api: Api, overrides: dict[str, Any], field: str
+) -> None:
+    response = await api.post(URL, json=customer_body(**overrides))
+    assert invalid_fields(response) == [(field, "invalid_text")]
+
+
+async def test_a_right_to_left_name_with_its_direction_marks_is_kept(api: Api) -> None:
+    name = "\u05d7\u05d1\u05e8\u05d4 \u200f2000\u200f"
+    assert (await api.created(URL, customer_body(name=name)))["name"] == name
+    created = await api.created(URL, customer_body())
+    response = await api.patch(f"{URL}/{created['id']}", json={"name": "Ola\u202dNordmann"})
+    assert invalid_fields(response) == [("name", "invalid_text")]

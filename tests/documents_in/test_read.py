@@ -574,3 +574,50 @@ def test_an_invoice_that_says_it_is_a_credit_note() -> None:
     result = changed(">380<", ">381<")
     assert codes(result) == [("unsupported_type_code", "/Invoice/cbc:InvoiceTypeCode")]
     assert result.document is None  # billing what was meant as a credit is worse than reading nothing
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        (
+            "<cbc:Name>Hammer</cbc:Name>",
+            "<cbc:Name>Ham\u202emer</cbc:Name>",
+            "/Invoice/cac:InvoiceLine[1]/cac:Item/cbc:Name",
+        ),
+        (
+            "<cbc:RegistrationName>Fjordbygg AS</cbc:RegistrationName>",
+            "<cbc:RegistrationName>\u200b\u200b</cbc:RegistrationName>",
+            "/Invoice/cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName",
+        ),
+        (
+            "  <cbc:IssueDate>2026-11-02</cbc:IssueDate>\n",
+            "  <cbc:IssueDate>2026-11-02</cbc:IssueDate>\n  <cbc:Note>Pay\nto \u20670001</cbc:Note>\n",
+            "/Invoice/cbc:Note",
+        ),
+    ],
+)
+def test_texts_that_would_not_show_what_they_hold_are_problems(old: str, new: str, path: str) -> None:
+    assert ("invalid_text", path) in codes(changed(old, new))
+
+
+def test_a_note_keeps_its_line_breaks() -> None:
+    result = changed(
+        "  <cbc:IssueDate>2026-11-02</cbc:IssueDate>\n",
+        "  <cbc:IssueDate>2026-11-02</cbc:IssueDate>\n  <cbc:Note>Thanks!\n\tNordlys</cbc:Note>\n",
+    )
+    assert result.problems == ()
+    assert result.document is not None
+    assert result.document.note == "Thanks!\n\tNordlys"
+
+
+def test_numbers_in_other_digits_are_not_numbers() -> None:
+    result = changed("<cbc:DueDate>2026-11-16</cbc:DueDate>", "<cbc:DueDate>\u0662026-11-16</cbc:DueDate>")
+    assert codes(result) == [("invalid_date", "/Invoice/cbc:DueDate")]
+
+
+def test_a_quantity_in_other_digits_is_not_a_number() -> None:
+    result = changed(
+        '<cbc:InvoicedQuantity unitCode="EA">3</cbc:InvoicedQuantity>',
+        '<cbc:InvoicedQuantity unitCode="EA">\u0663</cbc:InvoicedQuantity>',
+    )
+    assert codes(result) == [("invalid_quantity", "/Invoice/cac:InvoiceLine[1]/cbc:InvoicedQuantity")]

@@ -309,3 +309,16 @@ async def test_the_same_idempotency_key_replays_the_draft(api: Api) -> None:
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert len((await api.get(INVOICES)).json()["data"]) == 1
+
+
+async def test_a_note_keeps_its_lines_and_texts_with_bidi_controls_are_refused(api: Api) -> None:
+    customer_id = await customer(api)
+    body = {"customerId": customer_id, "items": LINES}
+    invoice = await api.created(INVOICES, {**body, "note": "Thank you!\nKind regards,\r\n\tFjord"})
+    assert invoice["note"] == "Thank you!\nKind regards,\r\n\tFjord"
+    response = await api.post(INVOICES, json={**body, "note": "Pay to \u202e0001", "reference": "PO\n1"})
+    assert invalid_fields(response) == [("reference", "invalid_text"), ("note", "invalid_text")]
+    response = await api.post(f"{INVOICES}/{invoice['id']}/finalize")
+    assert response.status_code == 200, response.text
+    response = await api.post(f"{INVOICES}/{invoice['id']}/credit", json={"reason": "\u2068Returned"})
+    assert invalid_fields(response) == [("reason", "invalid_text")]

@@ -115,3 +115,27 @@ async def test_a_logo_must_be_the_image_it_claims_to_be(api: Api) -> None:
     response = await api.patch(MERCHANT, json={"invoiceSettings": {"logo": big}})
     assert error_code(response, 422) == "validation_error"
     assert response.json()["error"]["details"][0]["code"] == "logo_too_large"
+
+
+async def test_the_merchants_printed_texts_are_checked(api: Api) -> None:
+    for body, field in [
+        ({"name": "Fjord \u202eHandel"}, "name"),
+        ({"address": {"street": "Kaia\u00851"}}, "address.street"),
+        (
+            {"invoiceSettings": {"invoiceFee": {"amount": 100, "currency": "NOK", "taxRate": "2_5"}}},
+            "invoiceSettings.invoiceFee.taxRate",
+        ),
+        (
+            {
+                "invoiceSettings": {
+                    "invoiceFee": {"amount": 100, "currency": "NOK", "taxRate": "25", "description": "\u200b"}
+                }
+            },
+            "invoiceSettings.invoiceFee.description",
+        ),
+    ]:
+        response = await api.patch(MERCHANT, json=body)
+        assert response.status_code == 422, body
+        (detail,) = response.json()["error"]["details"]
+        assert detail["field"] == field
+        assert detail["code"] in ("invalid_text", "decimal_parsing")

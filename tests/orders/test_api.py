@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from faktura.kit.db import Database
-from tests.asserts import all_pages
+from tests.asserts import all_pages, invalid_fields
 from tests.factories import Api, customer_body, new_merchant, order_body, product, tax_rule_id
 
 
@@ -403,3 +403,35 @@ async def test_concurrent_orders_never_exceed_a_coupons_limit(api: Api) -> None:
         assert _codes(refused) == {"couponCode": "coupon_exhausted"}
     coupon = (await api.get("/api/v1/Coupons", params={"limit": 1})).json()["data"][0]
     assert coupon["timesRedeemed"] == 5
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ({"quantity": "1_000"}, ("items[0].quantity", "decimal_parsing")),
+        ({"quantity": "\u0662"}, ("items[0].quantity", "decimal_parsing")),
+        ({"quantity": "\uff12"}, ("items[0].quantity", "decimal_parsing")),
+        ({"quantity": "2e0"}, ("items[0].quantity", "decimal_parsing")),
+        ({"quantity": "NaN"}, ("items[0].quantity", "decimal_parsing")),
+        ({"taxRate": "2_5"}, ("items[0].taxRate", "decimal_parsing")),
+        ({"description": "Widget\u202e"}, ("items[0].description", "invalid_text")),
+        ({"description": "Widget\nDeluxe"}, ("items[0].description", "invalid_text")),
+        (
+            {"taxCategory": "E", "taxRate": "0", "taxExemptionReason": "\u2067x"},
+            ("items[0].taxExemptionReason", "invalid_text"),
+        ),
+    ],
+)
+async def test_numbers_and_texts_of_a_line_are_what_they_claim(
+    api: Api, item: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    body = order_body()
+    body["items"][0].update(item)
+    assert invalid_fields(await api.post("/api/v1/Orders", json=body)) == [expected]
+
+
+async def test_an_order_description_may_have_lines_but_no_bidi_controls(api: Api) -> None:
+    order = await api.created("/api/v1/Orders", order_body(description="Pick-up\r\n\tat the back door"))
+    assert order["description"] == "Pick-up\r\n\tat the back door"
+    response = await api.post("/api/v1/Orders", json=order_body(reference="PO\u202e77"))
+    assert invalid_fields(response) == [("reference", "invalid_text")]

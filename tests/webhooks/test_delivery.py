@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+from sqlalchemy import update
+
 from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
+from faktura.models import WebhookEndpoint
 from tests.factories import Api
 from tests.webhooks.flows import deliver_due, endpoint_at, new_customer, signed_by
 from tests.webhooks.receiver import Answer, receiving
@@ -128,6 +132,27 @@ async def test_a_receiver_that_is_down_is_an_error_attempt(
     assert attempt["error"]
     assert delivery["status"] == "pending"
     assert delivery["lastStatusCode"] is None
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:99999/in", "http://[::1/in", "http://xn--/in", "ftp://127.0.0.1/"]
+)
+async def test_a_url_that_fails_at_send_time_is_a_failed_attempt_not_a_crash(
+    hooks: Api, database: Database, private_settings: Settings, url: str
+) -> None:
+    # Stored by an older version, before such URLs were refused at save.
+    created = await hooks.created("/api/v1/WebhookEndpoints", {"url": "http://127.0.0.1:9/in"})
+    async with database.transaction() as session:
+        await session.execute(
+            update(WebhookEndpoint).where(WebhookEndpoint.id == created["id"]).values(url=url)
+        )
+    await new_customer(hooks)
+    await deliver_due(database, private_settings)
+    (delivery,) = await _deliveries(hooks, created["id"])
+    (attempt,) = (await _detail(hooks, delivery["id"]))["attemptLog"]
+    assert attempt["statusCode"] is None
+    assert attempt["error"].startswith("invalid_url: ")
+    assert (delivery["status"], delivery["attempts"]) == ("pending", 1)
 
 
 async def test_retry_after_is_honoured_when_it_asks_for_longer(

@@ -68,12 +68,34 @@ async def test_unknown_event_types_are_refused(hooks: Api) -> None:
         ("https://user:pw@hooks.example.com/in", "url_invalid"),
         ("https://hooks.example.com:99999/in", "url_invalid"),
         ("https://hooks.example.com/in#x", "url_invalid"),
+        ("https://2130706433/hook", "url_not_allowed"),
+        ("https://0177.0.0.1/hook", "url_not_allowed"),
+        ("https://\uff11\uff12\uff17.0.0.1/hook", "url_not_allowed"),
+        ("https://0xa9fea9fe/latest/meta-data", "url_not_allowed"),
+        ("https://xn--/in", "url_invalid"),
     ],
 )
 async def test_urls_that_webhooks_may_not_call_are_refused(api: Api, url: str, code: str) -> None:
     # `api` is the default app: private addresses not allowed, as in production.
     response = await api.post("/api/v1/WebhookEndpoints", json={"url": url})
     assert invalid_fields(response) == [("url", code)]
+
+
+async def test_a_private_url_refused_says_how_the_operator_allows_it(api: Api) -> None:
+    response = await api.post("/api/v1/WebhookEndpoints", json={"url": "https://127.1/hook"})
+    (detail,) = response.json()["error"]["details"]
+    assert detail["code"] == "url_not_allowed"
+    assert "127.0.0.1" in detail["message"]
+    assert "FAKTURA_ALLOW_PRIVATE_WEBHOOKS" in detail["message"]
+
+
+async def test_an_address_spelt_another_way_is_stored_as_the_address(hooks: Api) -> None:
+    created = await hooks.created("/api/v1/WebhookEndpoints", {"url": "http://0x7f.1:9/a"})
+    assert created["url"] == "http://127.0.0.1:9/a"
+    changed = await hooks.patch(
+        f"/api/v1/WebhookEndpoints/{created['id']}", json={"url": "http://2130706433/b"}
+    )
+    assert changed.json()["url"] == "http://127.0.0.1/b"
 
 
 async def test_a_public_https_url_is_accepted_by_default(api: Api) -> None:

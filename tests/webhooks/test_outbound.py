@@ -134,6 +134,26 @@ async def test_loopback_is_refused_unless_allowed() -> None:
             await allowed.aclose()
 
 
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "127.1", "0x7f.1"])
+async def test_an_address_in_another_spelling_is_judged_as_the_address_without_a_lookup(host: str) -> None:
+    resolver = CountingResolver(["93.184.216.34"])  # what a resolver that misread the host might say
+    with receiving() as receiver:
+        refused = OutboundClient(allow_private=False, resolver=resolver)
+        allowed = OutboundClient(allow_private=True, resolver=resolver)
+        try:
+            reply = await refused.post(f"http://{host}:{receiver.port}/in", b"{}", {})
+            assert reply.error
+            assert reply.error.startswith("address_not_allowed")
+            assert "127.0.0.1" in reply.error
+            reply = await allowed.post(f"http://{host}:{receiver.port}/in", b"{}", {})
+            assert reply.status_code == 200
+        finally:
+            await refused.aclose()
+            await allowed.aclose()
+        assert len(receiver.received()) == 1
+    assert resolver.calls == []
+
+
 async def test_the_host_header_stays_the_urls_name_while_the_checked_address_is_dialled() -> None:
     resolver = CountingResolver(["127.0.0.1"])
     client = OutboundClient(allow_private=True, resolver=resolver)

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth import service
 from faktura.auth.dependencies import SettingsDep
 from faktura.auth.schemas import RefreshRequest, TokenRequest, TokenResponse
+from faktura.kit.errors import Unauthorized
 from faktura.kit.http import error_response, error_responses
 from faktura.kit.routing import COMMON_ERRORS, TransactionalRoute, get_session
 
@@ -30,10 +31,17 @@ def _response(pair: service.TokenPair) -> TokenResponse:
     )
 
 
-@router.post("/token", response_model=TokenResponse)
-async def create_token(body: TokenRequest, session: Session, settings: SettingsDep) -> TokenResponse:
+@router.post("/token", response_model=TokenResponse, responses=error_responses(429))
+async def create_token(
+    body: TokenRequest, request: Request, session: Session, settings: SettingsDep
+) -> TokenResponse | JSONResponse:
     """Exchange an API key for a short-lived access token and a refresh token."""
-    return _response(await service.exchange_api_key(session, settings, body.api_key))
+    client = request.client.host if request.client else None
+    try:
+        pair = await service.exchange_api_key(session, settings, body.api_key, client=client)
+    except Unauthorized as exc:
+        return error_response(exc)  # answered, not raised: the failure it counted is committed
+    return _response(pair)
 
 
 @router.post("/refresh", response_model=TokenResponse)

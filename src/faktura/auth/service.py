@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.auth import repository
+from faktura.auth import repository, throttle
 from faktura.auth.tokens import hash_secret, issue_access_token
 from faktura.config import Settings
 from faktura.kit import clock
@@ -52,10 +52,22 @@ async def revoke_api_key(session: AsyncSession, api_key_id: str) -> ApiKey:
     return key
 
 
-async def exchange_api_key(session: AsyncSession, settings: Settings, secret: str) -> TokenPair:
+async def exchange_api_key(
+    session: AsyncSession, settings: Settings, secret: str, *, client: str | None = None
+) -> TokenPair:
+    """A token pair for a valid key.
+
+    A wrong key is counted against the client's address and the key its prefix names before the 401 is
+    raised; the caller keeps that count by committing anyway. While either has failed too often, raises
+    TooManyAttempts without looking at the key.
+    """
+    counted = await throttle.subjects(session, client, secret)
+    await throttle.check(session, counted)
     key = await repository.api_key_by_hash(session, hash_secret(secret))
     if key is None or key.revoked_at is not None:
+        await throttle.failed(session, counted)
         raise Unauthorized("The API key is not valid.", code="invalid_api_key")
+    await throttle.succeeded(session, counted)
     key.last_used_at = clock.now()
     return await _issue_pair(session, settings, key, family_id=new_id("rtf"))
 

@@ -7,6 +7,7 @@ from pydantic import Field
 from faktura.kit.currencies import CurrencyInfo, currency_symbol
 from faktura.kit.periods import Interval
 from faktura.kit.schemas import RequestSchema, Schema
+from faktura.kit.text import TextBlock, TextLine
 from faktura.models import BillingCycle, Price, Product
 
 UNIT_CODE = r"^[A-Z0-9]{1,3}$"
@@ -40,13 +41,13 @@ class CurrencyAcceptance(RequestSchema):
 
 
 class BillingCycleCreate(RequestSchema):
-    name: str = Field(min_length=1, max_length=100)
+    name: TextLine = Field(min_length=1, max_length=100)
     interval: Interval
     interval_count: int = Field(1, ge=1, le=365)
 
 
 class BillingCycleUpdate(RequestSchema):
-    name: str = Field(min_length=1, max_length=100)
+    name: TextLine = Field(min_length=1, max_length=100)
 
 
 class BillingCycleOut(Schema):
@@ -70,8 +71,8 @@ class BillingCycleOut(Schema):
 
 
 class ProductCreate(RequestSchema):
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=1000)
+    name: TextLine = Field(min_length=1, max_length=200)
+    description: TextBlock | None = Field(None, max_length=1000)
     unit_price: int = Amount
     currency: str = Field(pattern=CURRENCY_CODE)
     unit_code: str = Field("EA", pattern=UNIT_CODE, description="UN/ECE Recommendation 20 unit code")
@@ -82,8 +83,8 @@ class ProductCreate(RequestSchema):
 class ProductUpdate(RequestSchema):
     """PATCH. Sending `unitPrice` makes a new price (in `currency`, default the product's); old ones stay."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=1000)
+    name: TextLine | None = Field(None, min_length=1, max_length=200)
+    description: TextBlock | None = Field(None, max_length=1000)
     unit_code: str | None = Field(None, pattern=UNIT_CODE)
     tax_rule_id: str | None = Field(None, max_length=40)
     unit_price: int | None = Field(None, ge=0, le=AMOUNT_LIMIT, description="Minor units of the currency")

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import Field
 
-from faktura.kit.schemas import DecimalStr, RequestSchema, Schema, UtcDateTime
+from faktura.kit.schemas import DecimalIn, DecimalStr, RequestSchema, Schema, UtcDateTime
+from faktura.kit.text import TextLine
 from faktura.models import Coupon
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"
@@ -20,8 +20,8 @@ class Duration(StrEnum):
 
 class CouponCreate(RequestSchema):
     code: str = Field(pattern=CODE_PATTERN, description="Case-insensitive; stored upper case")
-    name: str | None = Field(None, max_length=200)
-    percent_off: Decimal | None = Field(None, gt=0, le=100, decimal_places=4)
+    name: TextLine | None = Field(None, max_length=200)
+    percent_off: DecimalIn | None = Field(None, gt=0, le=100, decimal_places=4)
     amount_off: int | None = Field(None, gt=0, le=10**15, description="Minor units of `currency`")
     currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
     duration: Duration = Duration.ONCE
@@ -32,7 +32,7 @@ class CouponCreate(RequestSchema):
 
 
 class CouponUpdate(RequestSchema):
-    name: str | None = Field(None, max_length=200)
+    name: TextLine | None = Field(None, max_length=200)
     max_redemptions: int | None = Field(None, ge=1, le=2_000_000_000)
     redeem_by: UtcDateTime | None = None
     active: bool | None = None

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field
 
 from faktura.kit.schemas import RequestSchema, Schema
+from faktura.kit.text import TextLine
 from faktura.models import Customer
 
 CustomerType = Literal["private", "corporate"]
@@ -13,14 +14,14 @@ Metadata = dict[str, str]
 
 
 class AddressIn(RequestSchema):
-    street: str | None = Field(None, max_length=200)
-    zip: str | None = Field(None, max_length=20)
-    city: str | None = Field(None, max_length=100)
+    street: TextLine | None = Field(None, max_length=200)
+    zip: TextLine | None = Field(None, max_length=20)
+    city: TextLine | None = Field(None, max_length=100)
     country: str | None = Field(None, min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
 
 
 class Address(Schema):
-    street: str | None = None
+    street: TextLine | None = None
     zip: str | None = None
     city: str | None = None
     country: str | None = None
@@ -28,7 +29,7 @@ class Address(Schema):
 
 class CustomerCreate(RequestSchema):
     type: CustomerType
-    name: str = Field(min_length=1, max_length=200)
+    name: TextLine = Field(min_length=1, max_length=200)
     email: str | None = Field(None, max_length=320)
     phone: str | None = Field(None, max_length=40)
     personal_number: str | None = Field(None, max_length=40)
@@ -44,7 +45,7 @@ class CustomerUpdate(RequestSchema):
     """PATCH: only the fields sent change; `null` clears an optional field."""
 
     type: CustomerType | None = None
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: TextLine | None = Field(None, min_length=1, max_length=200)
     email: str | None = Field(None, max_length=320)
     phone: str | None = Field(None, max_length=40)
     personal_number: str | None = Field(None, max_length=40)

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
 from faktura.invoices.states import InvoiceStatus
 from faktura.invoices.terms import MAX_PAYMENT_TERMS_DAYS
-from faktura.kit.schemas import DecimalStr, RequestSchema, Schema
+from faktura.kit.schemas import DecimalIn, DecimalStr, RequestSchema, Schema
+from faktura.kit.text import TextBlock, TextLine
 from faktura.orders.schemas import OrderItemIn, TaxOut
 from faktura.tax.calculator import TaxCategory
 
@@ -19,24 +19,24 @@ Items = list[OrderItemIn]
 
 class _DraftFields(RequestSchema):
     customer_id: str | None = ID
-    series: str | None = Field(None, max_length=20, description="Number series; default INV")
+    series: TextLine | None = Field(None, max_length=20, description="Number series; default INV")
     issue_date: date | None = Field(None, description="Default: the day it is finalized (UTC)")
     payment_terms_days: int | None = Field(
         None, ge=0, le=MAX_PAYMENT_TERMS_DAYS, description="Due date = issue date + terms; default 14"
     )
-    reference: str | None = Field(
+    reference: TextLine | None = Field(
         None,
         max_length=100,
         description='The buyer\'s reference (BT-10, "Deres ref."), printed on the invoice',
     )
-    order_reference: str | None = Field(
+    order_reference: TextLine | None = Field(
         None,
         max_length=100,
         description="The buyer's purchase order number (BT-13); default: the order's `reference`",
     )
-    note: str | None = Field(None, max_length=1000, description="Printed on the invoice")
+    note: TextBlock | None = Field(None, max_length=1000, description="Printed on the invoice")
     metadata: dict[str, str] | None = Field(None, max_length=50)
-    exchange_rate: Decimal | None = Field(
+    exchange_rate: DecimalIn | None = Field(
         None,
         gt=0,
         le=10**9,
@@ -206,7 +206,7 @@ class InvoiceOut(Schema):
 class CreditNoteItemIn(RequestSchema):
     invoice_item_id: str | None = ID
     position: int | None = Field(None, ge=1, le=500, description="The invoice line's number")
-    quantity: Decimal | None = Field(
+    quantity: DecimalIn | None = Field(
         None, gt=0, le=10**9, decimal_places=6, description="Default: all that is not credited yet"
     )
 
@@ -215,7 +215,7 @@ class CreditNoteCreate(RequestSchema):
     """Without `items`, everything not credited yet; with them, those lines and quantities."""
 
     items: list[CreditNoteItemIn] | None = Field(None, min_length=1, max_length=500)
-    reason: str | None = Field(None, max_length=1000)
+    reason: TextBlock | None = Field(None, max_length=1000)
 
 
 class CreditNoteItemOut(Schema):

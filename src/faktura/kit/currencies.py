@@ -12,6 +12,7 @@ from babel import Locale
 from babel.numbers import NumberPattern, get_currency_symbol, get_decimal_symbol, get_group_symbol
 
 from faktura.kit.errors import ValidationFailed
+from faktura.kit.schemas import is_plain_decimal
 
 # ISO gives the Arab Monetary Fund's unit of account a minor unit, but it is no currency anyone invoices in.
 _NOT_BILLABLE = frozenset({"XAD"})
@@ -181,7 +182,7 @@ def to_minor(value: Decimal | str, code: str, field: str = "amount") -> int:
         amount = Decimal(value)
     except InvalidOperation:
         amount = Decimal("NaN")
-    if not amount.is_finite():
+    if not amount.is_finite() or (isinstance(value, str) and not is_plain_decimal(value)):
         raise ValidationFailed.field(field, "invalid_amount", f"'{value}' is not a decimal number.")
     minor = amount.scaleb(info.exponent, _EXACT)
     if minor != minor.to_integral_value():

@@ -167,6 +167,7 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     415: "The body is not JSON",
     422: "Invalid fields; `details` lists each one by path",
+    429: "Too many failed attempts; retry after `Retry-After` seconds",
 }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from faktura.kit import clock
 
@@ -21,7 +23,31 @@ def decimal_text(value: Decimal) -> str:
 UtcDateTime = Annotated[datetime, AfterValidator(clock.as_utc)]
 """An input timestamp; without a zone it is UTC."""
 
-DecimalStr = Annotated[Decimal, PlainSerializer(decimal_text, return_type=str, when_used="json")]
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def is_plain_decimal(text: str) -> bool:
+    return _PLAIN_DECIMAL.fullmatch(text) is not None
+
+
+def plain_decimal(value: object) -> object:
+    """A decimal string is ASCII digits with an optional point and sign, nothing else.
+
+    Python's Decimal would also take `1_000`, other scripts' digits (U+0661), exponents, `NaN` and
+    surrounding spaces: each a way for one value to be spelt so that it reads as another.
+    """
+    if isinstance(value, str) and not is_plain_decimal(value):
+        raise PydanticCustomError(
+            "decimal_parsing", 'Input should be a decimal number in ASCII digits, such as "12.5"'
+        )
+    return value
+
+
+DecimalIn = Annotated[Decimal, BeforeValidator(plain_decimal)]
+"""A decimal in a request: a plain ASCII decimal string (or a JSON number)."""
+
+DecimalStr = Annotated[DecimalIn, PlainSerializer(decimal_text, return_type=str, when_used="json")]
+"""A decimal in and out, written in its one canonical spelling."""
 
 
 class Schema(BaseModel):

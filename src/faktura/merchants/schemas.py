@@ -10,6 +10,7 @@ from pydantic import Field
 
 from faktura.customers.schemas import Address, AddressIn
 from faktura.kit.schemas import DecimalStr, RequestSchema, Schema
+from faktura.kit.text import TextLine
 from faktura.tax.calculator import TaxCategory
 
 MAX_LOGO_BYTES = 200_000
@@ -22,7 +23,7 @@ class InvoiceFeeIn(RequestSchema):
     currency: str = Field(pattern=r"^[A-Za-z]{3}$")
     tax_rate: DecimalStr = Field(ge=0, le=100, description="Percent")
     tax_category: TaxCategory = TaxCategory.STANDARD
-    description: str = Field("Invoice fee", min_length=1, max_length=200)
+    description: TextLine = Field("Invoice fee", min_length=1, max_length=200)
 
 
 class InvoiceFeeOut(Schema):
@@ -40,10 +41,10 @@ class InvoiceSettingsIn(RequestSchema):
     business_register: bool | None = Field(
         None, description="Registered in the business register (Foretaksregisteret in Norway): printed"
     )
-    iban: str | None = Field(None, max_length=40)
-    bic: str | None = Field(None, max_length=11)
-    email: str | None = Field(None, max_length=320, description="Contact e-mail printed on invoices")
-    phone: str | None = Field(None, max_length=40)
+    iban: TextLine | None = Field(None, max_length=40)
+    bic: TextLine | None = Field(None, max_length=11)
+    email: TextLine | None = Field(None, max_length=320, description="Contact e-mail printed on invoices")
+    phone: TextLine | None = Field(None, max_length=40)
     logo: str | None = Field(
         None,
         max_length=280_000,
@@ -70,11 +71,13 @@ class InvoiceSettingsOut(Schema):
 class MerchantUpdate(RequestSchema):
     """Fields sent replace the stored ones; `invoiceSettings` merges field by field (null clears one)."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    organization_number: str | None = Field(None, max_length=40)
-    vat_number: str | None = Field(None, max_length=40)
+    name: TextLine | None = Field(None, min_length=1, max_length=200)
+    organization_number: TextLine | None = Field(None, max_length=40)
+    vat_number: TextLine | None = Field(None, max_length=40)
     address: AddressIn | None = None
-    bank_account: str | None = Field(None, max_length=40, description="Domestic account, e.g. 86011117947")
+    bank_account: TextLine | None = Field(
+        None, max_length=40, description="Domestic account, e.g. 86011117947"
+    )
     invoice_settings: InvoiceSettingsIn | None = None
 
 

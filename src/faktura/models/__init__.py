@@ -1,6 +1,6 @@
 """All tables, imported together so the metadata is complete."""
 
-from faktura.models.api_key import ApiKey, RefreshToken
+from faktura.models.api_key import ApiKey, RefreshToken, TokenFailures
 from faktura.models.base import Base
 from faktura.models.catalog import BillingCycle, Coupon, MerchantCurrency, Price, Product, TaxRule
 from faktura.models.customer import Customer
@@ -66,6 +66,7 @@ __all__ = [
     "RefreshToken",
     "Refund",
     "TaxRule",
+    "TokenFailures",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

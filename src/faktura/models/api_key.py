@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faktura.kit.types import UTCDateTime
@@ -34,3 +34,14 @@ class RefreshToken(IdMixin, TimestampMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TokenFailures(Base):
+    """Failed `POST /Auth/token` requests of one client address or one API key in the current window."""
+
+    __tablename__ = "token_failures"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # "address" or "key"
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    failures: Mapped[int] = mapped_column(Integer)

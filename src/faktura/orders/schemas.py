@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from faktura.kit.schemas import DecimalStr, RequestSchema, Schema, UtcDateTime
+from faktura.kit.schemas import DecimalIn, DecimalStr, RequestSchema, Schema, UtcDateTime
+from faktura.kit.text import TextBlock, TextLine
 from faktura.orders.states import OrderStatus
 from faktura.tax.calculator import TaxCategory
 
@@ -15,17 +16,17 @@ ID = Field(None, max_length=40)
 
 class OrderItemIn(RequestSchema):
     product_id: str | None = ID
-    description: str | None = Field(None, min_length=1, max_length=1000)
-    quantity: Decimal = Field(Decimal(1), gt=0, le=10**9, decimal_places=6)
+    description: TextLine | None = Field(None, min_length=1, max_length=1000)
+    quantity: DecimalIn = Field(Decimal(1), gt=0, le=10**9, decimal_places=6)
     unit_price: int | None = Field(
         None, ge=0, le=10**15, description="Minor units; from the product when omitted"
     )
     discount: int = Field(0, ge=0, le=10**15, description="Line discount, minor units")
     unit_code: str | None = Field(None, pattern=r"^[A-Z0-9]{1,3}$")
     tax_rule_id: str | None = ID
-    tax_rate: Decimal | None = Field(None, ge=0, lt=100, decimal_places=4)
+    tax_rate: DecimalIn | None = Field(None, ge=0, lt=100, decimal_places=4)
     tax_category: TaxCategory | None = None
-    tax_exemption_reason: str | None = Field(
+    tax_exemption_reason: TextLine | None = Field(
         None, max_length=300, description="Why no VAT is charged; required with taxCategory E, AE, K, G or O"
     )
     net_amount: int | None = Field(None, description="Optional: checked against the server's figure")
@@ -36,8 +37,8 @@ class _OrderFields(RequestSchema):
     customer_id: str | None = ID
     billing_cycle_id: str | None = ID
     coupon_code: str | None = Field(None, min_length=1, max_length=64)
-    reference: str | None = Field(None, max_length=100, description="The merchant's own order reference")
-    description: str | None = Field(None, max_length=1000)
+    reference: TextLine | None = Field(None, max_length=100, description="The merchant's own order reference")
+    description: TextBlock | None = Field(None, max_length=1000)
     metadata: dict[str, str] | None = Field(None, max_length=50)
     expires_at: UtcDateTime | None = Field(None, description="Quote validity; default 30 days")
     subtotal: int | None = Amount

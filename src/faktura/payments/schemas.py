@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from faktura.kit.schemas import RequestSchema, Schema
+from faktura.kit.text import TextLine
 from faktura.payments.states import (
     CancellationReason,
     CaptureMethod,
@@ -198,7 +199,7 @@ class IntentOut(Schema):
 class RefundCreate(RequestSchema):
     payment_intent_id: str = Field(max_length=40)
     amount: int | None = Field(None, gt=0, le=MAX_AMOUNT, description="Default: all that is left to refund")
-    reason: str | None = Field(None, min_length=1, max_length=300)
+    reason: TextLine | None = Field(None, min_length=1, max_length=300)
 
 
 class CallbackAck(Schema):

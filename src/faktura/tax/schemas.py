@@ -1,21 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from pydantic import Field
 
-from faktura.kit.schemas import DecimalStr, RequestSchema, Schema
+from faktura.kit.schemas import DecimalIn, DecimalStr, RequestSchema, Schema
+from faktura.kit.text import TextLine
 from faktura.models import TaxRule
 from faktura.tax.calculator import TaxCategory
 
 
 class TaxRuleCreate(RequestSchema):
-    name: str = Field(min_length=1, max_length=100)
-    rate: Decimal = Field(ge=0, lt=100, description='Percent, e.g. "25"')
+    name: TextLine = Field(min_length=1, max_length=100)
+    rate: DecimalIn = Field(ge=0, lt=100, description='Percent, e.g. "25"')
     category: TaxCategory = Field(TaxCategory.STANDARD, description="UNCL 5305: S, Z, E, AE, K, G or O")
     country: str | None = Field(None, min_length=2, max_length=2, description="Default: the merchant's")
-    exemption_reason: str | None = Field(
+    exemption_reason: TextLine | None = Field(
         None, max_length=300, description="Why VAT is not charged (E, AE, K, G, O)"
     )
 
@@ -23,8 +23,8 @@ class TaxRuleCreate(RequestSchema):
 class TaxRuleUpdate(RequestSchema):
     """Rate and category never change: orders copy them, and a new rate is a new rule."""
 
-    name: str | None = Field(None, min_length=1, max_length=100)
-    exemption_reason: str | None = Field(None, max_length=300)
+    name: TextLine | None = Field(None, min_length=1, max_length=100)
+    exemption_reason: TextLine | None = Field(None, max_length=300)
 
 
 class TaxRuleOut(Schema):

@@ -23,13 +23,13 @@ import httpcore
 import httpx
 
 from faktura.kit import clock
+from faktura.webhooks.hosts import IPAddress, literal_address
 
 TIMEOUT_SECONDS = 15.0
 MAX_RESPONSE_BYTES = 64 * 1024
 EXCERPT_BYTES = 1024
 USER_AGENT = "Faktura-Webhooks/1"
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 # Cloud metadata services answer with credentials; no setting lets a webhook reach them.
@@ -88,10 +88,9 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 async def checked_addresses(host: str, port: int, *, resolver: Resolver, allow_private: bool) -> list[str]:
     """Resolve once; refuse the host if any answer is not allowed (not only the one we would pick)."""
-    try:
-        addresses = [str(ipaddress.ip_address(host.strip("[]")))]
-    except ValueError:
-        addresses = list(dict.fromkeys(await resolver(host, port)))
+    # Any spelling of an address (`2130706433`, `0x7f.1`) is that address: no resolver gets to read it.
+    literal = literal_address(host)
+    addresses = [str(literal)] if literal else list(dict.fromkeys(await resolver(host, port)))
     if not addresses:
         raise OSError(f"{host} has no address")
     for address in addresses:
@@ -200,6 +199,9 @@ class OutboundClient:
         def took() -> int:
             return round((time.perf_counter() - started) * 1000)
 
+        problem = url_problem(url)
+        if problem is not None:
+            return Reply(None, f"invalid_url: {problem}", took(), None)
         try:
             async with asyncio.timeout(self.timeout):
                 request = self._client.build_request(
@@ -214,7 +216,7 @@ class OutboundClient:
             return Reply(None, f"timeout after {self.timeout:g} s", took(), None)
         except AddressNotAllowed as exc:
             return Reply(None, f"address_not_allowed: {exc}", took(), None)
-        except (httpx.HTTPError, OSError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:  # IDNA errors are ValueErrors
             return Reply(None, _describe(exc), took(), None)
         return Reply(
             response.status_code,
@@ -234,6 +236,20 @@ class OutboundClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def url_problem(url: str) -> str | None:
+    """Why httpx could not send to `url` (which it only finds out halfway through sending), or None."""
+    try:
+        parsed = httpx.URL(url)
+        _ = parsed.host  # the IDNA decoding happens here
+    except (httpx.InvalidURL, ValueError) as exc:
+        return _describe(exc)
+    if parsed.scheme not in ("http", "https"):
+        return f"the scheme {parsed.scheme!r} is not http or https"
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        return f"the port {parsed.port} is not from 1 to 65535"
+    return None
 
 
 def _describe(exc: Exception) -> str:

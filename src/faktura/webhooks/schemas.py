@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from faktura.kit.schemas import RequestSchema, Schema, UtcDateTime
+from faktura.kit.text import TextLine
 
 EventFilter = list[str]
 
@@ -37,7 +38,7 @@ class WebhookEndpointCreate(RequestSchema):
         max_length=100,
         description="Event types to send, or `*` for all",
     )
-    description: str | None = Field(None, max_length=500)
+    description: TextLine | None = Field(None, max_length=500)
     enabled: bool = True
     in_order: bool = Field(
         False, description="Deliver one event at a time, in order; a failing delivery holds back the rest"
@@ -49,7 +50,7 @@ class WebhookEndpointUpdate(RequestSchema):
 
     url: str | None = Field(None, min_length=1, max_length=2048)
     events: EventFilter | None = Field(None, min_length=1, max_length=100)
-    description: str | None = Field(None, max_length=500)
+    description: TextLine | None = Field(None, max_length=500)
     enabled: bool | None = None
     in_order: bool | None = None
 

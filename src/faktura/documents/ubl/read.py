@@ -34,6 +34,7 @@ from faktura.documents.ubl.safe_xml import MAX_BYTES, parse
 from faktura.kit.currencies import get_currency
 from faktura.kit.errors import BadRequest, ValidationFailed
 from faktura.kit.money import round_half_up
+from faktura.kit.text import INVALID_TEXT, text_problem
 from faktura.tax.calculator import MAX_AMOUNT
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -50,8 +51,9 @@ _TYPE_CODES = {DocumentKind.INVOICE: "380", DocumentKind.CREDIT_NOTE: "381"}
 _CREDIT_TYPE_CODES = frozenset({"381", "396", "81", "83", "532"})
 _LANGUAGES = {"NO": "nb", "DK": "da", "SE": "sv", "DE": "de", "AT": "de"}
 # xs:decimal without exponent notation, bounded so no number can expand into a huge integer.
-_DECIMAL = re.compile(r"[+-]?(\d{1,18}(\.\d{0,18})?|\.\d{1,18})")
-_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?")
+# re.ASCII: `\d` alone also matches other scripts' digits, which Decimal would read as numbers.
+_DECIMAL = re.compile(r"[+-]?(\d{1,18}(\.\d{0,18})?|\.\d{1,18})", re.ASCII)
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?", re.ASCII)
 _BASE64_JUNK = re.compile(rb"[\t\n\r ]+")
 
 
@@ -132,7 +134,16 @@ class Context:
         value = " ".join((node.text or "").split()) if node is not None else ""
         if not value and required and parent is not None:
             self.missing(parent, name)
+        if value and not self.shown_as_is(node, value, multiline=False):
+            return None
         return value or None
+
+    def shown_as_is(self, node: etree._Element, value: str, *, multiline: bool) -> bool:
+        """Report a text that would not show what it holds (bidi overrides, controls, only blanks)."""
+        problem = text_problem(value, multiline=multiline)
+        if problem is not None:
+            self.report(self.path(node), INVALID_TEXT, problem)
+        return problem is None
 
     def decimal(
         self,
@@ -288,7 +299,11 @@ def _read_document(ctx: Context, kind: DocumentKind) -> Document | None:
         return None
     if seller is None or buyer is None or figures is None or not ctx.complete:
         return None
-    notes = [(note.text or "").strip() for note in ctx.findall(root, "cbc:Note")]  # line breaks kept
+    notes = [
+        text
+        for node in ctx.findall(root, "cbc:Note")
+        if (text := (node.text or "").strip()) and ctx.shown_as_is(node, text, multiline=True)
+    ]  # line breaks kept
     return Document(
         kind=kind,
         number=number,
