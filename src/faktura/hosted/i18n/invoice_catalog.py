@@ -67,7 +67,7 @@ INVOICE_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Paid on {date}",
         "nb": "Betalt {date}",
         "sv": "Betald {date}",
-        "da": "Betalt {date}",
+        "da": "Betalt den {date}",
         "de": "Bezahlt am {date}",
     },
     "pay_now": {
