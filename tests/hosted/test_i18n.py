@@ -8,23 +8,34 @@ import pytest
 
 from faktura.hosted.i18n import Translator, choose_language, from_accept_language, known_language
 from faktura.hosted.i18n.catalog import LANGUAGES, MESSAGES
+from faktura.hosted.i18n.invoice_catalog import INVOICE_MESSAGES
 
 
 def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in Formatter().parse(text) if name}
 
 
-@pytest.mark.parametrize("key", sorted(MESSAGES))
-def test_every_text_exists_in_every_language_with_the_same_placeholders(key: str) -> None:
-    texts = MESSAGES[key]
+CATALOGS = {"pages": MESSAGES, "invoice_page": INVOICE_MESSAGES}
+
+
+@pytest.mark.parametrize(
+    ("catalog", "key"), [(name, key) for name, catalog in CATALOGS.items() for key in sorted(catalog)]
+)
+def test_every_text_exists_in_every_language_with_the_same_placeholders(catalog: str, key: str) -> None:
+    texts = CATALOGS[catalog][key]
     assert set(texts) == set(LANGUAGES)
     assert all(text.strip() for text in texts.values())
     assert len({frozenset(_fields(text)) for text in texts.values()}) == 1
 
 
+def test_a_text_in_both_catalogs_says_the_same() -> None:
+    for key in MESSAGES.keys() & INVOICE_MESSAGES.keys():
+        assert MESSAGES[key] == INVOICE_MESSAGES[key], key
+
+
 def test_translations_are_not_english_copies() -> None:
     # Short labels may be spelt alike (CVC, KID); a sentence never is.
-    for key, texts in MESSAGES.items():
+    for key, texts in [*MESSAGES.items(), *INVOICE_MESSAGES.items()]:
         if len(texts["en"]) > 25:
             for language in ("nb", "sv", "da", "de"):
                 assert texts[language] != texts["en"], (key, language)

@@ -4,18 +4,21 @@ status, the pay button, the PDF and UBL downloads, 404s, and the payment page's 
 from __future__ import annotations
 
 import io
+import re
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pypdf
 import pytest
 
+from faktura.documents.i18n import Texts
 from faktura.documents.i18n.catalog import MESSAGES as DOCUMENT_MESSAGES
 from faktura.hosted.i18n.invoice_catalog import INVOICE_MESSAGES
 from faktura.kit.db import Database
 from faktura.payments import links
 from faktura.payments.links import LinkTarget
-from tests.factories import Api, corporate_body, order_body
+from tests.factories import Api, corporate_body, customer_body, order_body
 from tests.hosted.flows import visible_text
 from tests.invoices.helpers import pay
 
@@ -90,8 +93,9 @@ async def test_the_buyer_sees_the_invoice_in_their_language(api: Api, payer: htt
     assert f"KID {invoice['paymentReference']}" in text
     assert f'href="/pay/{token}?lang=nb"' in html
     assert f"Betal {TOTAL['nb']}".replace(NBSP, " ") in text
-    for path in (f"/i/{token}/pdf?lang=nb", f"/i/{token}/ubl?format=peppol", f"/i/{token}/ubl?format=oioubl"):
+    for path in (f"/i/{token}/pdf", f"/i/{token}/ubl?format=peppol"):
         assert f'href="{path}"' in html
+    assert "format=oioubl" not in html  # OIOUBL is for Danish buyers
 
 
 @pytest.mark.parametrize("lang", sorted(TOTAL))
@@ -206,26 +210,41 @@ async def test_a_partly_paid_invoice_asks_for_the_rest(
     text = visible_text(html)
 
     assert INVOICE_MESSAGES["status_partially_paid"]["en"] in text
-    assert "NOK3,075.00 due by" in text
-    assert "Paid so far -NOK1,250.00 Left to pay NOK3,075.00" in text
+    assert "NOK1,250.00 of NOK4,325.00 paid; NOK3,075.00 due by" in text
+    assert "Total incl. VAT NOK4,325.00 Paid so far -NOK1,250.00 Left to pay NOK3,075.00" in text
+    assert "Amount due NOK4,325.00" not in text  # what it was issued for is no longer what is due
     assert "Amount due NOK3,075.00" in text  # the payment details ask for what is left
     assert f"KID (payment reference) {invoice['paymentReference']}" in text
-    # The pay button leads only to a payment page that takes a payment.
+    # The payment page words it the same way.
     pay_page = (await payer.get(f"/pay/{token}")).text
+    assert "Paid so far -NOK1,250.00 Left to pay NOK3,075.00" in visible_text(pay_page)
+    # The pay button leads only to a payment page that takes a payment.
     assert ('id="pay"' in html) == ("<form" in pay_page)
 
 
-async def test_a_paid_invoice_is_a_receipt(api: Api, database: Database, payer: httpx.AsyncClient) -> None:
-    invoice, token = await _invoice(api, language="en")
+@pytest.mark.parametrize("lang", sorted(TOTAL))
+async def test_a_paid_invoice_says_paid_and_when(
+    api: Api, database: Database, payer: httpx.AsyncClient, lang: str
+) -> None:
+    invoice, token = await _invoice(api)
     await pay(database, api, invoice, invoice["total"])
-    html = (await payer.get(f"/i/{token}")).text
+    paid = (await api.get(f"/api/v1/Invoices/{invoice['id']}")).json()
+    assert paid["status"] == "paid"
+    t = Texts(lang)
+    paid_on = INVOICE_MESSAGES["paid_on"][lang].format(date=t.date(datetime.fromisoformat(paid["paidAt"])))
+    html = (await payer.get(f"/i/{token}", params={"lang": lang})).text
     text = visible_text(html)
+    receipt = visible_text((await payer.get(f"/pay/{token}", params={"lang": lang})).text)
 
-    assert INVOICE_MESSAGES["status_paid"]["en"] in text
-    assert "Paid on " in text
+    assert INVOICE_MESSAGES["status_paid"][lang] in text
+    for shown in (text, receipt):
+        assert f"{paid_on} {TOTAL[lang]}".replace(NBSP, " ") in shown
+        assert DOCUMENT_MESSAGES["amount_due"][lang] not in shown
+        assert INVOICE_MESSAGES["balance_due"][lang] not in shown
+    assert f'<p class="headline" id="headline">{paid_on}</p>' in html
     assert 'id="pay"' not in html
     assert f"/pay/{token}" not in html
-    assert "Payment details" not in text
+    assert DOCUMENT_MESSAGES["payment_heading"][lang] not in text
     assert f"/i/{token}/pdf" in html  # the documents stay available
 
 
@@ -234,9 +253,59 @@ async def test_a_cancelled_invoice_cannot_be_paid(api: Api, payer: httpx.AsyncCl
     voided = await api.post(f"/api/v1/Invoices/{invoice['id']}/void")
     assert voided.status_code == 200, voided.text
     html = (await payer.get(f"/i/{token}")).text
+    text = visible_text(html)
 
-    assert INVOICE_MESSAGES["status_void"]["da"] in html
+    assert INVOICE_MESSAGES["status_void"]["da"] in text
+    day = Texts("da").date(datetime.fromisoformat(voided.json()["voidedAt"]))
+    assert INVOICE_MESSAGES["voided_on"]["da"].format(date=day) in text
+    assert f"Intet at betale 0,00{NBSP}NOK".replace(NBSP, " ") in text
+    assert "At betale" not in text
     assert 'id="pay"' not in html
+
+
+async def test_an_invoice_credited_in_full_says_so(api: Api, payer: httpx.AsyncClient) -> None:
+    invoice, token = await _invoice(api, language="en")
+    credited = await api.post(f"/api/v1/Invoices/{invoice['id']}/credit", json={})
+    assert credited.status_code in (200, 201), credited.text
+    text = visible_text((await payer.get(f"/i/{token}")).text)
+
+    assert "Credited in full" in text
+    assert "Credited -NOK4,325.00 Nothing to pay NOK0.00" in text
+    assert "Left to pay" not in text
+
+
+@pytest.mark.parametrize(
+    ("buyer", "formats"),
+    [
+        (corporate_body(), ["peppol"]),
+        (
+            corporate_body(
+                name="Dansk Kaffe ApS",
+                organizationNumber="13585628",
+                vatNumber="DK13585628",
+                address={"street": "Vestergade 1", "zip": "1456", "city": "København K", "country": "DK"},
+                preferredLanguage="da",
+            ),
+            ["peppol", "oioubl"],
+        ),
+        (customer_body(), []),  # a consumer gets the PDF only
+    ],
+    ids=["norwegian-company", "danish-company", "consumer"],
+)
+async def test_the_formats_offered_follow_the_buyer(
+    api: Api, payer: httpx.AsyncClient, buyer: dict[str, Any], formats: list[str]
+) -> None:
+    await _seller_profile(api)
+    customer = await api.created("/api/v1/Customers", buyer)
+    draft = await api.created(
+        "/api/v1/Invoices", {"customerId": customer["id"], "currency": "NOK", "items": ITEMS}
+    )
+    finalized = (await api.post(f"/api/v1/Invoices/{draft['id']}/finalize")).json()
+    token = str(finalized["paymentUrl"]).rsplit("/", 1)[1]
+    html = (await payer.get(f"/i/{token}")).text
+
+    assert f'href="/i/{token}/pdf"' in html
+    assert re.findall(r"/ubl\?format=(\w+)", html) == formats
 
 
 async def test_the_merchants_logo_is_shown_from_its_data_uri(api: Api, payer: httpx.AsyncClient) -> None:

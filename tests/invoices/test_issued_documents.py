@@ -109,7 +109,7 @@ async def test_a_credit_note_is_frozen_between_the_parties_of_its_invoice(api: A
 async def test_the_buyers_download_serves_the_file_the_render_job_stored(
     api: Api, database: Database, settings: Settings
 ) -> None:
-    invoice = await finalized(api)
+    invoice = await finalized(api, await customer(api, **corporate_body()))
     assert invoice["hostedUrl"].endswith(invoice["paymentUrl"].rsplit("/", 1)[1])
     public = "/i/" + invoice["hostedUrl"].rsplit("/i/", 1)[1]
     waiting = await api.client.get(f"{public}/pdf")  # no rendering for a stranger's request
@@ -125,7 +125,7 @@ async def test_the_buyers_download_serves_the_file_the_render_job_stored(
     assert served.status_code == 200
     assert served.content == (await api.get(f"{INVOICES}/{invoice['id']}/pdf")).content
     assert (await api.client.get(f"{public}/ubl?format=peppol")).status_code == 200
-    # A Norwegian buyer's invoice has no OIOUBL file to offer.
+    # A Norwegian company is offered EHF, not OIOUBL.
     assert (await api.client.get(f"{public}/ubl?format=oioubl")).status_code == 404
     assert (await make_issued_files(database, settings, api.merchant_id)) == 1  # run again: nothing new
     assert (await api.client.get(f"{public}/pdf")).content == served.content

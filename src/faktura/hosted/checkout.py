@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.documents.assemble import invoice_document, seller_party
+from faktura.documents.model import Party
 from faktura.hosted import repository
 from faktura.invoices.states import PAYABLE as INVOICE_PAYABLE
 from faktura.invoices.states import InvoiceStatus
@@ -48,6 +50,7 @@ class Checkout:
     state: PageState
     currency: str
     amount: int  # what the payer pays now
+    seller: Party  # as the invoice's document prints it, or the merchant as it is now
 
     @property
     def document_language(self) -> str | None:
@@ -108,7 +111,17 @@ async def load(session: AsyncSession, token: str) -> Checkout | None:
         intent = _working_intent(intents)
         state = _combine(_intent_state(intent), _order_state(order))
         checkout = Checkout(
-            token, link, merchant, target, order, None, intent, state, order.currency, order.total
+            token,
+            link,
+            merchant,
+            target,
+            order,
+            None,
+            intent,
+            state,
+            order.currency,
+            order.total,
+            seller_party(merchant),
         )
     else:
         invoice = await repository.invoice(session, merchant.id, link.target_id)
@@ -119,7 +132,17 @@ async def load(session: AsyncSession, token: str) -> Checkout | None:
         state = _combine(_intent_state(intent), _invoice_state(invoice))
         amount = invoice.amount_due if state is not PageState.PAID else invoice.total
         checkout = Checkout(
-            token, link, merchant, target, None, invoice, intent, state, invoice.currency, amount
+            token,
+            link,
+            merchant,
+            target,
+            None,
+            invoice,
+            intent,
+            state,
+            invoice.currency,
+            amount,
+            await _seller(session, merchant, invoice),
         )
     _expire_link(checkout)
     return checkout
@@ -152,9 +175,17 @@ async def _for_intent(
         state,
         intent.currency,
         intent.amount,
+        await _seller(session, merchant, invoice),
     )
     _expire_link(checkout)
     return checkout
+
+
+async def _seller(session: AsyncSession, merchant: Merchant, invoice: Invoice | None) -> Party:
+    """An issued invoice's seller is the one its document prints, so /pay says what /i/ and the PDF say."""
+    if invoice is not None and invoice.status != InvoiceStatus.DRAFT:
+        return (await invoice_document(session, merchant.id, invoice.id)).seller
+    return seller_party(merchant)
 
 
 def _working_intent(intents: list[PaymentIntent]) -> PaymentIntent | None:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.documents import service
 from faktura.documents.assemble import invoice_document
 from faktura.documents.i18n import Texts
-from faktura.documents.model import Document, DocumentKind
+from faktura.documents.model import BuyerType, Document, DocumentKind
 from faktura.documents.pdf import guard
 from faktura.documents.pdf.view import DocumentView, Row, build
 from faktura.documents.requirements import require_e_invoice_seller
@@ -30,10 +30,10 @@ from faktura.documents.ubl.formats import UblFormat
 from faktura.hosted import checkout as checkouts
 from faktura.hosted import views
 from faktura.hosted.checkout import Checkout, PageState
-from faktura.hosted.i18n import Translator
-from faktura.hosted.i18n.invoice_catalog import INVOICE_MESSAGES
+from faktura.hosted.i18n import PageTexts, Translator
 from faktura.hosted.render import render
 from faktura.hosted.routing import HostedRoute
+from faktura.hosted.standing import standing
 from faktura.invoices.states import PAYABLE as INVOICE_PAYABLE
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock
@@ -54,17 +54,6 @@ class Found:
     checkout: Checkout
     invoice: Invoice
     document: Document
-
-
-@dataclass(frozen=True, slots=True)
-class PageTexts:
-    """The page's own texts in the page's language."""
-
-    language: str
-
-    def __call__(self, key: str, **values: object) -> str:
-        text = INVOICE_MESSAGES[key][self.language]
-        return text.format(**values) if values else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +91,8 @@ async def ubl_file(token: str, request: Request, session: Session) -> Response:
         fmt = UblFormat(request.query_params.get("format", UblFormat.PEPPOL.value))
     except ValueError:
         return views.not_found_page(t)
-    if found is None or service.ubl_format(fmt) not in service.formats_issued(found.document):
-        return views.not_found_page(t)
-    if not _ubl_possible(found.document):
-        return views.not_found_page(t)
+    if found is None or fmt not in offered_formats(found.document):
+        return views.not_found_page(t)  # only the formats the page offers this buyer
     return await _stored_file(session, found, service.ubl_format(fmt))
 
 
@@ -140,7 +127,7 @@ def _page(found: Found, t: Translator) -> HTMLResponse:
     texts = Texts.of(t.language)
     page = PageTexts(t.language)
     document = build(found.document, texts)
-    currency = found.document.currency
+    now = standing(invoice, t.language)
     owes = invoice.status in INVOICE_PAYABLE and invoice.amount_due > 0
     # The button only where the payment page takes a payment; the account and KID whenever money is owed.
     payable = owes and checkout.payable
@@ -157,10 +144,11 @@ def _page(found: Found, t: Translator) -> HTMLResponse:
         d=texts,
         doc=document,
         state=_state(checkout, invoice),
-        headline=_headline(invoice, texts, page),
+        headline=now.headline,
         pay_url=f"/pay/{checkout.token}?lang={t.language}" if payable else None,
-        pay_label=page("pay_now", amount=texts.money(invoice.amount_due, currency)),
-        balance=_balance(invoice, texts, page, currency),
+        pay_label=page("pay_now", amount=texts.money(invoice.amount_due, invoice.currency)),
+        totals=_issued_totals(document, texts),
+        balance=now.rows,
         payment=_payment(document, invoice, texts) if owes else (),
         downloads=_downloads(checkout.token, found.document, t, page),
         logo=guard.logo_uri(found.document.branding),
@@ -180,29 +168,10 @@ def _state(checkout: Checkout, invoice: Invoice) -> str:
     return status.value
 
 
-def _headline(invoice: Invoice, texts: Texts, page: PageTexts) -> str | None:
-    """What the buyer most wants to know: what is due and by when, or when it was paid."""
-    if invoice.status == InvoiceStatus.PAID:
-        return page("paid_on", date=texts.date(invoice.paid_at.date())) if invoice.paid_at else None
-    if invoice.status not in INVOICE_PAYABLE or invoice.amount_due <= 0:
-        return None
-    amount = texts.money(invoice.amount_due, invoice.currency)
-    if invoice.due_date is None:
-        return page("due_now", amount=amount)
-    return page("due_by", amount=amount, date=texts.date(invoice.due_date))
-
-
-def _balance(invoice: Invoice, texts: Texts, page: PageTexts, currency: str) -> tuple[Row, ...]:
-    """Payments and credit notes since the invoice was issued, when there were any."""
-    if not invoice.amount_paid and not invoice.amount_credited:
-        return ()
-    rows = []
-    if invoice.amount_paid:
-        rows.append(Row(page("balance_paid"), texts.money(-invoice.amount_paid, currency)))
-    if invoice.amount_credited:
-        rows.append(Row(page("balance_credited"), texts.money(-invoice.amount_credited, currency)))
-    rows.append(Row(page("balance_due"), texts.money(invoice.amount_due, currency), strong=True))
-    return tuple(rows)
+def _issued_totals(document: DocumentView, texts: Texts) -> tuple[Row, ...]:
+    """The document's totals up to what it was issued for; where the invoice stands now follows them."""
+    then = (texts("prepaid"), texts("amount_due"))
+    return tuple(row for row in document.totals if row.label not in then)
 
 
 def _payment(document: DocumentView, invoice: Invoice, texts: Texts) -> tuple[Row, ...]:
@@ -213,17 +182,22 @@ def _payment(document: DocumentView, invoice: Invoice, texts: Texts) -> tuple[Ro
 
 
 def _downloads(token: str, document: Document, t: Translator, page: PageTexts) -> tuple[Download, ...]:
-    files = [Download("download-pdf", page("download_pdf"), f"/i/{token}/pdf?lang={t.language}")]
-    if _ubl_possible(document):
-        for fmt in UblFormat:
-            files.append(
-                Download(
-                    f"download-{fmt.value}",
-                    page(f"download_{fmt.value}"),
-                    f"/i/{token}/ubl?format={fmt.value}",
-                )
-            )
+    files = [Download("download-pdf", page("download_pdf"), f"/i/{token}/pdf")]  # in the document's language
+    for fmt in offered_formats(document):
+        href = f"/i/{token}/ubl?format={fmt.value}"
+        files.append(Download(f"download-{fmt.value}", page(f"download_{fmt.value}"), href))
     return tuple(files)
+
+
+def offered_formats(document: Document) -> tuple[UblFormat, ...]:
+    """The e-invoice formats the buyer's page offers: a consumer gets the PDF only; a company PEPPOL BIS
+    (EHF in Norway, read across the PEPPOL network), and a Danish company OIOUBL too (NemHandel)."""
+    buyer = document.buyer
+    if buyer.buyer_type is not BuyerType.CORPORATE or not _ubl_possible(document):
+        return ()
+    if buyer.country == "DK":
+        return (UblFormat.PEPPOL, UblFormat.OIOUBL)
+    return (UblFormat.PEPPOL,)
 
 
 def _ubl_possible(document: Document) -> bool:

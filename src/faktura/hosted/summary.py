@@ -1,4 +1,5 @@
-"""The order or invoice as the payer reads it: every figure formatted in the payer's language."""
+"""The order or invoice as the payer reads it: every figure formatted in the payer's language, the seller
+and the dates as the invoice's PDF prints them, and an invoice's standing as its `/i/` page shows it."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from stdnum.no import orgnr
-
+from faktura.documents import presentation
+from faktura.documents.i18n import Texts
+from faktura.documents.pdf.view import Row
 from faktura.hosted.checkout import Checkout
 from faktura.hosted.i18n import Translator
+from faktura.hosted.standing import standing
 from faktura.invoices.numbering import display_number
 from faktura.models import Invoice, Order
 
@@ -20,19 +23,14 @@ class Line:
     quantity: str
     unit_price: str
     amount: str
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    label: str
-    value: str
-    emphasis: bool = False
+    discount: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
     merchant: str
-    organization_number: str | None
+    identifiers: tuple[str, ...]  # "Org.nr. 921 605 900 MVA Foretaksregisteret"
+    contact: tuple[str, ...]  # "E-post: ...", "Telefon: 22 33 44 55"
     heading: str
     amount: str  # what the payer pays now
     lines: list[Line] = field(default_factory=list)
@@ -42,11 +40,12 @@ class Summary:
 
 
 def summarize(checkout: Checkout, t: Translator) -> Summary:
-    merchant = checkout.merchant
+    texts = Texts.of(t.language)
     document: Order | Invoice | None = checkout.invoice or checkout.order
     base = Summary(
-        merchant=merchant.name,
-        organization_number=_organization_number(merchant.organization_number, merchant.country),
+        merchant=checkout.merchant.name,
+        identifiers=presentation.seller_identifiers(checkout.seller, texts),
+        contact=presentation.seller_contact(checkout.seller, texts),
         heading=_heading(checkout, t),
         amount=t.money(checkout.amount, checkout.currency),
     )
@@ -59,12 +58,14 @@ def summarize(checkout: Checkout, t: Translator) -> Summary:
             quantity=t.quantity(item.quantity),
             unit_price=money(item.unit_price),
             amount=money(item.gross_amount),
+            discount=money(item.discount) if item.discount else None,
         )
         for item in document.items
     ]
     return Summary(
         merchant=base.merchant,
-        organization_number=base.organization_number,
+        identifiers=base.identifiers,
+        contact=base.contact,
         heading=base.heading,
         amount=base.amount,
         lines=lines,
@@ -104,13 +105,12 @@ def _totals(document: Order | Invoice, money: _Money, t: Translator) -> list[Row
         rows.append(_vat_row(tax, money, t))
     if document.rounding_amount:
         rows.append(Row(t("rounding"), money(document.rounding_amount)))
-    rows.append(Row(t("total"), money(document.total), emphasis=isinstance(document, Order)))
-    if isinstance(document, Invoice):
-        paid = document.total - document.amount_due
-        if paid:
-            rows.append(Row(t("paid_so_far"), money(-paid)))
-        rows.append(Row(t("amount_due"), money(document.amount_due), emphasis=True))
-    return rows
+    if isinstance(document, Order):
+        return [*rows, Row(t("total"), money(document.total), strong=True)]
+    rows.append(Row(t("total"), money(document.total)))
+    if document.number is None:  # a draft stands nowhere yet
+        return [*rows, Row(t("amount_due"), money(document.amount_due), strong=True)]
+    return [*rows, *standing(document, t.language).rows]
 
 
 def _vat_row(tax: dict[str, Any], money: _Money, t: Translator) -> Row:
@@ -129,11 +129,3 @@ def _facts(invoice: Invoice | None, t: Translator) -> list[Row]:
     if invoice.payment_reference:
         facts.append(Row(t("kid"), invoice.payment_reference))
     return facts
-
-
-def _organization_number(number: str | None, country: str) -> str | None:
-    if not number:
-        return None
-    if country == "NO" and orgnr.is_valid(number):
-        return str(orgnr.format(number))
-    return number

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from faktura.documents.pdf.view import Row
 from faktura.hosted import security
 from faktura.hosted.checkout import Checkout, PageState
 from faktura.hosted.i18n import Translator, choose_language
 from faktura.hosted.redirects import origin, safe_target, with_outcome
 from faktura.hosted.render import render
-from faktura.hosted.summary import Row, summarize
+from faktura.hosted.summary import summarize
 
 DECLINE_MESSAGES = {
     "card_declined": "decline_generic",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import NumberPattern, format_decimal, format_percent
 
 from faktura.documents.i18n.catalog import DATE_FORMATS, LANGUAGES, MESSAGES
+from faktura.kit import clock
 from faktura.kit.currencies import format_money, from_minor, get_currency
 
 DEFAULT_LANGUAGE = "en"
@@ -20,6 +22,8 @@ DEFAULT_LANGUAGE = "en"
 # Stored documents may say `no` for Norwegian; the documents print Bokmål.
 _ALIASES = {"no": "nb", "nn": "nb"}
 _LOCALES = {"en": "en_GB", "nb": "nb_NO", "sv": "sv_SE", "da": "da_DK", "de": "de_DE"}
+# A moment (paid, voided) is printed as the day it was there, as DESIGN.md dates billing (Europe/Oslo).
+LOCAL_ZONE = ZoneInfo("Europe/Oslo")
 
 
 def document_language(tag: str | None) -> str:
@@ -58,7 +62,11 @@ class Texts:
         )
         return formatted
 
-    def date(self, value: date) -> str:
+    def date(self, value: date | datetime) -> str:
+        """The one date format of the PDF and the payer's pages: `05.03.2025` in Norwegian, `5 Mar 2025`
+        in English; a moment is printed as its day in LOCAL_ZONE."""
+        if isinstance(value, datetime):
+            value = clock.as_utc(value).astimezone(LOCAL_ZONE).date()
         return str(format_date(value, format=DATE_FORMATS[self.language], locale=self.locale))
 
     def percent(self, rate: Decimal) -> str:

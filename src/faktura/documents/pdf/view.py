@@ -13,6 +13,7 @@ from datetime import date
 
 from babel import Locale
 
+from faktura.documents import presentation
 from faktura.documents.i18n import Texts
 from faktura.documents.model import BuyerType, Document, Party
 from faktura.tax.calculator import TaxCategory
@@ -226,34 +227,19 @@ def _exemption(category: TaxCategory, reason: str | None, t: Texts) -> str | Non
 
 
 def _seller(party: Party, t: Texts) -> PartyView:
-    identifiers = []
-    if party.organization_number:
-        number = format_org_number(party.organization_number, party.country)
-        # §5-1-1 nr 3 and merverdiavgiftsloven §15-11: a VAT-registered Norwegian seller prints its
-        # organisation number followed by "MVA"; foretaksregisterloven §10-2: "Foretaksregisteret".
-        if party.country == "NO" and party.vat_number:
-            number += " MVA"
-        text = t("org_number", number=number)
-        if party.business_register:
-            text += f" {party.business_register}"
-        identifiers.append(text)
-    elif party.business_register:
-        identifiers.append(party.business_register)
-    if party.vat_number and not (party.country == "NO" and party.organization_number):
-        identifiers.append(t("vat_number", number=party.vat_number))
-    contact = []
-    if party.email:
-        contact.append(f"{t('email')}: {party.email}")
-    if party.phone:
-        contact.append(f"{t('phone')}: {party.phone}")
-    return PartyView(party.name, _address(party, None, t), tuple(identifiers), tuple(contact))
+    return PartyView(
+        party.name,
+        _address(party, None, t),
+        presentation.seller_identifiers(party, t),
+        presentation.seller_contact(party, t),
+    )
 
 
 def _buyer(party: Party, home: str, t: Texts) -> PartyView:
     identifiers = []
     if party.buyer_type is BuyerType.CORPORATE:
         if party.organization_number:
-            number = format_org_number(party.organization_number, party.country)
+            number = presentation.org_number(party.organization_number, party.country)
             identifiers.append(t("org_number", number=number))
         if party.vat_number and party.country != "NO":
             identifiers.append(t("vat_number", number=party.vat_number))
@@ -280,17 +266,6 @@ def _address(party: Party, home: str | None, t: Texts) -> tuple[str, ...]:
 def _country_name(code: str, t: Texts) -> str:
     name = Locale.parse(t.locale).territories.get(code.upper())
     return str(name) if name else code
-
-
-def format_org_number(number: str, country: str) -> str:
-    """Norwegian `921605900` -> `921 605 900` (Brønnøysundregistrene's grouping); Swedish
-    `5566778899` -> `556677-8899`; any other as given."""
-    digits = re.sub(r"\s", "", number)
-    if country == "NO" and re.fullmatch(r"\d{9}", digits):
-        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-    if country == "SE" and re.fullmatch(r"\d{10}", digits):
-        return f"{digits[:6]}-{digits[6:]}"
-    return number
 
 
 def format_account(account: str) -> str:

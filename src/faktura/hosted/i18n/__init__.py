@@ -7,10 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel import Locale
-from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
+from faktura.documents.i18n import Texts
 from faktura.hosted.i18n.catalog import LANGUAGES, MESSAGES
+from faktura.hosted.i18n.invoice_catalog import INVOICE_MESSAGES
 from faktura.kit.currencies import format_money
 
 DEFAULT_LANGUAGE = "en"
@@ -79,7 +80,8 @@ class Translator:
         return format_money(amount_minor, currency, self.locale)
 
     def date(self, value: date | datetime) -> str:
-        return format_date(value, format="long", locale=self.locale)
+        """As the PDF prints it, so a date reads the same on the page and on the invoice."""
+        return Texts(self.language).date(value)
 
     def percent(self, rate: Decimal | str) -> str:
         """A VAT rate given in percent: `25` -> `25 %` in Norwegian, `12.5` -> `12,5 %`."""
@@ -88,6 +90,17 @@ class Translator:
 
     def quantity(self, value: Decimal) -> str:
         return str(format_decimal(value.normalize(), locale=self.locale, decimal_quantization=False))
+
+
+@dataclass(frozen=True, slots=True)
+class PageTexts:
+    """The invoice page's own texts (INVOICE_MESSAGES) in one language."""
+
+    language: str
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = INVOICE_MESSAGES[key][self.language]
+        return text.format(**values) if values else text
 
 
 def language_choices() -> list[tuple[str, str]]:
