@@ -209,3 +209,25 @@ async def test_the_buyers_page_stays_with_a_paid_invoice(api: Api) -> None:
     assert view["status"] == "paid"
     assert view["paymentUrl"] is None
     assert view["hostedUrl"] == invoice["hostedUrl"]
+
+
+async def test_a_credit_notes_page_shows_it_as_issued_with_its_stored_files(
+    api: Api, database: Database, settings: Settings
+) -> None:
+    invoice = await finalized(api, await customer(api, **corporate_body(preferredLanguage="no")))
+    note = await api.created(f"{INVOICES}/{invoice['id']}/credit", {"reason": "Returned"})
+    public = "/i/" + note["hostedUrl"].rsplit("/i/", 1)[1]
+    page = await api.client.get(public)
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert f"Kreditnota {note['creditNoteNumber']}" in text
+    assert "Kreditnota utstedt" in text
+    assert invoice["invoiceNumber"] in text  # the invoice it credits
+    assert 'id="pay"' not in page.text
+    assert f'href="{public}/ubl?format=peppol"' in page.text
+    assert (await api.client.get(f"{public}/pdf")).status_code == 503  # not stored yet
+    await make_issued_files(database, settings, api.merchant_id)
+    served = await api.client.get(f"{public}/pdf")
+    assert served.status_code == 200
+    assert served.content == (await api.get(f"/api/v1/CreditNotes/{note['id']}/pdf")).content
+    assert (await api.client.get(f"/pay/{public.rsplit('/', 1)[1]}")).status_code == 404  # nothing to pay

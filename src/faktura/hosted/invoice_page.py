@@ -21,14 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.documents import service
 from faktura.documents.assemble import invoice_document
 from faktura.documents.i18n import Texts
-from faktura.documents.model import BuyerType, Document, DocumentKind
+from faktura.documents.model import BuyerType, Document
 from faktura.documents.pdf import guard
 from faktura.documents.pdf.view import DocumentView, Row, build
 from faktura.documents.requirements import require_e_invoice_seller
 from faktura.documents.service import FileFormat
 from faktura.documents.ubl.formats import UblFormat
 from faktura.hosted import checkout as checkouts
-from faktura.hosted import views
+from faktura.hosted import credit_note_page, views
 from faktura.hosted.checkout import Checkout, PageState
 from faktura.hosted.i18n import PageTexts, Translator
 from faktura.hosted.render import render
@@ -65,8 +65,13 @@ class Download:
 
 @router.get("/i/{token}")
 async def show(token: str, request: Request, session: Session) -> Response:
-    """The invoice as its buyer reads it."""
+    """The invoice (or credit note) as its buyer reads it."""
     found = await _load(session, token)
+    if found is None:
+        note = await credit_note_page.load(session, token)
+        if note is not None:
+            t = credit_note_page.translator(request, note)
+            return credit_note_page.page(note, t, _downloads(token, note.document, PageTexts(t.language)))
     t = views.translator(request, found.checkout if found else None)
     if found is None:
         return views.not_found_page(t)
@@ -75,32 +80,49 @@ async def show(token: str, request: Request, session: Session) -> Response:
 
 @router.get("/i/{token}/pdf")
 async def pdf_file(token: str, request: Request, session: Session) -> Response:
-    """The invoice's PDF as issued, in the document's language: the stored file, never rendered here."""
-    found = await _load(session, token)
-    if found is None:
+    """The PDF as issued, in the document's language: the stored file, never rendered here."""
+    issued = await _issued(session, token)
+    if issued is None:
         return views.not_found_page(views.translator(request, None))
-    return await _stored_file(session, found, FileFormat.PDF)
+    return await _stored_file(session, issued, FileFormat.PDF)
 
 
 @router.get("/i/{token}/ubl")
 async def ubl_file(token: str, request: Request, session: Session) -> Response:
-    """The invoice as a UBL e-invoice, as it was issued."""
-    found = await _load(session, token)
-    t = views.translator(request, found.checkout if found else None)
+    """The invoice (or credit note) as a UBL e-invoice, as it was issued."""
+    issued = await _issued(session, token)
+    t = views.translator(request, None)
     try:
         fmt = UblFormat(request.query_params.get("format", UblFormat.PEPPOL.value))
     except ValueError:
         return views.not_found_page(t)
-    if found is None or fmt not in offered_formats(found.document):
+    if issued is None or fmt not in offered_formats(issued.document):
         return views.not_found_page(t)  # only the formats the page offers this buyer
-    return await _stored_file(session, found, service.ubl_format(fmt))
+    return await _stored_file(session, issued, service.ubl_format(fmt))
 
 
-async def _stored_file(session: AsyncSession, found: Found, fmt: FileFormat) -> Response:
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """The document behind a token, whichever kind it is."""
+
+    merchant_id: str
+    document: Document
+
+
+async def _issued(session: AsyncSession, token: str) -> Issued | None:
+    found = await _load(session, token)
+    if found is not None:
+        return Issued(found.invoice.merchant_id, found.document)
+    note = await credit_note_page.load(session, token)
+    return None if note is None else Issued(note.merchant_id, note.document)
+
+
+async def _stored_file(session: AsyncSession, issued: Issued, fmt: FileFormat) -> Response:
     """A file the render job has stored; until it has (a second or so after issuing), a 503 asking to retry,
     so no request of a stranger's makes the server render."""
-    invoice = found.invoice
-    rendered = await service.stored(session, invoice.merchant_id, DocumentKind.INVOICE, invoice.id, fmt)
+    document = issued.document
+    assert document.id is not None
+    rendered = await service.stored(session, issued.merchant_id, document.kind, document.id, fmt)
     if rendered is None:
         return Response(
             "The document is being prepared; try again in a few seconds.\n",
@@ -150,7 +172,7 @@ def _page(found: Found, t: Translator) -> HTMLResponse:
         totals=_issued_totals(document, texts),
         balance=now.rows,
         payment=_payment(document, invoice, texts) if owes else (),
-        downloads=_downloads(checkout.token, found.document, t, page),
+        downloads=_downloads(checkout.token, found.document, page),
         logo=guard.logo_uri(found.document.branding),
     )
 
@@ -181,7 +203,7 @@ def _payment(document: DocumentView, invoice: Invoice, texts: Texts) -> tuple[Ro
     return (due, *(row for row in document.payment if row.label != label))
 
 
-def _downloads(token: str, document: Document, t: Translator, page: PageTexts) -> tuple[Download, ...]:
+def _downloads(token: str, document: Document, page: PageTexts) -> tuple[Download, ...]:
     files = [Download("download-pdf", page("download_pdf"), f"/i/{token}/pdf")]  # in the document's language
     for fmt in offered_formats(document):
         href = f"/i/{token}/ubl?format={fmt.value}"

@@ -42,6 +42,13 @@ INVOICE_MESSAGES: dict[str, dict[str, str]] = {
         "da": "Afskrevet",
         "de": "Abgeschrieben",
     },
+    "status_credit_note": {
+        "en": "Credit note issued",
+        "nb": "Kreditnota utstedt",
+        "sv": "Kreditnota utfärdad",
+        "da": "Kreditnota udstedt",
+        "de": "Gutschrift ausgestellt",
+    },
     "status_processing": {
         "en": "Payment in progress",
         "nb": "Betaling pågår",
