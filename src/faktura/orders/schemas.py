@@ -37,7 +37,11 @@ class _OrderFields(RequestSchema):
     customer_id: str | None = ID
     billing_cycle_id: str | None = ID
     coupon_code: str | None = Field(None, min_length=1, max_length=64)
-    reference: TextLine | None = Field(None, max_length=100, description="The merchant's own order reference")
+    reference: TextLine | None = Field(
+        None,
+        max_length=100,
+        description="The buyer's order reference (purchase order number): its invoice prints it as the order reference (BT-13)",
+    )
     description: TextBlock | None = Field(None, max_length=1000)
     metadata: dict[str, str] | None = Field(None, max_length=50)
     expires_at: UtcDateTime | None = Field(None, description="Quote validity; default 30 days")
