@@ -40,7 +40,7 @@ class _OrderFields(RequestSchema):
     reference: TextLine | None = Field(
         None,
         max_length=100,
-        description="The buyer's order reference (purchase order number): its invoice prints it as the order reference (BT-13)",
+        description="The buyer's purchase order number: its invoice prints it as the order reference (BT-13)",
     )
     description: TextBlock | None = Field(None, max_length=1000)
     metadata: dict[str, str] | None = Field(None, max_length=50)
