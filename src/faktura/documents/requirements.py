@@ -16,20 +16,20 @@ PROFILE_CALL = "PATCH /api/v1/Merchant"
 def missing_seller_details(seller: Party, *, charges_vat: bool) -> list[FieldError]:
     missing: list[tuple[str, str]] = []
     if not seller.name or not seller.name.strip():
-        missing.append(("name", "the merchant's legal name"))
+        missing.append(("name", "The merchant's legal name is required"))
     if not seller.organization_number:
-        missing.append(("organizationNumber", "the merchant's organisation number"))
+        missing.append(("organizationNumber", "The merchant's organisation number is required"))
     address = seller.address
     if address is None or not address.street:
-        missing.append(("address.street", "the street of the merchant's postal address"))
+        missing.append(("address.street", "The street of the merchant's postal address is required"))
     if address is None or not address.zip:
-        missing.append(("address.zip", "the postcode of the merchant's postal address"))
+        missing.append(("address.zip", "The postcode of the merchant's postal address is required"))
     if address is None or not address.city:
-        missing.append(("address.city", "the city of the merchant's postal address"))
+        missing.append(("address.city", "The city of the merchant's postal address is required"))
     if charges_vat and not seller.vat_number:
-        missing.append(("vatNumber", "the merchant's VAT number, as the document charges VAT"))
+        missing.append(("vatNumber", "The merchant's VAT number is required on an invoice that charges VAT"))
     return [
-        FieldError(field, "required", f"Set {what} with {PROFILE_CALL} (field `{field}`).")
+        FieldError(field, "required", f"{what}: set `{field}` with {PROFILE_CALL}.")
         for field, what in missing
     ]
 
