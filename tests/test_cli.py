@@ -1,4 +1,5 @@
-"""The `faktura` command as a user runs it: real processes on a fresh SQLite data directory."""
+"""The `faktura` command as a user runs it: real processes on a fresh SQLite data directory, and the
+operator's commands through typer's runner on fresh SQLite and PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -258,7 +259,7 @@ def database(empty_database: Settings) -> Settings:
 
 def _faktura(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """The command run in this process through typer's runner (a process each costs a second here);
-    the tests of what only a real process shows (the entry point, its last-resort errors) use `_run`."""
+    the tests of what only a real process shows (the entry point, its last-resort errors) use `_process`."""
     env = {"FAKTURA_DATA_DIR": str(settings.data_dir), "FAKTURA_DATABASE_URL": settings.database_url}
     result = CliRunner(env={**env, "COLUMNS": "200"}).invoke(app, list(args), prog_name="faktura")
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
