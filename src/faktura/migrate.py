@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from faktura.config import Settings
 
@@ -33,21 +37,64 @@ def sync_url(url: str) -> str:
     return url.replace("sqlite+faktura://", "sqlite://")
 
 
-def current_revision(settings: Settings) -> str | None:
-    engine = create_engine(sync_url(settings.resolved_database_url))
+def current_revisions(settings: Settings) -> tuple[str, ...]:
+    """The revisions the database is at; none for an empty database or a SQLite file not made yet
+    (which is not created by looking)."""
+    url = sync_url(settings.resolved_database_url)
+    database = make_url(url).database
+    if settings.is_sqlite and database and database != ":memory:" and not Path(database).exists():
+        return ()
+    engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return tuple(MigrationContext.configure(connection).get_current_heads())
     finally:
         engine.dispose()
 
 
+@dataclass(frozen=True, slots=True)
+class Migration:
+    revision: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    current: tuple[str, ...]
+    heads: tuple[str, ...]
+    pending: tuple[Migration, ...]  # in the order `db upgrade` applies them
+    unknown: tuple[str, ...]  # revisions of the database this code does not have (a newer version's)
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.pending and not self.unknown and set(self.current) == set(self.heads)
+
+
+def schema_state(settings: Settings) -> SchemaState:
+    script = ScriptDirectory.from_config(alembic_config(settings))
+    current = current_revisions(settings)
+    heads = tuple(script.get_heads())
+    unknown = tuple(revision for revision in current if not _known(script, revision))
+    if unknown:
+        return SchemaState(current, heads, (), unknown)
+    ahead = script.iterate_revisions(heads, current or "base")
+    pending = tuple(Migration(r.revision, (r.doc or "").strip()) for r in reversed(list(ahead)))
+    return SchemaState(current, heads, pending, ())
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        script.get_revision(revision)
+    except (CommandError, RevisionError):
+        return False
+    return True
+
+
 def ensure_schema_current(settings: Settings) -> None:
     """Refuse to serve an old schema: the operator runs `faktura db upgrade` (make run does)."""
-    head = ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
-    current = current_revision(settings)
-    if current != head:
+    state = schema_state(settings)
+    if not state.up_to_date:
         raise SystemExit(
-            f"The database schema is at {current or 'nothing'}, the code needs {head}: "
-            "run `faktura db upgrade`."
+            f"The database schema is at {', '.join(state.current) or 'nothing'}, the code needs "
+            f"{', '.join(state.heads)}: run `faktura db upgrade`."
         )

@@ -13,9 +13,10 @@ from faktura.delivery.channels import channels_for
 from faktura.delivery.states import ChannelName
 from faktura.invoices import repository as invoices
 from faktura.kit.db import Database
-from faktura.models import Job
+from faktura.models import InvoiceDelivery, Job
 from tests.delivery.servers import outbox_files
 from tests.delivery.support import (
+    BUYER_PARTICIPANT,
     buyer,
     deliver_due,
     deliveries,
@@ -49,6 +50,7 @@ async def test_a_sent_invoice_is_delivered_by_the_worker_over_the_first_channel_
         True,
     )
     assert tries(delivery) == [("ehf", "skipped", "no_participant_id"), ("email", "delivered", None)]
+    assert delivery["lastError"] is None  # the skip is a step of the log, not an error
     sent = delivery["attempts"][1]
     assert sent["recipient"] == customer["email"]
     assert sent["reference"] == f"INV-1_{delivery['id']}.eml"
@@ -57,6 +59,56 @@ async def test_a_sent_invoice_is_delivered_by_the_worker_over_the_first_channel_
     assert (row.delivery_status, row.delivery_channel) == ("delivered", "email")
     assert (await fetch(api, invoice["id"]))["deliveryStatus"] == "delivered"
     assert (await invoice_events(api, invoice["id"]))[-2:] == ["invoice.delivered", "invoice.updated"]
+
+
+async def test_a_failed_try_shows_as_last_error_while_pending_and_stays_only_in_the_log_once_delivered(
+    api: Api, database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """A participant buyer whose EHF cannot be handed over (the access point's folder is a file, so
+    nothing can be written there): that try fails and e-mail delivers it."""
+    worker_settings = delivery_settings(settings, data_dir=tmp_path)
+    (tmp_path / "peppol").mkdir()
+    (tmp_path / "peppol" / "participants.txt").write_text(f"{BUYER_PARTICIPANT}\n")
+    (tmp_path / "outbox").mkdir()
+    (tmp_path / "outbox" / "ehf").write_text("not a folder")
+    customer = await buyer(api, corporate=True, email=unique_email("regnskap"))
+    invoice = await sent_invoice(api, customer["id"])
+    [delivery_id] = await delivery_ids(database, invoice["id"])
+    plan = await run.prepare(database, worker_settings, delivery_id)
+    assert plan is not None
+    ehf = await run.attempt(channels_for(worker_settings)[ChannelName.EHF], plan.outgoing)
+    assert await run.record(database, worker_settings, plan, ehf, final=False)
+
+    [pending] = await deliveries(api, invoice["id"])
+    assert (pending["status"], pending["lastError"]) == ("pending", f"{ehf.error_code}: {ehf.error}")
+    assert tries(pending) == [("ehf", "failed", "outbox_unwritable")]
+
+    await deliver_due(database, worker_settings)
+    [delivery] = await deliveries(api, invoice["id"])
+    assert (delivery["status"], delivery["channel"], delivery["lastError"]) == ("delivered", "email", None)
+    assert tries(delivery) == [("ehf", "failed", "outbox_unwritable"), ("email", "delivered", None)]
+    assert delivery["attempts"][0]["error"] == ehf.error
+    async with database.transaction(write=False) as session:
+        row = await session.get(InvoiceDelivery, delivery_id, populate_existing=True)
+    assert row is not None
+    assert row.last_error is None
+
+
+async def test_a_delivered_row_that_kept_an_error_from_before_shows_none(
+    api: Api, database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Rows recorded by earlier versions kept the skipped channel's reason beside `delivered`."""
+    customer = await buyer(api, email=unique_email("kari"))
+    invoice = await sent_invoice(api, customer["id"])
+    await deliver_due(database, delivery_settings(settings, data_dir=tmp_path))
+    [delivery_id] = await delivery_ids(database, invoice["id"])
+    async with database.transaction() as session:
+        row = await session.get(InvoiceDelivery, delivery_id)
+        assert row is not None
+        row.last_error = "no_participant_id: The buyer has no PEPPOL participant id."
+
+    [delivery] = await deliveries(api, invoice["id"])
+    assert (delivery["status"], delivery["lastError"]) == ("delivered", None)
 
 
 async def test_with_no_channel_that_applies_the_invoice_needs_attention(

@@ -149,13 +149,15 @@ async def record(database: Database, settings: Settings, plan: Plan, tried: Trie
         # The invoice's lock before the delivery's row, in the order sending and voiding take them.
         invoice = await load(session, plan.merchant_id, plan.invoice_id, lock=True) if final else None
         columns: dict[str, object] = {}
-        if tried.error_code is not None:
+        # A skipped channel is the usual way to the next one, not an error; it stays in the attempt log.
+        # Only a failed try, or the try that ends the delivery undelivered, says why in `last_error`.
+        if tried.status is AttemptStatus.FAILED or (final and not delivered):
             columns["last_error"] = f"{tried.error_code}: {tried.error}"[:1000]
         if final:
             status = DeliveryStatus.DELIVERED if delivered else DeliveryStatus.FAILED
             columns.update(status=status.value, completed_at=now)
             if delivered:
-                columns["channel"] = tried.channel.value
+                columns.update(channel=tried.channel.value, last_error=None)
         if not await repository.count_attempt(session, delivery_id, now, **columns):
             return False
         await repository.add(session, _attempt_row(plan, tried, now))

@@ -35,7 +35,10 @@ class DeliveryOut(Schema):
     status: DeliveryStatus = Field(description="`pending` until a channel delivered it or every one failed")
     channel: ChannelName | None = Field(description="The channel that delivered it")
     requested_channel: ChannelName | None = Field(description="The one channel a resend asked for")
-    last_error: str | None
+    last_error: str | None = Field(
+        description="`<code>: <message>` of the last failed try, or of why the delivery failed; "
+        "null once delivered (skipped channels are only in `attempts`)"
+    )
     attempts: list[DeliveryAttemptOut] = Field(description="Each channel's try, oldest first")
     created_at: datetime
     completed_at: datetime | None

@@ -29,7 +29,8 @@ def delivery_out(row: InvoiceDelivery, attempts: Sequence[InvoiceDeliveryAttempt
         status=DeliveryStatus(row.status),
         channel=ChannelName(row.channel) if row.channel else None,
         requested_channel=ChannelName(row.requested_channel) if row.requested_channel else None,
-        last_error=row.last_error,
+        # Rows recorded by earlier versions kept a skipped channel's reason beside `delivered`.
+        last_error=None if row.status == DeliveryStatus.DELIVERED else row.last_error,
         attempts=[attempt_out(a) for a in attempts if a.delivery_id == row.id],
         created_at=row.created_at,
         completed_at=row.completed_at,

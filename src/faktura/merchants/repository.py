@@ -12,3 +12,12 @@ async def count(session: AsyncSession) -> int:
 
 async def get(session: AsyncSession, merchant_id: str) -> Merchant | None:
     return await session.get(Merchant, merchant_id)
+
+
+async def every(session: AsyncSession) -> list[Merchant]:
+    """Every merchant, oldest first (ids sort by creation time): the operator's listing."""
+    return list((await session.scalars(select(Merchant).order_by(Merchant.id))).all())
+
+
+async def oldest_named(session: AsyncSession, name: str) -> Merchant | None:
+    return await session.scalar(select(Merchant).where(Merchant.name == name).order_by(Merchant.id).limit(1))

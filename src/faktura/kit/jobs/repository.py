@@ -215,3 +215,46 @@ async def prune_finished(session: AsyncSession, status: JobStatus, before: datet
     )
     result = await session.execute(delete(JOBS).where(JOBS.c.id.in_(oldest)))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get(session: AsyncSession, job_id: str) -> Job | None:
+    return await session.get(Job, job_id, populate_existing=True)
+
+
+async def newest(session: AsyncSession, status: JobStatus | None, limit: int) -> list[Job]:
+    """Jobs newest first (ids sort by creation time), of one status or all."""
+    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Job.status == status.value)
+    return list((await session.scalars(query)).all())
+
+
+async def revive(session: AsyncSession, job_id: str, now: datetime) -> bool:
+    """A dead job pending again, due now, with all its attempts ahead of it; False when it is not dead,
+    or when its dedupe key names an unfinished job already (that one does the work)."""
+    other = JOBS.alias("other")
+    duplicate = select(literal(1)).where(
+        other.c.dedupe_key == JOBS.c.dedupe_key, other.c.status.in_(UNFINISHED)
+    )
+    result = await session.execute(
+        update(JOBS)
+        .where(JOBS.c.id == job_id, JOBS.c.status == JobStatus.DEAD.value, ~duplicate.exists())
+        .values(
+            status=JobStatus.PENDING.value,
+            attempts=0,
+            run_at=now,
+            finished_at=None,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+    )
+    if result.rowcount and _is_postgres(session):  # type: ignore[attr-defined]
+        await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def unfinished_with_dedupe_key(session: AsyncSession, dedupe_key: str) -> str | None:
+    return await session.scalar(
+        select(JOBS.c.id).where(JOBS.c.dedupe_key == dedupe_key, JOBS.c.status.in_(UNFINISHED))
+    )

@@ -1,4 +1,5 @@
-"""A job's statuses: pending -> running -> done | dead, and running -> pending for a retry."""
+"""A job's statuses: pending -> running -> done | dead, running -> pending for a retry, and dead -> pending
+when an operator retries it (`faktura jobs retry`)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,3 @@
+from faktura.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""`faktura apikey`: a merchant's API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from faktura.cli.output import JsonOption, emit, emit_json, run_in_transaction
+
+apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    merchant: Annotated[str, typer.Option(help="The merchant's id.")],
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "default",
+    as_json: JsonOption = False,
+) -> None:
+    """Create another API key for a merchant (shown once)."""
+    from faktura.auth.service import create_api_key
+    from faktura.kit.errors import ResourceNotFound
+    from faktura.merchants import repository
+
+    async def work(session: Any) -> str:
+        if await repository.get(session, merchant) is None:
+            raise ResourceNotFound("merchant", merchant)
+        _, secret = await create_api_key(session, merchant, name)
+        return secret
+
+    emit({"merchantId": merchant, "apiKey": run_in_transaction(work)}, as_json)
+
+
+@apikey_app.command("list")
+def apikey_list(
+    merchant: Annotated[str, typer.Option(help="The merchant's id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """List a merchant's API keys (their prefixes; keys themselves are never stored)."""
+    from faktura.auth.repository import api_keys_of
+
+    async def work(session: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": k.id,
+                "name": k.name,
+                "prefix": k.prefix,
+                "createdAt": k.created_at.isoformat(),
+                "lastUsedAt": k.last_used_at.isoformat() if k.last_used_at else None,
+                "revokedAt": k.revoked_at.isoformat() if k.revoked_at else None,
+            }
+            for k in await api_keys_of(session, merchant)
+        ]
+
+    keys = run_in_transaction(work)
+    if as_json:
+        emit_json(keys)
+    else:
+        for key in keys:
+            state = f"revoked {key['revokedAt']}" if key["revokedAt"] else "active"
+            typer.echo(f"{key['id']}  {key['prefix']}...  {key['name']}  {state}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (key_...), from `apikey list`.")],
+) -> None:
+    """Revoke an API key and the refresh tokens made from it."""
+    from faktura.auth.service import revoke_api_key
+
+    key = run_in_transaction(lambda s: revoke_api_key(s, key_id))
+    typer.echo(f"revoked {key.id} ({key.prefix}...)")
