@@ -1,7 +1,9 @@
 """Stored invoices and credit notes as `Document`s, the one input of the PDF and the UBL writers.
 
-The figures are copied, never recomputed: the API, the ledger, the PDF and the e-invoice show the same
-numbers because they all read the rows the totals calculator wrote.
+An issued document is read from the record frozen when it was issued (`documents.record`); the `live_`
+functions build one from the current rows, which is what issuing freezes. The figures are copied, never
+recomputed: the API, the ledger, the PDF and the e-invoice show the same numbers because they all read
+the rows the totals calculator wrote.
 """
 
 from __future__ import annotations
