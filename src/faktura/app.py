@@ -16,7 +16,7 @@ from faktura.auth.dependencies import idempotent
 from faktura.auth.endpoints import router as auth_router
 from faktura.config import Settings, get_settings
 from faktura.kit.db import Database
-from faktura.kit.errors import ServiceUnavailable
+from faktura.kit.errors import NotReady
 from faktura.kit.heap import freeze_startup_objects
 from faktura.kit.http import BodyLimit, CleanPath, error_response, install_error_handlers
 from faktura.kit.idempotency import IdempotentReplay
@@ -135,7 +135,7 @@ def _operations(app: FastAPI, database: Database) -> None:
             async with database.transaction(write=False) as session:
                 await session.execute(text("SELECT 1"))
         except Exception:
-            return error_response(ServiceUnavailable("The database cannot be reached.", code="not_ready"))
+            return error_response(NotReady("The database cannot be reached."))
         return JSONResponse({"status": "ready", "database": database.dialect})
 
     @app.get("/metrics", tags=["Operations"], include_in_schema=False)

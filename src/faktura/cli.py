@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from faktura.config import Settings, get_settings
 from faktura.kit.db import Database
 from faktura.kit.errors import FakturaError
+from faktura.merchants.errors import MerchantNotFound
 
 app = typer.Typer(
     help="Faktura: self-hosted billing and invoicing.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -123,12 +124,11 @@ def apikey_create(
 ) -> None:
     """Create another API key for a merchant (shown once)."""
     from faktura.auth.service import create_api_key
-    from faktura.kit.errors import ResourceNotFound
     from faktura.merchants import repository
 
     async def work(session: Any) -> str:
         if await repository.get(session, merchant) is None:
-            raise ResourceNotFound("merchant", merchant)
+            raise MerchantNotFound(merchant)
         _, secret = await create_api_key(session, merchant, name)
         return secret
 

@@ -29,9 +29,9 @@ from faktura.customers.validation import (
 from faktura.invoices.terms import invoice_terms
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import ResourceNotFound
 from faktura.kit.validation import Collector
 from faktura.merchants import repository
+from faktura.merchants.errors import MerchantNotFound
 from faktura.merchants.schemas import (
     MAX_LOGO_BYTES,
     InvoiceSettingsIn,
@@ -119,7 +119,7 @@ def view(merchant: Merchant) -> MerchantOut:
 async def _load(session: AsyncSession, merchant_id: str) -> Merchant:
     merchant = await repository.get(session, merchant_id)
     if merchant is None:
-        raise ResourceNotFound("merchant", merchant_id)
+        raise MerchantNotFound(merchant_id)
     return merchant
 
 
