@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 import faktura
+from faktura.api_docs import install_docs
 from faktura.auth.dependencies import idempotent
 from faktura.auth.endpoints import router as auth_router
 from faktura.config import Settings, get_settings
@@ -95,6 +96,8 @@ def create_app(
         version=faktura.__version__,
         description="Order-to-invoice billing and payments. Amounts are integers in minor units.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = database
@@ -110,6 +113,7 @@ def create_app(
     for router in _public_routers():
         app.include_router(router)
     _operations(app, database)
+    install_docs(app)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CleanPath)

@@ -48,6 +48,14 @@ routers: list[APIRouter] = [invoices, credit_notes_router, customer_credits]
 
 Session = Annotated[AsyncSession, Depends(get_session)]
 Paging = Annotated[PageParams, Depends(page_params)]
+# What finalizing a draft can refuse: sending and `finalize: true` finalize too.
+_FINALIZING = (
+    OrderNotInvoiceable,
+    OrderChanged,
+    SellerDetailsMissing,
+    KidLengthExceeded,
+    InvalidInvoiceSettings,
+)
 
 
 @invoices.post(
@@ -58,9 +66,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
         OrderAlreadyInvoiced,
         OrderNotInvoiceable,
         OrderChanged,
-        SellerDetailsMissing,
-        KidLengthExceeded,
-        InvalidInvoiceSettings,
+        *_FINALIZING,
     ),
 )
 async def create_invoice(body: InvoiceCreate, auth: Auth, session: Session) -> InvoiceOut:
@@ -125,9 +131,7 @@ async def update_invoice(invoice_id: str, body: InvoiceUpdate, auth: Auth, sessi
         InvoiceNotFound,
         InvoiceNotDraft,
         InvoiceNotSendable,
-        SellerDetailsMissing,
-        KidLengthExceeded,
-        InvalidInvoiceSettings,
+        *_FINALIZING,
     ),
 )
 async def put_invoice(invoice_id: str, body: InvoicePut, auth: Auth, session: Session) -> InvoiceOut:
@@ -152,9 +156,7 @@ async def delete_invoice(invoice_id: str, auth: Auth, session: Session) -> Respo
 @invoices.post(
     "/{invoice_id}/finalize",
     response_model=InvoiceOut,
-    responses=errors(
-        InvoiceNotFound, InvoiceNotDraft, SellerDetailsMissing, KidLengthExceeded, InvalidInvoiceSettings
-    ),
+    responses=errors(InvoiceNotFound, InvoiceNotDraft, *_FINALIZING),
 )
 async def finalize_invoice(invoice_id: str, auth: Auth, session: Session) -> InvoiceOut:
     """Finalize a draft: number, dates, KID; held payments and credit settle it.
@@ -169,9 +171,7 @@ async def finalize_invoice(invoice_id: str, auth: Auth, session: Session) -> Inv
 @invoices.post(
     "/{invoice_id}/send",
     response_model=InvoiceOut,
-    responses=errors(
-        InvoiceNotFound, InvoiceNotSendable, SellerDetailsMissing, KidLengthExceeded, InvalidInvoiceSettings
-    ),
+    responses=errors(InvoiceNotFound, InvoiceNotSendable, *_FINALIZING),
 )
 async def send_invoice(invoice_id: str, auth: Auth, session: Session) -> InvoiceOut:
     """Send an invoice (a draft is finalized first): its delivery is queued.

@@ -78,6 +78,11 @@ def field_path(loc: Sequence[int | str]) -> str:
 def validation_error(errors: Sequence[Any]) -> FakturaError:
     if any(e.get("type") == "json_invalid" for e in errors):
         return MalformedJson("The request body is not valid JSON.")
+    return ValidationFailed("The request has invalid fields.", details=field_errors(errors))
+
+
+def field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """pydantic's errors, each as the bad field's path with our code."""
     details = []
     for e in errors:
         loc = e.get("loc", ())
@@ -87,7 +92,7 @@ def validation_error(errors: Sequence[Any]) -> FakturaError:
         details.append(
             FieldError(field_path(loc), _PYDANTIC_CODES.get(e.get("type", ""), e["type"]), message)
         )
-    return ValidationFailed("The request has invalid fields.", details=details)
+    return details
 
 
 def install_error_handlers(app: FastAPI) -> None:
