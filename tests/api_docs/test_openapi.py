@@ -125,3 +125,22 @@ async def test_an_unlisted_code_is_caught(settings: Settings, database: Database
         assert watched.take() == []
         assert (await client.get("/unlisted")).status_code == 409
     assert watched.take() == ["GET /unlisted: 409 unlisted_code"]
+
+
+async def test_the_root_is_a_landing_page_outside_the_api(
+    client: httpx.AsyncClient, spec: dict[str, Any]
+) -> None:
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    for link in ('href="/docs"', 'href="/redoc"', 'href="/openapi.json"', "docs/api/native.md"):
+        assert link in response.text
+    assert "/" not in spec["paths"]
+    assert "/docs" not in spec["paths"]
+    swagger = await client.get("/docs")
+    assert '"/docs/assets/swagger-ui-bundle.js"' in swagger.text
+    assert "cdn" not in swagger.text
+    bundle = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"].startswith("text/javascript")
+    assert (await client.get("/docs/assets/other.js")).status_code == 404
