@@ -23,6 +23,7 @@ from faktura.app import create_app
 from faktura.config import Settings
 from faktura.kit.db import Database
 from faktura.migrate import upgrade
+from tests.api_docs.documented import documented, take_undocumented
 from tests.factories import Api, new_merchant
 
 PG_ADMIN_URL = os.environ.get("FAKTURA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -74,7 +75,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 @pytest.fixture(scope="session")
 async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, database)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=documented(app))
     async with httpx.AsyncClient(transport=transport, base_url="http://faktura.test") as client:
         yield client
 
@@ -93,3 +94,11 @@ def backend(settings: Settings) -> str:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _errors_are_documented() -> Iterator[None]:
+    """Fails a test that got an error code its operation's OpenAPI responses do not list."""
+    yield
+    undocumented = take_undocumented()
+    assert not undocumented, "error codes missing from the operations' responses: " + "; ".join(undocumented)

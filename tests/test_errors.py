@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
+import pkgutil
+from pathlib import Path
+
 import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 
+import faktura
+from faktura.documents.errors import SellerDetailsMissing
+from faktura.invoices.errors import InvoiceNotFound
+from faktura.kit.errors import Conflict, FakturaError, FieldError
 from faktura.kit.http import install_error_handlers
 from tests.factories import Api, order_body
 
@@ -149,3 +158,70 @@ async def test_a_transaction_postgresql_broke_off_is_a_409_to_retry(
         response = await client.get("/boom")
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
+
+
+def _error_classes() -> dict[str, type[FakturaError]]:
+    for module in pkgutil.walk_packages(faktura.__path__, "faktura."):
+        if module.name.endswith(".errors"):
+            importlib.import_module(module.name)
+    found: dict[str, type[FakturaError]] = {}
+    pending: list[type[FakturaError]] = [FakturaError]
+    while pending:
+        cls = pending.pop()
+        found[cls.__name__] = cls
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def test_a_raise_names_a_type_not_a_code(repo_root: Path) -> None:
+    """A stable code is written once, on its class: no call passes `code=` to an error class."""
+    names = set(_error_classes())
+    offenders = []
+    for path in sorted((repo_root / "src" / "faktura").rglob("*.py")):
+        relative = path.relative_to(repo_root / "src" / "faktura").as_posix()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call) or not any(k.arg == "code" for k in node.keywords):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name in names:
+                offenders.append(f"{relative}:{node.lineno} {name}(code=...)")
+    assert offenders == []
+
+
+def test_each_code_belongs_to_one_error_type() -> None:
+    owners: dict[str, set[str]] = {}
+    for cls in _error_classes().values():
+        if "code" in vars(cls):
+            owners.setdefault(cls.code, set()).add(cls.__name__)
+    shared = {code: names for code, names in owners.items() if len(names) > 1}
+    assert shared == {}
+    assert {"invoice_not_draft", "seller_details_missing", "kid_length_exceeded"} <= set(owners)
+
+
+def test_typed_errors_keep_the_generic_status_and_shape() -> None:
+    missing_address = "The merchant's postal address is not set."
+    error = SellerDetailsMissing(
+        "The merchant's profile is incomplete.", [FieldError("address", "required", missing_address)]
+    )
+    assert error.status == 409
+    assert isinstance(error, Conflict)
+    assert error.body() == {
+        "error": {
+            "code": "seller_details_missing",
+            "message": error.message,
+            "details": [
+                {
+                    "field": "address",
+                    "code": "required",
+                    "message": "The merchant's postal address is not set.",
+                }
+            ],
+        }
+    }
+    missing = InvoiceNotFound("inv_1")
+    assert (missing.status, missing.instance_code, missing.message) == (
+        404,
+        "invoice_not_found",
+        "No invoice with id 'inv_1'.",
+    )

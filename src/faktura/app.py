@@ -12,11 +12,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 import faktura
+from faktura.api_docs import install_docs
 from faktura.auth.dependencies import idempotent
 from faktura.auth.endpoints import router as auth_router
 from faktura.config import Settings, get_settings
 from faktura.kit.db import Database
-from faktura.kit.errors import ServiceUnavailable
+from faktura.kit.errors import NotReady
 from faktura.kit.heap import freeze_startup_objects
 from faktura.kit.http import BodyLimit, CleanPath, error_response, install_error_handlers
 from faktura.kit.idempotency import IdempotentReplay
@@ -95,6 +96,8 @@ def create_app(
         version=faktura.__version__,
         description="Order-to-invoice billing and payments. Amounts are integers in minor units.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = database
@@ -110,6 +113,7 @@ def create_app(
     for router in _public_routers():
         app.include_router(router)
     _operations(app, database)
+    install_docs(app)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CleanPath)
@@ -135,7 +139,7 @@ def _operations(app: FastAPI, database: Database) -> None:
             async with database.transaction(write=False) as session:
                 await session.execute(text("SELECT 1"))
         except Exception:
-            return error_response(ServiceUnavailable("The database cannot be reached.", code="not_ready"))
+            return error_response(NotReady("The database cannot be reached."))
         return JSONResponse({"status": "ready", "database": database.dialect})
 
     @app.get("/metrics", tags=["Operations"], include_in_schema=False)

@@ -10,10 +10,11 @@ import pytest
 from faktura.app import create_app
 from faktura.config import Settings
 from faktura.kit.db import Database
+from tests.api_docs.documented import documented
 
 
 @pytest.fixture(scope="session")
 async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings, database))
+    transport = httpx.ASGITransport(app=documented(create_app(settings, database)))
     async with httpx.AsyncClient(transport=transport, base_url="http://faktura.test") as client:
         yield client

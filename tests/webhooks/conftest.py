@@ -14,6 +14,7 @@ from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.models import WebhookEndpoint
+from tests.api_docs.documented import documented
 from tests.factories import Api, new_merchant
 
 
@@ -24,7 +25,7 @@ def private_settings(settings: Settings) -> Settings:
 
 @pytest.fixture(scope="session")
 async def private_client(private_settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(private_settings, database))
+    transport = httpx.ASGITransport(app=documented(create_app(private_settings, database)))
     async with httpx.AsyncClient(transport=transport, base_url="http://faktura.test") as client:
         yield client
 

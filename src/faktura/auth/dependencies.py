@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from faktura.auth.errors import InvalidToken, MissingToken, TokenExpired
 from faktura.auth.tokens import AuthContext, decode_access_token
 from faktura.config import Settings
 from faktura.kit import idempotency
-from faktura.kit.errors import Unauthorized
+from faktura.kit.http import raises
 from faktura.kit.routing import session_of
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT from POST /api/v1/Auth/token")
@@ -24,12 +25,13 @@ async def get_settings(request: Request) -> Settings:
     return settings_of(request)
 
 
+@raises(MissingToken, InvalidToken, TokenExpired)
 async def current_merchant(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AuthContext:
     if credentials is None:
-        raise Unauthorized("Send a bearer token from POST /api/v1/Auth/token.", code="missing_token")
+        raise MissingToken("Send a bearer token from POST /api/v1/Auth/token.")
     auth = decode_access_token(settings_of(request), credentials.credentials)
     request.state.auth = auth
     return auth

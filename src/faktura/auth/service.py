@@ -8,10 +8,11 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth import repository, throttle
+from faktura.auth.errors import ApiKeyNotFound, InvalidApiKey, InvalidRefreshToken
 from faktura.auth.tokens import hash_secret, issue_access_token
 from faktura.config import Settings
 from faktura.kit import clock
-from faktura.kit.errors import ResourceNotFound, Unauthorized
+from faktura.kit.errors import Unauthorized
 from faktura.kit.ids import new_id, new_secret
 from faktura.models import ApiKey, RefreshToken
 
@@ -44,7 +45,7 @@ async def revoke_api_key(session: AsyncSession, api_key_id: str) -> ApiKey:
     """Revoke a key and every refresh token made from it; access tokens already issued run out (15 min)."""
     key = await session.get(ApiKey, api_key_id)
     if key is None:
-        raise ResourceNotFound("api_key", api_key_id)
+        raise ApiKeyNotFound(api_key_id)
     now = clock.now()
     key.revoked_at = key.revoked_at or now
     await repository.revoke_refresh_tokens_of_key(session, key.id, now)
@@ -66,14 +67,14 @@ async def exchange_api_key(
     key = await repository.api_key_by_hash(session, hash_secret(secret))
     if key is None or key.revoked_at is not None:
         await throttle.failed(session, counted)
-        raise Unauthorized("The API key is not valid.", code="invalid_api_key")
+        raise InvalidApiKey("The API key is not valid.")
     await throttle.succeeded(session, counted)
     key.last_used_at = clock.now()
     return await _issue_pair(session, settings, key, family_id=new_id("rtf"))
 
 
 def invalid_refresh_token() -> Unauthorized:
-    return Unauthorized("The refresh token is not valid.", code="invalid_refresh_token")
+    return InvalidRefreshToken("The refresh token is not valid.")
 
 
 async def refresh(session: AsyncSession, settings: Settings, secret: str) -> TokenPair | None:

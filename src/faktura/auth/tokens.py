@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import jwt
 
+from faktura.auth.errors import InvalidToken, TokenExpired
 from faktura.config import Settings
 from faktura.kit import clock
-from faktura.kit.errors import Unauthorized
 
 ALGORITHM = "HS256"
 
@@ -72,9 +72,9 @@ def _verify(settings: Settings, token: str) -> tuple[AuthContext, float]:
             options={"require": ["exp", "iat", "iss", "aud", "sub", "kid"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("The access token has expired.", code="token_expired") from exc
+        raise TokenExpired("The access token has expired.") from exc
     except jwt.InvalidTokenError as exc:
-        raise Unauthorized("The access token is not valid.", code="invalid_token") from exc
+        raise InvalidToken("The access token is not valid.") from exc
     if claims.get("typ") != "access":
-        raise Unauthorized("The access token is not valid.", code="invalid_token")
+        raise InvalidToken("The access token is not valid.")
     return AuthContext(merchant_id=str(claims["sub"]), api_key_id=str(claims["kid"])), float(claims["exp"])

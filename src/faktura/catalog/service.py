@@ -5,6 +5,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.catalog import repository
+from faktura.catalog.errors import (
+    BillingCycleNotFound,
+    CurrencyNotFound,
+    DefaultCurrencyStays,
+    ProductNotFound,
+)
 from faktura.catalog.schemas import (
     BillingCycleCreate,
     BillingCycleUpdate,
@@ -14,7 +20,7 @@ from faktura.catalog.schemas import (
 )
 from faktura.kit import clock
 from faktura.kit.currencies import CurrencyInfo, get_currency
-from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.repository import get_owned, require_owned
 from faktura.kit.validation import Collector
@@ -30,7 +36,7 @@ def currency(code: str) -> CurrencyInfo:
     try:
         return get_currency(code, field="code")
     except ValidationFailed:
-        raise ResourceNotFound("currency", code) from None
+        raise CurrencyNotFound(code) from None
 
 
 async def set_currency_accepted(
@@ -40,9 +46,7 @@ async def set_currency_accepted(
     merchant = await merchants.get(session, merchant_id)
     if not accepted and merchant is not None and merchant.default_currency == info.code:
         # Orders without a currency are in the default one; refusing it would refuse them all.
-        raise Conflict(
-            f"{info.code} is the merchant's default currency and stays accepted.", code="default_currency"
-        )
+        raise DefaultCurrencyStays(f"{info.code} is the merchant's default currency and stays accepted.")
     await repository.set_accepted(session, merchant_id, info.code, accepted)
     return info
 
@@ -79,7 +83,7 @@ async def create_billing_cycle(
 
 
 async def get_billing_cycle(session: AsyncSession, merchant_id: str, cycle_id: str) -> BillingCycle:
-    return await require_owned(session, BillingCycle, merchant_id, cycle_id, "billing_cycle")
+    return await require_owned(session, BillingCycle, merchant_id, cycle_id, BillingCycleNotFound)
 
 
 async def rename_billing_cycle(
@@ -124,7 +128,7 @@ async def create_product(
 async def get_product(
     session: AsyncSession, merchant_id: str, product_id: str
 ) -> tuple[Product, list[Price]]:
-    product = await require_owned(session, Product, merchant_id, product_id, "product")
+    product = await require_owned(session, Product, merchant_id, product_id, ProductNotFound)
     return product, (await repository.active_prices(session, [product.id]))[product.id]
 
 

@@ -11,11 +11,12 @@ from collections.abc import Collection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.coupons import repository
+from faktura.coupons.errors import CouponCodeTaken, CouponNotFound
 from faktura.coupons.repository import CouponTerms
 from faktura.coupons.schemas import CouponCreate, CouponUpdate, Duration
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import Conflict, FieldError, ValidationFailed
+from faktura.kit.errors import FieldError, ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import require_owned
@@ -61,7 +62,7 @@ async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) ->
         errors.add("productIds", "product_not_found", f"No product '{product_id}'.")
     errors.raise_if_any()
     if await repository.by_code(session, merchant_id, data.code) is not None:
-        raise Conflict(f"A coupon with code '{data.code.upper()}' exists.", code="coupon_code_taken")
+        raise CouponCodeTaken(f"A coupon with code '{data.code.upper()}' exists.")
     coupon = Coupon(
         id=new_id("cpn"),
         merchant_id=merchant_id,
@@ -83,7 +84,7 @@ async def create(session: AsyncSession, merchant_id: str, data: CouponCreate) ->
 
 
 async def get(session: AsyncSession, merchant_id: str, coupon_id: str) -> CouponView:
-    coupon = await require_owned(session, Coupon, merchant_id, coupon_id, "coupon")
+    coupon = await require_owned(session, Coupon, merchant_id, coupon_id, CouponNotFound)
     return coupon, await redemptions(session, coupon)
 
 
@@ -126,7 +127,7 @@ async def update(session: AsyncSession, merchant_id: str, coupon_id: str, data: 
 
 
 async def deactivate(session: AsyncSession, merchant_id: str, coupon_id: str) -> None:
-    coupon = await require_owned(session, Coupon, merchant_id, coupon_id, "coupon")
+    coupon = await require_owned(session, Coupon, merchant_id, coupon_id, CouponNotFound)
     coupon.active = False
     await session.flush()
 

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura import events
 from faktura.customers import repository
 from faktura.customers import validation as v
+from faktura.customers.errors import CustomerNotFound, ExternalIdTaken
 from faktura.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
 from faktura.kit import clock
-from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.validation import Collector
@@ -90,7 +90,7 @@ async def delete(session: AsyncSession, merchant_id: str, customer_id: str) -> N
 async def get(session: AsyncSession, merchant_id: str, customer_id: str) -> Customer:
     customer = await repository.get(session, merchant_id, customer_id)
     if customer is None:
-        raise ResourceNotFound("customer", customer_id)
+        raise CustomerNotFound(customer_id)
     return customer
 
 
@@ -128,9 +128,7 @@ async def _check_external_id(
         return
     other = await repository.by_external_id(session, merchant_id, external_id)
     if other is not None and other.id != own_id:
-        raise Conflict(
-            f"Customer {other.id} already has externalId '{external_id}'.", code="external_id_taken"
-        )
+        raise ExternalIdTaken(f"Customer {other.id} already has externalId '{external_id}'.")
 
 
 async def _validated(session: AsyncSession, merchant_id: str, raw: dict[str, Any]) -> dict[str, Any]:

@@ -30,12 +30,14 @@ from faktura.documents.model import (
     PaymentInstructions,
     TaxSubtotal,
 )
+from faktura.invoices.errors import CreditNoteNotFound, InvoiceNotFinalized, InvoiceNotFound
 from faktura.invoices.numbering import display_number
 from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.money import round_half_up
 from faktura.kit.routing import public_url_of
+from faktura.merchants.errors import MerchantNotFound
 from faktura.models import CreditNote, Customer, Invoice, Merchant
 from faktura.payments import links
 from faktura.tax.calculator import TaxCategory
@@ -50,11 +52,9 @@ async def invoice_document(session: AsyncSession, merchant_id: str, invoice_id: 
     """A finalized invoice as issued (its frozen record); a draft has no number yet and is no document."""
     invoice = await repository.invoice(session, merchant_id, invoice_id)
     if invoice is None:
-        raise ResourceNotFound("invoice", invoice_id)
+        raise InvoiceNotFound(invoice_id)
     if invoice.status == InvoiceStatus.DRAFT or invoice.number is None or invoice.issue_date is None:
-        raise Conflict(
-            f"Invoice {invoice.id} is a draft; finalize it to get its document.", code="invoice_not_finalized"
-        )
+        raise InvoiceNotFinalized(f"Invoice {invoice.id} is a draft; finalize it to get its document.")
     if invoice.document is not None:
         return record.thaw(invoice.document)
     return await live_invoice_document(session, invoice)
@@ -64,7 +64,7 @@ async def credit_note_document(session: AsyncSession, merchant_id: str, credit_n
     """A credit note as issued (its frozen record)."""
     note = await repository.credit_note(session, merchant_id, credit_note_id)
     if note is None:
-        raise ResourceNotFound("credit_note", credit_note_id)
+        raise CreditNoteNotFound(credit_note_id)
     if note.document is not None:
         return record.thaw(note.document)
     invoice = await repository.invoice(session, merchant_id, note.invoice_id)
@@ -88,7 +88,7 @@ async def live_credit_note_document(session: AsyncSession, note: CreditNote, inv
         credited = await live_invoice_document(session, invoice)
     merchant = await repository.merchant(session, invoice.merchant_id)
     if merchant is None:
-        raise ResourceNotFound("merchant", invoice.merchant_id)
+        raise MerchantNotFound(invoice.merchant_id)
     return build_credit_note(note, invoice, credited, merchant)
 
 
@@ -217,7 +217,7 @@ async def _parties(session: AsyncSession, merchant_id: str, customer_id: str) ->
     merchant = await repository.merchant(session, merchant_id)
     customer = await repository.customer(session, merchant_id, customer_id)
     if merchant is None:
-        raise ResourceNotFound("merchant", merchant_id)
+        raise MerchantNotFound(merchant_id)
     assert customer is not None  # invoices keep their customer: customers are soft-deleted
     return merchant, customer
 

@@ -7,13 +7,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import Auth
 from faktura.documents import importing, service
+from faktura.documents.errors import (
+    DocumentInconsistent,
+    DocumentInvalid,
+    DocumentTooLarge,
+    EmptyDocument,
+    NotBase64,
+    SellerDetailsMissing,
+    UblCurrencyUnsupported,
+    UblSellerUnaddressable,
+    XmlDoctypeForbidden,
+    XmlEntityForbidden,
+    XmlExternalReferenceForbidden,
+    XmlMalformed,
+    XmlNotUtf8,
+    XmlProcessingInstructionForbidden,
+    XmlTooDeep,
+)
 from faktura.documents.service import Rendered
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.read import decode_base64
+from faktura.invoices.errors import CreditNoteNotFound, InvoiceNotFinalized, InvoiceNotFound
 from faktura.invoices.schemas import InvoiceOut
 from faktura.kit.db import Database
-from faktura.kit.errors import UnsupportedMediaType
-from faktura.kit.http import error_responses
+from faktura.kit.errors import PayloadTooLarge, UnsupportedMediaType
+from faktura.kit.http import errors
 from faktura.kit.routing import api_router, get_session
 
 invoices = api_router("/api/v1/Invoices", "Invoices")
@@ -24,34 +42,79 @@ Format = Annotated[UblFormat, Query(alias="format", description="peppol (EHF) or
 _XML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/xml": {}}, "description": "The UBL document"}
 }
+# Why an e-invoice is not written: receivers would refuse it.
+_UBL_REFUSED = (UblCurrencyUnsupported, UblSellerUnaddressable, DocumentInconsistent, SellerDetailsMissing)
 _PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The PDF document"}
 }
 
 
-@invoices.get("/{invoice_id}/ubl", response_class=Response, responses={**_XML, **error_responses(404, 409)})
+@invoices.get(
+    "/{invoice_id}/ubl",
+    response_class=Response,
+    responses={
+        **_XML,
+        **errors(
+            InvoiceNotFound,
+            InvoiceNotFinalized,
+            UblCurrencyUnsupported,
+            UblSellerUnaddressable,
+            DocumentInconsistent,
+            SellerDetailsMissing,
+        ),
+    },
+)
 async def invoice_ubl(
     invoice_id: str, request: Request, auth: Auth, session: Session, fmt: Format = UblFormat.PEPPOL
 ) -> Response:
-    """A finalized invoice as a UBL e-invoice: PEPPOL BIS Billing 3.0 (EHF) or OIOUBL 2.1, as issued."""
+    """A finalized invoice as a UBL e-invoice: PEPPOL BIS Billing 3.0 (EHF) or OIOUBL 2.1, as issued.
+
+    Rendered once from the invoice's frozen record and stored with its hash, so every download is byte-
+    identical. Refused when receivers would reject the document: the seller's details are missing, the
+    figures break an EN 16931 rule, or the currency has more than 2 decimals.
+    """
     file_format = service.ubl_format(fmt)
     return _file(await service.invoice_file(_db(request), session, auth.merchant_id, invoice_id, file_format))
 
 
-@invoices.get("/{invoice_id}/pdf", response_class=Response, responses={**_PDF, **error_responses(404, 409)})
+@invoices.get(
+    "/{invoice_id}/pdf",
+    response_class=Response,
+    responses={**_PDF, **errors(InvoiceNotFound, InvoiceNotFinalized)},
+)
 async def invoice_pdf(invoice_id: str, request: Request, auth: Auth, session: Session) -> Response:
-    """A finalized invoice as a PDF, in the buyer's language, as issued."""
+    """A finalized invoice as a PDF, in the buyer's language, as issued.
+
+    Rendered once from the frozen record (by the render job a moment after finalizing, or by the first
+    download), in the language the invoice was issued in, with the merchant's logo and colour as they
+    were then; every download returns the same stored bytes.
+    """
     pdf = service.FileFormat.PDF
     return _file(await service.invoice_file(_db(request), session, auth.merchant_id, invoice_id, pdf))
 
 
 @credit_notes.get(
-    "/{credit_note_id}/ubl", response_class=Response, responses={**_XML, **error_responses(404, 409)}
+    "/{credit_note_id}/ubl",
+    response_class=Response,
+    responses={
+        **_XML,
+        **errors(
+            CreditNoteNotFound,
+            UblCurrencyUnsupported,
+            UblSellerUnaddressable,
+            DocumentInconsistent,
+            SellerDetailsMissing,
+        ),
+    },
 )
 async def credit_note_ubl(
     credit_note_id: str, request: Request, auth: Auth, session: Session, fmt: Format = UblFormat.PEPPOL
 ) -> Response:
-    """A credit note as a UBL e-invoice: PEPPOL BIS Billing 3.0 (EHF) or OIOUBL 2.1, as issued."""
+    """A credit note as a UBL e-invoice: PEPPOL BIS Billing 3.0 (EHF) or OIOUBL 2.1, as issued.
+
+    A CreditNote document referring to the invoice it credits, stored once like the invoice's and refused
+    for the same reasons.
+    """
     file_format = service.ubl_format(fmt)
     return _file(
         await service.credit_note_file(_db(request), session, auth.merchant_id, credit_note_id, file_format)
@@ -59,10 +122,13 @@ async def credit_note_ubl(
 
 
 @credit_notes.get(
-    "/{credit_note_id}/pdf", response_class=Response, responses={**_PDF, **error_responses(404)}
+    "/{credit_note_id}/pdf", response_class=Response, responses={**_PDF, **errors(CreditNoteNotFound)}
 )
 async def credit_note_pdf(credit_note_id: str, request: Request, auth: Auth, session: Session) -> Response:
-    """A credit note as a PDF, in the buyer's language, as issued."""
+    """A credit note as a PDF, in the buyer's language, as issued.
+
+    Names the invoice it credits; like the invoice's, it is rendered once and stored.
+    """
     pdf = service.FileFormat.PDF
     return _file(await service.credit_note_file(_db(request), session, auth.merchant_id, credit_note_id, pdf))
 
@@ -84,19 +150,37 @@ _IMPORT_BODY = {
     "/import",
     status_code=201,
     response_model=InvoiceOut,
-    responses=error_responses(413, 415, 422),
+    responses=errors(
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        DocumentInvalid,
+        NotBase64,
+        DocumentTooLarge,
+        EmptyDocument,
+        XmlMalformed,
+        XmlNotUtf8,
+        XmlDoctypeForbidden,
+        XmlEntityForbidden,
+        XmlTooDeep,
+        XmlProcessingInstructionForbidden,
+        XmlExternalReferenceForbidden,
+    ),
     openapi_extra=_IMPORT_BODY,
 )
 async def import_invoice(request: Request, auth: Auth, session: Session) -> InvoiceOut:
-    """Import a UBL invoice (PEPPOL BIS 3 / EHF or OIOUBL) as a draft invoice of this merchant."""
+    """Import a UBL invoice (PEPPOL BIS 3 / EHF or OIOUBL) as a draft invoice of this merchant.
+
+    Send the XML as `application/xml`, or base64 as `text/plain`. Hostile XML (DOCTYPE, entities,
+    external references, deep nesting) is refused with a 400 before it is read; a document that breaks a
+    rule, or whose totals do not follow from its lines, is a 422 listing each problem.
+    """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
     if media_type in _BASE64_TYPES:
         body = decode_base64(body)
     elif media_type not in _XML_TYPES:
         raise UnsupportedMediaType(
-            "Send the UBL document as application/xml (or base64-encoded as text/plain).",
-            code="unsupported_media_type",
+            "Send the UBL document as application/xml (or base64-encoded as text/plain)."
         )
     return await importing.import_document(session, auth.merchant_id, body)
 

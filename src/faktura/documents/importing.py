@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.customers import repository as customer_rows
 from faktura.customers import service as customers
 from faktura.customers.schemas import AddressIn, CustomerCreate
+from faktura.documents.errors import DocumentInvalid
 from faktura.documents.model import BuyerType, Document, Party
 from faktura.documents.ubl.read import ReadResult, read
 from faktura.invoices import drafts
@@ -55,9 +56,8 @@ async def import_document(session: AsyncSession, merchant_id: str, data: bytes) 
 
 def _readable(result: ReadResult) -> Document:
     if result.document is None or result.problems:
-        raise ValidationFailed(
+        raise DocumentInvalid(
             "The document cannot be imported.",
-            code="document_invalid",
             details=[FieldError(p.path, p.code, p.message) for p in result.problems],
         )
     document = result.document
@@ -147,6 +147,4 @@ def _check_totals(created: InvoiceOut, document: Document) -> None:
                 FieldError(path, "totals_mismatch", f"The document says {expected}; its lines give {got}.")
             )
     if details:
-        raise ValidationFailed(
-            "The document's totals do not follow from its lines.", code="document_invalid", details=details
-        )
+        raise DocumentInvalid("The document's totals do not follow from its lines.", details=details)

@@ -7,8 +7,9 @@ lacks any of them gets one 409 naming every missing field and the call that sets
 
 from __future__ import annotations
 
+from faktura.documents.errors import SellerDetailsMissing
 from faktura.documents.model import Party
-from faktura.kit.errors import Conflict, FieldError
+from faktura.kit.errors import FieldError
 
 PROFILE_CALL = "PATCH /api/v1/Merchant"
 
@@ -38,11 +39,10 @@ def require_seller_details(seller: Party, *, charges_vat: bool) -> None:
     missing = missing_seller_details(seller, charges_vat=charges_vat)
     if missing:
         names = ", ".join(error.field for error in missing)
-        raise Conflict(
+        raise SellerDetailsMissing(
             f"An invoice must name its seller in full; the merchant's profile lacks: {names}. "
             f"Set them with {PROFILE_CALL}.",
-            code="seller_details_missing",
-            details=missing,
+            missing,
         )
 
 
@@ -60,8 +60,6 @@ def require_e_invoice_seller(seller: Party) -> None:
             FieldError("address", "required", "The merchant's postal address (at least the city) is not set.")
         )
     if missing:
-        raise Conflict(
-            f"The merchant's profile lacks what an e-invoice must name; set it with {PROFILE_CALL}.",
-            code="seller_details_missing",
-            details=missing,
+        raise SellerDetailsMissing(
+            f"The merchant's profile lacks what an e-invoice must name; set it with {PROFILE_CALL}.", missing
         )

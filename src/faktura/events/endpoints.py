@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import Auth
 from faktura.events import filters, service
+from faktura.events.errors import EventNotFound
 from faktura.events.schemas import EventOut
-from faktura.kit.http import error_responses
+from faktura.kit.http import errors
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
 from faktura.kit.schemas import UtcDateTime
@@ -38,7 +39,11 @@ async def list_events(
     created_from: Annotated[UtcDateTime | None, Query(alias="createdFrom")] = None,
     created_to: Annotated[UtcDateTime | None, Query(alias="createdTo")] = None,
 ) -> Page[EventOut]:
-    """List events, newest first, by type, resource and creation time."""
+    """List events, newest first, by type, resource and creation time.
+
+    Every change writes an event (`invoice.paid`) in the same transaction; this is the log webhooks are
+    sent from. Filter by type, resource id and creation time; pages follow `nextCursor`.
+    """
     rows, cursor = await service.page(
         session,
         auth.merchant_id,
@@ -52,7 +57,10 @@ async def list_events(
     return Page(data=rows, next_cursor=cursor)
 
 
-@router.get("/{event_id}", response_model=EventOut, responses=error_responses(404))
+@router.get("/{event_id}", response_model=EventOut, responses=errors(EventNotFound))
 async def get_event(event_id: str, auth: Auth, session: Session) -> EventOut:
-    """Get an event."""
+    """Get an event.
+
+    The event's type, the resource it is about, and that resource as it was when the event happened.
+    """
     return await service.get(session, auth.merchant_id, event_id)

@@ -9,11 +9,11 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.events import repository
+from faktura.events.errors import EventNotFound
 from faktura.events.schemas import EventOut
 from faktura.events.types import CATALOGUE
 from faktura.events.views import event_out
 from faktura.kit import clock
-from faktura.kit.errors import ResourceNotFound
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 
@@ -65,7 +65,7 @@ def snapshot(view: BaseModel) -> dict[str, Any]:
 async def get(session: AsyncSession, merchant_id: str, event_id: str) -> EventOut:
     event = await repository.get(session, merchant_id, event_id)
     if event is None:
-        raise ResourceNotFound("event", event_id)
+        raise EventNotFound(event_id)
     return event_out(event)
 
 

@@ -21,13 +21,13 @@ from faktura.documents import service as documents
 from faktura.documents.assemble import live_credit_note_document
 from faktura.documents.model import DocumentKind
 from faktura.invoices import books, credits, repository
+from faktura.invoices.errors import CreditNoteNotFound, InvoiceFullyCredited, InvoiceNotCreditable
 from faktura.invoices.numbering import CREDIT_NOTE_SERIES
 from faktura.invoices.schemas import CreditNoteCreate, CreditNoteItemIn, CreditNoteOut
 from faktura.invoices.service import announce_settled, load, resettle
 from faktura.invoices.states import FINALIZED, InvoiceStatus
 from faktura.invoices.terms import today
 from faktura.invoices.views import credit_note_out
-from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.kit.ids import new_id
 from faktura.kit.money import round_half_up
 from faktura.kit.pagination import PageParams
@@ -70,9 +70,8 @@ async def issue(
 ) -> CreditNoteOut:
     invoice = await load(session, merchant_id, invoice_id, lock=True)
     if InvoiceStatus(invoice.status) not in FINALIZED:
-        raise Conflict(
-            f"Invoice {invoice.id} is {invoice.status}; only a finalized, not void, invoice can be credited.",
-            code="invoice_not_creditable",
+        raise InvoiceNotCreditable(
+            f"Invoice {invoice.id} is {invoice.status}; only a finalized, not void, invoice can be credited."
         )
     prior = await repository.credit_notes_of(session, invoice.id)
     done = _credited(prior)
@@ -113,7 +112,7 @@ async def _freeze(session: AsyncSession, note: CreditNote, invoice: Invoice) -> 
 async def get(session: AsyncSession, merchant_id: str, credit_note_id: str) -> CreditNoteOut:
     note = await repository.get_credit_note(session, merchant_id, credit_note_id)
     if note is None:
-        raise ResourceNotFound("credit_note", credit_note_id)
+        raise CreditNoteNotFound(credit_note_id)
     return (await _views(session, [note]))[0]
 
 
@@ -159,7 +158,7 @@ def _selection(
             if item.quantity > done[item.id].quantity
         ]
         if not whole:
-            raise Conflict(f"Invoice {invoice.id} is fully credited.", code="invoice_fully_credited")
+            raise InvoiceFullyCredited(f"Invoice {invoice.id} is fully credited.")
         return whole
     by_id = {item.id: item for item in invoice.items}
     by_position = {item.position: item for item in invoice.items}

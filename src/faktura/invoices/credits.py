@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.customers.errors import CustomerNotFound
 from faktura.invoices import books, repository
 from faktura.invoices.schemas import CreditBalanceOut, CustomerCreditPage
 from faktura.invoices.views import credit_out
-from faktura.kit.errors import ResourceNotFound
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.models import CustomerCredit, Invoice, PaymentApplication
@@ -92,7 +92,7 @@ async def statement(
     session: AsyncSession, merchant_id: str, customer_id: str, params: PageParams
 ) -> CustomerCreditPage:
     if not await repository.customer_exists(session, merchant_id, customer_id):
-        raise ResourceNotFound("customer", customer_id)
+        raise CustomerNotFound(customer_id)
     balances = await repository.credit_balances(session, merchant_id, customer_id)
     rows, cursor = await repository.page_credits(session, merchant_id, customer_id, params)
     return CustomerCreditPage(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.catalog.service import not_accepted_message
 from faktura.customers.validation import default_language
 from faktura.invoices import fees, finalization, orders_link, repository
+from faktura.invoices.errors import OrderAlreadyInvoiced
 from faktura.invoices.numbering import INVOICE_SERIES, series_problem
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
 from faktura.invoices.service import announce, load, record, require_draft, view
@@ -19,10 +20,10 @@ from faktura.invoices.states import InvoiceStatus
 from faktura.invoices.terms import invoice_terms, today
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.kit.ids import new_id
 from faktura.kit.validation import Collector
 from faktura.merchants import repository as merchants
+from faktura.merchants.errors import MerchantNotFound
 from faktura.models import Invoice, InvoiceItem, Order
 from faktura.orders import pricing
 from faktura.orders import repository as orders
@@ -176,7 +177,7 @@ async def _from_order(
     orders_link.require_invoiceable(order)
     existing = await repository.live_invoice_of_order(session, merchant_id, order.id)
     if existing is not None:
-        raise Conflict(f"Order {order.id} is already invoiced by {existing}.", code="order_already_invoiced")
+        raise OrderAlreadyInvoiced(f"Order {order.id} is already invoiced by {existing}.")
     customer_id = order.customer_id or data.customer_id
     assert customer_id is not None
     language = common.get("language") or await orders.customer_language(session, merchant_id, customer_id)
@@ -255,7 +256,7 @@ async def _new_invoice(
 ) -> Invoice:
     merchant = await merchants.get(session, merchant_id)
     if merchant is None:
-        raise ResourceNotFound("merchant", merchant_id)
+        raise MerchantNotFound(merchant_id)
     days = data.payment_terms_days
     if days is None:
         days = invoice_terms(merchant.invoice_settings).payment_terms_days
@@ -295,7 +296,7 @@ async def _currency(
     code = info.code if info else (invoice.currency if invoice else None)
     terms = await orders.merchant_terms(session, merchant_id, code)
     if terms is None:
-        raise ResourceNotFound("merchant", merchant_id)
+        raise MerchantNotFound(merchant_id)
     currency = code or terms.default_currency
     if not terms.currency_accepted:
         errors.add("currency", "currency_not_accepted", not_accepted_message(currency))

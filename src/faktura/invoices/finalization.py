@@ -21,14 +21,15 @@ from faktura.documents.assemble import live_invoice_document, seller_party
 from faktura.documents.model import Document
 from faktura.documents.requirements import require_seller_details
 from faktura.invoices import books, credits, orders_link, repository, settlement
+from faktura.invoices.errors import KidLengthExceeded
 from faktura.invoices.kid import KidTooLong, build_kid
 from faktura.invoices.schemas import InvoiceOut
 from faktura.invoices.service import announce, announce_settled, load, move, require_draft, resettle, view
 from faktura.invoices.states import PAYABLE, InvoiceStatus, settled_status
 from faktura.invoices.terms import invoice_terms, today
 from faktura.kit import clock
-from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.merchants import repository as merchants
+from faktura.merchants.errors import MerchantNotFound
 from faktura.models import Invoice
 from faktura.orders import repository as orders
 from faktura.payments import links
@@ -52,14 +53,14 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
         orders_link.require_invoiceable(order)
     merchant = await merchants.get(session, invoice.merchant_id)
     if merchant is None:
-        raise ResourceNotFound("merchant", invoice.merchant_id)
+        raise MerchantNotFound(invoice.merchant_id)
     require_seller_details(seller_party(merchant), charges_vat=_charges_vat(invoice))
     terms = invoice_terms(merchant.invoice_settings)
     number = await repository.take_number(session, invoice.merchant_id, invoice.series)
     try:
         kid = build_kid(number, terms.kid_algorithm, terms.kid_length)
     except KidTooLong as exc:
-        raise Conflict(str(exc), code="kid_length_exceeded") from exc
+        raise KidLengthExceeded(str(exc)) from exc
     issued = invoice.issue_date or today()
     invoice.number = number
     invoice.issue_date = issued

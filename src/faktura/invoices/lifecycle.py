@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.delivery import queue as deliveries
 from faktura.delivery.states import ChannelName
 from faktura.invoices import books, drafts, finalization
+from faktura.invoices.errors import InvoiceNotFinalized, InvoiceNotSendable, InvoiceNotVoidable
 from faktura.invoices.schemas import InvoiceOut, InvoicePut
 from faktura.invoices.service import announce, load, move, view
 from faktura.invoices.states import INVOICE_STATES, InvoiceStatus
 from faktura.kit import clock
-from faktura.kit.errors import Conflict
 from faktura.kit.ids import new_id
 from faktura.models import Invoice, InvoiceDelivery
 
@@ -39,10 +39,7 @@ async def resend(
     e-mail, post). A draft is not resent: sending is what finalizes it."""
     invoice = await load(session, merchant_id, invoice_id, lock=True)
     if invoice.status == InvoiceStatus.DRAFT:
-        raise Conflict(
-            f"Invoice {invoice.id} is a draft; send it to finalize and deliver it.",
-            code="invoice_not_finalized",
-        )
+        raise InvoiceNotFinalized(f"Invoice {invoice.id} is a draft; send it to finalize and deliver it.")
     delivery = await _queue(session, invoice, channel)
     await announce(session, invoice, "invoice.sent")
     return delivery
@@ -62,9 +59,7 @@ async def _queue(
 ) -> InvoiceDelivery:
     """A delivery of the invoice and its job, in this transaction: the worker runs it after commit."""
     if invoice.status == InvoiceStatus.VOID:
-        raise Conflict(
-            f"Invoice {invoice.id} is void; there is nothing to send.", code="invoice_not_sendable"
-        )
+        raise InvoiceNotSendable(f"Invoice {invoice.id} is void; there is nothing to send.")
     now = clock.now()
     invoice.sent_at = invoice.sent_at or now
     invoice.version += 1
@@ -78,14 +73,11 @@ async def void(session: AsyncSession, merchant_id: str, invoice_id: str) -> Invo
     invoice = await load(session, merchant_id, invoice_id, lock=True)
     status = InvoiceStatus(invoice.status)
     if status is InvoiceStatus.DRAFT:
-        raise Conflict(
-            f"Invoice {invoice.id} is a draft; delete it instead of voiding it.", code="invoice_not_finalized"
-        )
+        raise InvoiceNotFinalized(f"Invoice {invoice.id} is a draft; delete it instead of voiding it.")
     INVOICE_STATES.check(status, InvoiceStatus.VOID)
     if status is not InvoiceStatus.OPEN or invoice.amount_paid or invoice.amount_credited:
-        raise Conflict(
-            f"Invoice {invoice.id} has payments or credit notes; issue a credit note instead.",
-            code="invoice_not_voidable",
+        raise InvoiceNotVoidable(
+            f"Invoice {invoice.id} has payments or credit notes; issue a credit note instead."
         )
     await books.invoice_voided(session, invoice)
     await deliveries.cancel_pending(session, invoice)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.invoices.errors import OrderNotInvoiceable
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock
-from faktura.kit.errors import Conflict
 from faktura.models import Invoice, Order
 from faktura.orders import repository as orders
 from faktura.orders import service as order_service
+from faktura.orders.errors import OrderChanged
 from faktura.orders.states import ORDER_STATES, OrderStatus
 
 INVOICEABLE = frozenset({OrderStatus.DRAFT, OrderStatus.OPEN, OrderStatus.PAID})
@@ -18,9 +19,8 @@ _FINAL = frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.EX
 
 def require_invoiceable(order: Order) -> None:
     if OrderStatus(order.status) not in INVOICEABLE:
-        raise Conflict(
-            f"Order {order.id} is {order.status}; only a draft, open or paid order can be invoiced.",
-            code="order_not_invoiceable",
+        raise OrderNotInvoiceable(
+            f"Order {order.id} is {order.status}; only a draft, open or paid order can be invoiced."
         )
 
 
@@ -42,7 +42,7 @@ async def claim(session: AsyncSession, order: Order, customer_id: str) -> None:
             updated_at=now,
         )
         if not moved:
-            raise Conflict(f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed")
+            raise OrderChanged(f"Order {order.id} changed meanwhile; read it and retry.")
     if opened or named:
         event_type = "order.opened" if opened else "order.updated"
         await order_service.announce(session, order.merchant_id, order.id, event_type)

@@ -14,11 +14,11 @@ from faktura import events
 from faktura.documents import service as documents
 from faktura.documents.model import DocumentKind
 from faktura.invoices import repository
+from faktura.invoices.errors import InvoiceNotDraft, InvoiceNotFound
 from faktura.invoices.schemas import InvoiceOut
 from faktura.invoices.states import INVOICE_STATES, PAYABLE, InvoiceStatus, settled_status
 from faktura.invoices.views import invoice_out
 from faktura.kit import clock
-from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
 from faktura.models import Invoice
@@ -30,7 +30,7 @@ async def load(session: AsyncSession, merchant_id: str, invoice_id: str, *, lock
         await repository.lock_order_of(session, merchant_id, invoice_id)
     invoice = await repository.get(session, merchant_id, invoice_id, lock=lock)
     if invoice is None:
-        raise ResourceNotFound("invoice", invoice_id)
+        raise InvoiceNotFound(invoice_id)
     return invoice
 
 
@@ -111,9 +111,8 @@ async def record(session: AsyncSession, invoice: Invoice, out: InvoiceOut, event
 
 def require_draft(invoice: Invoice) -> None:
     if invoice.status != InvoiceStatus.DRAFT:
-        raise Conflict(
-            f"Invoice {invoice.id} is {invoice.status}; only a draft can be changed or finalized.",
-            code="invoice_not_draft",
+        raise InvoiceNotDraft(
+            f"Invoice {invoice.id} is {invoice.status}; only a draft can be changed or finalized."
         )
 
 

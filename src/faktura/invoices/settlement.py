@@ -14,11 +14,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.invoices import books, credits, orders_link, repository
+from faktura.invoices.errors import CurrencyMismatch, InvoiceNotFinalized, PaymentExhausted
 from faktura.invoices.service import announce_settled, load, resettle
 from faktura.invoices.states import PAYABLE, InvoiceStatus
-from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.models import Invoice, Payment, PaymentApplication
+from faktura.payments.errors import PaymentNotFound
 
 
 async def apply_payment(
@@ -32,9 +34,7 @@ async def apply_payment(
     invoice = await load(session, merchant_id, invoice_id, lock=True)
     free = payment.amount - payment.amount_applied - payment.amount_refunded
     if amount > free:
-        raise Conflict(
-            f"Payment {payment.id} has {free} left to apply, not {amount}.", code="payment_exhausted"
-        )
+        raise PaymentExhausted(f"Payment {payment.id} has {free} left to apply, not {amount}.")
     return await settle(session, invoice, payment, amount)
 
 
@@ -108,11 +108,10 @@ async def settle(
 ) -> int:
     """Apply `amount` of a (locked) payment to a (locked) invoice: what it owes, the rest as credit."""
     if invoice.status == InvoiceStatus.DRAFT:
-        raise Conflict(f"Invoice {invoice.id} is a draft; finalize it first.", code="invoice_not_finalized")
+        raise InvoiceNotFinalized(f"Invoice {invoice.id} is a draft; finalize it first.")
     if payment.currency != invoice.currency:
-        raise Conflict(
-            f"Payment {payment.id} is in {payment.currency}, invoice {invoice.id} in {invoice.currency}.",
-            code="currency_mismatch",
+        raise CurrencyMismatch(
+            f"Payment {payment.id} is in {payment.currency}, invoice {invoice.id} in {invoice.currency}."
         )
     before = invoice.status
     credit_holder = payment.customer_id  # whom the receipt's Cr 2900 named
@@ -193,5 +192,5 @@ async def _reverse_write_off(session: AsyncSession, invoice: Invoice) -> None:
 async def _payment(session: AsyncSession, merchant_id: str, payment_id: str) -> Payment:
     payment = await repository.get_payment(session, merchant_id, payment_id)
     if payment is None:
-        raise ResourceNotFound("payment", payment_id)
+        raise PaymentNotFound(payment_id)
     return payment

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
+from faktura.invoices.errors import InvalidInvoiceTransition
 from faktura.kit.states import StateMachine
 
 
@@ -25,7 +26,7 @@ PAYABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID})
 # Beyond DESIGN's forward moves: taking a payment back (a refund) reopens a paid invoice, a payment
 # revives an uncollectible one, and a credit note that cancels everything unpaid voids the invoice.
 INVOICE_STATES = StateMachine(
-    "invoice",
+    InvalidInvoiceTransition,
     {
         InvoiceStatus.DRAFT: frozenset({InvoiceStatus.OPEN}),
         InvoiceStatus.OPEN: frozenset(

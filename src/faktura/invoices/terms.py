@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from faktura.invoices.errors import InvalidInvoiceSettings
 from faktura.invoices.kid import MAX_LENGTH, MIN_LENGTH, KidAlgorithm
 from faktura.kit import clock
-from faktura.kit.errors import Conflict
 
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 MAX_PAYMENT_TERMS_DAYS = 365
@@ -48,7 +48,5 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _bad(name: str, expected: str) -> Conflict:
-    return Conflict(
-        f"The merchant's invoice setting {name} must be {expected}.", code="invalid_invoice_settings"
-    )
+def _bad(name: str, expected: str) -> InvalidInvoiceSettings:
+    return InvalidInvoiceSettings(f"The merchant's invoice setting {name} must be {expected}.")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
@@ -15,12 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faktura.kit.errors import (
-    BadRequest,
-    Conflict,
+    ConcurrentChange,
     FakturaError,
     FieldError,
+    InvalidCharacters,
     MalformedJson,
     PayloadTooLarge,
+    StoredMeanwhile,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -77,6 +78,11 @@ def field_path(loc: Sequence[int | str]) -> str:
 def validation_error(errors: Sequence[Any]) -> FakturaError:
     if any(e.get("type") == "json_invalid" for e in errors):
         return MalformedJson("The request body is not valid JSON.")
+    return ValidationFailed("The request has invalid fields.", details=field_errors(errors))
+
+
+def field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """pydantic's errors, each as the bad field's path with our code."""
     details = []
     for e in errors:
         loc = e.get("loc", ())
@@ -86,7 +92,7 @@ def validation_error(errors: Sequence[Any]) -> FakturaError:
         details.append(
             FieldError(field_path(loc), _PYDANTIC_CODES.get(e.get("type", ""), e["type"]), message)
         )
-    return ValidationFailed("The request has invalid fields.", details=details)
+    return details
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -118,7 +124,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         # A uniqueness race that the service's own check could not see: the loser gets a 409, not a 500.
         log.info("integrity conflict: %s", exc.orig)
-        return error_response(Conflict("The request conflicts with data stored meanwhile; retry it."))
+        return error_response(StoredMeanwhile("The request conflicts with data stored meanwhile; retry it."))
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -127,7 +133,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
             log.warning("transaction conflict on %s %s: %s", request.method, request.url.path, exc.orig)
             return error_response(
-                Conflict("The request met a concurrent change and was not applied; retry it.", code="retry")
+                ConcurrentChange("The request met a concurrent change and was not applied; retry it.")
             )
         return await _unexpected(request, exc)
 
@@ -159,21 +165,87 @@ class ErrorBody(Schema):
     error: ErrorInfo
 
 
-_DESCRIPTIONS = {
-    400: "Malformed request (bad JSON, bad header)",
-    401: "Missing or invalid access token",
+_TITLES = {
+    400: "Malformed request",
+    401: "Missing or invalid credentials",
+    403: "Not allowed",
     404: "No such resource for this merchant",
     409: "Conflicts with the resource's state or a concurrent request",
     413: "Request body too large",
     415: "The body is not JSON",
     422: "Invalid fields; `details` lists each one by path",
     429: "Too many failed attempts; retry after `Retry-After` seconds",
+    500: "Server error; nothing was stored",
+    503: "Not available now",
 }
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries in the one error shape."""
-    return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ErrorResponse(dict[str, Any]):
+    """One status's OpenAPI response; it remembers the error types it was made from, so a route can
+    merge them with the errors every operation of its kind has (`kit.routing`)."""
+
+    def __init__(self, status: int, types: dict[str, type[FakturaError]]) -> None:
+        super().__init__(_response(status, types))
+        self.types = tuple(types.values())
+
+
+def errors(*types: type[FakturaError]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route that raises `types`: per status, every code with its description."""
+    by_status: dict[int, dict[str, type[FakturaError]]] = {}
+    for error in sorted(types, key=lambda t: (t.status, t.code)):
+        by_status.setdefault(error.status, {}).setdefault(error.code, error)
+    return {status: ErrorResponse(status, codes) for status, codes in sorted(by_status.items())}
+
+
+def error_types(responses: dict[int | str, dict[str, Any]]) -> list[type[FakturaError]]:
+    """The error types `errors()` made these responses from."""
+    return [
+        t for response in responses.values() if isinstance(response, ErrorResponse) for t in response.types
+    ]
+
+
+def raises(*types: type[FakturaError]) -> Callable[[F], F]:
+    """Marks a dependency with the errors it raises: every route that depends on it lists them."""
+
+    def mark(dependency: F) -> F:
+        dependency.__faktura_raises__ = types  # type: ignore[attr-defined]
+        return dependency
+
+    return mark
+
+
+def raised_by(dependency: object) -> tuple[type[FakturaError], ...]:
+    found: tuple[type[FakturaError], ...] = getattr(dependency, "__faktura_raises__", ())
+    return found
+
+
+def _response(status: int, codes: dict[str, type[FakturaError]]) -> dict[str, Any]:
+    examples = {
+        code: {"summary": _about(error), "value": _example(code, error)} for code, error in codes.items()
+    }
+    listed = ", ".join(f"`{code}`" for code in codes)
+    return {
+        "model": ErrorBody,
+        "description": f"{_TITLES.get(status, 'Error')}. `error.code`: {listed}.",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}, "examples": examples}
+        },
+    }
+
+
+def _about(error: type[FakturaError]) -> str:
+    doc = error.__doc__ or error.code
+    return " ".join(doc.split())
+
+
+def _example(code: str, error: type[FakturaError]) -> dict[str, Any]:
+    details = []
+    if error is ValidationFailed:
+        details = [{"field": "items[0].quantity", "code": "too_small", "message": "Input should be >= 1"}]
+    return {"error": {"code": code, "message": _about(error), "details": details}}
 
 
 class CleanPath:
@@ -190,9 +262,7 @@ class CleanPath:
             except UnicodeDecodeError:
                 query = "\x00"
             if "\x00" in path or "\x00" in query or not _encodable(path) or not _encodable(query):
-                bad = BadRequest(
-                    "The URL contains characters that are not allowed.", code="invalid_characters"
-                )
+                bad = InvalidCharacters("The URL contains characters that are not allowed.")
                 await error_response(bad)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

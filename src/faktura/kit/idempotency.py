@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.kit import clock
 from faktura.kit.deferred import defer_insert
 from faktura.kit.direct import AnySelect, DirectSelect
-from faktura.kit.errors import BadRequest, Conflict, FakturaError, ValidationFailed
+from faktura.kit.errors import (
+    Conflict,
+    FakturaError,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+    IdempotencyRequestInProgress,
+)
 from faktura.models import IdempotencyKey
 
 KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
@@ -110,9 +116,8 @@ _LOOK_UP = DirectSelect(lambda: select(*_stored_columns()).where(_matches()))
 
 
 def in_progress() -> Conflict:
-    return Conflict(
-        "A request with this Idempotency-Key is still being processed; retry shortly.",
-        code="idempotency_request_in_progress",
+    return IdempotencyRequestInProgress(
+        "A request with this Idempotency-Key is still being processed; retry shortly."
     )
 
 
@@ -132,9 +137,7 @@ async def begin(request: Request, session: AsyncSession, merchant_id: str, ttl_s
     if request.method != "POST" or key is None:
         return
     if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-        raise BadRequest(
-            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.", code="invalid_idempotency_key"
-        )
+        raise IdempotencyKeyInvalid(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.")
     fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
     if session.get_bind().dialect.name == "postgresql":
         # Lock and look-up in one round trip. A row committed while this waited for the lock can be
@@ -154,9 +157,6 @@ async def begin(request: Request, session: AsyncSession, merchant_id: str, ttl_s
     if stored is not None:
         request_hash, status_code, body, content_type, _ = stored
         if request_hash != fingerprint:
-            raise ValidationFailed(
-                "This Idempotency-Key was already used with a different request.",
-                code="idempotency_key_reused",
-            )
+            raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request.")
         raise IdempotentReplay(status_code, body, content_type)
     request.state.idempotency = PendingKey(merchant_id, key, fingerprint)

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.kit.errors import ResourceNotFound
+from faktura.kit.errors import MissingResource
 from faktura.kit.pagination import PageParams, page_of
 
 M = TypeVar("M")
@@ -20,12 +20,12 @@ async def get_owned(session: AsyncSession, model: type[M], merchant_id: str, row
 
 
 async def require_owned(
-    session: AsyncSession, model: type[M], merchant_id: str, row_id: str, resource: str
+    session: AsyncSession, model: type[M], merchant_id: str, row_id: str, missing: type[MissingResource]
 ) -> M:
-    """The merchant's row, or `<resource>_not_found` (404)."""
+    """The merchant's row, or `missing` (404)."""
     row = await get_owned(session, model, merchant_id, row_id)
     if row is None:
-        raise ResourceNotFound(resource, row_id)
+        raise missing(row_id)
     return row
 
 

@@ -7,10 +7,13 @@ same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import inspect
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,22 +21,62 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from faktura.kit.db import Database
-from faktura.kit.http import error_responses
+from faktura.kit.errors import (
+    ConcurrentChange,
+    FakturaError,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+    IdempotencyRequestInProgress,
+    InternalError,
+    InvalidCharacters,
+    MalformedJson,
+    PayloadTooLarge,
+    StoredMeanwhile,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from faktura.kit.http import ErrorResponse, error_types, errors, raised_by
 from faktura.kit.idempotency import PendingKey, in_progress, is_key_taken
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-COMMON_ERRORS = (400, 401, 422)
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class TransactionalRoute(APIRoute):
+    """A route in the request's transaction. The endpoint's docstring documents it: its first line is
+    the summary, the rest the description. Its `responses=errors(...)` name the errors it raises; the
+    errors any operation of its shape can meet (a bad body, a lost race, a server error) are added here."""
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        # The endpoint's one-line docstring is its OpenAPI summary.
-        if kwargs.get("summary") is None and endpoint.__doc__:
-            kwargs["summary"] = endpoint.__doc__.strip().splitlines()[0]
-        if set(kwargs.get("methods") or ()) & _BODY_METHODS:
-            kwargs["responses"] = {**error_responses(413, 415), **(kwargs.get("responses") or {})}
+        if endpoint.__doc__:
+            summary, _, description = inspect.cleandoc(endpoint.__doc__).partition("\n")
+            if kwargs.get("summary") is None:
+                kwargs["summary"] = summary.strip()
+            if kwargs.get("description") is None:
+                kwargs["description"] = description.strip()
+        responses = kwargs.get("responses") or {}
+        raised = [*error_types(responses), *self.common_errors(path, endpoint, kwargs)]
+        plain = {status: r for status, r in responses.items() if not isinstance(r, ErrorResponse)}
+        kwargs["responses"] = {**plain, **errors(*raised)}
         super().__init__(path, endpoint, **kwargs)
+
+    def common_errors(
+        self, path: str, endpoint: Callable[..., Any], kwargs: dict[str, Any]
+    ) -> list[type[FakturaError]]:
+        found: list[type[FakturaError]] = [InternalError, InvalidCharacters]
+        body = params = False
+        for dependant in _dependencies(get_dependant(path=path, call=endpoint)):
+            found.extend(raised_by(dependant.call))
+            body = body or bool(dependant.body_params)
+            params = params or bool(
+                dependant.path_params or dependant.query_params or dependant.header_params
+            )
+        if body:
+            found += [MalformedJson, UnsupportedMediaType, PayloadTooLarge]
+        if body or params:
+            found.append(ValidationFailed)
+        if set(kwargs.get("methods") or ()) - _READ_METHODS:
+            found += [StoredMeanwhile, ConcurrentChange]
+        return found
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -77,9 +120,15 @@ class NativeRoute(TransactionalRoute):
             extra = dict(kwargs.get("openapi_extra") or {})
             extra["parameters"] = [*extra.get("parameters", []), _IDEMPOTENCY_HEADER]
             kwargs["openapi_extra"] = extra
-            # A second request with the key while the first still runs is a 409.
-            kwargs["responses"] = {**error_responses(409), **(kwargs.get("responses") or {})}
         super().__init__(path, endpoint, **kwargs)
+
+    def common_errors(
+        self, path: str, endpoint: Callable[..., Any], kwargs: dict[str, Any]
+    ) -> list[type[FakturaError]]:
+        found = super().common_errors(path, endpoint, kwargs)
+        if "POST" in (kwargs.get("methods") or ()):
+            found += [IdempotencyKeyInvalid, IdempotencyRequestInProgress, IdempotencyKeyReused]
+        return found
 
 
 class ResourceRouter(APIRouter):
@@ -101,8 +150,14 @@ def api_router(prefix: str, tag: str) -> ResourceRouter:
         prefix=prefix,
         tags=[tag],
         route_class=NativeRoute,
-        responses=error_responses(*COMMON_ERRORS),
     )
+
+
+def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
+    """The endpoint's dependant and every dependency below it."""
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _dependencies(sub)
 
 
 def public_url_of(session: AsyncSession) -> str:

@@ -12,8 +12,11 @@ S = TypeVar("S", bound=StrEnum)
 
 
 class StateMachine(Generic[S]):
-    def __init__(self, resource: str, moves: Mapping[S, frozenset[S]]) -> None:
-        self.resource = resource
+    def __init__(self, refused: type[InvalidTransition], moves: Mapping[S, frozenset[S]]) -> None:
+        """`refused` is raised for a move the table does not hold; its code names the resource
+        (`invalid_<resource>_transition`)."""
+        self.refused = refused
+        self.resource = refused.code.removeprefix("invalid_").removesuffix("_transition").replace("_", " ")
         self.moves = moves
 
     def allows(self, current: S, target: S) -> bool:
@@ -21,8 +24,7 @@ class StateMachine(Generic[S]):
 
     def check(self, current: S, target: S) -> None:
         if not self.allows(current, target):
-            raise InvalidTransition(
+            raise self.refused(
                 f"{'An' if self.resource[0] in 'aeiou' else 'A'} {self.resource} in status "
-                f"'{current.value}' cannot become '{target.value}'.",
-                code=f"invalid_{self.resource}_transition",
+                f"'{current.value}' cannot become '{target.value}'."
             )

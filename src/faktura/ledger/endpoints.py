@@ -7,13 +7,15 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import Auth
+from faktura.customers.errors import CustomerNotFound
 from faktura.kit.db import Database
-from faktura.kit.http import error_responses
+from faktura.kit.http import errors
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
 from faktura.kit.schemas import UtcDateTime
 from faktura.ledger import export, repository, service, views
 from faktura.ledger.chart import ACCOUNTS
+from faktura.ledger.errors import JournalEntryNotFound
 from faktura.ledger.repository import EntryFilter
 from faktura.ledger.schemas import AccountOut, JournalEntryOut, StatementOut, TrialBalanceOut
 
@@ -61,7 +63,11 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @router.get("/Accounts", response_model=Page[AccountOut])
 async def list_accounts(auth: Auth) -> Page[AccountOut]:
-    """The chart of accounts (NS 4102 numbering)."""
+    """The chart of accounts (NS 4102 numbering).
+
+    The accounts every merchant's ledger uses, with NS 4102 numbers: receivables, bank, sales per VAT
+    rate, output VAT, customer credit, losses.
+    """
     return Page(data=[views.account_out(code) for code in sorted(ACCOUNTS)])
 
 
@@ -69,7 +75,11 @@ async def list_accounts(auth: Auth) -> Page[AccountOut]:
 async def list_journal_entries(
     auth: Auth, session: Session, paging: Paging, where: Filter
 ) -> Page[JournalEntryOut]:
-    """List journal entries with their lines, newest first."""
+    """List journal entries with their lines, newest first.
+
+    Each entry balances (debits equal credits) and names its source (invoice, payment, refund, credit
+    note). Filter by time, account and source; pages follow `nextCursor`.
+    """
     rows, cursor = await service.page(session, auth.merchant_id, paging, where)
     return Page(data=rows, next_cursor=cursor)
 
@@ -78,7 +88,11 @@ async def list_journal_entries(
 async def export_journal_entries(
     request: Request, auth: Auth, session: Session, where: Filter
 ) -> StreamingResponse:
-    """Export journal lines as CSV, oldest first, with the list's filters."""
+    """Export journal lines as CSV, oldest first, with the list's filters.
+
+    One row per journal line, for import into accounting software; amounts in major units with the
+    currency's decimals.
+    """
     through = await repository.last_entry_id(session, auth.merchant_id, where)
     db: Database = request.app.state.db
     return StreamingResponse(
@@ -88,9 +102,14 @@ async def export_journal_entries(
     )
 
 
-@router.get("/JournalEntries/{entry_id}", response_model=JournalEntryOut, responses=error_responses(404))
+@router.get(
+    "/JournalEntries/{entry_id}", response_model=JournalEntryOut, responses=errors(JournalEntryNotFound)
+)
 async def get_journal_entry(entry_id: str, auth: Auth, session: Session) -> JournalEntryOut:
-    """Get a journal entry with its lines."""
+    """Get a journal entry with its lines.
+
+    Its lines, each an account with a debit or credit, and the source it was posted for.
+    """
     return await service.get(session, auth.merchant_id, entry_id)
 
 
@@ -101,7 +120,10 @@ async def get_trial_balance(
     currency: Currency = None,
     as_of: Annotated[str | None, Query(alias="asOf", max_length=40, description=_MOMENT)] = None,
 ) -> TrialBalanceOut:
-    """Every account's balance in one currency, at a moment or now."""
+    """Every account's balance in one currency, at a moment or now.
+
+    Debits and credits per account, summed over every entry up to the moment; the totals are equal.
+    """
     return await service.trial_balance(session, auth.merchant_id, currency, as_of)
 
 
@@ -112,7 +134,10 @@ async def export_trial_balance(
     currency: Currency = None,
     as_of: Annotated[str | None, Query(alias="asOf", max_length=40, description=_MOMENT)] = None,
 ) -> Response:
-    """Export the trial balance as CSV."""
+    """Export the trial balance as CSV.
+
+    The trial balance as rows of account, name, debit, credit and balance.
+    """
     balance = await service.trial_balance(session, auth.merchant_id, currency, as_of)
     return Response(
         export.trial_balance(balance),
@@ -121,7 +146,7 @@ async def export_trial_balance(
     )
 
 
-@router.get("/Customers/{customer_id}", response_model=StatementOut, responses=error_responses(404))
+@router.get("/Customers/{customer_id}", response_model=StatementOut, responses=errors(CustomerNotFound))
 async def get_customer_statement(
     customer_id: str,
     auth: Auth,
@@ -132,7 +157,11 @@ async def get_customer_statement(
         str | None, Query(alias="to", max_length=40, description=f"{_MOMENT}; inclusive")
     ] = None,
 ) -> StatementOut:
-    """A customer's statement: receivables and credit with a running balance."""
+    """A customer's statement: receivables and credit with a running balance.
+
+    Invoices, payments, credit notes and refunds of the customer in one currency, oldest first, with the
+    balance after each; the period is `from` to `to`.
+    """
     return await service.statement(
         session,
         auth.merchant_id,

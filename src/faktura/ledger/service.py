@@ -7,12 +7,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.customers.errors import CustomerNotFound
 from faktura.invoices.numbering import display_number
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import ResourceNotFound, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.pagination import PageParams
 from faktura.ledger import repository, views
 from faktura.ledger.chart import ACCOUNTS
+from faktura.ledger.errors import JournalEntryNotFound
 from faktura.ledger.repository import EntryFilter
 from faktura.ledger.schemas import JournalEntryOut, StatementOut, TrialBalanceOut
 from faktura.models import JournalEntry
@@ -89,7 +91,7 @@ async def page(
 async def get(session: AsyncSession, merchant_id: str, entry_id: str) -> JournalEntryOut:
     entry = await repository.get(session, merchant_id, entry_id)
     if entry is None:
-        raise ResourceNotFound("journal_entry", entry_id)
+        raise JournalEntryNotFound(entry_id)
     return views.entry_out(entry)
 
 
@@ -118,7 +120,7 @@ async def statement(
 ) -> StatementOut:
     """The customer's receivable and credit movements with what they owe after each."""
     if not await repository.customer_exists(session, merchant_id, customer_id):
-        raise ResourceNotFound("customer", customer_id)
+        raise CustomerNotFound(customer_id)
     code = await books_currency(session, merchant_id, currency)
     start = moment(period_from, "from", end=False)
     until = moment(period_to, "to", end=True)

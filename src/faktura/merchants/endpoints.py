@@ -6,7 +6,6 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import Auth
-from faktura.kit.http import error_responses
 from faktura.kit.routing import api_router, get_session
 from faktura.merchants import profile
 from faktura.merchants.schemas import MerchantOut, MerchantUpdate
@@ -17,11 +16,21 @@ Session = Annotated[AsyncSession, Depends(get_session)]
 
 @router.get("", response_model=MerchantOut)
 async def get_merchant(auth: Auth, session: Session) -> MerchantOut:
-    """The merchant the token belongs to: its profile and invoice settings."""
+    """The merchant the token belongs to: its profile and invoice settings.
+
+    Who the merchant is on its invoices (name, organisation and VAT numbers, address, bank account,
+    derived PEPPOL id) and its invoice settings with their defaults filled in.
+    """
     return await profile.get(session, auth.merchant_id)
 
 
-@router.patch("", response_model=MerchantOut, responses=error_responses(409))
+@router.patch("", response_model=MerchantOut)
 async def update_merchant(body: MerchantUpdate, auth: Auth, session: Session) -> MerchantOut:
-    """Change the merchant's profile (organisation, VAT and bank account, address) or invoice settings."""
+    """Change the merchant's profile (organisation, VAT and bank account, address) or invoice settings.
+
+    Fields sent replace the stored ones; `invoiceSettings` merges key by key and `null` clears a key.
+    Every bad field is listed in one 422 and nothing is stored. What GET returns may be sent back: read-
+    only fields are accepted unchanged, a changed one is `read_only_field`. Issued documents keep what
+    they showed.
+    """
     return await profile.update(session, auth.merchant_id, body)

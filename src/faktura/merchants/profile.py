@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from pydantic.alias_generators import to_camel
@@ -29,11 +30,12 @@ from faktura.customers.validation import (
 from faktura.invoices.terms import invoice_terms
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import ResourceNotFound
 from faktura.kit.validation import Collector
 from faktura.merchants import repository
+from faktura.merchants.errors import MerchantNotFound
 from faktura.merchants.schemas import (
     MAX_LOGO_BYTES,
+    READ_ONLY_FIELDS,
     InvoiceSettingsIn,
     InvoiceSettingsOut,
     MerchantOut,
@@ -58,6 +60,8 @@ async def update(session: AsyncSession, merchant_id: str, data: MerchantUpdate) 
     merchant = await _load(session, merchant_id)
     sent = data.model_dump(exclude_unset=True)
     errors = Collector()
+    errors.details.extend(data.rejected)
+    _check_read_only(errors, view(merchant), data, sent)
     if "name" in sent:
         if not data.name:
             errors.add("name", "required", "A merchant needs a name.")
@@ -80,6 +84,23 @@ async def update(session: AsyncSession, merchant_id: str, data: MerchantUpdate) 
     errors.raise_if_any()
     merchant.updated_at = clock.now()
     return view(merchant)
+
+
+def _check_read_only(
+    errors: Collector, stored: MerchantOut, data: MerchantUpdate, sent: dict[str, Any]
+) -> None:
+    """Clients PATCH back what they GET: a read-only field is fine unchanged, and named when changed."""
+    for name in READ_ONLY_FIELDS:
+        if name in sent and _same(getattr(data, name), getattr(stored, name)) is False:
+            errors.add(
+                to_camel(name), "read_only_field", f"{to_camel(name)} is read only; it cannot be changed."
+            )
+
+
+def _same(sent: object, stored: object) -> bool:
+    if isinstance(sent, datetime) and isinstance(stored, datetime):
+        return clock.as_utc(sent) == clock.as_utc(stored)
+    return sent == stored
 
 
 def view(merchant: Merchant) -> MerchantOut:
@@ -119,7 +140,7 @@ def view(merchant: Merchant) -> MerchantOut:
 async def _load(session: AsyncSession, merchant_id: str) -> Merchant:
     merchant = await repository.get(session, merchant_id)
     if merchant is None:
-        raise ResourceNotFound("merchant", merchant_id)
+        raise MerchantNotFound(merchant_id)
     return merchant
 
 

@@ -6,14 +6,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
 from faktura.customers.schemas import Address, AddressIn
-from faktura.kit.schemas import DecimalStr, RequestSchema, Schema
+from faktura.kit.errors import FieldError
+from faktura.kit.partial import validate_leniently
+from faktura.kit.schemas import DecimalStr, RequestSchema, Schema, UtcDateTime
 from faktura.kit.text import TextLine
 from faktura.tax.calculator import TaxCategory
 
 MAX_LOGO_BYTES = 200_000
+READ_ONLY_FIELDS = ("id", "country", "default_currency", "peppol_participant_id", "created_at", "updated_at")
+_READ_ONLY = "Read only: accepted when it equals the stored value"
 
 
 class InvoiceFeeIn(RequestSchema):
@@ -69,7 +73,9 @@ class InvoiceSettingsOut(Schema):
 
 
 class MerchantUpdate(RequestSchema):
-    """Fields sent replace the stored ones; `invoiceSettings` merges field by field (null clears one)."""
+    """Fields sent replace the stored ones; `invoiceSettings` merges field by field (null clears one).
+
+    What GET returns may be sent back: the read-only fields are accepted when unchanged."""
 
     name: TextLine | None = Field(None, min_length=1, max_length=200)
     organization_number: TextLine | None = Field(None, max_length=40)
@@ -79,6 +85,30 @@ class MerchantUpdate(RequestSchema):
         None, max_length=40, description="Domestic account, e.g. 86011117947"
     )
     invoice_settings: InvoiceSettingsIn | None = None
+    id: str | None = Field(None, max_length=40, description=_READ_ONLY)
+    country: str | None = Field(None, max_length=2, description=_READ_ONLY)
+    default_currency: str | None = Field(None, max_length=3, description=_READ_ONLY)
+    peppol_participant_id: str | None = Field(None, max_length=60, description=_READ_ONLY)
+    created_at: UtcDateTime | None = Field(None, description=_READ_ONLY)
+    updated_at: UtcDateTime | None = Field(None, description=_READ_ONLY)
+
+    _rejected: list[FieldError] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_bad_field(
+        cls, data: Any, handler: ModelWrapValidatorHandler[MerchantUpdate]
+    ) -> MerchantUpdate:
+        # The fields that fail here are set aside so the service still checks the others: one 422
+        # lists every bad field.
+        update, rejected = validate_leniently(handler, data)
+        update._rejected = rejected
+        return update
+
+    @property
+    def rejected(self) -> list[FieldError]:
+        """The fields that failed validation and were left out of this update."""
+        return self._rejected
 
 
 class MerchantOut(Schema):

@@ -18,13 +18,15 @@ from faktura.coupons.repository import CouponTerms
 from faktura.customers.validation import default_language
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
+from faktura.merchants.errors import MerchantNotFound
 from faktura.models import Order, OrderItem
 from faktura.orders import pricing, repository
+from faktura.orders.errors import OrderChanged, OrderHasPayment, OrderNotDraft, OrderNotFound
 from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpdate
 from faktura.orders.states import ORDER_STATES, OrderStatus
 from faktura.orders.views import order_out
@@ -106,9 +108,7 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
     """Change a draft. Lines not sent stay exactly as stored, prices included; sent lines are priced now."""
     order = await _get(session, merchant_id, order_id, lock=True)
     if order.status != OrderStatus.DRAFT:
-        raise Conflict(
-            f"Order {order.id} is {order.status}; only a draft can be changed.", code="order_not_draft"
-        )
+        raise OrderNotDraft(f"Order {order.id} is {order.status}; only a draft can be changed.")
     sent = data.model_dump(exclude_unset=True)
     errors = Collector()
     for name in ("currency", "prices_include_tax", "items"):
@@ -155,7 +155,7 @@ async def cancel(session: AsyncSession, merchant_id: str, order_id: str) -> Orde
     status = OrderStatus(order.status)
     ORDER_STATES.check(status, OrderStatus.CANCELLED)
     if status is OrderStatus.PAID:
-        raise Conflict("The order holds a payment; refund it before cancelling.", code="order_has_payment")
+        raise OrderHasPayment("The order holds a payment; refund it before cancelling.")
     now = clock.now()
     if not await repository.move_status(
         session,
@@ -166,7 +166,7 @@ async def cancel(session: AsyncSession, merchant_id: str, order_id: str) -> Orde
         cancelled_at=now,
         updated_at=now,
     ):
-        raise Conflict(f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed")
+        raise OrderChanged(f"Order {order.id} changed meanwhile; read it and retry.")
     out = await get(session, merchant_id, order.id)
     await _record(session, merchant_id, out, "order.cancelled")
     return out
@@ -210,7 +210,7 @@ async def page(
 async def _get(session: AsyncSession, merchant_id: str, order_id: str, *, lock: bool = False) -> Order:
     order = await repository.get(session, merchant_id, order_id, lock=lock)
     if order is None:
-        raise ResourceNotFound("order", order_id)
+        raise OrderNotFound(order_id)
     return order
 
 
@@ -228,7 +228,7 @@ async def _prepare(
     asked = errors.check(partial(get_currency, terms.currency, field="currency")) if terms.currency else None
     merchant = await repository.merchant_terms(session, merchant_id, asked.code if asked else None)
     if merchant is None:
-        raise ResourceNotFound("merchant", merchant_id)
+        raise MerchantNotFound(merchant_id)
     currency = asked.code if asked else (None if terms.currency else merchant.default_currency)
     if currency is not None and not merchant.currency_accepted:
         errors.add("currency", "currency_not_accepted", not_accepted_message(currency))

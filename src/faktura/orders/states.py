@@ -3,6 +3,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from faktura.kit.states import StateMachine
+from faktura.orders.errors import InvalidOrderTransition
 
 
 class OrderStatus(StrEnum):
@@ -19,7 +20,7 @@ HOLDING_STATUSES = (OrderStatus.DRAFT, OrderStatus.OPEN, OrderStatus.PAID, Order
 
 # DESIGN.md's machine, plus draft -> cancelled: a merchant discards a quote it will not send.
 ORDER_STATES = StateMachine(
-    "order",
+    InvalidOrderTransition,
     {
         OrderStatus.DRAFT: frozenset({OrderStatus.OPEN, OrderStatus.CANCELLED}),
         OrderStatus.OPEN: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.EXPIRED}),

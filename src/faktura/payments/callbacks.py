@@ -8,9 +8,19 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import settings_of
-from faktura.kit.http import error_responses
+from faktura.kit.errors import PayloadTooLarge
+from faktura.kit.http import errors
 from faktura.kit.routing import TransactionalRoute, get_session
 from faktura.payments import events
+from faktura.payments.errors import (
+    CallbackMalformed,
+    GatewayHasNoCallbacks,
+    GatewayNotFound,
+    SignatureInvalid,
+    SignatureMalformed,
+    SignatureMissing,
+    TimestampOutsideTolerance,
+)
 from faktura.payments.schemas import CallbackAck
 
 router = APIRouter(
@@ -22,10 +32,23 @@ Session = Annotated[AsyncSession, Depends(get_session)]
 @router.post(
     "/{gateway_id}/callbacks",
     response_model=CallbackAck,
-    responses=error_responses(400, 401, 404),
+    responses=errors(
+        GatewayNotFound,
+        GatewayHasNoCallbacks,
+        SignatureMissing,
+        SignatureMalformed,
+        SignatureInvalid,
+        TimestampOutsideTolerance,
+        CallbackMalformed,
+        PayloadTooLarge,
+    ),
     openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}},
 )
 async def receive_callback(gateway_id: str, request: Request, session: Session) -> CallbackAck:
-    """Receive a signed gateway callback (the test gateway's: Faktura-Test-Signature)."""
+    """Receive a signed gateway callback (the test gateway's: Faktura-Test-Signature).
+
+    Public: no merchant token, the gateway's signature over the body is checked instead, and a timestamp
+    far from the server's clock is refused as a replay. The same event delivered twice is recorded once.
+    """
     body = await request.body()
     return await events.receive(session, settings_of(request), gateway_id, request.headers, body)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.config import Settings
 from faktura.invoices import settlement
 from faktura.kit import clock
-from faktura.kit.errors import Conflict, ResourceNotFound, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, gateway_account
@@ -21,6 +21,12 @@ from faktura.orders import repository as orders
 from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
 from faktura.payments import announce, repository
+from faktura.payments.errors import (
+    PaymentFullyRefunded,
+    PaymentIntentNotRefundable,
+    RefundNotFound,
+    RefundNotPossible,
+)
 from faktura.payments.gateways import gateway_info, get_gateway
 from faktura.payments.schemas import RefundCreate, RefundOut
 from faktura.payments.states import IntentStatus, PaymentStatus, RefundStatus
@@ -36,9 +42,8 @@ async def create(
             "paymentIntentId", "payment_intent_not_found", f"No payment intent '{data.payment_intent_id}'."
         )
     if intent.status != IntentStatus.SUCCEEDED or not gateway_info(intent.gateway).refunds:
-        raise Conflict(
-            f"Payment intent {intent.id} is {intent.status}; only a succeeded payment can be refunded.",
-            code="payment_intent_not_refundable",
+        raise PaymentIntentNotRefundable(
+            f"Payment intent {intent.id} is {intent.status}; only a succeeded payment can be refunded."
         )
     if intent.order_id is not None:
         # The order's lock first, as every payment operation takes it: no two requests wait for each other.
@@ -50,9 +55,7 @@ async def create(
     left = intent.amount_received - intent.amount_refunded
     amount = data.amount if data.amount is not None else left
     if left == 0:
-        raise Conflict(
-            f"Payment intent {intent.id} is refunded in full already.", code="payment_fully_refunded"
-        )
+        raise PaymentFullyRefunded(f"Payment intent {intent.id} is refunded in full already.")
     if amount > left:
         raise ValidationFailed.field(
             "amount",
@@ -134,10 +137,9 @@ async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) ->
             session, merchant_id=payment.merchant_id, payment_id=payment.id, amount=rest
         )
         if taken < rest:
-            raise Conflict(
+            raise RefundNotPossible(
                 f"Only {refund.amount - rest + taken} of payment {payment.id} can be refunded now: the rest "
-                "was used as the customer's credit on other invoices.",
-                code="refund_not_possible",
+                "was used as the customer's credit on other invoices."
             )
     return from_credit
 
@@ -183,7 +185,7 @@ async def _book_on_payment(
 async def get(session: AsyncSession, merchant_id: str, refund_id: str) -> RefundOut:
     refund = await repository.get_refund(session, merchant_id, refund_id)
     if refund is None:
-        raise ResourceNotFound("refund", refund_id)
+        raise RefundNotFound(refund_id)
     return refund_out(refund)
 
 

@@ -14,11 +14,19 @@ from stdnum import luhn
 
 from faktura.config import Settings
 from faktura.kit import clock
-from faktura.kit.errors import Conflict, InvalidTransition, ResourceNotFound, ValidationFailed
+from faktura.kit.errors import InvalidTransition, ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.models import PaymentIntent
 from faktura.payments import announce, receipts, repository, targets
+from faktura.payments.errors import (
+    GatewayNotBankTransfer,
+    GatewayNotConfirmable,
+    GatewayNotFound,
+    InvalidPaymentIntentTransition,
+    PaymentIntentChanged,
+    PaymentIntentNotFound,
+)
 from faktura.payments.gateways import gateway_info, get_gateway
 from faktura.payments.gateways.base import (
     CallbackEvent,
@@ -122,10 +130,7 @@ async def confirm(
     intent = await _get(session, merchant_id, intent_id)
     info = gateway_info(intent.gateway)
     if not info.takes_payment_method:
-        raise Conflict(
-            f"A {info.id} payment intent is not confirmed with a payment method.",
-            code="gateway_not_confirmable",
-        )
+        raise GatewayNotConfirmable(f"A {info.id} payment intent is not confirmed with a payment method.")
     _expect(intent, "confirmed", _S.REQUIRES_PAYMENT_METHOD)
     target = await targets.lock_for_payment(session, intent)
     intent = await _relock(session, intent, "confirmed", _S.REQUIRES_PAYMENT_METHOD)
@@ -184,9 +189,8 @@ async def mark_received(
     """
     intent = await _get(session, merchant_id, intent_id)
     if gateway_info(intent.gateway).kind is not GatewayKind.BANK_TRANSFER:
-        raise Conflict(
-            f"Only a bank transfer is marked as received; this intent uses {intent.gateway}.",
-            code="gateway_not_bank_transfer",
+        raise GatewayNotBankTransfer(
+            f"Only a bank transfer is marked as received; this intent uses {intent.gateway}."
         )
     _expect(intent, "marked as received", _S.REQUIRES_ACTION)
     if intent.order_id is not None and amount != intent.amount:
@@ -345,9 +349,7 @@ async def _move(session: AsyncSession, intent: PaymentIntent, target: IntentStat
     if target != current:
         INTENT_STATES.check(current, target)
     if not await repository.move_intent(session, intent, current, target, **values):
-        raise Conflict(
-            f"Payment intent {intent.id} changed meanwhile; read it and retry.", code="payment_intent_changed"
-        )
+        raise PaymentIntentChanged(f"Payment intent {intent.id} changed meanwhile; read it and retry.")
     await announce.intent_moved(session, intent)
 
 
@@ -357,7 +359,7 @@ async def _move(session: AsyncSession, intent: PaymentIntent, target: IntentStat
 async def _get(session: AsyncSession, merchant_id: str, intent_id: str) -> PaymentIntent:
     intent = await repository.get_intent(session, merchant_id, intent_id)
     if intent is None:
-        raise ResourceNotFound("payment_intent", intent_id)
+        raise PaymentIntentNotFound(intent_id)
     return intent
 
 
@@ -378,9 +380,8 @@ def _expect(intent: PaymentIntent, verb: str, *allowed: IntentStatus) -> None:
 
 
 def _cannot(intent: PaymentIntent, verb: str) -> InvalidTransition:
-    return InvalidTransition(
-        f"Payment intent {intent.id} is {intent.status}; it cannot be {verb}.",
-        code="invalid_payment_intent_transition",
+    return InvalidPaymentIntentTransition(
+        f"Payment intent {intent.id} is {intent.status}; it cannot be {verb}."
     )
 
 
@@ -391,7 +392,7 @@ def _awaits_3ds(intent: PaymentIntent) -> bool:
 def _known_gateway(gateway_id: str) -> GatewayInfo:
     try:
         return gateway_info(gateway_id)
-    except ResourceNotFound as exc:
+    except GatewayNotFound as exc:
         raise ValidationFailed.field(
             "gateway", "gateway_unknown", f"No gateway '{gateway_id}'; see GET /api/v1/PaymentGateways."
         ) from exc

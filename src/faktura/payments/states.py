@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from faktura.kit.states import StateMachine
+from faktura.payments.errors import InvalidPaymentIntentTransition
 
 
 class IntentStatus(StrEnum):
@@ -40,7 +41,7 @@ MONEY_IN_FLIGHT = frozenset({IntentStatus.PROCESSING, IntentStatus.REQUIRES_CAPT
 
 _S = IntentStatus
 INTENT_STATES = StateMachine(
-    "payment_intent",
+    InvalidPaymentIntentTransition,
     {
         _S.REQUIRES_PAYMENT_METHOD: frozenset(
             {_S.REQUIRES_ACTION, _S.PROCESSING, _S.REQUIRES_CAPTURE, _S.SUCCEEDED, _S.CANCELED}

@@ -11,21 +11,32 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.invoices.errors import InvoiceNotFinalized
 from faktura.kit import clock
 from faktura.kit.errors import Conflict
 from faktura.kit.validation import Collector
 from faktura.models import Invoice, Order, PaymentIntent
 from faktura.orders import repository as orders
 from faktura.orders import service as order_service
+from faktura.orders.errors import OrderChanged
 from faktura.orders.states import OrderStatus
 from faktura.payments import repository
+from faktura.payments.errors import (
+    InvoiceAlreadyPaid,
+    InvoiceAmountDueChanged,
+    InvoiceNotPayable,
+    OrderAlreadyPaid,
+    OrderExpired,
+    OrderNotPayable,
+    PaymentInProgress,
+)
 from faktura.payments.states import IntentStatus
 
-_INVOICE_REFUSALS = {
-    "draft": ("invoice_not_finalized", "is a draft; finalize it before collecting payment"),
-    "paid": ("invoice_already_paid", "is paid already"),
-    "void": ("invoice_not_payable", "is void"),
-    "uncollectible": ("invoice_not_payable", "is written off as uncollectible"),
+_INVOICE_REFUSALS: dict[str, tuple[type[Conflict], str]] = {
+    "draft": (InvoiceNotFinalized, "is a draft; finalize it before collecting payment"),
+    "paid": (InvoiceAlreadyPaid, "is paid already"),
+    "void": (InvoiceNotPayable, "is void"),
+    "uncollectible": (InvoiceNotPayable, "is written off as uncollectible"),
 }
 
 
@@ -67,10 +78,7 @@ async def for_new_intent(
         assert order is not None
         _check_order_payable(order)
         if order.expires_at is not None and order.expires_at <= clock.now():
-            raise Conflict(
-                f"Order {order.id}'s quote expired at {order.expires_at:%Y-%m-%d %H:%M} UTC.",
-                code="order_expired",
-            )
+            raise OrderExpired(f"Order {order.id}'s quote expired at {order.expires_at:%Y-%m-%d %H:%M} UTC.")
         _check_amount(errors, amount, currency, order.total, order.currency)
         if order.status == OrderStatus.DRAFT:
             now = clock.now()
@@ -83,9 +91,7 @@ async def for_new_intent(
                 updated_at=now,
             )
             if not opened:
-                raise Conflict(
-                    f"Order {order.id} changed meanwhile; read it and retry.", code="order_changed"
-                )
+                raise OrderChanged(f"Order {order.id} changed meanwhile; read it and retry.")
             await session.refresh(order)
             await order_service.announce(session, merchant_id, order.id, "order.opened")
         return Target(order=order, invoice=None)
@@ -121,10 +127,9 @@ async def lock_for_payment(session: AsyncSession, intent: PaymentIntent, *, stri
         if invoice is not None:
             _check_invoice_payable(invoice)
             if invoice.amount_due != intent.amount:
-                raise Conflict(
+                raise InvoiceAmountDueChanged(
                     f"Invoice {invoice.id} now has {invoice.amount_due} due, not {intent.amount}; "
-                    "cancel this intent and create one for what is due.",
-                    code="invoice_amount_due_changed",
+                    "cancel this intent and create one for what is due."
                 )
         # An invoice may be paid in several payments (what is due was checked above, under its lock);
         # an order is paid once.
@@ -132,11 +137,10 @@ async def lock_for_payment(session: AsyncSession, intent: PaymentIntent, *, stri
         if other is not None:
             what = f"order {intent.order_id}" if order is not None else f"invoice {intent.invoice_id}"
             if other.status == IntentStatus.SUCCEEDED:
-                code = "order_already_paid" if order is not None else "invoice_already_paid"
-                raise Conflict(f"Payment intent {other.id} has paid {what} already.", code=code)
-            raise Conflict(
-                f"Payment intent {other.id} of {what} is {other.status}; it must end first.",
-                code="payment_in_progress",
+                paid = OrderAlreadyPaid if order is not None else InvoiceAlreadyPaid
+                raise paid(f"Payment intent {other.id} has paid {what} already.")
+            raise PaymentInProgress(
+                f"Payment intent {other.id} of {what} is {other.status}; it must end first."
             )
     return Target(order=order, invoice=invoice)
 
@@ -144,16 +148,16 @@ async def lock_for_payment(session: AsyncSession, intent: PaymentIntent, *, stri
 def _check_order_payable(order: Order) -> None:
     status = OrderStatus(order.status)
     if status is OrderStatus.PAID:
-        raise Conflict(f"Order {order.id} is paid already.", code="order_already_paid")
+        raise OrderAlreadyPaid(f"Order {order.id} is paid already.")
     if status not in (OrderStatus.DRAFT, OrderStatus.OPEN):
-        raise Conflict(f"Order {order.id} is {status}; it cannot be paid.", code="order_not_payable")
+        raise OrderNotPayable(f"Order {order.id} is {status}; it cannot be paid.")
 
 
 def _check_invoice_payable(invoice: Invoice) -> None:
     refusal = _INVOICE_REFUSALS.get(invoice.status)
     if refusal is not None:
-        code, why = refusal
-        raise Conflict(f"Invoice {invoice.id} {why}.", code=code)
+        refused, why = refusal
+        raise refused(f"Invoice {invoice.id} {why}.")
 
 
 def _check_amount(errors: Collector, amount: int, currency: str, due: int, due_currency: str) -> None:

@@ -12,6 +12,7 @@ from faktura.kit.repository import require_owned
 from faktura.merchants import repository as merchants
 from faktura.models import TaxRule
 from faktura.tax.calculator import TaxCategory, validate_rate
+from faktura.tax.errors import TaxRuleNotFound
 from faktura.tax.schemas import TaxRuleCreate, TaxRuleUpdate
 
 
@@ -39,7 +40,7 @@ async def create(session: AsyncSession, merchant_id: str, data: TaxRuleCreate) -
 
 
 async def get(session: AsyncSession, merchant_id: str, rule_id: str) -> TaxRule:
-    return await require_owned(session, TaxRule, merchant_id, rule_id, "tax_rule")
+    return await require_owned(session, TaxRule, merchant_id, rule_id, TaxRuleNotFound)
 
 
 async def update(session: AsyncSession, merchant_id: str, rule_id: str, data: TaxRuleUpdate) -> TaxRule:

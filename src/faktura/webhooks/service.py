@@ -11,12 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.config import Settings
 from faktura.events.types import CATALOGUE, RESOURCES
 from faktura.kit import clock
-from faktura.kit.errors import Conflict, ResourceNotFound
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.validation import Collector
 from faktura.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from faktura.webhooks import dispatch, repository, signing
+from faktura.webhooks.errors import (
+    WebhookDeliveryNotFound,
+    WebhookDeliveryPending,
+    WebhookEndpointDisabled,
+    WebhookEndpointNotFound,
+)
 from faktura.webhooks.schemas import (
     DeliveryStatus,
     DisabledReason,
@@ -80,7 +85,7 @@ def _checked(
 async def get(session: AsyncSession, merchant_id: str, endpoint_id: str) -> WebhookEndpoint:
     endpoint = await repository.endpoint(session, merchant_id, endpoint_id)
     if endpoint is None:
-        raise ResourceNotFound("webhook_endpoint", endpoint_id)
+        raise WebhookEndpointNotFound(endpoint_id)
     return endpoint
 
 
@@ -171,7 +176,7 @@ async def delivery(
 ) -> tuple[WebhookDelivery, list[WebhookAttempt]]:
     found = await repository.delivery(session, merchant_id, delivery_id)
     if found is None:
-        raise ResourceNotFound("webhook_delivery", delivery_id)
+        raise WebhookDeliveryNotFound(delivery_id)
     return found, await repository.attempts_of(session, found.id)
 
 
@@ -200,9 +205,9 @@ async def replay(session: AsyncSession, merchant_id: str, delivery_id: str) -> W
     """Send a finished delivery again as the same message (same webhook-id), with a fresh retry schedule."""
     found = await repository.delivery_by_id(session, delivery_id, for_update=True)
     if found is None or found.merchant_id != merchant_id:
-        raise ResourceNotFound("webhook_delivery", delivery_id)
+        raise WebhookDeliveryNotFound(delivery_id)
     if found.status == DeliveryStatus.pending:
-        raise Conflict("The delivery is still being attempted.", code="webhook_delivery_pending")
+        raise WebhookDeliveryPending("The delivery is still being attempted.")
     endpoint = await get(session, merchant_id, found.endpoint_id)
     _require_enabled(endpoint)
     await dispatch.restart(session, found, endpoint)
@@ -222,7 +227,4 @@ async def replay_failed_since(
 
 def _require_enabled(endpoint: WebhookEndpoint) -> None:
     if not endpoint.enabled:
-        raise Conflict(
-            "The endpoint is disabled; enable it before replaying deliveries.",
-            code="webhook_endpoint_disabled",
-        )
+        raise WebhookEndpointDisabled("The endpoint is disabled; enable it before replaying deliveries.")

@@ -27,12 +27,14 @@ from fractions import Fraction
 
 from lxml import etree  # type: ignore[import-untyped]
 
+from faktura.documents.errors import DocumentTooLarge, NotBase64
+from faktura.documents.errors import InvalidBase64 as InvalidBase64  # callers catch it from here
 from faktura.documents.model import AccountingCurrency, Document, DocumentKind, InvoiceReference
 from faktura.documents.ubl import read_lines, read_parties
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.safe_xml import MAX_BYTES, parse
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import BadRequest, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.money import round_half_up
 from faktura.kit.text import INVALID_TEXT, text_problem
 from faktura.tax.calculator import MAX_AMOUNT
@@ -226,28 +228,21 @@ class Context:
         return f"{prefix}:{qname.localname}" if prefix else qname.localname
 
 
-class InvalidBase64(BadRequest):
-    """The base64 text handed over is not strict base64 (`invalid_base64`) or decodes to too much."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, code=code)
-
-
 def decode_base64(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> bytes:
     """Strict RFC 4648 base64, line breaks and spaces allowed, decoding to at most `max_bytes`."""
     raw = text.encode("ascii", "replace") if isinstance(text, str) else bytes(text)
     limit = (max_bytes + 2) // 3 * 4
     if len(raw) > 2 * limit + 1024:  # generous for line breaks, before any copy is made
-        raise InvalidBase64("document_too_large", f"The document is larger than {max_bytes} bytes.")
+        raise DocumentTooLarge(f"The document is larger than {max_bytes} bytes.")
     compact = _BASE64_JUNK.sub(b"", raw)
     if len(compact) > limit:
-        raise InvalidBase64("document_too_large", f"The document is larger than {max_bytes} bytes.")
+        raise DocumentTooLarge(f"The document is larger than {max_bytes} bytes.")
     try:
         decoded = base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
         decoded = b""
     if not decoded:
-        raise InvalidBase64("invalid_base64", "The document is not valid base64.")
+        raise NotBase64("The document is not valid base64.")
     return decoded
 
 

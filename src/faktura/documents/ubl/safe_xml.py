@@ -28,7 +28,18 @@ import re
 
 from lxml import etree  # type: ignore[import-untyped]
 
-from faktura.kit.errors import BadRequest
+from faktura.documents.errors import (
+    DocumentTooLarge,
+    EmptyDocument,
+    XmlDoctypeForbidden,
+    XmlEntityForbidden,
+    XmlExternalReferenceForbidden,
+    XmlMalformed,
+    XmlNotUtf8,
+    XmlProcessingInstructionForbidden,
+    XmlRefused,
+    XmlTooDeep,
+)
 
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 64
@@ -41,47 +52,38 @@ _FORBIDDEN_PIS = frozenset({"xml-stylesheet", "xml-model"})
 _DECLARED_ENCODING = re.compile(r"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
 
 
-class XmlRefused(BadRequest):
-    """The received bytes are not XML we accept; `instance_code` says why."""
-
-    def __init__(self, code: str, message: str, *, line: int | None = None, column: int | None = None):
-        super().__init__(message, code=code)
-        self.line = line
-        self.column = column
-
-
 def parse(data: bytes, *, max_bytes: int = MAX_BYTES) -> etree._Element:
     """The root element of `data`, or XmlRefused naming the first reason it was refused."""
     if len(data) > max_bytes:
-        raise XmlRefused("document_too_large", f"The document is larger than {max_bytes} bytes.")
+        raise DocumentTooLarge(f"The document is larger than {max_bytes} bytes.")
     text = _decode(data)
     if not text.strip():
-        raise XmlRefused("empty_document", "The document is empty.")
+        raise EmptyDocument("The document is empty.")
     _check_prolog(text)
     root = _parse(data)
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise XmlRefused("xml_doctype_forbidden", "A document type declaration (DOCTYPE) is not allowed.")
+        raise XmlDoctypeForbidden("A document type declaration (DOCTYPE) is not allowed.")
     for sibling in root.itersiblings(preceding=True):
         _check_node(sibling)
     if next(root.iter(etree.Entity), None) is not None:
-        raise XmlRefused("xml_entity_forbidden", "Entity references are not allowed.")
+        raise XmlEntityForbidden("Entity references are not allowed.")
     return root
 
 
 def _decode(data: bytes) -> str:
     body = data.removeprefix(_BOM)
     if b"\x00" in body:
-        raise XmlRefused("xml_not_utf8", "The document must be encoded in UTF-8 (it looks like UTF-16).")
+        raise XmlNotUtf8("The document must be encoded in UTF-8 (it looks like UTF-16).")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         message = f"The document must be encoded in UTF-8; byte {exc.start} is not valid UTF-8."
-        raise XmlRefused("xml_not_utf8", message) from None
+        raise XmlNotUtf8(message) from None
     declared = _DECLARED_ENCODING.match(text.lstrip())
     if declared and declared.group(1).strip().lower() not in ("utf-8", "utf8"):
         message = f"The document declares the encoding '{declared.group(1)[:40]}'; only UTF-8 is accepted."
-        raise XmlRefused("xml_not_utf8", message)
+        raise XmlNotUtf8(message)
     return text
 
 
@@ -102,7 +104,7 @@ def _check_prolog(text: str) -> None:
                 return
             i = close + 3
         elif text[i : i + 9].upper() == "<!DOCTYPE":
-            raise XmlRefused("xml_doctype_forbidden", "A document type declaration (DOCTYPE) is not allowed.")
+            raise XmlDoctypeForbidden("A document type declaration (DOCTYPE) is not allowed.")
         else:
             return
 
@@ -142,7 +144,7 @@ def _malformed(data: bytes, exc: etree.XMLSyntaxError) -> XmlRefused:
         exc = precise
     line, column = exc.position
     message = f"The document is not well-formed XML: {exc.msg}"
-    return XmlRefused("xml_malformed", message, line=line, column=column)
+    return XmlMalformed(message, line=line, column=column)
 
 
 def _check_events(parser: etree.XMLPullParser, depth: int) -> int:
@@ -150,7 +152,7 @@ def _check_events(parser: etree.XMLPullParser, depth: int) -> int:
         if event == "start":
             depth += 1
             if depth > MAX_DEPTH:
-                raise XmlRefused("xml_too_deep", f"The document is nested deeper than {MAX_DEPTH} levels.")
+                raise XmlTooDeep(f"The document is nested deeper than {MAX_DEPTH} levels.")
             _check_node(node)
         elif event == "end":
             depth -= 1
@@ -163,6 +165,6 @@ def _check_node(node: etree._Element) -> None:
     if isinstance(node, etree._ProcessingInstruction):
         if node.target.lower() in _FORBIDDEN_PIS:
             message = f"The processing instruction '{node.target}' refers to outside resources."
-            raise XmlRefused("xml_processing_instruction_forbidden", message)
+            raise XmlProcessingInstructionForbidden(message)
     elif isinstance(node.tag, str) and etree.QName(node).namespace in _XINCLUDE:
-        raise XmlRefused("xml_external_reference_forbidden", "XInclude references are not allowed.")
+        raise XmlExternalReferenceForbidden("XInclude references are not allowed.")

@@ -14,12 +14,13 @@ A document is refused (a `Conflict`) rather than written when no receiver could 
 from __future__ import annotations
 
 from faktura.documents.checks import check
+from faktura.documents.errors import DocumentInconsistent, UblCurrencyUnsupported, UblSellerUnaddressable
 from faktura.documents.model import Document
 from faktura.documents.ubl import oioubl, peppol
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.xmlbuild import electronic_address, serialize
 from faktura.kit.currencies import get_currency
-from faktura.kit.errors import Conflict, FieldError
+from faktura.kit.errors import FieldError
 
 MAX_DECIMALS = 2
 
@@ -37,9 +38,8 @@ def refuse_unwritable(document: Document, fmt: UblFormat) -> None:
     problems = check(document)
     if problems:
         rules = ", ".join(dict.fromkeys(problem.rule for problem in problems))
-        raise Conflict(
+        raise DocumentInconsistent(
             f"The document's figures do not add up ({rules}): {problems[0].message}",
-            code="document_inconsistent",
             details=[
                 FieldError(problem.rule, "document_inconsistent", problem.message) for problem in problems
             ],
@@ -50,22 +50,20 @@ def refuse_unwritable(document: Document, fmt: UblFormat) -> None:
         exponents[code] = get_currency(code).exponent
     for code, exponent in exponents.items():
         if exponent > MAX_DECIMALS:
-            raise Conflict(
+            raise UblCurrencyUnsupported(
                 f"{code} amounts have {exponent} decimals; PEPPOL and OIOUBL e-invoices allow at most "
-                f"{MAX_DECIMALS} (BR-DEC-01, BR-DEC-15), so this document has no e-invoice.",
-                code="ubl_currency_unsupported",
+                f"{MAX_DECIMALS} (BR-DEC-01, BR-DEC-15), so this document has no e-invoice."
             )
     reason = oioubl.unrepresentable(document) if fmt is UblFormat.OIOUBL else None
     if reason is not None:
-        raise Conflict(reason, code="ubl_currency_unsupported")
+        raise UblCurrencyUnsupported(reason)
     addressable = (
         electronic_address(document.seller) is not None
         if fmt is UblFormat.PEPPOL
         else oioubl.endpoint(document.seller) is not None
     )
     if not addressable:
-        raise Conflict(
+        raise UblSellerUnaddressable(
             f"The seller needs an electronic address or an organisation number to issue a {fmt.value} "
-            "e-invoice (PEPPOL-EN16931-R020, OIOUBL F-INV031).",
-            code="ubl_seller_unaddressable",
+            "e-invoice (PEPPOL-EN16931-R020, OIOUBL F-INV031)."
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from faktura.config import Settings
-from faktura.kit.errors import ResourceNotFound
+from faktura.payments.errors import GatewayNotFound
 from faktura.payments.gateways import invoice, manual, test
 from faktura.payments.gateways.base import Gateway, GatewayInfo
 
@@ -29,7 +29,7 @@ def get_gateway(gateway_id: str, settings: Settings) -> Gateway:
         return manual.ManualGateway()
     if gateway_id == "invoice":
         return invoice.InvoiceGateway()
-    raise ResourceNotFound("gateway", gateway_id)
+    raise GatewayNotFound(gateway_id)
 
 
 def all_gateways() -> list[GatewayInfo]:
@@ -40,4 +40,4 @@ def gateway_info(gateway_id: str) -> GatewayInfo:
     for info in all_gateways():
         if info.id == gateway_id:
             return info
-    raise ResourceNotFound("gateway", gateway_id)
+    raise GatewayNotFound(gateway_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from faktura.kit.errors import NotFound
 from faktura.models import PaymentIntent
+from faktura.payments.errors import GatewayHasNoCallbacks
 from faktura.payments.gateways.base import CallbackEvent, Charge, GatewayInfo, GatewayKind, Outcome, Payee
 
 INFO = GatewayInfo(
@@ -44,4 +44,4 @@ class InvoiceGateway:
         raise NotImplementedError("pay later receives no money to refund")
 
     def parse_callback(self, headers: Mapping[str, str], body: bytes) -> CallbackEvent:
-        raise NotFound("The invoice gateway sends no callbacks.", code="gateway_has_no_callbacks")
+        raise GatewayHasNoCallbacks("The invoice gateway sends no callbacks.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from faktura.kit.errors import NotFound
 from faktura.models import PaymentIntent
+from faktura.payments.errors import GatewayHasNoCallbacks
 from faktura.payments.gateways.base import CallbackEvent, Charge, GatewayInfo, GatewayKind, Outcome, Payee
 
 INFO = GatewayInfo(
@@ -58,4 +58,4 @@ class ManualGateway:
         return None
 
     def parse_callback(self, headers: Mapping[str, str], body: bytes) -> CallbackEvent:
-        raise NotFound("The manual gateway sends no callbacks.", code="gateway_has_no_callbacks")
+        raise GatewayHasNoCallbacks("The manual gateway sends no callbacks.")

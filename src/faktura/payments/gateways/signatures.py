@@ -10,7 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from faktura.kit.errors import BadRequest, Unauthorized
+from faktura.payments.errors import (
+    SignatureInvalid,
+    SignatureMalformed,
+    SignatureMissing,
+    TimestampOutsideTolerance,
+)
 
 TOLERANCE_SECONDS = 300
 
@@ -29,7 +34,7 @@ def verify(
 ) -> int:
     """The callback's timestamp when the header signs this body and is fresh; raises otherwise."""
     if not header:
-        raise BadRequest("The callback carries no signature header.", code="signature_missing")
+        raise SignatureMissing("The callback carries no signature header.")
     timestamp: int | None = None
     candidates: list[str] = []
     for part in header.split(","):
@@ -39,18 +44,13 @@ def verify(
         elif name == "v1" and value:
             candidates.append(value)
     if timestamp is None or not candidates:
-        raise BadRequest(
-            "The signature header must read t=<unix seconds>,v1=<hex signature>.", code="signature_malformed"
-        )
+        raise SignatureMalformed("The signature header must read t=<unix seconds>,v1=<hex signature>.")
     expected = signature(secret, timestamp, body)
     # Bytes: compare_digest refuses non-ASCII text, and a header may carry anything.
     if not any(hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in candidates):
-        raise Unauthorized(
-            "The callback's signature does not match its body.", code="signature_invalid", headers={}
-        )
+        raise SignatureInvalid("The callback's signature does not match its body.", headers={})
     if abs(now - timestamp) > tolerance:
-        raise BadRequest(
-            f"The callback's timestamp is more than {tolerance} seconds away from ours; a replay is refused.",
-            code="timestamp_outside_tolerance",
+        raise TimestampOutsideTolerance(
+            f"The callback's timestamp is more than {tolerance} seconds away from ours; a replay is refused."
         )
     return timestamp

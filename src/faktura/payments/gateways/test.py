@@ -18,9 +18,10 @@ from typing import Any
 import orjson
 
 from faktura.kit import clock
-from faktura.kit.errors import BadRequest, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.models import PaymentIntent
+from faktura.payments.errors import CallbackMalformed
 from faktura.payments.gateways import signatures
 from faktura.payments.gateways.base import (
     CallbackEvent,
@@ -201,10 +202,10 @@ class TestGateway:
             charge = event["data"]["object"]
             reference = str(charge["id"])
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-            raise BadRequest("The callback is not a test gateway event.", code="callback_malformed") from exc
+            raise CallbackMalformed("The callback is not a test gateway event.") from exc
         if not (0 < len(event_id) <= 100 and len(kind) <= 60) or b"\\u0000" in body:
             # Also no NUL: PostgreSQL's JSON cannot store one.
-            raise BadRequest("The callback's event id or type is not acceptable.", code="callback_malformed")
+            raise CallbackMalformed("The callback's event id or type is not acceptable.")
         decline = None
         outcome = {EVENT_SUCCEEDED: Outcome.SUCCEEDED, EVENT_FAILED: Outcome.DECLINED}.get(kind)
         if kind == EVENT_FAILED:
