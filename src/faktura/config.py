@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(0.2, gt=0, le=60)  # idle poll; NOTIFY wakes them sooner
     worker_grace_seconds: float = Field(30, ge=0)  # on SIGTERM, how long jobs in hand may take to finish
     worker_extra_tasks: str = ""  # comma-separated modules the worker imports to register more job kinds
+    # Comma-separated job kinds (and periodic work) a worker takes; empty takes all. Lets webhooks have
+    # workers of their own while others make the issued documents' files (`document.render`).
+    worker_kinds: str = ""
+
+    @property
+    def worker_kind_set(self) -> frozenset[str] | None:
+        kinds = frozenset(kind.strip() for kind in self.worker_kinds.split(",") if kind.strip())
+        return kinds or None
+
     # Outbound webhooks may reach loopback and private networks only when the operator says so.
     allow_private_webhooks: bool = False
     # Invoice delivery (EHF, e-mail, post). Unset, each channel works locally under the data directory:

@@ -16,6 +16,7 @@ from faktura.kit.db import Database
 from faktura.kit.jobs import JobContext, JobFailed, RetryLater, enqueue
 from faktura.kit.jobs import repository as jobs
 from faktura.models import Job
+from faktura.worker.runner import Worker
 from tests.worker.support import job, new_kind, register, until, worker
 
 
@@ -315,3 +316,23 @@ async def test_enqueue_refuses_what_the_columns_cannot_hold(database: Database) 
             await enqueue(session, "k" * 101, {})
         with pytest.raises(ValueError, match="max_attempts"):
             await enqueue(session, "ok", {}, max_attempts=0)
+
+
+async def test_a_worker_given_kinds_takes_only_those(database: Database, settings: Settings) -> None:
+    """FAKTURA_WORKER_KINDS: webhooks can have workers of their own, untouched by other work's backlog."""
+    ran: list[str] = []
+
+    async def run(ctx: JobContext) -> None:
+        ran.append(ctx.kind)
+
+    mine, other = register("kinds-mine", run), register("kinds-other", run)
+    async with database.transaction() as session:
+        await enqueue(session, other, {})
+        await enqueue(session, mine, {})
+    dedicated = settings.model_copy(update={"worker_kinds": f" {mine} ,"})
+    assert dedicated.worker_kind_set == {mine}
+    assert settings.worker_kind_set is None
+    assert await Worker(database, dedicated, kinds=dedicated.worker_kind_set, periodics=[]).run_due() == 1
+    assert ran == [mine]
+    assert await worker(database, settings, other).run_due() == 1
+    assert ran == [mine, other]

@@ -17,7 +17,8 @@ def _default(name: str) -> object:
 
 def _defaults(*names: str) -> str:
     """Settings a process reads, each with its default as `Settings` has it."""
-    return ", ".join(f"FAKTURA_{name.upper()} (default {_default(name)})" for name in names) + "."
+    shown = {name: str(_default(name)) or "empty" for name in names}
+    return ", ".join(f"FAKTURA_{name.upper()} (default {shown[name]})" for name in names) + "."
 
 
 def serve(
@@ -61,6 +62,7 @@ def worker(
 WORKER_EPILOG = "Also read from the environment: " + _defaults(
     "worker_poll_seconds",
     "worker_grace_seconds",
+    "worker_kinds",
     "job_lease_seconds",
     "job_retention_days",
     "dead_job_retention_days",

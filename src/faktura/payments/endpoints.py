@@ -56,6 +56,21 @@ Session = Annotated[AsyncSession, Depends(get_session)]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
+# What can stop a payment from succeeding once it is confirmed or marked received.
+_SUCCEEDING = (
+    PaymentIntentChanged,
+    InvoiceAmountDueChanged,
+    OrderExpired,
+    OrderChanged,
+    OrderAlreadyPaid,
+    OrderNotPayable,
+    InvoiceNotFinalized,
+    InvoiceAlreadyPaid,
+    InvoiceNotPayable,
+    PaymentInProgress,
+)
+
+
 @gateways_router.get("", response_model=GatewayList)
 async def list_gateways(auth: Auth) -> GatewayList:
     """List the payment gateways a merchant can use.
@@ -141,16 +156,7 @@ async def get_intent(intent_id: str, auth: Auth, session: Session, settings: Set
         PaymentIntentNotFound,
         InvalidPaymentIntentTransition,
         GatewayNotConfirmable,
-        PaymentIntentChanged,
-        InvoiceAmountDueChanged,
-        OrderExpired,
-        OrderChanged,
-        OrderAlreadyPaid,
-        OrderNotPayable,
-        InvoiceNotFinalized,
-        InvoiceAlreadyPaid,
-        InvoiceNotPayable,
-        PaymentInProgress,
+        *_SUCCEEDING,
     ),
 )
 async def confirm_intent(
@@ -219,16 +225,7 @@ async def cancel_intent(
         PaymentIntentNotFound,
         GatewayNotBankTransfer,
         InvalidPaymentIntentTransition,
-        PaymentIntentChanged,
-        InvoiceAmountDueChanged,
-        OrderExpired,
-        OrderChanged,
-        OrderAlreadyPaid,
-        OrderNotPayable,
-        InvoiceNotFinalized,
-        InvoiceAlreadyPaid,
-        InvoiceNotPayable,
-        PaymentInProgress,
+        *_SUCCEEDING,
     ),
 )
 async def mark_received(

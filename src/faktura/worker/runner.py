@@ -315,7 +315,9 @@ async def background(database: Database, settings: Settings, stop: asyncio.Event
     from faktura.worker import tasks
 
     tasks.load(settings)
-    await Worker(database, settings, concurrency=settings.worker_concurrency).run(stop)
+    await Worker(
+        database, settings, concurrency=settings.worker_concurrency, kinds=settings.worker_kind_set
+    ).run(stop)
 
 
 async def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
@@ -335,7 +337,7 @@ async def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
-    worker = Worker(database, settings, concurrency=concurrency)
+    worker = Worker(database, settings, concurrency=concurrency, kinds=settings.worker_kind_set)
     freeze_startup_objects()
     log.info("worker started (%s, concurrency %d, %s)", worker.owner, concurrency, database.dialect)
     try:
