@@ -13,6 +13,7 @@ from pathlib import Path
 from faktura.config import Settings
 
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
+WEBHOOK_WORK = "webhook.dispatch,webhook.deliver,webhook.sweep"
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -25,7 +26,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         "FAKTURA_WORKER_POLL_SECONDS": "0.1",
         # Webhook workers of their own, as an operator would run them: the suite's database holds every
         # other test's jobs too (a PDF to make for each invoice issued), which are not these tests' work.
-        "FAKTURA_WORKER_KINDS": "webhook.deliver",
+        "FAKTURA_WORKER_KINDS": WEBHOOK_WORK,
     }
     env.update(extra)
     return env
