@@ -14,10 +14,12 @@ from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 
 import faktura
+from faktura import error_catalogue
 from faktura.documents.errors import SellerDetailsMissing
 from faktura.invoices.errors import InvoiceNotFound
 from faktura.kit.errors import Conflict, FakturaError, FieldError
 from faktura.kit.http import install_error_handlers
+from faktura.ledger.errors import LedgerError
 from tests.factories import Api, order_body
 
 
@@ -225,3 +227,30 @@ def test_typed_errors_keep_the_generic_status_and_shape() -> None:
         "invoice_not_found",
         "No invoice with id 'inv_1'.",
     )
+
+
+def test_the_error_catalogue_in_the_docs_is_the_one_the_types_make(repo_root: Path) -> None:
+    """docs/api/errors.md is generated from the error types; regenerate it when a type changes:
+    `python -m faktura.error_catalogue > docs/api/errors.md`."""
+    written = (repo_root / "docs" / "api" / "errors.md").read_text(encoding="utf-8")
+    assert written == error_catalogue.render()
+    for error in error_catalogue.error_types():
+        assert (error.__doc__ or "").strip(), f"{error.__name__} needs a docstring: it is its documentation"
+        assert f"`{error.code}`" in written
+
+
+async def test_a_server_fault_is_logged_and_answered_plainly(caplog: pytest.LogCaptureFixture) -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/books")
+    async def books() -> None:
+        raise LedgerError("je_1: debits 2 != credits 1")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/books")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "debits" not in response.text
+    assert "debits 2 != credits 1" in caplog.text

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.db import Database
 from faktura.ledger.chart import ACCOUNTS, CUSTOMER_PREPAYMENTS, RECEIVABLES
-from faktura.ledger.postings import AlreadyPosted, EntryKind, LedgerError, Line, post
+from faktura.ledger.errors import AlreadyPosted, LedgerError
+from faktura.ledger.postings import EntryKind, Line, post
 from faktura.models import JournalEntry, JournalLine
 from tests.asserts import all_pages
 from tests.factories import Api, customer_body, new_merchant

@@ -18,6 +18,7 @@ from faktura.kit.errors import (
     ConcurrentChange,
     FakturaError,
     FieldError,
+    InternalError,
     InvalidCharacters,
     MalformedJson,
     PayloadTooLarge,
@@ -97,7 +98,10 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FakturaError)
-    async def _faktura(_: Request, exc: FakturaError) -> JSONResponse:
+    async def _faktura(request: Request, exc: FakturaError) -> JSONResponse:
+        if exc.status >= 500 and isinstance(exc, InternalError):
+            # The server's own fault: its text is for the log, the client gets the one plain answer.
+            return await _unexpected(request, exc)
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)

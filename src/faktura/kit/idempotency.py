@@ -25,7 +25,6 @@ from faktura.kit.deferred import defer_insert
 from faktura.kit.direct import AnySelect, DirectSelect
 from faktura.kit.errors import (
     Conflict,
-    FakturaError,
     IdempotencyKeyInvalid,
     IdempotencyKeyReused,
     IdempotencyRequestInProgress,
@@ -38,11 +37,8 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
 
-class IdempotentReplay(FakturaError):
-    """Not an error: carries the stored response out of the request so the handler can send it again."""
-
-    status = 200
-    code = "idempotent_replay"
+class IdempotentReplay(Exception):
+    """Carries the stored response out of the request so the app's handler sends it again."""
 
     def __init__(self, status_code: int, body: bytes, content_type: str) -> None:
         super().__init__("replay")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.kit.clock import now
 from faktura.kit.ids import new_id
 from faktura.ledger.chart import ACCOUNTS, RECEIVABLES, ROUNDING, output_vat_account, sales_account
+from faktura.ledger.errors import AlreadyPosted, LedgerError
 from faktura.models import JournalEntry, JournalLine
 
 ENTRIES: Table = JournalEntry.__table__  # type: ignore[assignment]
@@ -40,14 +41,6 @@ class Line:
     debit: int = 0
     credit: int = 0
     customer_id: str | None = None
-
-
-class LedgerError(Exception):
-    """A posting that would break the books: a programming error, never a client's."""
-
-
-class AlreadyPosted(LedgerError):
-    pass
 
 
 async def post(
