@@ -6,7 +6,7 @@ from fastapi import Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import Auth
-from faktura.catalog import repository, service
+from faktura.catalog import service
 from faktura.catalog.errors import (
     BillingCycleNotFound,
     CurrencyNotFound,
@@ -49,7 +49,7 @@ async def list_currencies(
     `accepted=true` or `false` lists only those. Amounts in a currency are integers of its minor unit
     (`exponent` decimals).
     """
-    mine = await repository.accepted_currencies(session, auth.merchant_id)
+    mine = await service.accepted_currencies(session, auth.merchant_id)
     rows = [CurrencyOut.of(c, c.code in mine) for c in all_currencies()]
     return Page(data=[c for c in rows if accepted is None or c.accepted is accepted])
 
@@ -61,7 +61,7 @@ async def get_currency_by_code(code: str, auth: Auth, session: Session) -> Curre
     The code is case-insensitive; an unknown code is `currency_not_found`.
     """
     info = service.currency(code)
-    return CurrencyOut.of(info, await repository.is_accepted(session, auth.merchant_id, info.code))
+    return CurrencyOut.of(info, await service.is_accepted(session, auth.merchant_id, info.code))
 
 
 @currencies.put(
@@ -97,7 +97,7 @@ async def list_billing_cycles(
 
     `active=false` lists the archived ones; pages follow `nextCursor`.
     """
-    rows, cursor = await repository.billing_cycles_page(session, auth.merchant_id, paging, active)
+    rows, cursor = await service.billing_cycles_page(session, auth.merchant_id, paging, active)
     return Page(data=[BillingCycleOut.of(c) for c in rows], next_cursor=cursor)
 
 
@@ -149,9 +149,8 @@ async def list_products(
 
     Each with its active prices; `active` filters active or archived products.
     """
-    rows, cursor = await repository.products_page(session, auth.merchant_id, paging, active)
-    prices = await repository.active_prices(session, [p.id for p in rows])
-    return Page(data=[ProductOut.of(p, prices[p.id]) for p in rows], next_cursor=cursor)
+    rows, cursor = await service.products_page(session, auth.merchant_id, paging, active)
+    return Page(data=[ProductOut.of(product, prices) for product, prices in rows], next_cursor=cursor)
 
 
 @products.get("/{product_id}", response_model=ProductOut, responses=errors(ProductNotFound))

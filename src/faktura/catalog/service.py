@@ -22,6 +22,7 @@ from faktura.kit import clock
 from faktura.kit.currencies import CurrencyInfo, get_currency
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
+from faktura.kit.pagination import PageParams
 from faktura.kit.repository import get_owned, require_owned
 from faktura.kit.validation import Collector
 from faktura.merchants import repository as merchants
@@ -37,6 +38,15 @@ def currency(code: str) -> CurrencyInfo:
         return get_currency(code, field="code")
     except ValidationFailed:
         raise CurrencyNotFound(code) from None
+
+
+async def accepted_currencies(session: AsyncSession, merchant_id: str) -> set[str]:
+    """The codes of the currencies the merchant takes."""
+    return await repository.accepted_currencies(session, merchant_id)
+
+
+async def is_accepted(session: AsyncSession, merchant_id: str, code: str) -> bool:
+    return await repository.is_accepted(session, merchant_id, code)
 
 
 async def set_currency_accepted(
@@ -82,6 +92,12 @@ async def create_billing_cycle(
     return cycle
 
 
+async def billing_cycles_page(
+    session: AsyncSession, merchant_id: str, params: PageParams, active: bool | None
+) -> tuple[list[BillingCycle], str | None]:
+    return await repository.billing_cycles_page(session, merchant_id, params, active)
+
+
 async def get_billing_cycle(session: AsyncSession, merchant_id: str, cycle_id: str) -> BillingCycle:
     return await require_owned(session, BillingCycle, merchant_id, cycle_id, BillingCycleNotFound)
 
@@ -123,6 +139,15 @@ async def create_product(
     await session.flush()
     price = await _new_price(session, product, data.unit_price, currency, data.prices_include_tax)
     return product, [price]
+
+
+async def products_page(
+    session: AsyncSession, merchant_id: str, params: PageParams, active: bool | None
+) -> tuple[list[tuple[Product, list[Price]]], str | None]:
+    """A page of products, each with its active prices (one query for the page's prices)."""
+    rows, cursor = await repository.products_page(session, merchant_id, params, active)
+    prices = await repository.active_prices(session, [p.id for p in rows])
+    return [(product, prices[product.id]) for product in rows], cursor
 
 
 async def get_product(

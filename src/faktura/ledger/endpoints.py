@@ -13,11 +13,11 @@ from faktura.kit.http import errors
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
 from faktura.kit.schemas import UtcDateTime
-from faktura.ledger import export, repository, service, views
+from faktura.ledger import export, service, views
 from faktura.ledger.chart import ACCOUNTS
 from faktura.ledger.errors import JournalEntryNotFound
-from faktura.ledger.repository import EntryFilter
 from faktura.ledger.schemas import AccountOut, JournalEntryOut, StatementOut, TrialBalanceOut
+from faktura.ledger.service import EntryFilter
 
 router = api_router("/api/v1/Ledger", "Ledger")
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -93,7 +93,7 @@ async def export_journal_entries(
     One row per journal line, for import into accounting software; amounts in major units with the
     currency's decimals.
     """
-    through = await repository.last_entry_id(session, auth.merchant_id, where)
+    through = await service.export_through(session, auth.merchant_id, where)
     db: Database = request.app.state.db
     return StreamingResponse(
         export.journal_lines(db, auth.merchant_id, where, through),

@@ -15,7 +15,7 @@ from faktura.kit.pagination import PageParams
 from faktura.ledger import repository, views
 from faktura.ledger.chart import ACCOUNTS
 from faktura.ledger.errors import JournalEntryNotFound
-from faktura.ledger.repository import EntryFilter
+from faktura.ledger.repository import EntryFilter as EntryFilter
 from faktura.ledger.schemas import JournalEntryOut, StatementOut, TrialBalanceOut
 from faktura.models import JournalEntry
 
@@ -86,6 +86,12 @@ async def page(
 ) -> tuple[list[JournalEntryOut], str | None]:
     rows, cursor = await repository.page(session, merchant_id, params, where)
     return [views.entry_out(entry) for entry in rows], cursor
+
+
+async def export_through(session: AsyncSession, merchant_id: str, where: EntryFilter) -> str | None:
+    """The newest entry an export includes, fixed as it starts, so entries booked while it streams
+    wait for the next export instead of appearing half."""
+    return await repository.last_entry_id(session, merchant_id, where)
 
 
 async def get(session: AsyncSession, merchant_id: str, entry_id: str) -> JournalEntryOut:

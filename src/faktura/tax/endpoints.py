@@ -9,7 +9,7 @@ from faktura.auth.dependencies import Auth
 from faktura.kit.http import errors
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
-from faktura.tax import repository, service
+from faktura.tax import service
 from faktura.tax.errors import TaxRuleNotFound
 from faktura.tax.schemas import TaxRuleCreate, TaxRuleOut, TaxRuleUpdate
 
@@ -40,7 +40,7 @@ async def list_tax_rules(
 
     Filter by country or by the active flag; pages follow `nextCursor`.
     """
-    rows, cursor = await repository.page(session, auth.merchant_id, paging, country=country, active=active)
+    rows, cursor = await service.page(session, auth.merchant_id, paging, country=country, active=active)
     return Page(data=[TaxRuleOut.of(r) for r in rows], next_cursor=cursor)
 
 

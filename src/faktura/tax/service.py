@@ -8,9 +8,11 @@ from faktura.customers.validation import normalize_country
 from faktura.kit import clock
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
+from faktura.kit.pagination import PageParams
 from faktura.kit.repository import require_owned
 from faktura.merchants import repository as merchants
 from faktura.models import TaxRule
+from faktura.tax import repository
 from faktura.tax.calculator import TaxCategory, validate_rate
 from faktura.tax.errors import TaxRuleNotFound
 from faktura.tax.schemas import TaxRuleCreate, TaxRuleUpdate
@@ -37,6 +39,19 @@ async def create(session: AsyncSession, merchant_id: str, data: TaxRuleCreate) -
     session.add(rule)
     await session.flush()
     return rule
+
+
+async def page(
+    session: AsyncSession,
+    merchant_id: str,
+    params: PageParams,
+    *,
+    country: str | None = None,
+    active: bool | None = None,
+) -> tuple[list[TaxRule], str | None]:
+    """The merchant's VAT rules, newest first, by country and active flag."""
+    rows, cursor = await repository.page(session, merchant_id, params, country=country, active=active)
+    return rows, cursor
 
 
 async def get(session: AsyncSession, merchant_id: str, rule_id: str) -> TaxRule:
