@@ -11,7 +11,7 @@ from faktura.models import Invoice, Order
 from faktura.orders import repository as orders
 from faktura.orders import service as order_service
 from faktura.orders.errors import OrderChanged
-from faktura.orders.states import ORDER_STATES, OrderStatus
+from faktura.orders.states import OrderStatus
 
 INVOICEABLE = frozenset({OrderStatus.DRAFT, OrderStatus.OPEN, OrderStatus.PAID})
 _FINAL = frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.EXPIRED})
@@ -30,22 +30,11 @@ async def claim(session: AsyncSession, order: Order, customer_id: str) -> None:
     named = order.customer_id is None
     if named:
         await orders.update_order(session, order.id, {"customer_id": customer_id, "updated_at": now})
-    opened = order.status == OrderStatus.DRAFT
-    if opened:
-        ORDER_STATES.check(OrderStatus.DRAFT, OrderStatus.OPEN)
-        moved = await orders.move_status(
-            session,
-            order.merchant_id,
-            order.id,
-            OrderStatus.DRAFT.value,
-            OrderStatus.OPEN.value,
-            updated_at=now,
-        )
-        if not moved:
+    if order.status == OrderStatus.DRAFT:
+        if not await order_service.transition(session, order, OrderStatus.OPEN):
             raise OrderChanged(f"Order {order.id} changed meanwhile; read it and retry.")
-    if opened or named:
-        event_type = "order.opened" if opened else "order.updated"
-        await order_service.announce(session, order.merchant_id, order.id, event_type)
+    elif named:
+        await order_service.announce(session, order.merchant_id, order.id, "order.updated")
 
 
 async def complete_if_paid(session: AsyncSession, invoice: Invoice) -> None:
@@ -60,12 +49,5 @@ async def complete_if_paid(session: AsyncSession, invoice: Invoice) -> None:
         if current in _FINAL or current is OrderStatus.DRAFT:
             return
         target = OrderStatus.PAID if current is OrderStatus.OPEN else OrderStatus.COMPLETED
-        ORDER_STATES.check(current, target)
-        now = clock.now()
-        if await orders.move_status(
-            session, invoice.merchant_id, order.id, current.value, target.value, updated_at=now
-        ):
-            event_type = "order.paid" if target is OrderStatus.PAID else "order.completed"
-            await order_service.announce(session, invoice.merchant_id, order.id, event_type)
-            if target is OrderStatus.COMPLETED:
-                return
+        if await order_service.transition(session, order, target) and target is OrderStatus.COMPLETED:
+            return

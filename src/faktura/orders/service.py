@@ -152,28 +152,43 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
 
 async def cancel(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
     order = await _get(session, merchant_id, order_id)
-    status = OrderStatus(order.status)
-    ORDER_STATES.check(status, OrderStatus.CANCELLED)
-    if status is OrderStatus.PAID:
+    if order.status == OrderStatus.PAID:
         raise OrderHasPayment("The order holds a payment; refund it before cancelling.")
-    now = clock.now()
-    if not await repository.move_status(
-        session,
-        merchant_id,
-        order.id,
-        status.value,
-        OrderStatus.CANCELLED.value,
-        cancelled_at=now,
-        updated_at=now,
-    ):
+    if not await transition(session, order, OrderStatus.CANCELLED):
         raise OrderChanged(f"Order {order.id} changed meanwhile; read it and retry.")
-    out = await get(session, merchant_id, order.id)
-    await _record(session, merchant_id, out, "order.cancelled")
-    return out
+    return await get(session, merchant_id, order.id)
+
+
+# The event of the status an order entered.
+_ENTERED = {
+    OrderStatus.OPEN: "order.opened",
+    OrderStatus.PAID: "order.paid",
+    OrderStatus.COMPLETED: "order.completed",
+    OrderStatus.CANCELLED: "order.cancelled",
+    OrderStatus.EXPIRED: "order.expired",
+}
+
+
+async def transition(session: AsyncSession, order: Order, target: OrderStatus) -> bool:
+    """The one door to an order's status: the move must be in the table, it is made only from the status
+    `order` was read in, and the status entered is announced (`order` is then read again).
+
+    False when another transaction moved the order first; what that means is the caller's to say.
+    """
+    current = OrderStatus(order.status)
+    ORDER_STATES.check(current, target)
+    now = clock.now()
+    stamps = {"cancelled_at": now} if target is OrderStatus.CANCELLED else {}
+    moved = await repository.move_status(
+        session, order.merchant_id, order.id, current.value, target.value, updated_at=now, **stamps
+    )
+    if moved:
+        await announce(session, order.merchant_id, order.id, _ENTERED[target])
+    return moved
 
 
 async def announce(session: AsyncSession, merchant_id: str, order_id: str, event_type: str) -> None:
-    """Record an event of an order that payments or invoicing changed, with the order as now stored."""
+    """Record an event of an order, with the order as now stored."""
     out = await get(session, merchant_id, order_id)
     await _record(session, merchant_id, out, event_type)
 

@@ -13,7 +13,6 @@ from faktura.kit.ids import new_id
 from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, gateway_account
 from faktura.ledger.postings import EntryKind, Line, post
 from faktura.models import Payment, PaymentIntent
-from faktura.orders import repository as orders
 from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
 from faktura.payments import announce, repository
@@ -95,15 +94,8 @@ async def _place(
     order = target.order
     # The order may have been cancelled while a card payment was processing; the money is then kept
     # as the customer's prepayment until the merchant refunds it.
-    if order.status == OrderStatus.OPEN and await orders.move_status(
-        session,
-        merchant_id,
-        order.id,
-        OrderStatus.OPEN.value,
-        OrderStatus.PAID.value,
-        updated_at=clock.now(),
-    ):
-        await order_service.announce(session, merchant_id, order.id, "order.paid")
+    if order.status == OrderStatus.OPEN:
+        await order_service.transition(session, order, OrderStatus.PAID)
     ended = await repository.cancel_waiting_intents(
         session, merchant_id, order_id=order.id, except_id=intent.id, reason=CancellationReason.SUPERSEDED
     )

@@ -17,7 +17,6 @@ from faktura.kit.pagination import PageParams
 from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, gateway_account
 from faktura.ledger.postings import EntryKind, Line, post
 from faktura.models import CustomerCredit, Payment, PaymentIntent, Refund
-from faktura.orders import repository as orders
 from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
 from faktura.payments import announce, repository
@@ -169,17 +168,10 @@ async def _book_on_payment(
         full
         and intent.order_id is not None
         and not await repository.order_invoiced(session, intent.merchant_id, intent.order_id)
-        and await orders.move_status(
-            session,
-            intent.merchant_id,
-            intent.order_id,
-            OrderStatus.PAID.value,
-            OrderStatus.CANCELLED.value,
-            cancelled_at=now,
-            updated_at=now,
-        )
     ):
-        await order_service.announce(session, intent.merchant_id, intent.order_id, "order.cancelled")
+        order = await repository.get_order(session, intent.merchant_id, intent.order_id)
+        if order is not None and order.status == OrderStatus.PAID:
+            await order_service.transition(session, order, OrderStatus.CANCELLED)
 
 
 async def get(session: AsyncSession, merchant_id: str, refund_id: str) -> RefundOut:

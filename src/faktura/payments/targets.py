@@ -16,7 +16,6 @@ from faktura.kit import clock
 from faktura.kit.errors import Conflict
 from faktura.kit.validation import Collector
 from faktura.models import Invoice, Order, PaymentIntent
-from faktura.orders import repository as orders
 from faktura.orders import service as order_service
 from faktura.orders.errors import OrderChanged
 from faktura.orders.states import OrderStatus
@@ -80,20 +79,10 @@ async def for_new_intent(
         if order.expires_at is not None and order.expires_at <= clock.now():
             raise OrderExpired(f"Order {order.id}'s quote expired at {order.expires_at:%Y-%m-%d %H:%M} UTC.")
         _check_amount(errors, amount, currency, order.total, order.currency)
-        if order.status == OrderStatus.DRAFT:
-            now = clock.now()
-            opened = await orders.move_status(
-                session,
-                merchant_id,
-                order.id,
-                OrderStatus.DRAFT.value,
-                OrderStatus.OPEN.value,
-                updated_at=now,
-            )
-            if not opened:
-                raise OrderChanged(f"Order {order.id} changed meanwhile; read it and retry.")
-            await session.refresh(order)
-            await order_service.announce(session, merchant_id, order.id, "order.opened")
+        if order.status == OrderStatus.DRAFT and not await order_service.transition(
+            session, order, OrderStatus.OPEN
+        ):
+            raise OrderChanged(f"Order {order.id} changed meanwhile; read it and retry.")
         return Target(order=order, invoice=None)
     assert invoice_id is not None
     invoice = await repository.get_invoice(session, merchant_id, invoice_id, lock=True)

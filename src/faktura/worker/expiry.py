@@ -23,7 +23,6 @@ from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.jobs import JobContext, periodic
-from faktura.orders import repository as orders
 from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
 from faktura.payments import repository as payments
@@ -76,16 +75,12 @@ async def expire_order(session: AsyncSession, merchant_id: str, order_id: str, s
         return False
     if await repository.payment_under_way(session, order_id):
         return False
-    moved = await orders.move_status(
-        session, merchant_id, order_id, OrderStatus.OPEN.value, OrderStatus.EXPIRED.value, updated_at=now
-    )
-    if not moved:
+    if not await order_service.transition(session, order, OrderStatus.EXPIRED):
         return False
     for intent_id in await repository.waiting_intents_of_order(session, merchant_id, order_id):
         await payment_service.cancel(
             session, merchant_id, intent_id, CancellationReason.ABANDONED, settings=settings
         )
-    await order_service.announce(session, merchant_id, order_id, "order.expired")
     return True
 
 
