@@ -3,7 +3,6 @@ only by the table, only from the status the order was read in, and it announces 
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
@@ -17,97 +16,16 @@ from faktura.orders.errors import InvalidOrderTransition
 from faktura.orders.service import transition
 from faktura.orders.states import OrderStatus
 from tests.factories import Api, order_body
+from tests.one_door import Resource, writes, writes_in_package
 
 _DOOR = ("orders/service.py", "transition")
 _RAW_UPDATE = ("orders/repository.py", "move_status")
-
-
-def _mentions_order(node: ast.expr) -> bool:
-    """An expression that names an order (`order`, `target.order`, `paid_order`): an `Order` row."""
-    for leaf in ast.walk(node):
-        name = leaf.id if isinstance(leaf, ast.Name) else leaf.attr if isinstance(leaf, ast.Attribute) else ""
-        if "order" in name.lower():
-            return True
-    return False
-
-
-def _called(node: ast.Call) -> str:
-    func = node.func
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-
-
-def _updates_orders(node: ast.Call) -> bool:
-    """A `.values(status=...)` on a chain that starts with `update(ORDERS)` or `update(Order)`."""
-    return any(
-        isinstance(leaf, ast.Call)
-        and _called(leaf) == "update"
-        and any(isinstance(a, ast.Name) and a.id in {"ORDERS", "Order"} for a in leaf.args)
-        for leaf in ast.walk(node.func)
-    )
-
-
-class _Writes(ast.NodeVisitor):
-    """Where a module moves an order's status: each finding is (what, function)."""
-
-    def __init__(self) -> None:
-        self.function = "<module>"
-        self.found: list[tuple[str, str]] = []
-
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        outer, self.function = self.function, node.name
-        self.generic_visit(node)
-        self.function = outer
-
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
-
-    def _target(self, target: ast.expr) -> None:
-        if isinstance(target, ast.Attribute) and target.attr == "status" and _mentions_order(target.value):
-            self.found.append(("assigns .status", self.function))
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        for target in node.targets:
-            for leaf in ast.walk(target):
-                if isinstance(leaf, ast.expr):
-                    self._target(leaf)
-        self.generic_visit(node)
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self._target(node.target)
-        self.generic_visit(node)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self._target(node.target)
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        called = _called(node)
-        if called == "move_status":
-            self.found.append(("calls move_status", self.function))
-        elif called == "setattr" and _mentions_order(node.args[0]) and _is_status(node.args[1]):
-            self.found.append(("assigns .status", self.function))
-        elif _sets_status_column(node):
-            self.found.append(("updates the status column", self.function))
-        self.generic_visit(node)
-
-
-def _is_status(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value == "status"
-
-
-def _sets_status_column(node: ast.Call) -> bool:
-    """`update(ORDERS)....values(status=...)`, or `update_order(..., {"status": ...})`."""
-    called = _called(node)
-    if called == "values":
-        return any(k.arg == "status" for k in node.keywords) and _updates_orders(node)
-    return called == "update_order" and any(
-        isinstance(a, ast.Dict) and any(k is not None and _is_status(k) for k in a.keys) for a in node.args
-    )
-
-
-def _writes(source: str) -> list[tuple[str, str]]:
-    visitor = _Writes()
-    visitor.visit(ast.parse(source))
-    return visitor.found
+ORDERS = Resource(
+    noun="order",
+    tables=frozenset({"ORDERS", "Order"}),
+    raw_updates=frozenset({"move_status"}),
+    dict_updates=frozenset({"update_order"}),
+)
 
 
 def test_the_scan_sees_each_way_of_writing_the_status() -> None:
@@ -124,7 +42,7 @@ def b(payment, intent):
     payment.status = "refunded"
     intent.status = "succeeded"
 """
-    assert _writes(source) == [
+    assert writes(ORDERS, source) == [
         ("assigns .status", "a"),
         ("assigns .status", "a"),
         ("assigns .status", "a"),
@@ -135,12 +53,7 @@ def b(payment, intent):
 
 
 def test_only_the_door_moves_an_order(repo_root: Path) -> None:
-    package = repo_root / "src" / "faktura"
-    found = {
-        (str(path.relative_to(package)), function, what)
-        for path in sorted(package.rglob("*.py"))
-        for what, function in _writes(path.read_text())
-    }
+    found = writes_in_package(ORDERS, repo_root / "src" / "faktura")
     assert found == {(*_DOOR, "calls move_status"), (*_RAW_UPDATE, "updates the status column")}
 
 
