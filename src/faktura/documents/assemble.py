@@ -72,6 +72,15 @@ async def credit_note_document(session: AsyncSession, merchant_id: str, credit_n
     return await live_credit_note_document(session, note, invoice)
 
 
+async def issued_document(
+    session: AsyncSession, merchant_id: str, kind: DocumentKind, document_id: str
+) -> Document:
+    """An issued invoice or credit note, by its kind."""
+    if kind is DocumentKind.INVOICE:
+        return await invoice_document(session, merchant_id, document_id)
+    return await credit_note_document(session, merchant_id, document_id)
+
+
 async def live_invoice_document(session: AsyncSession, invoice: Invoice) -> Document:
     """The invoice as the current merchant and customer rows show it: what finalizing freezes."""
     merchant, customer = await _parties(session, invoice.merchant_id, invoice.customer_id)

@@ -24,7 +24,8 @@ from faktura.documents.errors import (
     XmlProcessingInstructionForbidden,
     XmlTooDeep,
 )
-from faktura.documents.service import Rendered
+from faktura.documents.model import DocumentKind
+from faktura.documents.service import FileFormat, Rendered
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.read import decode_base64
 from faktura.invoices.errors import CreditNoteNotFound, InvoiceNotFinalized, InvoiceNotFound
@@ -37,6 +38,7 @@ from faktura.kit.routing import api_router, get_session
 invoices = api_router("/api/v1/Invoices", "Invoices")
 credit_notes = api_router("/api/v1/CreditNotes", "CreditNotes")
 routers: list[APIRouter] = [invoices, credit_notes]
+INVOICE, CREDIT_NOTE = DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE
 Session = Annotated[AsyncSession, Depends(get_session)]
 Format = Annotated[UblFormat, Query(alias="format", description="peppol (EHF) or oioubl")]
 _XML: dict[int | str, dict[str, Any]] = {
@@ -74,7 +76,7 @@ async def invoice_ubl(
     figures break an EN 16931 rule, or the currency has more than 2 decimals.
     """
     file_format = service.ubl_format(fmt)
-    return _file(await service.invoice_file(_db(request), session, auth.merchant_id, invoice_id, file_format))
+    return await _issued(request, session, auth.merchant_id, INVOICE, invoice_id, file_format)
 
 
 @invoices.get(
@@ -90,7 +92,7 @@ async def invoice_pdf(invoice_id: str, request: Request, auth: Auth, session: Se
     were then; every download returns the same stored bytes.
     """
     pdf = service.FileFormat.PDF
-    return _file(await service.invoice_file(_db(request), session, auth.merchant_id, invoice_id, pdf))
+    return await _issued(request, session, auth.merchant_id, INVOICE, invoice_id, pdf)
 
 
 @credit_notes.get(
@@ -116,9 +118,7 @@ async def credit_note_ubl(
     for the same reasons.
     """
     file_format = service.ubl_format(fmt)
-    return _file(
-        await service.credit_note_file(_db(request), session, auth.merchant_id, credit_note_id, file_format)
-    )
+    return await _issued(request, session, auth.merchant_id, CREDIT_NOTE, credit_note_id, file_format)
 
 
 @credit_notes.get(
@@ -130,7 +130,7 @@ async def credit_note_pdf(credit_note_id: str, request: Request, auth: Auth, ses
     Names the invoice it credits; like the invoice's, it is rendered once and stored.
     """
     pdf = service.FileFormat.PDF
-    return _file(await service.credit_note_file(_db(request), session, auth.merchant_id, credit_note_id, pdf))
+    return await _issued(request, session, auth.merchant_id, CREDIT_NOTE, credit_note_id, pdf)
 
 
 _XML_TYPES = ("application/xml", "text/xml")
@@ -185,10 +185,17 @@ async def import_invoice(request: Request, auth: Auth, session: Session) -> Invo
     return await importing.import_document(session, auth.merchant_id, body)
 
 
-def _db(request: Request) -> Database:
-    """The database, for the short transaction that keeps a file rendered on this request."""
+async def _issued(
+    request: Request,
+    session: AsyncSession,
+    merchant_id: str,
+    kind: DocumentKind,
+    document_id: str,
+    fmt: FileFormat,
+) -> Response:
+    """The stored file; one not stored yet is made and kept in a short transaction of its own."""
     database: Database = request.app.state.db
-    return database
+    return _file(await service.issued_file(database, session, merchant_id, kind, document_id, fmt))
 
 
 def _file(rendered: Rendered) -> Response:

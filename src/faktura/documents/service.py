@@ -17,7 +17,7 @@ from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.documents import pdf, repository
-from faktura.documents.assemble import credit_note_document, invoice_document
+from faktura.documents.assemble import issued_document
 from faktura.documents.model import Document, DocumentKind
 from faktura.documents.requirements import require_e_invoice_seller
 from faktura.documents.ubl.formats import UblFormat
@@ -66,24 +66,22 @@ def ubl_format(fmt: UblFormat) -> FileFormat:
     return FileFormat(fmt.value)
 
 
-async def invoice_file(
-    database: Database, session: AsyncSession, merchant_id: str, invoice_id: str, fmt: FileFormat
+async def issued_file(
+    database: Database,
+    session: AsyncSession,
+    merchant_id: str,
+    kind: DocumentKind,
+    document_id: str,
+    fmt: FileFormat,
 ) -> Rendered:
-    """A finalized invoice's file as issued: 404 for another merchant's, 409 for a draft."""
-    kept = await stored(session, merchant_id, DocumentKind.INVOICE, invoice_id, fmt)
+    """An issued document's file as stored, made and kept now if it is not yet: 404 for another
+    merchant's document, 409 for a draft invoice."""
+    kept = await stored(session, merchant_id, kind, document_id, fmt)
     if kept is not None:
         return kept
-    return await issue(database, merchant_id, await invoice_document(session, merchant_id, invoice_id), fmt)
-
-
-async def credit_note_file(
-    database: Database, session: AsyncSession, merchant_id: str, credit_note_id: str, fmt: FileFormat
-) -> Rendered:
-    kept = await stored(session, merchant_id, DocumentKind.CREDIT_NOTE, credit_note_id, fmt)
-    if kept is not None:
-        return kept
-    document = await credit_note_document(session, merchant_id, credit_note_id)
-    return await issue(database, merchant_id, document, fmt)
+    return await issue(
+        database, merchant_id, await issued_document(session, merchant_id, kind, document_id), fmt
+    )
 
 
 async def stored(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from faktura.documents import service
-from faktura.documents.assemble import credit_note_document, invoice_document
+from faktura.documents.assemble import issued_document
 from faktura.documents.model import DocumentKind
 from faktura.kit.errors import FakturaError, ResourceNotFound
 from faktura.kit.jobs import JobContext, JobFailed, handler
@@ -24,15 +24,14 @@ async def render_files(ctx: JobContext) -> None:
     merchant_id = str(ctx.payload["merchantId"])
     document_id = str(ctx.payload["documentId"])
     kind = DocumentKind(ctx.payload["documentType"])
-    assemble = invoice_document if kind is DocumentKind.INVOICE else credit_note_document
     try:
         async with ctx.database.transaction(write=False) as session:
-            document = await assemble(session, merchant_id, document_id)
-            missing = [
-                fmt
-                for fmt in service.formats_issued(document)
-                if await service.stored(session, merchant_id, kind, document_id, fmt) is None
-            ]
+            document = await issued_document(session, merchant_id, kind, document_id)
+            kept = {
+                stored.format
+                for stored in (await service.files_of(session, kind, [document_id]))[document_id]
+            }
+            missing = [fmt for fmt in service.formats_issued(document) if fmt not in kept]
     except ResourceNotFound as exc:  # deleted with its merchant since
         raise JobFailed(exc.message) from exc
     for fmt in missing:

@@ -56,10 +56,8 @@ Session = Annotated[AsyncSession, Depends(get_session)]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-# What can stop a payment from succeeding once it is confirmed or marked received.
-_SUCCEEDING = (
-    PaymentIntentChanged,
-    InvoiceAmountDueChanged,
+# What refuses an order or invoice as a payment's target.
+_TARGET_REFUSALS = (
     OrderExpired,
     OrderChanged,
     OrderAlreadyPaid,
@@ -69,6 +67,8 @@ _SUCCEEDING = (
     InvoiceNotPayable,
     PaymentInProgress,
 )
+# What else can stop it once it is confirmed or marked received.
+_SUCCEEDING = (PaymentIntentChanged, InvoiceAmountDueChanged, *_TARGET_REFUSALS)
 
 
 @gateways_router.get("", response_model=GatewayList)
@@ -94,16 +94,7 @@ async def get_gateway(gateway_id: str, auth: Auth) -> GatewayOut:
     "",
     status_code=201,
     response_model=IntentOut,
-    responses=errors(
-        OrderExpired,
-        OrderChanged,
-        OrderAlreadyPaid,
-        OrderNotPayable,
-        InvoiceNotFinalized,
-        InvoiceAlreadyPaid,
-        InvoiceNotPayable,
-        PaymentInProgress,
-    ),
+    responses=errors(*_TARGET_REFUSALS),
 )
 async def create_intent(body: IntentCreate, auth: Auth, session: Session, settings: SettingsDep) -> IntentOut:
     """Create a payment intent for an order or an invoice.
