@@ -8,28 +8,17 @@ a browser.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.hosted.test_browser import CHROMIUM_ARGS, FAKTURA, playwright_api
+from tests.hosted.test_browser import chromium as chromium  # the same Chromium fixture
 from tests.live import free_port, wait_until_ready
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-try:
-    from playwright import sync_api as playwright_api
-except ImportError:
-    if IN_CI:
-        raise
-    pytest.skip("Playwright is not installed: make install", allow_module_level=True)
-
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-FAKTURA = [sys.executable, "-m", "faktura.cli"]
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -52,13 +41,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def offline_page() -> Iterator[tuple[Any, list[str]]]:
+def offline_page(chromium: str) -> Iterator[tuple[Any, list[str]]]:
     """A Chromium page whose requests to anything but this machine are aborted, and the list of them."""
-    path = os.environ.get("FAKTURA_CHROMIUM") or shutil.which("chromium")
-    if not path:
-        if IN_CI:
-            pytest.fail("Chromium is missing in CI: apt-get install chromium")
-        pytest.skip("The browser tests need Chromium: apt-get install chromium")
     refused: list[str] = []
 
     def only_loopback(route: Any) -> None:
@@ -69,7 +53,7 @@ def offline_page() -> Iterator[tuple[Any, list[str]]]:
             route.abort("internetdisconnected")
 
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(Path(path)), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context()
             context.set_default_timeout(30_000)
