@@ -36,7 +36,7 @@ from bench.floor import Template
 # The API's own read statements and lock id, so the thin server sends exactly what the API sends.
 from faktura.coupons.repository import _TERMS as COUPON_TERMS
 from faktura.kit.direct import DirectSelect
-from faktura.kit.heap import freeze_startup_objects
+from faktura.kit.gc_freeze import freeze_startup_objects
 from faktura.kit.idempotency import _LOCK_AND_LOOK_UP as KEY_LOCK_AND_LOOK_UP
 from faktura.kit.idempotency import _lock_id
 from faktura.orders.repository import _CATALOG as CATALOG

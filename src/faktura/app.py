@@ -18,7 +18,7 @@ from faktura.auth.endpoints import router as auth_router
 from faktura.config import Settings, get_settings
 from faktura.kit.db import Database
 from faktura.kit.errors import NotReady
-from faktura.kit.heap import freeze_startup_objects
+from faktura.kit.gc_freeze import freeze_startup_objects
 from faktura.kit.http import BodyLimit, CleanPath, error_response, install_error_handlers
 from faktura.kit.idempotency import IdempotentReplay
 from faktura.kit.metrics import MetricsMiddleware
@@ -61,7 +61,7 @@ def _public_routers() -> list[APIRouter]:
     """Routes that no merchant's token guards: gateway callbacks and the payer's hosted pages."""
     from faktura.hosted.invoice_page import router as invoice_page_router
     from faktura.hosted.pages import router as hosted_router
-    from faktura.payments.callbacks import router as callbacks_router
+    from faktura.payments.callback_endpoints import router as callbacks_router
 
     return [callbacks_router, hosted_router, invoice_page_router]
 
@@ -122,7 +122,7 @@ def create_app(
 
 def serving_app() -> FastAPI:
     """The application of a `faktura serve` process, which lives as long as the process: what start-up
-    made is frozen out of the garbage collector's sight (`kit.heap`)."""
+    made is frozen out of the garbage collector's sight (`kit.gc_freeze`)."""
     return create_app(on_started=freeze_startup_objects)
 
 

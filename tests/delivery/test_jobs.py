@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from faktura.config import Settings
 from faktura.delivery import queue, run
-from faktura.delivery.channels import channels_for
+from faktura.delivery.channel_setup import channels_for
 from faktura.delivery.states import ChannelName
 from faktura.invoices import repository as invoices
 from faktura.kit.db import Database

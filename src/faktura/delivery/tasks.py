@@ -10,7 +10,7 @@ none waits for ever in `pending`.
 from __future__ import annotations
 
 from faktura.delivery import run
-from faktura.delivery.channels import channels_for
+from faktura.delivery.channel_setup import channels_for
 from faktura.delivery.queue import DELIVER
 from faktura.kit.errors import FakturaError
 from faktura.kit.jobs import JobContext, handler

@@ -20,7 +20,7 @@ from faktura.documents import record
 from faktura.documents import service as documents
 from faktura.documents.assemble import live_credit_note_document
 from faktura.documents.model import DocumentKind
-from faktura.invoices import books, credits, repository
+from faktura.invoices import books, customer_credit, repository
 from faktura.invoices.errors import CreditNoteNotFound, InvoiceFullyCredited, InvoiceNotCreditable
 from faktura.invoices.numbering import CREDIT_NOTE_SERIES
 from faktura.invoices.schemas import CreditNoteCreate, CreditNoteItemIn, CreditNoteOut
@@ -361,7 +361,7 @@ async def _settle(session: AsyncSession, invoice: Invoice, note: CreditNote) -> 
     written_off = note.amount_applied - receivable
     await books.credit_note_issued(session, note, invoice, receivable=receivable, written_off=written_off)
     if note.amount_to_credit > 0:
-        await credits.grant(
+        await customer_credit.grant(
             session,
             merchant_id=invoice.merchant_id,
             customer_id=invoice.customer_id,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.auth.dependencies import Auth
 from faktura.customers.errors import CustomerNotFound
 from faktura.documents.errors import SellerDetailsMissing
-from faktura.invoices import credit_notes, credits, drafts, finalization, lifecycle, service
+from faktura.invoices import credit_notes, customer_credit, drafts, finalization, lifecycle, service
 from faktura.invoices.errors import (
     CreditNoteNotFound,
     InvalidInvoiceSettings,
@@ -268,4 +268,4 @@ async def list_customer_credits(
     Credit comes from credit notes and overpayments and is used on the customer's next invoices; each
     movement names its source.
     """
-    return await credits.statement(session, auth.merchant_id, customer_id, paging)
+    return await customer_credit.statement(session, auth.merchant_id, customer_id, paging)

@@ -20,7 +20,7 @@ from faktura.documents import service as documents
 from faktura.documents.assemble import live_invoice_document, seller_party
 from faktura.documents.model import Document
 from faktura.documents.requirements import require_seller_details
-from faktura.invoices import books, credits, orders_link, repository, settlement
+from faktura.invoices import books, customer_credit, orders_link, repository, settlement
 from faktura.invoices.errors import KidLengthExceeded
 from faktura.invoices.kid import KidTooLong, build_kid
 from faktura.invoices.schemas import InvoiceOut
@@ -78,7 +78,7 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     # The order's own payments first: they were made for exactly this sale.
     await settlement.attach_held(session, invoice, issuing=True)
     before = invoice.status
-    used = await credits.use_on(session, invoice) if invoice.status in PAYABLE else 0
+    used = await customer_credit.use_on(session, invoice) if invoice.status in PAYABLE else 0
     invoice.prepaid_amount += used  # credit used as it is issued is prepaid too (BT-113)
     # A zero total is paid at once; otherwise only credit used changes the invoice here.
     if used or settled_status(invoice) != before:

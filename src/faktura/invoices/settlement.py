@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.invoices import books, credits, orders_link, repository
+from faktura.invoices import books, customer_credit, orders_link, repository
 from faktura.invoices.errors import CurrencyMismatch, InvoiceNotFinalized, PaymentExhausted
 from faktura.invoices.service import announce_settled, load, resettle
 from faktura.invoices.states import PAYABLE, InvoiceStatus
@@ -158,7 +158,7 @@ async def settle(
 
 async def _keep_as_credit(session: AsyncSession, payment: Payment, amount: int, held_for: str | None) -> None:
     assert payment.customer_id is not None
-    credit_id = await credits.grant(
+    credit_id = await customer_credit.grant(
         session,
         merchant_id=payment.merchant_id,
         customer_id=payment.customer_id,

@@ -1,54 +1,34 @@
-"""Inbound gateway callbacks: public (a gateway has no merchant token), checked by the gateway's signature."""
+"""Inbound gateway callbacks: verified, stored once by the gateway's event id, then applied."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
 
-from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.auth.dependencies import settings_of
-from faktura.kit.errors import PayloadTooLarge
-from faktura.kit.http import errors
-from faktura.kit.routing import TransactionalRoute, get_session
-from faktura.payments import events
-from faktura.payments.errors import (
-    CallbackMalformed,
-    GatewayHasNoCallbacks,
-    GatewayNotFound,
-    SignatureInvalid,
-    SignatureMalformed,
-    SignatureMissing,
-    TimestampOutsideTolerance,
-)
+from faktura.config import Settings
+from faktura.payments import repository, service
+from faktura.payments.gateways import gateway_info, get_gateway
 from faktura.payments.schemas import CallbackAck
 
-router = APIRouter(
-    prefix="/api/v1/PaymentGateways", tags=["Gateway callbacks"], route_class=TransactionalRoute
-)
-Session = Annotated[AsyncSession, Depends(get_session)]
 
-
-@router.post(
-    "/{gateway_id}/callbacks",
-    response_model=CallbackAck,
-    responses=errors(
-        GatewayNotFound,
-        GatewayHasNoCallbacks,
-        SignatureMissing,
-        SignatureMalformed,
-        SignatureInvalid,
-        TimestampOutsideTolerance,
-        CallbackMalformed,
-        PayloadTooLarge,
-    ),
-    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}},
-)
-async def receive_callback(gateway_id: str, request: Request, session: Session) -> CallbackAck:
-    """Receive a signed gateway callback (the test gateway's: Faktura-Test-Signature).
-
-    Public: no merchant token, the gateway's signature over the body is checked instead, and a timestamp
-    far from the server's clock is refused as a replay. The same event delivered twice is recorded once.
-    """
-    body = await request.body()
-    return await events.receive(session, settings_of(request), gateway_id, request.headers, body)
+async def receive(
+    session: AsyncSession, settings: Settings, gateway_id: str, headers: Mapping[str, str], body: bytes
+) -> CallbackAck:
+    """Verify before anything is read or stored; a duplicate event id is acknowledged and ignored."""
+    info = gateway_info(gateway_id)
+    event = get_gateway(info.id, settings).parse_callback(headers, body)
+    row_id = await repository.record_event_once(
+        session, gateway=info.id, event_id=event.event_id, kind=event.kind, payload=event.payload
+    )
+    if row_id is None:
+        return CallbackAck(received=True, duplicate=True, applied=False)
+    intent = None
+    if event.reference is not None:
+        intent = await repository.intent_by_reference(session, info.id, event.reference)
+    if intent is None:
+        # Not one of ours (or not about a charge): kept for the record, nothing to apply.
+        return CallbackAck(received=True, duplicate=False, applied=False)
+    await repository.attribute_event(session, row_id, intent.merchant_id)
+    applied = await service.settle_from_gateway(session, intent, event)
+    return CallbackAck(received=True, duplicate=False, applied=applied)

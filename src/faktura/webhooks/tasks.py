@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from faktura.kit import clock
 from faktura.kit.jobs import JobContext, RetryLater, handler, periodic
-from faktura.webhooks import delivery, dispatch
+from faktura.webhooks import attempt, dispatch
 from faktura.webhooks.outbound import shared_client
 
 DISPATCH_EVERY = timedelta(seconds=1)
@@ -57,13 +57,13 @@ async def fail_orphaned_deliveries(ctx: JobContext) -> None:
 @handler(dispatch.DELIVER)
 async def deliver_webhook(ctx: JobContext) -> None:
     """One attempt: sign and POST outside any transaction, then record what came of it."""
-    message = await delivery.prepare(ctx.database, str(ctx.payload["deliveryId"]))
+    message = await attempt.prepare(ctx.database, str(ctx.payload["deliveryId"]))
     if message is None:
         return
     client = shared_client(allow_private=ctx.settings.allow_private_webhooks)
     started_at = clock.now()
     reply = await client.post(message.url, message.body, message.headers)
-    wait = await delivery.record_attempt(ctx.database, message, started_at, reply, ctx.attempt)
+    wait = await attempt.record_attempt(ctx.database, message, started_at, reply, ctx.attempt)
     if wait is not None:
         outcome = f"HTTP {reply.status_code}" if reply.status_code is not None else reply.error
         raise RetryLater(wait, f"webhook {message.delivery_id} to {message.url}: {outcome}")

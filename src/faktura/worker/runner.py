@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.heap import freeze_startup_objects
+from faktura.kit.gc_freeze import freeze_startup_objects
 from faktura.kit.jobs import Periodic, queue, registry
 from faktura.kit.jobs import repository as jobs
 from faktura.kit.jobs.repository import ClaimedJob

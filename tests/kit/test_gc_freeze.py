@@ -10,7 +10,7 @@ import pytest
 from faktura.app import create_app
 from faktura.config import Settings
 from faktura.kit.db import Database
-from faktura.kit.heap import freeze_startup_objects
+from faktura.kit.gc_freeze import freeze_startup_objects
 
 
 @pytest.fixture
