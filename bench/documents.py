@@ -20,7 +20,7 @@ from faktura.documents import pdf
 from faktura.documents.model import Document
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.write import write
-from faktura.tax.calculator import CouponInput, TaxCategory
+from faktura.totals.calculator import CouponInput, TaxCategory
 from tests.documents.corpus import KARI, NORDLYS, Item, document
 
 LINES = 20

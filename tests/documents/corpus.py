@@ -29,7 +29,7 @@ from faktura.documents.model import (
 )
 from faktura.kit.currencies import get_currency
 from faktura.kit.money import round_half_up
-from faktura.tax.calculator import CouponInput, LineInput, TaxCategory, compute_totals
+from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, compute_totals
 
 S, Z, E, AE, K, G, NS = (
     TaxCategory.STANDARD,

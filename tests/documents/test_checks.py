@@ -12,7 +12,7 @@ from faktura.documents.model import Document, TaxSubtotal
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.write import write
 from faktura.kit.errors import Conflict
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 from tests.documents.corpus import corpus
 
 DOCUMENTS = corpus()

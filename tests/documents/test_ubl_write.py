@@ -22,7 +22,7 @@ from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.write import write
 from faktura.kit.errors import Conflict
 from faktura.kit.money import round_half_up
-from faktura.tax.calculator import CouponInput, TaxCategory
+from faktura.totals.calculator import CouponInput, TaxCategory
 from tests.documents import conformance
 from tests.documents.corpus import FJORDBYGG, KARI, KATTEGAT, NORDLYS, SKOLE, Item, corpus, document
 

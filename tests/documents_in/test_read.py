@@ -19,7 +19,7 @@ from faktura.documents.model import (
 )
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.read import InvalidBase64, ReadResult, decode_base64, read
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 from tests.documents_in import example
 
 S, Z, E = TaxCategory.STANDARD, TaxCategory.ZERO, TaxCategory.EXEMPT

@@ -19,7 +19,7 @@ from faktura.documents.model import Document, Party, TaxSubtotal
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.read import read
 from faktura.kit.errors import Conflict
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 write_module = pytest.importorskip("faktura.documents.ubl.write", reason="the UBL writer is not there yet")
 xmlbuild = pytest.importorskip("faktura.documents.ubl.xmlbuild", reason="the UBL writer is not there yet")

@@ -19,7 +19,7 @@ from faktura.documents.model import (
     PaymentInstructions,
 )
 from faktura.kit.currencies import get_currency
-from faktura.tax.calculator import CouponInput, LineInput, TaxCategory, compute_totals
+from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, compute_totals
 
 ISSUED = date(2025, 3, 5)
 DUE = date(2025, 3, 19)

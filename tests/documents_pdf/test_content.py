@@ -11,7 +11,7 @@ import pytest
 from faktura.documents import pdf
 from faktura.documents.model import AccountingCurrency, Address, BuyerType, Party, PaymentInstructions
 from faktura.kit.money import round_half_up
-from faktura.tax.calculator import CouponInput, TaxCategory
+from faktura.totals.calculator import CouponInput, TaxCategory
 from tests.documents_pdf.documents import DUE, ITEMS, KID, PAY_URL, SELLER, Item, document
 from tests.documents_pdf.pdftext import page_texts, reader, text
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from faktura.invoices import finalization
-from faktura.invoices.kid import KidAlgorithm, is_valid
 from faktura.kit import clock
 from faktura.kit.db import Database
+from faktura.kit.kid import KidAlgorithm, is_valid
 from faktura.ledger.postings import EntryKind
 from faktura.models import NumberSeries
 from tests.asserts import error_code

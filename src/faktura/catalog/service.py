@@ -25,7 +25,7 @@ from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import get_owned, require_owned
 from faktura.kit.validation import Collector
-from faktura.merchants import repository as merchants
+from faktura.merchants import service as merchants
 from faktura.models import BillingCycle, Price, Product, TaxRule
 
 # PATCH fields a product cannot be without: `null` is refused rather than ignored.
@@ -53,7 +53,7 @@ async def set_currency_accepted(
     session: AsyncSession, merchant_id: str, code: str, accepted: bool
 ) -> CurrencyInfo:
     info = currency(code)
-    merchant = await merchants.get(session, merchant_id)
+    merchant = await merchants.find(session, merchant_id)
     if not accepted and merchant is not None and merchant.default_currency == info.code:
         # Orders without a currency are in the default one; refusing it would refuse them all.
         raise DefaultCurrencyStays(f"{info.code} is the merchant's default currency and stays accepted.")

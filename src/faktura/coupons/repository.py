@@ -12,7 +12,10 @@ from faktura.kit.direct import DirectSelect
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.models import Coupon, Order, Product
-from faktura.orders.states import HOLDING_STATUSES
+
+# An order in one of these statuses holds its coupon's redemption; a cancelled or expired one gave it back.
+# The statuses are the orders domain's, which sits above coupons; tests/coupons holds the two together.
+HOLDING_ORDER_STATUSES = ("draft", "open", "paid", "completed")
 
 
 async def by_code(session: AsyncSession, merchant_id: str, code: str) -> Coupon | None:
@@ -82,7 +85,7 @@ async def redemptions(session: AsyncSession, coupon_ids: Collection[str]) -> dic
     if counts:
         rows = await session.execute(
             select(Order.coupon_id, func.count())
-            .where(Order.coupon_id.in_(counts), Order.status.in_(HOLDING_STATUSES))
+            .where(Order.coupon_id.in_(counts), Order.status.in_(HOLDING_ORDER_STATUSES))
             .group_by(Order.coupon_id)
         )
         counts.update({str(coupon_id): int(n) for coupon_id, n in rows})

@@ -10,15 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
 from faktura.customers import repository
-from faktura.customers import validation as v
 from faktura.customers.errors import CustomerNotFound, ExternalIdTaken
 from faktura.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
 from faktura.kit import clock
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.validation import Collector
-from faktura.merchants import repository as merchants
+from faktura.merchants import service as merchants
 from faktura.models import Customer
+from faktura.parties import validation as v
 
 _FIELDS = (
     "type",
@@ -133,7 +133,7 @@ async def _check_external_id(
 
 async def _validated(session: AsyncSession, merchant_id: str, raw: dict[str, Any]) -> dict[str, Any]:
     """Normalise every identifier against the buyer's country (the merchant's when no address says)."""
-    merchant = await merchants.get(session, merchant_id)
+    merchant = await merchants.find(session, merchant_id)
     errors = Collector()
     fields = dict(raw)
     address = dict(raw.get("address") or {})

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.customers.validation import peppol_participant
 from faktura.documents import record, repository
 from faktura.documents.model import (
     AccountingCurrency,
@@ -31,7 +30,6 @@ from faktura.documents.model import (
     TaxSubtotal,
 )
 from faktura.invoices.errors import CreditNoteNotFound, InvoiceNotFinalized, InvoiceNotFound
-from faktura.invoices.numbering import display_number
 from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.kit.currencies import get_currency
 from faktura.kit.errors import ValidationFailed
@@ -39,8 +37,10 @@ from faktura.kit.money import round_half_up
 from faktura.kit.routing import public_url_of
 from faktura.merchants.errors import MerchantNotFound
 from faktura.models import CreditNote, Customer, Invoice, Merchant
+from faktura.models.numbering import display_number
+from faktura.parties.validation import peppol_participant
 from faktura.payments import links
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 # Customers choose "no" for Norwegian; documents print Bokmål.
 _DOCUMENT_LANGUAGES = {"no": "nb", "nb": "nb", "nn": "nb", "da": "da", "sv": "sv", "de": "de", "en": "en"}

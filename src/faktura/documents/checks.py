@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from faktura.documents.model import Document, TaxSubtotal
 from faktura.kit.money import round_half_up
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 S, Z, E, AE, K, G, NS = (
     TaxCategory.STANDARD,

@@ -13,15 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.customers import repository as customer_rows
 from faktura.customers import service as customers
-from faktura.customers.schemas import AddressIn, CustomerCreate
+from faktura.customers.schemas import CustomerCreate
 from faktura.documents.errors import DocumentInvalid
 from faktura.documents.model import BuyerType, Document, Party
 from faktura.documents.ubl.read import ReadResult, read
 from faktura.invoices import drafts
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
 from faktura.kit.errors import FieldError, ValidationFailed
-from faktura.merchants import repository as merchants
+from faktura.merchants import service as merchants
 from faktura.orders.schemas import OrderItemIn
+from faktura.parties.schemas import AddressIn
 
 # The totals a draft and the document must agree on, with where the document states them.
 _TOTALS = (
@@ -77,7 +78,7 @@ def _readable(result: ReadResult) -> Document:
 
 
 async def _check_seller(session: AsyncSession, merchant_id: str, seller: Party) -> None:
-    merchant = await merchants.get(session, merchant_id)
+    merchant = await merchants.find(session, merchant_id)
     assert merchant is not None
     ours = merchant.organization_number
     if (

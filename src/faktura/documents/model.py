@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 
 class DocumentKind(StrEnum):

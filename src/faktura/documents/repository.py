@@ -12,7 +12,7 @@ from faktura.invoices import repository as invoices
 from faktura.kit import clock
 from faktura.kit.ids import new_id
 from faktura.kit.repository import get_owned
-from faktura.merchants import repository as merchants
+from faktura.merchants import service as merchants
 from faktura.models import CreditNote, Customer, DocumentFile, Invoice, Merchant
 
 FILES: Table = DocumentFile.__table__  # type: ignore[assignment]
@@ -27,7 +27,7 @@ async def credit_note(session: AsyncSession, merchant_id: str, credit_note_id: s
 
 
 async def merchant(session: AsyncSession, merchant_id: str) -> Merchant | None:
-    return await merchants.get(session, merchant_id)
+    return await merchants.find(session, merchant_id)
 
 
 async def customer(session: AsyncSession, merchant_id: str, customer_id: str) -> Customer | None:

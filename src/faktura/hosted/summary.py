@@ -13,8 +13,8 @@ from faktura.documents.pdf.view import Row
 from faktura.hosted.checkout import Checkout
 from faktura.hosted.i18n import Translator
 from faktura.hosted.standing import standing
-from faktura.invoices.numbering import display_number
 from faktura.models import Invoice, Order
+from faktura.models.numbering import display_number
 
 
 @dataclass(frozen=True, slots=True)

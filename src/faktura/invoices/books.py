@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.invoices.numbering import display_number
 from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, LOSSES_ON_RECEIVABLES, RECEIVABLES
 from faktura.ledger.postings import EntryKind, Line, document_lines, post
 from faktura.models import CreditNote, Invoice
+from faktura.models.numbering import display_number
 
 
 def _label(invoice: Invoice) -> str:

@@ -22,20 +22,20 @@ from faktura.documents.assemble import live_credit_note_document
 from faktura.documents.model import DocumentKind
 from faktura.invoices import books, customer_credit, repository
 from faktura.invoices.errors import CreditNoteNotFound, InvoiceFullyCredited, InvoiceNotCreditable
-from faktura.invoices.numbering import CREDIT_NOTE_SERIES
 from faktura.invoices.schemas import CreditNoteCreate, CreditNoteItemIn, CreditNoteOut
 from faktura.invoices.service import announce_settled, load, resettle
 from faktura.invoices.states import FINALIZED, InvoiceStatus
-from faktura.invoices.terms import today
 from faktura.invoices.views import credit_note_out
+from faktura.kit.clock import today
 from faktura.kit.ids import new_id
 from faktura.kit.money import round_half_up
 from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
 from faktura.models import CreditNote, CreditNoteItem, Invoice, InvoiceItem
+from faktura.models.numbering import CREDIT_NOTE_SERIES
 from faktura.payments import links
-from faktura.tax.calculator import CouponInput, LineInput, TaxCategory, compute_totals
+from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, compute_totals
 
 ISSUED = "issued"
 _TOTALS = (

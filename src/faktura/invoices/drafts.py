@@ -10,26 +10,27 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.catalog.service import not_accepted_message
-from faktura.customers.validation import default_language
 from faktura.invoices import fees, finalization, orders_link, repository
 from faktura.invoices.errors import OrderAlreadyInvoiced
-from faktura.invoices.numbering import INVOICE_SERIES, series_problem
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
 from faktura.invoices.service import announce, load, record, require_draft, view
 from faktura.invoices.states import InvoiceStatus
-from faktura.invoices.terms import invoice_terms, today
 from faktura.kit import clock
+from faktura.kit.clock import today
 from faktura.kit.currencies import get_currency
 from faktura.kit.ids import new_id
 from faktura.kit.validation import Collector
-from faktura.merchants import repository as merchants
+from faktura.merchants import service as merchants
 from faktura.merchants.errors import MerchantNotFound
+from faktura.merchants.terms import invoice_terms
 from faktura.models import Invoice, InvoiceItem, Order
+from faktura.models.numbering import INVOICE_SERIES, series_problem
 from faktura.orders import pricing
 from faktura.orders import repository as orders
 from faktura.orders.schemas import OrderItemIn
+from faktura.parties.validation import default_language
 from faktura.payments import links
-from faktura.tax.calculator import Totals, compute_totals
+from faktura.totals.calculator import Totals, compute_totals
 
 _FIGURES = (
     "subtotal",
@@ -254,9 +255,7 @@ async def _from_lines(
 async def _new_invoice(
     session: AsyncSession, merchant_id: str, data: InvoiceCreate, customer_id: str, common: dict[str, Any]
 ) -> Invoice:
-    merchant = await merchants.get(session, merchant_id)
-    if merchant is None:
-        raise MerchantNotFound(merchant_id)
+    merchant = await merchants.require(session, merchant_id)
     days = data.payment_terms_days
     if days is None:
         days = invoice_terms(merchant.invoice_settings).payment_terms_days

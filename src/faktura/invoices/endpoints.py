@@ -13,7 +13,6 @@ from faktura.documents.errors import SellerDetailsMissing
 from faktura.invoices import credit_notes, customer_credit, drafts, finalization, lifecycle, service
 from faktura.invoices.errors import (
     CreditNoteNotFound,
-    InvalidInvoiceSettings,
     InvalidInvoiceTransition,
     InvoiceFullyCredited,
     InvoiceNotCreditable,
@@ -39,6 +38,7 @@ from faktura.invoices.states import InvoiceStatus
 from faktura.kit.http import errors
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
+from faktura.merchants.errors import InvalidInvoiceSettings
 from faktura.orders.errors import OrderChanged
 
 invoices = api_router("/api/v1/Invoices", "Invoices")

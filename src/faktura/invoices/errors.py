@@ -83,12 +83,6 @@ class CurrencyMismatch(Conflict):
     code = "currency_mismatch"
 
 
-class InvalidInvoiceSettings(Conflict):
-    """A stored invoice setting of the merchant is not usable; fix it with `PATCH /api/v1/Merchant`."""
-
-    code = "invalid_invoice_settings"
-
-
 class KidLengthExceeded(Conflict):
     """The invoice number and check digit no longer fit the merchant's `kidLength`."""
 

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.money import round_half_up
 from faktura.kit.validation import Collector
-from faktura.merchants import repository as merchants
+from faktura.merchants import service as merchants
 from faktura.orders.schemas import OrderItemIn
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 
 async def fee_line(
@@ -21,7 +21,7 @@ async def fee_line(
     The configured amount is VAT-exclusive; on an invoice with VAT-inclusive prices the line's price is
     that amount with its VAT added, rounded half-up.
     """
-    merchant = await merchants.get(session, merchant_id)
+    merchant = await merchants.find(session, merchant_id)
     fee = (merchant.invoice_settings or {}).get("invoiceFee") if merchant else None
     if not isinstance(fee, dict):
         errors.add("invoiceFee", "invoice_fee_not_configured", "The merchant has no invoice fee configured.")

@@ -22,19 +22,19 @@ from faktura.documents.model import Document
 from faktura.documents.requirements import require_seller_details
 from faktura.invoices import books, customer_credit, orders_link, repository, settlement
 from faktura.invoices.errors import KidLengthExceeded
-from faktura.invoices.kid import KidTooLong, build_kid
 from faktura.invoices.schemas import InvoiceOut
 from faktura.invoices.service import announce, announce_settled, load, move, require_draft, resettle, view
 from faktura.invoices.states import PAYABLE, InvoiceStatus, settled_status
-from faktura.invoices.terms import invoice_terms, today
 from faktura.kit import clock
-from faktura.merchants import repository as merchants
-from faktura.merchants.errors import MerchantNotFound
+from faktura.kit.clock import today
+from faktura.kit.kid import KidTooLong, build_kid
+from faktura.merchants import service as merchants
+from faktura.merchants.terms import invoice_terms
 from faktura.models import Invoice
 from faktura.orders import repository as orders
 from faktura.payments import links
 from faktura.payments import service as payments
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 
 async def finalize(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -51,9 +51,7 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
         order = await orders.get(session, invoice.merchant_id, invoice.order_id)
         assert order is not None
         orders_link.require_invoiceable(order)
-    merchant = await merchants.get(session, invoice.merchant_id)
-    if merchant is None:
-        raise MerchantNotFound(invoice.merchant_id)
+    merchant = await merchants.require(session, invoice.merchant_id)
     require_seller_details(seller_party(merchant), charges_vat=_charges_vat(invoice))
     terms = invoice_terms(merchant.invoice_settings)
     number = await repository.take_number(session, invoice.merchant_id, invoice.series)

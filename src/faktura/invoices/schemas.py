@@ -6,11 +6,11 @@ from typing import Literal
 from pydantic import Field
 
 from faktura.invoices.states import InvoiceStatus
-from faktura.invoices.terms import MAX_PAYMENT_TERMS_DAYS
 from faktura.kit.schemas import DecimalIn, DecimalStr, RequestSchema, Schema
 from faktura.kit.text import TextBlock, TextLine
+from faktura.merchants.terms import MAX_PAYMENT_TERMS_DAYS
 from faktura.orders.schemas import OrderItemIn, TaxOut
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 Amount = Field(None, ge=0, le=10**15)
 ID = Field(None, max_length=40)

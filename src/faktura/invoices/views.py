@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from faktura.documents.service import StoredFile
-from faktura.invoices.numbering import display_number
 from faktura.invoices.schemas import (
     CreditNoteItemOut,
     CreditNoteOut,
@@ -18,9 +17,10 @@ from faktura.invoices.schemas import (
 )
 from faktura.invoices.states import InvoiceStatus
 from faktura.models import CreditNote, CustomerCredit, Invoice, InvoiceItem
+from faktura.models.numbering import display_number
 from faktura.orders.schemas import TaxOut
 from faktura.orders.views import line_fields
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 ZERO = Decimal(0)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 _frozen: datetime | None = None
 
 
 def now() -> datetime:
     return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def today() -> date:
+    """Invoice dates are UTC dates: the service keeps no merchant time zone."""
+    return now().date()
 
 
 def as_utc(moment: datetime) -> datetime:

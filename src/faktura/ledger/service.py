@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.customers.errors import CustomerNotFound
-from faktura.invoices.numbering import display_number
 from faktura.kit.currencies import get_currency
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.pagination import PageParams
@@ -18,6 +17,7 @@ from faktura.ledger.errors import JournalEntryNotFound
 from faktura.ledger.repository import EntryFilter as EntryFilter
 from faktura.ledger.schemas import JournalEntryOut, StatementOut, TrialBalanceOut
 from faktura.models import JournalEntry
+from faktura.models.numbering import display_number
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TICK = timedelta(microseconds=1)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.customers.schemas import AddressIn
 from faktura.merchants import profile
 from faktura.merchants.schemas import InvoiceSettingsIn, MerchantUpdate
 from faktura.merchants.service import NewMerchant, create_merchant
+from faktura.parties.schemas import AddressIn
 
 DEMO_NAME = "Demo Merchant AS"
 DEMO_PROFILE = MerchantUpdate(

@@ -18,16 +18,6 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 from stdnum.no import kontonr
 
-from faktura.customers.schemas import Address
-from faktura.customers.validation import (
-    normalize_country,
-    normalize_email,
-    normalize_phone,
-    peppol_participant,
-    validate_organization_number,
-    validate_vat_number,
-)
-from faktura.invoices.terms import invoice_terms
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
 from faktura.kit.validation import Collector
@@ -42,8 +32,18 @@ from faktura.merchants.schemas import (
     MerchantUpdate,
     fee_out,
 )
+from faktura.merchants.terms import invoice_terms
 from faktura.models import Merchant
-from faktura.tax.calculator import TaxCategory
+from faktura.parties.schemas import Address
+from faktura.parties.validation import (
+    normalize_country,
+    normalize_email,
+    normalize_phone,
+    peppol_participant,
+    validate_organization_number,
+    validate_vat_number,
+)
+from faktura.totals.calculator import TaxCategory
 
 _LOGO_TYPES = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),

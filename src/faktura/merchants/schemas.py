@@ -8,12 +8,12 @@ from typing import Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
-from faktura.customers.schemas import Address, AddressIn
 from faktura.kit.errors import FieldError
 from faktura.kit.partial import validate_leniently
 from faktura.kit.schemas import DecimalStr, RequestSchema, Schema, UtcDateTime
 from faktura.kit.text import TextLine
-from faktura.tax.calculator import TaxCategory
+from faktura.parties.schemas import Address, AddressIn
+from faktura.totals.calculator import TaxCategory
 
 MAX_LOGO_BYTES = 200_000
 READ_ONLY_FIELDS = ("id", "country", "default_currency", "peppol_participant_id", "created_at", "updated_at")

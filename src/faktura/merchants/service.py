@@ -9,10 +9,12 @@ from babel.numbers import get_territory_currencies
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.service import create_api_key
-from faktura.customers.validation import normalize_country, validate_organization_number
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
+from faktura.merchants import repository
+from faktura.merchants.errors import MerchantNotFound
 from faktura.models import Merchant, MerchantCurrency, TaxRule
+from faktura.parties.validation import normalize_country, validate_organization_number
 
 # (name, rate, category). Norway's rates ship as the documented default; the neighbours get theirs.
 DEFAULT_TAX_RULES: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -80,3 +82,16 @@ async def create_merchant(
         )
     _, secret = await create_api_key(session, merchant.id)
     return NewMerchant(merchant=merchant, api_key=secret)
+
+
+async def find(session: AsyncSession, merchant_id: str) -> Merchant | None:
+    """The merchant, or None; for callers with a fallback (a merchant's default country, say)."""
+    return await repository.get(session, merchant_id)
+
+
+async def require(session: AsyncSession, merchant_id: str) -> Merchant:
+    """The merchant, or `MerchantNotFound`."""
+    merchant = await repository.get(session, merchant_id)
+    if merchant is None:
+        raise MerchantNotFound(merchant_id)
+    return merchant

@@ -13,7 +13,7 @@ from faktura.orders import repository
 from faktura.orders.repository import CatalogPrice, CatalogProduct, CatalogRule
 from faktura.orders.schemas import OrderItemIn
 from faktura.tax import repository as tax_rules
-from faktura.tax.calculator import LineInput, TaxCategory
+from faktura.totals.calculator import LineInput, TaxCategory
 
 DEFAULT_UNIT_CODE = "EA"
 NEEDS_EXEMPTION_REASON = frozenset(TaxCategory) - {TaxCategory.STANDARD, TaxCategory.ZERO}

@@ -8,7 +8,7 @@ from pydantic import Field
 from faktura.kit.schemas import DecimalIn, DecimalStr, RequestSchema, Schema, UtcDateTime
 from faktura.kit.text import TextBlock, TextLine
 from faktura.orders.states import OrderStatus
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 Amount = Field(None, ge=0, le=10**15)
 ID = Field(None, max_length=40)

@@ -15,7 +15,6 @@ from faktura import events
 from faktura.catalog.service import not_accepted_message
 from faktura.coupons import service as coupons
 from faktura.coupons.repository import CouponTerms
-from faktura.customers.validation import default_language
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
 from faktura.kit.errors import ValidationFailed
@@ -30,8 +29,9 @@ from faktura.orders.errors import OrderChanged, OrderHasPayment, OrderNotDraft, 
 from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpdate
 from faktura.orders.states import ORDER_STATES, OrderStatus
 from faktura.orders.views import order_out
+from faktura.parties.validation import default_language
 from faktura.payments import links
-from faktura.tax.calculator import CouponInput, LineInput, TaxCategory, Totals, compute_totals
+from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, Totals, compute_totals
 
 QUOTE_VALIDITY = timedelta(days=30)
 _CHECKED_TOTALS = ("subtotal", "discount_total", "tax_exclusive_amount", "tax_total", "total")

@@ -15,9 +15,6 @@ class OrderStatus(StrEnum):
     EXPIRED = "expired"
 
 
-# Orders in these states hold a coupon redemption; cancelling or expiring an order gives it back.
-HOLDING_STATUSES = (OrderStatus.DRAFT, OrderStatus.OPEN, OrderStatus.PAID, OrderStatus.COMPLETED)
-
 # DESIGN.md's machine, plus draft -> cancelled: a merchant discards a quote it will not send.
 ORDER_STATES = StateMachine(
     InvalidOrderTransition,

@@ -9,7 +9,7 @@ from faktura.kit.currencies import format_money
 from faktura.orders.schemas import OrderItemOut, OrderOut, QuoteOut, TaxOut
 from faktura.orders.states import OrderStatus
 from faktura.payments import links
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 
 def line_fields(item: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pydantic import Field
 from faktura.kit.schemas import DecimalIn, DecimalStr, RequestSchema, Schema
 from faktura.kit.text import TextLine
 from faktura.models import TaxRule
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 
 class TaxRuleCreate(RequestSchema):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.customers.validation import normalize_country
 from faktura.kit import clock
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import require_owned
-from faktura.merchants import repository as merchants
+from faktura.merchants import service as merchants
 from faktura.models import TaxRule
+from faktura.parties.validation import normalize_country
 from faktura.tax import repository
-from faktura.tax.calculator import TaxCategory, validate_rate
 from faktura.tax.errors import TaxRuleNotFound
 from faktura.tax.schemas import TaxRuleCreate, TaxRuleUpdate
+from faktura.totals.calculator import TaxCategory, validate_rate
 
 
 async def create(session: AsyncSession, merchant_id: str, data: TaxRuleCreate) -> TaxRule:
@@ -24,7 +24,7 @@ async def create(session: AsyncSession, merchant_id: str, data: TaxRuleCreate) -
     if data.country:
         country = normalize_country(data.country, field="country")
     else:
-        merchant = await merchants.get(session, merchant_id)
+        merchant = await merchants.find(session, merchant_id)
         country = merchant.country if merchant else "NO"
     rule = TaxRule(
         id=new_id("txr"),

@@ -19,7 +19,7 @@ from faktura import events
 from faktura.config import Settings
 from faktura.invoices import service as invoices
 from faktura.invoices.states import PAYABLE
-from faktura.invoices.terms import today
+from faktura.kit.clock import today
 from faktura.kit.db import Database
 from faktura.kit.jobs import JobContext, periodic
 from faktura.worker import repository

@@ -16,7 +16,7 @@ from babel import Locale
 from faktura.documents import presentation
 from faktura.documents.i18n import Texts
 from faktura.documents.model import BuyerType, Document, Party
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ from faktura.documents.ubl.xmlbuild import (
     terms_note,
 )
 from faktura.kit.money import allocate, round_half_up
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 UBL_VERSION = "2.0"
 CUSTOMIZATION_ID = "OIOUBL-2.02"

@@ -44,7 +44,7 @@ from faktura.documents.ubl.xmlbuild import (
     uses,
 )
 from faktura.kit.currencies import get_currency
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"

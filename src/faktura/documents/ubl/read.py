@@ -37,7 +37,7 @@ from faktura.kit.currencies import get_currency
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.money import round_half_up
 from faktura.kit.text import INVALID_TEXT, text_problem
-from faktura.tax.calculator import MAX_AMOUNT
+from faktura.totals.calculator import MAX_AMOUNT
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"

@@ -19,7 +19,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from faktura.documents.model import DocumentKind, Line, TaxSubtotal
 from faktura.documents.ubl.formats import UblFormat
 from faktura.kit.money import allocate, round_half_up
-from faktura.tax.calculator import MAX_AMOUNT, MAX_QUANTITY_DIGITS, TaxCategory
+from faktura.totals.calculator import MAX_AMOUNT, MAX_QUANTITY_DIGITS, TaxCategory
 
 if TYPE_CHECKING:
     from faktura.documents.ubl.read import Context

@@ -15,7 +15,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from faktura.documents.model import AccountingCurrency, Document, ElectronicAddress, Line, Party
 from faktura.kit.money import round_half_up
-from faktura.tax.calculator import TaxCategory
+from faktura.totals.calculator import TaxCategory
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 NS_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"

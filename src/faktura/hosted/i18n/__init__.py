@@ -16,7 +16,7 @@ from faktura.kit.currencies import format_money
 
 DEFAULT_LANGUAGE = "en"
 
-# Stored documents say `no` for Norwegian (one written Norwegian, see customers.validation); the payer's
+# Stored documents say `no` for Norwegian (one written Norwegian, see parties.validation); the payer's
 # page speaks Bokmål, and a browser may ask for any of the three tags.
 _ALIASES = {"no": "nb", "nn": "nb"}
 _LOCALES = {"en": "en_GB", "nb": "nb_NO", "sv": "sv_SE", "da": "da_DK", "de": "de_DE"}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.no import kontonr
 
-from faktura.invoices.kid import (
+from faktura.kit.kid import (
     MAX_LENGTH,
     KidAlgorithm,
     KidTooLong,

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from faktura.customers.validation import (
+from faktura.kit.errors import ValidationFailed
+from faktura.parties.validation import (
     LANGUAGES,
     normalize_country,
     normalize_email,
@@ -22,7 +23,6 @@ from faktura.customers.validation import (
     validate_personal_number,
     validate_vat_number,
 )
-from faktura.kit.errors import ValidationFailed
 
 
 def failure(call: Callable[[], object]) -> tuple[str, str]:

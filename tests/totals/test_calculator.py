@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.money import round_half_up
-from faktura.tax.calculator import (
+from faktura.totals.calculator import (
     CouponInput,
     LineInput,
     TaxCategory,

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from faktura.invoices.errors import InvalidInvoiceSettings
-from faktura.invoices.kid import MAX_LENGTH, MIN_LENGTH, KidAlgorithm
-from faktura.kit import clock
+from faktura.kit.kid import MAX_LENGTH, MIN_LENGTH, KidAlgorithm
+from faktura.merchants.errors import InvalidInvoiceSettings
 
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 MAX_PAYMENT_TERMS_DAYS = 365
@@ -37,11 +35,6 @@ def invoice_terms(settings: dict[str, Any] | None) -> InvoiceTerms:
     if length is not None and (not _is_int(length) or not MIN_LENGTH <= length <= MAX_LENGTH):
         raise _bad("kidLength", f"a length from {MIN_LENGTH} to {MAX_LENGTH}")
     return InvoiceTerms(days, KidAlgorithm(algorithm), length)
-
-
-def today() -> date:
-    """Invoice dates are UTC dates: the service keeps no merchant time zone."""
-    return clock.now().date()
 
 
 def _is_int(value: object) -> bool:
