@@ -20,7 +20,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_endpoints_reach_the_data_only_through_a_service(repo_root: Path) -> None:
     offenders = []
-    for path in sorted((repo_root / "src" / "faktura").rglob("endpoints.py")):
+    for path in sorted((repo_root / "src" / "faktura").rglob("*endpoints.py")):
         reached = sorted(name for name in _imports(path) if name.split(".")[-1] == "repository")
         if reached:
             offenders.append(f"{path.relative_to(repo_root)}: {', '.join(reached)}")

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 import faktura
 from faktura.api_docs import install_docs
@@ -30,8 +29,8 @@ def _native_routers() -> list[APIRouter]:
     from faktura.coupons.endpoints import router as coupons_router
     from faktura.customers.endpoints import router as customers_router
     from faktura.delivery.endpoints import routers as delivery_routers
-    from faktura.documents.endpoints import routers as document_routers
     from faktura.events.endpoints import routers as event_routers
+    from faktura.invoices.document_endpoints import routers as document_routers
     from faktura.invoices.endpoints import routers as invoice_routers
     from faktura.ledger.endpoints import routers as ledger_routers
     from faktura.merchants.endpoints import router as merchant_router
@@ -135,10 +134,7 @@ def _operations(app: FastAPI, database: Database) -> None:
     @app.get("/readyz", tags=["Operations"], include_in_schema=False)
     async def readyz() -> JSONResponse:
         """The process can reach its database."""
-        try:
-            async with database.transaction(write=False) as session:
-                await session.execute(text("SELECT 1"))
-        except Exception:
+        if not await database.reachable():
             return error_response(NotReady("The database cannot be reached."))
         return JSONResponse({"status": "ready", "database": database.dialect})
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from faktura.config import Settings
-from faktura.documents import service, tasks
+from faktura.documents import service
+from faktura.invoices import document_tasks as tasks
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.jobs import JobContext

@@ -94,3 +94,8 @@ async def forget_failures(session: AsyncSession, scope: str, subject: str) -> No
 async def prune_failures(session: AsyncSession, since: datetime) -> None:
     """Windows that ended count for nothing; their rows go."""
     await session.execute(delete(FAILURES).where(FAILURES.c.window_started_at <= since))
+
+
+async def delete_expired_refresh_tokens(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -13,6 +13,10 @@ async def get(session: AsyncSession, merchant_id: str, customer_id: str) -> Cust
     return customer if customer is not None and customer.deleted_at is None else None
 
 
+async def get_even_deleted(session: AsyncSession, merchant_id: str, customer_id: str) -> Customer | None:
+    return await get_owned(session, Customer, merchant_id, customer_id)
+
+
 async def id_by_organization_number(session: AsyncSession, merchant_id: str, number: str) -> str | None:
     return await session.scalar(
         select(Customer.id).where(

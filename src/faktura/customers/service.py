@@ -94,6 +94,14 @@ async def get(session: AsyncSession, merchant_id: str, customer_id: str) -> Cust
     return customer
 
 
+async def billed(session: AsyncSession, merchant_id: str, customer_id: str) -> Customer:
+    """The customer an issued document names, deleted or not: documents keep their customer."""
+    customer = await repository.get_even_deleted(session, merchant_id, customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    return customer
+
+
 async def page(
     session: AsyncSession,
     merchant_id: str,

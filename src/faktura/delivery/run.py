@@ -28,10 +28,10 @@ from faktura.delivery.states import (
     InvoiceDeliveryStatus,
 )
 from faktura.documents import service as documents
-from faktura.documents.assemble import invoice_document
 from faktura.documents.model import Document, DocumentKind
 from faktura.documents.service import FileFormat
 from faktura.invoices import repository as invoices
+from faktura.invoices.issued import invoice_document
 from faktura.invoices.service import announce, load
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock

@@ -1,7 +1,7 @@
 """Stored invoices and credit notes as `Document`s, the one input of the PDF and the UBL writers.
 
-An issued document is read from the record frozen when it was issued (`documents.record`); the `live_`
-functions build one from the current rows, which is what issuing freezes. The figures are copied, never
+Pure: the invoices domain reads the rows and an issued document's frozen record (`invoices.issued`);
+what is built here from the current rows is what issuing freezes. The figures are copied, never
 recomputed: the API, the ledger, the PDF and the e-invoice show the same numbers because they all read
 the rows the totals calculator wrote.
 """
@@ -12,9 +12,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from faktura.documents import record, repository
 from faktura.documents.model import (
     AccountingCurrency,
     Address,
@@ -29,76 +26,18 @@ from faktura.documents.model import (
     PaymentInstructions,
     TaxSubtotal,
 )
-from faktura.invoices.errors import CreditNoteNotFound, InvoiceNotFinalized, InvoiceNotFound
-from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.kit.currencies import get_currency
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.money import round_half_up
-from faktura.kit.routing import public_url_of
-from faktura.merchants.errors import MerchantNotFound
 from faktura.models import CreditNote, Customer, Invoice, Merchant
 from faktura.models.numbering import display_number
 from faktura.parties.validation import peppol_participant
-from faktura.payments import links
 from faktura.totals.calculator import TaxCategory
 
 # Customers choose "no" for Norwegian; documents print Bokmål.
 _DOCUMENT_LANGUAGES = {"no": "nb", "nb": "nb", "nn": "nb", "da": "da", "sv": "sv", "de": "de", "en": "en"}
 # Where a seller that says it is registered is registered, by country (NO: bokføringsforskriften § 5-1-1).
 _BUSINESS_REGISTERS = {"NO": "Foretaksregisteret"}
-
-
-async def invoice_document(session: AsyncSession, merchant_id: str, invoice_id: str) -> Document:
-    """A finalized invoice as issued (its frozen record); a draft has no number yet and is no document."""
-    invoice = await repository.invoice(session, merchant_id, invoice_id)
-    if invoice is None:
-        raise InvoiceNotFound(invoice_id)
-    if invoice.status == InvoiceStatus.DRAFT or invoice.number is None or invoice.issue_date is None:
-        raise InvoiceNotFinalized(f"Invoice {invoice.id} is a draft; finalize it to get its document.")
-    if invoice.document is not None:
-        return record.thaw(invoice.document)
-    return await live_invoice_document(session, invoice)
-
-
-async def credit_note_document(session: AsyncSession, merchant_id: str, credit_note_id: str) -> Document:
-    """A credit note as issued (its frozen record)."""
-    note = await repository.credit_note(session, merchant_id, credit_note_id)
-    if note is None:
-        raise CreditNoteNotFound(credit_note_id)
-    if note.document is not None:
-        return record.thaw(note.document)
-    invoice = await repository.invoice(session, merchant_id, note.invoice_id)
-    assert invoice is not None  # a credit note always credits a stored invoice
-    return await live_credit_note_document(session, note, invoice)
-
-
-async def issued_document(
-    session: AsyncSession, merchant_id: str, kind: DocumentKind, document_id: str
-) -> Document:
-    """An issued invoice or credit note, by its kind."""
-    if kind is DocumentKind.INVOICE:
-        return await invoice_document(session, merchant_id, document_id)
-    return await credit_note_document(session, merchant_id, document_id)
-
-
-async def live_invoice_document(session: AsyncSession, invoice: Invoice) -> Document:
-    """The invoice as the current merchant and customer rows show it: what finalizing freezes."""
-    merchant, customer = await _parties(session, invoice.merchant_id, invoice.customer_id)
-    token = (await links.tokens_of(session, links.LinkTarget.INVOICE, [invoice.id])).get(invoice.id)
-    payment_url = links.page_url(public_url_of(session), token) if invoice.status in PAYABLE else None
-    return build_invoice(invoice, merchant, customer, payment_url)
-
-
-async def live_credit_note_document(session: AsyncSession, note: CreditNote, invoice: Invoice) -> Document:
-    """A credit note between the parties of the invoice it credits, as that invoice was issued."""
-    if invoice.document is not None:
-        credited = record.thaw(invoice.document)
-    else:
-        credited = await live_invoice_document(session, invoice)
-    merchant = await repository.merchant(session, invoice.merchant_id)
-    if merchant is None:
-        raise MerchantNotFound(invoice.merchant_id)
-    return build_credit_note(note, invoice, credited, merchant)
 
 
 def build_invoice(
@@ -220,15 +159,6 @@ def buyer_party(customer: Customer) -> Party:
 
 def branding(settings: dict[str, Any]) -> Branding:
     return Branding(logo=_text(settings.get("logo")), color=_text(settings.get("color")))
-
-
-async def _parties(session: AsyncSession, merchant_id: str, customer_id: str) -> tuple[Merchant, Customer]:
-    merchant = await repository.merchant(session, merchant_id)
-    customer = await repository.customer(session, merchant_id, customer_id)
-    if merchant is None:
-        raise MerchantNotFound(merchant_id)
-    assert customer is not None  # invoices keep their customer: customers are soft-deleted
-    return merchant, customer
 
 
 def _line(item: Any, *, is_fee: bool = False, product_id: str | None = None) -> Line:

@@ -17,7 +17,6 @@ from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.documents import pdf, repository
-from faktura.documents.assemble import issued_document
 from faktura.documents.model import Document, DocumentKind
 from faktura.documents.requirements import require_e_invoice_seller
 from faktura.documents.ubl.formats import UblFormat
@@ -64,24 +63,6 @@ async def schedule_files(session: AsyncSession, merchant_id: str, document: Docu
 
 def ubl_format(fmt: UblFormat) -> FileFormat:
     return FileFormat(fmt.value)
-
-
-async def issued_file(
-    database: Database,
-    session: AsyncSession,
-    merchant_id: str,
-    kind: DocumentKind,
-    document_id: str,
-    fmt: FileFormat,
-) -> Rendered:
-    """An issued document's file as stored, made and kept now if it is not yet: 404 for another
-    merchant's document, 409 for a draft invoice."""
-    kept = await stored(session, merchant_id, kind, document_id, fmt)
-    if kept is not None:
-        return kept
-    return await issue(
-        database, merchant_id, await issued_document(session, merchant_id, kind, document_id), fmt
-    )
 
 
 async def stored(

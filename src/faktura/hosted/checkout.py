@@ -8,9 +8,10 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.documents.assemble import invoice_document, seller_party
+from faktura.documents.assemble import seller_party
 from faktura.documents.model import Party
 from faktura.hosted import repository
+from faktura.invoices.issued import invoice_document
 from faktura.invoices.states import PAYABLE as INVOICE_PAYABLE
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock

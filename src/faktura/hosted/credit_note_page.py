@@ -13,13 +13,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.documents.assemble import credit_note_document
 from faktura.documents.i18n import Texts
 from faktura.documents.model import Document
 from faktura.documents.pdf import guard
 from faktura.documents.pdf.view import build
 from faktura.hosted.i18n import PageTexts, Translator, choose_language
 from faktura.hosted.render import render
+from faktura.invoices.issued import credit_note_document
 from faktura.kit.errors import ResourceNotFound
 from faktura.payments import links
 from faktura.payments.links import LinkTarget

@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.documents import service
-from faktura.documents.assemble import invoice_document
 from faktura.documents.i18n import Texts
 from faktura.documents.model import BuyerType, Document
 from faktura.documents.pdf import guard
@@ -34,6 +33,7 @@ from faktura.hosted.i18n import PageTexts, Translator
 from faktura.hosted.render import render
 from faktura.hosted.routing import HostedRoute
 from faktura.hosted.standing import standing
+from faktura.invoices.issued import invoice_document
 from faktura.invoices.states import PAYABLE as INVOICE_PAYABLE
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock

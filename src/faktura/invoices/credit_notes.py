@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura import events
 from faktura.documents import record
 from faktura.documents import service as documents
-from faktura.documents.assemble import live_credit_note_document
 from faktura.documents.model import DocumentKind
 from faktura.invoices import books, customer_credit, repository
 from faktura.invoices.errors import CreditNoteNotFound, InvoiceFullyCredited, InvoiceNotCreditable
+from faktura.invoices.issued import live_credit_note_document
 from faktura.invoices.schemas import CreditNoteCreate, CreditNoteItemIn, CreditNoteOut
 from faktura.invoices.service import announce_settled, load, resettle
 from faktura.invoices.states import FINALIZED, InvoiceStatus

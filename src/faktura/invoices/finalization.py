@@ -17,11 +17,12 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from faktura.documents import record
 from faktura.documents import service as documents
-from faktura.documents.assemble import live_invoice_document, seller_party
+from faktura.documents.assemble import seller_party
 from faktura.documents.model import Document
 from faktura.documents.requirements import require_seller_details
 from faktura.invoices import books, customer_credit, orders_link, repository, settlement
 from faktura.invoices.errors import KidLengthExceeded
+from faktura.invoices.issued import live_invoice_document
 from faktura.invoices.schemas import InvoiceOut
 from faktura.invoices.service import announce, announce_settled, load, move, require_draft, resettle, view
 from faktura.invoices.states import PAYABLE, InvoiceStatus, settled_status

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -233,6 +233,15 @@ class Database:
         """A session in a transaction: committed when the block ends, rolled back when it raises."""
         async with self.session(write=write) as session, session.begin():
             yield session
+
+    async def reachable(self) -> bool:
+        """True when a transaction can be opened and answers `SELECT 1`: the readiness probe."""
+        try:
+            async with self.transaction(write=False) as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
 
     async def dispose(self) -> None:
         await self.engine.dispose()

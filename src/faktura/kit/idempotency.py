@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -156,3 +156,9 @@ async def begin(request: Request, session: AsyncSession, merchant_id: str, ttl_s
             raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request.")
         raise IdempotentReplay(status_code, body, content_type)
     request.state.idempotency = PendingKey(merchant_id, key, fingerprint)
+
+
+async def prune(session: AsyncSession, older_than: datetime) -> int:
+    """Forget keys stored before `older_than` (the retention the API documents); returns how many."""
+    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < older_than))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -7,17 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.clock import now
 from faktura.kit.ids import new_id
+from faktura.ledger import repository
 from faktura.ledger.chart import ACCOUNTS, RECEIVABLES, ROUNDING, output_vat_account, sales_account
 from faktura.ledger.errors import AlreadyPosted, LedgerError
-from faktura.models import JournalEntry, JournalLine
-
-ENTRIES: Table = JournalEntry.__table__  # type: ignore[assignment]
-LINES: Table = JournalLine.__table__  # type: ignore[assignment]
 
 
 class EntryKind:
@@ -72,38 +68,26 @@ async def post(
     credit = sum(line.credit for line in kept)
     if debit != credit:
         raise LedgerError(f"{kind} {source_id}: debits {debit} != credits {credit}")
-    existing = await session.scalar(
-        select(JournalEntry.id).where(
-            JournalEntry.merchant_id == merchant_id,
-            JournalEntry.kind == kind,
-            JournalEntry.source_type == source_type,
-            JournalEntry.source_id == source_id,
-        )
-    )
+    existing = await repository.entry_of(session, merchant_id, kind, source_type, source_id)
     if existing is not None:
         raise AlreadyPosted(f"{kind} for {source_type} {source_id} is already posted as {existing}")
     entry_id = new_id("je")
     stamp = now()
-    await session.execute(
-        insert(ENTRIES),
-        [
-            {
-                "id": entry_id,
-                "merchant_id": merchant_id,
-                "kind": kind,
-                "source_type": source_type,
-                "source_id": source_id,
-                "currency": currency,
-                "customer_id": customer_id,
-                "memo": memo[:300],
-                "details": details or {},
-                "created_at": stamp,
-                "updated_at": stamp,
-            }
-        ],
-    )
-    await session.execute(
-        insert(LINES),
+    await repository.add_entry(
+        session,
+        {
+            "id": entry_id,
+            "merchant_id": merchant_id,
+            "kind": kind,
+            "source_type": source_type,
+            "source_id": source_id,
+            "currency": currency,
+            "customer_id": customer_id,
+            "memo": memo[:300],
+            "details": details or {},
+            "created_at": stamp,
+            "updated_at": stamp,
+        },
         [
             {
                 "id": new_id("jl"),

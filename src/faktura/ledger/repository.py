@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select, tuple_
+from sqlalchemy import Select, Table, case, func, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -15,6 +15,29 @@ from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, RECEIVABLES
 from faktura.models import CreditNote, Customer, Invoice, JournalEntry, JournalLine, Merchant
+
+ENTRIES: Table = JournalEntry.__table__  # type: ignore[assignment]
+LINES: Table = JournalLine.__table__  # type: ignore[assignment]
+
+
+async def entry_of(
+    session: AsyncSession, merchant_id: str, kind: str, source_type: str, source_id: str
+) -> str | None:
+    """The id of the entry this (kind, source) posted, if any: nothing posts twice."""
+    return await session.scalar(
+        select(JournalEntry.id).where(
+            JournalEntry.merchant_id == merchant_id,
+            JournalEntry.kind == kind,
+            JournalEntry.source_type == source_type,
+            JournalEntry.source_id == source_id,
+        )
+    )
+
+
+async def add_entry(session: AsyncSession, entry: dict[str, Any], lines: Sequence[dict[str, Any]]) -> None:
+    """One entry and its lines, as Core inserts: postings are written, never read back in the request."""
+    await session.execute(insert(ENTRIES), [entry])
+    await session.execute(insert(LINES), list(lines))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,26 +5,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.auth import repository as credentials
 from faktura.config import Settings
-from faktura.kit import clock
+from faktura.kit import clock, idempotency
 from faktura.kit.db import Database
 from faktura.kit.jobs import JobContext, JobStatus, periodic
 from faktura.kit.jobs import repository as jobs
-from faktura.models import IdempotencyKey, RefreshToken
 
 log = logging.getLogger("faktura.worker")
 JOB_PRUNE_BATCH = 5_000  # rows per transaction, so pruning never holds a long lock
 
 
 async def prune(session: AsyncSession, *, older_than: datetime) -> dict[str, int]:
-    keys = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < older_than))
-    tokens = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < clock.now()))
     return {
-        "idempotency_keys": int(keys.rowcount),  # type: ignore[attr-defined]
-        "refresh_tokens": int(tokens.rowcount),  # type: ignore[attr-defined]
+        "idempotency_keys": await idempotency.prune(session, older_than),
+        "refresh_tokens": await credentials.delete_expired_refresh_tokens(session, clock.now()),
     }
 
 

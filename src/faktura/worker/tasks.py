@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 import faktura.delivery.tasks
-import faktura.documents.tasks
+import faktura.invoices.document_tasks
 import faktura.webhooks.tasks
 import faktura.worker.expiry
 import faktura.worker.gateways
@@ -15,7 +15,7 @@ from faktura.config import Settings
 
 MODULES = (
     faktura.delivery.tasks,
-    faktura.documents.tasks,
+    faktura.invoices.document_tasks,
     faktura.webhooks.tasks,
     faktura.worker.expiry,
     faktura.worker.gateways,

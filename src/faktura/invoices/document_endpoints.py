@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import Auth
-from faktura.documents import importing, service
+from faktura.documents import service as files
 from faktura.documents.errors import (
     DocumentInconsistent,
     DocumentInvalid,
@@ -28,6 +28,7 @@ from faktura.documents.model import DocumentKind
 from faktura.documents.service import FileFormat, Rendered
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.read import decode_base64
+from faktura.invoices import importing, issued
 from faktura.invoices.errors import CreditNoteNotFound, InvoiceNotFinalized, InvoiceNotFound
 from faktura.invoices.schemas import InvoiceOut
 from faktura.kit.db import Database
@@ -75,7 +76,7 @@ async def invoice_ubl(
     identical. Refused when receivers would reject the document: the seller's details are missing, the
     figures break an EN 16931 rule, or the currency has more than 2 decimals.
     """
-    file_format = service.ubl_format(fmt)
+    file_format = files.ubl_format(fmt)
     return await _issued(request, session, auth.merchant_id, INVOICE, invoice_id, file_format)
 
 
@@ -91,7 +92,7 @@ async def invoice_pdf(invoice_id: str, request: Request, auth: Auth, session: Se
     download), in the language the invoice was issued in, with the merchant's logo and colour as they
     were then; every download returns the same stored bytes.
     """
-    pdf = service.FileFormat.PDF
+    pdf = files.FileFormat.PDF
     return await _issued(request, session, auth.merchant_id, INVOICE, invoice_id, pdf)
 
 
@@ -117,7 +118,7 @@ async def credit_note_ubl(
     A CreditNote document referring to the invoice it credits, stored once like the invoice's and refused
     for the same reasons.
     """
-    file_format = service.ubl_format(fmt)
+    file_format = files.ubl_format(fmt)
     return await _issued(request, session, auth.merchant_id, CREDIT_NOTE, credit_note_id, file_format)
 
 
@@ -129,7 +130,7 @@ async def credit_note_pdf(credit_note_id: str, request: Request, auth: Auth, ses
 
     Names the invoice it credits; like the invoice's, it is rendered once and stored.
     """
-    pdf = service.FileFormat.PDF
+    pdf = files.FileFormat.PDF
     return await _issued(request, session, auth.merchant_id, CREDIT_NOTE, credit_note_id, pdf)
 
 
@@ -195,7 +196,7 @@ async def _issued(
 ) -> Response:
     """The stored file; one not stored yet is made and kept in a short transaction of its own."""
     database: Database = request.app.state.db
-    return _file(await service.issued_file(database, session, merchant_id, kind, document_id, fmt))
+    return _file(await issued.issued_file(database, session, merchant_id, kind, document_id, fmt))
 
 
 def _file(rendered: Rendered) -> Response:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 
 from faktura.documents import service
-from faktura.documents.assemble import issued_document
 from faktura.documents.model import DocumentKind
+from faktura.invoices.issued import issued_document
 from faktura.kit.errors import FakturaError, ResourceNotFound
 from faktura.kit.jobs import JobContext, JobFailed, handler
 
