@@ -23,6 +23,7 @@ from faktura.payments.errors import (
     OrderAlreadyPaid,
     OrderExpired,
     OrderNotPayable,
+    PaymentChanged,
     PaymentFullyRefunded,
     PaymentInProgress,
     PaymentIntentChanged,
@@ -235,7 +236,11 @@ async def mark_received(
     status_code=201,
     response_model=RefundOut,
     responses=errors(
-        PaymentIntentNotFound, PaymentIntentNotRefundable, PaymentFullyRefunded, RefundNotPossible
+        PaymentIntentNotFound,
+        PaymentIntentNotRefundable,
+        PaymentFullyRefunded,
+        RefundNotPossible,
+        PaymentChanged,
     ),
 )
 async def create_refund(body: RefundCreate, auth: Auth, session: Session, settings: SettingsDep) -> RefundOut:
