@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.delivery import outcome as delivery_outcome
 from faktura.delivery import queue as deliveries
 from faktura.delivery.states import ChannelName
 from faktura.invoices import books, drafts, finalization
@@ -80,7 +81,7 @@ async def void(session: AsyncSession, merchant_id: str, invoice_id: str) -> Invo
             f"Invoice {invoice.id} has payments or credit notes; issue a credit note instead."
         )
     await books.invoice_voided(session, invoice)
-    await deliveries.cancel_pending(session, invoice)
+    await delivery_outcome.cancel_pending(session, invoice)
     invoice.amount_due = 0
     return await transition(session, invoice, InvoiceStatus.VOID)
 
