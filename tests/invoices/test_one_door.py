@@ -152,3 +152,10 @@ async def test_an_invoice_back_to_open_is_announced_as_updated(api: Api, databas
         "invoice.updated",
         "invoice.updated",
     ]
+
+
+def test_a_credit_notes_status_is_written_once_as_it_is_issued(repo_root: Path) -> None:
+    """A credit note has no machine: it is `issued` from its insert on, and nothing moves it."""
+    notes = Resource(noun="note", tables=frozenset({"CreditNote"}))
+    assert writes_in_package(notes, repo_root / "src" / "faktura") == set()
+    assert writes(notes, "def f(note):\n    note.status = 'void'\n") == [("assigns .status", "f")]
