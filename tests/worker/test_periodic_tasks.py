@@ -14,7 +14,8 @@ from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.jobs import JobContext, JobFailed, enqueue
 from faktura.models import Event, Job
-from faktura.worker.expiry import ABANDONED_AFTER, expire_intents, expire_orders
+from faktura.payments.service import ABANDONED_AFTER
+from faktura.worker.expiry import expire_intents, expire_orders
 from faktura.worker.maintenance import prune_jobs
 from faktura.worker.overdue import mark_overdue
 from tests.factories import Api, order_body

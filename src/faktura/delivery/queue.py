@@ -10,12 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.delivery import repository
 from faktura.delivery.states import ChannelName, DeliveryStatus, InvoiceDeliveryStatus
-from faktura.kit import clock, jobs
+from faktura.kit import jobs
 from faktura.kit.ids import new_id
 from faktura.models import Invoice, InvoiceDelivery
 
 DELIVER = "invoice.deliver"
-INVOICE_VOID = "invoice_void"
 
 
 def dedupe_key(delivery_id: str) -> str:
@@ -51,14 +50,3 @@ async def queue(
     )
     invoice.delivery_status = InvoiceDeliveryStatus.PENDING.value
     return delivery
-
-
-async def cancel_pending(session: AsyncSession, invoice: Invoice) -> bool:
-    """A void invoice is not delivered: its pending deliveries end as failed (`invoice_void`), and an
-    invoice that was waiting for one shows no delivery status. True when the invoice changed."""
-    reason = f"{INVOICE_VOID}: the invoice was voided before it was delivered."
-    cancelled = await repository.cancel_pending(session, invoice.id, clock.now(), reason)
-    if cancelled and invoice.delivery_status == InvoiceDeliveryStatus.PENDING:
-        invoice.delivery_status = None
-        return True
-    return False

@@ -1,5 +1,6 @@
-"""Delivery SQL. A delivery's status only moves from pending, by a conditional UPDATE, so two runs of one
-job (a worker that lost its lease, and the one that took over) never both finish it."""
+"""Delivery SQL. A delivery's status moves only from the status read, by a conditional UPDATE
+(`move_delivery`, called by the door in `outcome`), so two runs of one job (a worker that lost its lease,
+and the one that took over) never both end it."""
 
 from __future__ import annotations
 
@@ -34,10 +35,14 @@ async def tried_channels(session: AsyncSession, delivery_id: str) -> set[str]:
     return set(rows.all())
 
 
-async def count_attempt(session: AsyncSession, delivery_id: str, now: datetime, **finished: Any) -> bool:
-    """Count one attempt on a pending delivery (and finish it, when `finished` gives its final columns);
-    False when the delivery is no longer pending."""
-    values: dict[str, Any] = {"attempts": InvoiceDelivery.attempts + 1, "updated_at": now, **finished}
+async def count_attempt(
+    session: AsyncSession, delivery_id: str, now: datetime, last_error: str | None = None
+) -> bool:
+    """Count a try that did not end a pending delivery (and keep why it failed, if it did); False when the
+    delivery is no longer pending."""
+    values: dict[str, Any] = {"attempts": InvoiceDelivery.attempts + 1, "updated_at": now}
+    if last_error is not None:
+        values["last_error"] = last_error
     result = await session.execute(
         update(InvoiceDelivery)
         .where(InvoiceDelivery.id == delivery_id, InvoiceDelivery.status == PENDING)
@@ -47,26 +52,38 @@ async def count_attempt(session: AsyncSession, delivery_id: str, now: datetime, 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def finish(session: AsyncSession, delivery_id: str, now: datetime, **columns: Any) -> bool:
-    """End a pending delivery with `columns` (status, channel, last_error); False if it was not pending."""
+async def move_delivery(
+    session: AsyncSession,
+    delivery_id: str,
+    expected: DeliveryStatus,
+    target: DeliveryStatus,
+    now: datetime,
+    *,
+    count_attempt: bool,
+    **columns: Any,
+) -> bool:
+    """Compare-and-set on the status, ending the delivery with `columns` (channel, last_error) and, when
+    a try ended it, counting that try; False when the status is no longer `expected`."""
+    if count_attempt:
+        columns["attempts"] = InvoiceDelivery.attempts + 1
     result = await session.execute(
         update(InvoiceDelivery)
-        .where(InvoiceDelivery.id == delivery_id, InvoiceDelivery.status == PENDING)
-        .values(updated_at=now, completed_at=now, **columns)
+        .where(InvoiceDelivery.id == delivery_id, InvoiceDelivery.status == expected.value)
+        .values(status=target.value, updated_at=now, completed_at=now, **columns)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def cancel_pending(session: AsyncSession, invoice_id: str, now: datetime, reason: str) -> int:
-    """End every pending delivery of the invoice as failed with `reason`; returns how many."""
-    result = await session.execute(
-        update(InvoiceDelivery)
+async def pending_of(session: AsyncSession, invoice_id: str) -> list[InvoiceDelivery]:
+    """The invoice's deliveries still pending, oldest first."""
+    rows = await session.scalars(
+        select(InvoiceDelivery)
         .where(InvoiceDelivery.invoice_id == invoice_id, InvoiceDelivery.status == PENDING)
-        .values(status=DeliveryStatus.FAILED.value, last_error=reason, updated_at=now, completed_at=now)
-        .execution_options(synchronize_session=False)
+        .order_by(InvoiceDelivery.id)
+        .execution_options(populate_existing=True)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return list(rows.all())
 
 
 async def newest_id(session: AsyncSession, invoice_id: str) -> str | None:

@@ -18,27 +18,21 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
-from faktura.delivery import queue, repository
+from faktura.delivery import outcome, repository
 from faktura.delivery.channel import Channel, ChannelFailed, NotApplicable, Outgoing
-from faktura.delivery.states import (
-    ORDER,
-    AttemptStatus,
-    ChannelName,
-    DeliveryStatus,
-    InvoiceDeliveryStatus,
-)
+from faktura.delivery.states import ORDER, AttemptStatus, ChannelName, DeliveryStatus
 from faktura.documents import service as documents
 from faktura.documents.model import Document, DocumentKind
 from faktura.documents.service import FileFormat
 from faktura.invoices import repository as invoices
 from faktura.invoices.issued import invoice_document
-from faktura.invoices.service import announce, load
+from faktura.invoices.service import load
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.errors import FakturaError
 from faktura.kit.ids import new_id
-from faktura.models import Invoice, InvoiceDeliveryAttempt
+from faktura.models import InvoiceDeliveryAttempt
 
 log = logging.getLogger("faktura.delivery")
 
@@ -143,26 +137,29 @@ async def record(database: Database, settings: Settings, plan: Plan, tried: Trie
     """Store the try, and with the final one the outcome; False when the delivery was no longer pending."""
     delivery_id = plan.outgoing.delivery_id
     delivered = tried.status is AttemptStatus.DELIVERED
+    # A skipped channel is the usual way to the next one, not an error; it stays in the attempt log.
+    # Only a failed try, or the try that ends the delivery undelivered, says why in `last_error`.
+    error = None
+    if tried.status is AttemptStatus.FAILED or (final and not delivered):
+        error = f"{tried.error_code}: {tried.error}"
     async with database.transaction() as session:
         session.info["public_url"] = settings.public_url
         now = clock.now()
-        # The invoice's lock before the delivery's row, in the order sending and voiding take them.
-        invoice = await load(session, plan.merchant_id, plan.invoice_id, lock=True) if final else None
-        columns: dict[str, object] = {}
-        # A skipped channel is the usual way to the next one, not an error; it stays in the attempt log.
-        # Only a failed try, or the try that ends the delivery undelivered, says why in `last_error`.
-        if tried.status is AttemptStatus.FAILED or (final and not delivered):
-            columns["last_error"] = f"{tried.error_code}: {tried.error}"[:1000]
         if final:
-            status = DeliveryStatus.DELIVERED if delivered else DeliveryStatus.FAILED
-            columns.update(status=status.value, completed_at=now)
-            if delivered:
-                columns.update(channel=tried.channel.value, last_error=None)
-        if not await repository.count_attempt(session, delivery_id, now, **columns):
+            # The invoice's lock before the delivery's row, in the order sending and voiding take them.
+            invoice = await load(session, plan.merchant_id, plan.invoice_id, lock=True)
+            delivery = await repository.delivery(session, delivery_id)
+            if delivery is None or delivery.status != DeliveryStatus.PENDING:
+                return False
+            target = DeliveryStatus.DELIVERED if delivered else DeliveryStatus.FAILED
+            channel = tried.channel if delivered else None
+            if not await outcome.transition(
+                session, invoice, delivery, target, channel=channel, last_error=error, attempted=True
+            ):
+                return False
+        elif not await repository.count_attempt(session, delivery_id, now, error[:1000] if error else None):
             return False
         await repository.add(session, _attempt_row(plan, tried, now))
-        if invoice is not None:
-            await _conclude(session, invoice, delivery_id, tried.channel if delivered else None)
     _log(plan, tried, final)
     return True
 
@@ -176,41 +173,18 @@ async def give_up(database: Database, settings: Settings, delivery_id: str, reas
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return
         invoice = await load(session, delivery.merchant_id, delivery.invoice_id, lock=True)
-        columns: dict[str, object] = {"status": DeliveryStatus.FAILED.value}
-        if reason is not None:
-            columns["last_error"] = reason[:1000]
-        if not await repository.finish(session, delivery_id, clock.now(), **columns):
+        if not await outcome.transition(session, invoice, delivery, DeliveryStatus.FAILED, last_error=reason):
             return
-        await _conclude(session, invoice, delivery_id, None)
     log.warning(
         "delivery %s of invoice %s failed: %s", delivery_id, invoice.id, reason or delivery.last_error
     )
-
-
-async def _conclude(
-    session: AsyncSession, invoice: Invoice, delivery_id: str, channel: ChannelName | None
-) -> None:
-    """The invoice shows its latest sending: an earlier one ending after a resend leaves it alone."""
-    if await repository.newest_id(session, invoice.id) != delivery_id:
-        return
-    if channel is not None:
-        invoice.delivery_status = InvoiceDeliveryStatus.DELIVERED.value
-        invoice.delivery_channel = channel.value
-    else:
-        invoice.delivery_status = InvoiceDeliveryStatus.NEEDS_ATTENTION.value
-    invoice.version += 1
-    invoice.updated_at = clock.now()
-    await announce(session, invoice, "invoice.delivered" if channel else "invoice.delivery_failed")
 
 
 async def _cancel(database: Database, settings: Settings, merchant_id: str, invoice_id: str) -> None:
     async with database.transaction() as session:
         session.info["public_url"] = settings.public_url
         invoice = await load(session, merchant_id, invoice_id, lock=True)
-        if await queue.cancel_pending(session, invoice):
-            invoice.version += 1
-            invoice.updated_at = clock.now()
-            await announce(session, invoice)
+        await outcome.cancel_pending(session, invoice)
 
 
 def _attempt_row(plan: Plan, tried: Tried, now: datetime) -> InvoiceDeliveryAttempt:

@@ -1,8 +1,12 @@
-"""The statuses of deliveries, of their attempts and of an invoice's delivery, and the channels' names."""
+"""The statuses of deliveries (and their machine), of their attempts and of an invoice's delivery, and the
+channels' names."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from faktura.delivery.errors import InvalidInvoiceDeliveryTransition
+from faktura.kit.states import StateMachine
 
 
 class ChannelName(StrEnum):
@@ -23,7 +27,16 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+# A delivery ends once; a resend is another delivery.
+DELIVERY_STATES = StateMachine(
+    InvalidInvoiceDeliveryTransition,
+    {DeliveryStatus.PENDING: frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.FAILED})},
+)
+
+
 class AttemptStatus(StrEnum):
+    """An attempt is written once, with the status it ended in."""
+
     DELIVERED = "delivered"
     FAILED = "failed"
     SKIPPED = "skipped"  # the channel does not apply to the buyer (no participant, no address)

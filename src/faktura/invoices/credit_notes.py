@@ -23,7 +23,7 @@ from faktura.invoices import books, customer_credit, repository
 from faktura.invoices.errors import CreditNoteNotFound, InvoiceFullyCredited, InvoiceNotCreditable
 from faktura.invoices.issued import live_credit_note_document
 from faktura.invoices.schemas import CreditNoteCreate, CreditNoteItemIn, CreditNoteOut
-from faktura.invoices.service import announce_settled, load, resettle
+from faktura.invoices.service import load, resettle
 from faktura.invoices.states import FINALIZED, InvoiceStatus
 from faktura.invoices.views import credit_note_out
 from faktura.kit.clock import today
@@ -83,7 +83,6 @@ async def issue(
         figures = await _computed(session, invoice, selection, done)
     else:
         figures = _remainder(invoice, prior, selection, done)
-    before = invoice.status
     note = await _write(session, invoice, figures, data.reason)
     await _settle(session, invoice, note)
     await links.token_for(session, note.merchant_id, links.LinkTarget.CREDIT_NOTE, note.id)
@@ -97,7 +96,7 @@ async def issue(
         resource_id=note.id,
         data=events.snapshot(out),
     )
-    await announce_settled(session, invoice, before)
+    await resettle(session, invoice)  # after credit_note.created, which its events follow
     return out
 
 
@@ -373,7 +372,6 @@ async def _settle(session: AsyncSession, invoice: Invoice, note: CreditNote) -> 
     invoice.amount_credited += note.total
     invoice.amount_due -= receivable
     invoice.amount_written_off -= written_off
-    resettle(invoice)
     await session.flush()
 
 

@@ -14,6 +14,7 @@ from faktura.invoices import credit_notes, customer_credit, drafts, finalization
 from faktura.invoices.errors import (
     CreditNoteNotFound,
     InvalidInvoiceTransition,
+    InvoiceChanged,
     InvoiceFullyCredited,
     InvoiceNotCreditable,
     InvoiceNotDraft,
@@ -55,6 +56,7 @@ _FINALIZING = (
     SellerDetailsMissing,
     KidLengthExceeded,
     InvalidInvoiceSettings,
+    InvoiceChanged,
 )
 
 
@@ -185,7 +187,9 @@ async def send_invoice(invoice_id: str, auth: Auth, session: Session) -> Invoice
 @invoices.post(
     "/{invoice_id}/void",
     response_model=InvoiceOut,
-    responses=errors(InvoiceNotFound, InvoiceNotFinalized, InvoiceNotVoidable, InvalidInvoiceTransition),
+    responses=errors(
+        InvoiceNotFound, InvoiceNotFinalized, InvoiceNotVoidable, InvalidInvoiceTransition, InvoiceChanged
+    ),
 )
 async def void_invoice(invoice_id: str, auth: Auth, session: Session) -> InvoiceOut:
     """Void an open invoice nothing has paid or credited.
@@ -199,7 +203,7 @@ async def void_invoice(invoice_id: str, auth: Auth, session: Session) -> Invoice
 @invoices.post(
     "/{invoice_id}/mark-uncollectible",
     response_model=InvoiceOut,
-    responses=errors(InvoiceNotFound, InvalidInvoiceTransition),
+    responses=errors(InvoiceNotFound, InvalidInvoiceTransition, InvoiceChanged),
 )
 async def mark_invoice_uncollectible(invoice_id: str, auth: Auth, session: Session) -> InvoiceOut:
     """Write off what an open or partially paid invoice still owes.
@@ -213,7 +217,7 @@ async def mark_invoice_uncollectible(invoice_id: str, auth: Auth, session: Sessi
     "/{invoice_id}/credit",
     status_code=201,
     response_model=CreditNoteOut,
-    responses=errors(InvoiceNotFound, InvoiceNotCreditable, InvoiceFullyCredited),
+    responses=errors(InvoiceNotFound, InvoiceNotCreditable, InvoiceFullyCredited, InvoiceChanged),
 )
 async def credit_invoice(
     invoice_id: str, auth: Auth, session: Session, body: CreditNoteCreate | None = None

@@ -59,6 +59,12 @@ class InvalidInvoiceTransition(InvalidTransition):
     code = "invalid_invoice_transition"
 
 
+class InvoiceChanged(Conflict):
+    """The invoice changed meanwhile (a concurrent request); read it and retry."""
+
+    code = "invoice_changed"
+
+
 class OrderAlreadyInvoiced(Conflict):
     """Another invoice was made from this order."""
 

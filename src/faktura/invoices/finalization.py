@@ -24,7 +24,7 @@ from faktura.invoices import books, customer_credit, orders_link, repository, se
 from faktura.invoices.errors import KidLengthExceeded
 from faktura.invoices.issued import live_invoice_document
 from faktura.invoices.schemas import InvoiceOut
-from faktura.invoices.service import announce, announce_settled, load, move, require_draft, resettle, view
+from faktura.invoices.service import load, require_draft, resettle, transition, view
 from faktura.invoices.states import PAYABLE, InvoiceStatus, settled_status
 from faktura.kit import clock
 from faktura.kit.clock import today
@@ -68,21 +68,20 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     invoice.bank_account = merchant.bank_account
     invoice.finalized_at = clock.now()
     invoice.amount_due = invoice.total
-    move(invoice, InvoiceStatus.OPEN)
     await session.flush()
     await links.token_for(session, invoice.merchant_id, links.LinkTarget.INVOICE, invoice.id)
-    await freeze(session, invoice)  # as the invoice.finalized event shows it; again once it is settled
+    # The parties as the invoice.finalized event shows them; frozen again once it is settled, when the
+    # document's pay link follows the status.
+    await freeze(session, invoice)
     await books.invoice_finalized(session, invoice)
-    await announce(session, invoice, "invoice.finalized")
+    await transition(session, invoice, InvoiceStatus.OPEN)  # announced as invoice.finalized
     # The order's own payments first: they were made for exactly this sale.
     await settlement.attach_held(session, invoice, issuing=True)
-    before = invoice.status
     used = await customer_credit.use_on(session, invoice) if invoice.status in PAYABLE else 0
     invoice.prepaid_amount += used  # credit used as it is issued is prepaid too (BT-113)
     # A zero total is paid at once; otherwise only credit used changes the invoice here.
-    if used or settled_status(invoice) != before:
-        resettle(invoice)
-        await announce_settled(session, invoice, before)
+    if used or settled_status(invoice) != invoice.status:
+        await resettle(session, invoice)
     await session.flush()
     await orders_link.complete_if_paid(session, invoice)
     if invoice.order_id is not None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.delivery import outcome as delivery_outcome
 from faktura.delivery import queue as deliveries
 from faktura.delivery.states import ChannelName
 from faktura.invoices import books, drafts, finalization
 from faktura.invoices.errors import InvoiceNotFinalized, InvoiceNotSendable, InvoiceNotVoidable
 from faktura.invoices.schemas import InvoiceOut, InvoicePut
-from faktura.invoices.service import announce, load, move, view
+from faktura.invoices.service import announce, load, transition, view
 from faktura.invoices.states import INVOICE_STATES, InvoiceStatus
 from faktura.kit import clock
 from faktura.kit.ids import new_id
@@ -80,10 +81,9 @@ async def void(session: AsyncSession, merchant_id: str, invoice_id: str) -> Invo
             f"Invoice {invoice.id} has payments or credit notes; issue a credit note instead."
         )
     await books.invoice_voided(session, invoice)
-    await deliveries.cancel_pending(session, invoice)
+    await delivery_outcome.cancel_pending(session, invoice)
     invoice.amount_due = 0
-    move(invoice, InvoiceStatus.VOID)
-    return await announce(session, invoice, "invoice.voided")
+    return await transition(session, invoice, InvoiceStatus.VOID)
 
 
 async def mark_uncollectible(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -96,5 +96,4 @@ async def mark_uncollectible(session: AsyncSession, merchant_id: str, invoice_id
     await books.written_off(session, invoice, source_id=new_id("wof"), amount=amount)
     invoice.amount_written_off += amount
     invoice.amount_due = 0
-    move(invoice, InvoiceStatus.UNCOLLECTIBLE)
-    return await announce(session, invoice, "invoice.marked_uncollectible")
+    return await transition(session, invoice, InvoiceStatus.UNCOLLECTIBLE)

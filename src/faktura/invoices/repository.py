@@ -6,10 +6,11 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit.pagination import PageParams
@@ -72,6 +73,29 @@ async def get(
         # NO KEY UPDATE: rows that reference the invoice (applications, deliveries) still insert freely.
         stmt = stmt.with_for_update(of=Invoice, key_share=True)
     return await session.scalar(stmt)
+
+
+async def move_invoice(
+    session: AsyncSession, invoice: Invoice, expected: InvoiceStatus, target: InvoiceStatus, **values: Any
+) -> bool:
+    """Compare-and-set on the status; False when it is no longer `expected`. The invoice's other pending
+    changes are written first, and on success the object holds what the UPDATE wrote."""
+    await session.flush()
+    result = await session.execute(
+        update(Invoice)
+        .where(
+            Invoice.id == invoice.id,
+            Invoice.merchant_id == invoice.merchant_id,
+            Invoice.status == expected.value,
+        )
+        .values(status=target.value, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    for name, value in {"status": target.value, **values}.items():
+        set_committed_value(invoice, name, value)
+    return True
 
 
 async def page(

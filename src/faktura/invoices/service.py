@@ -14,7 +14,7 @@ from faktura import events
 from faktura.documents import service as documents
 from faktura.documents.model import DocumentKind
 from faktura.invoices import repository
-from faktura.invoices.errors import InvoiceNotDraft, InvoiceNotFound
+from faktura.invoices.errors import InvoiceChanged, InvoiceNotDraft, InvoiceNotFound
 from faktura.invoices.schemas import InvoiceOut
 from faktura.invoices.states import INVOICE_STATES, PAYABLE, InvoiceStatus, settled_status
 from faktura.invoices.views import invoice_out
@@ -72,30 +72,16 @@ async def view(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
     return (await views(session, [invoice]))[0]
 
 
-# The event of the status a finalized invoice entered. Back to open (a refund took a payment back, a
-# payment revived a written-off invoice) has none of its own: invoice.updated tells it.
-_ENTERED = {
-    InvoiceStatus.PAID: "invoice.paid",
-    InvoiceStatus.PARTIALLY_PAID: "invoice.partially_paid",
-    InvoiceStatus.VOID: "invoice.voided",
-    InvoiceStatus.UNCOLLECTIBLE: "invoice.marked_uncollectible",
-}
-
-
 async def announce(session: AsyncSession, invoice: Invoice, event_type: str | None = None) -> InvoiceOut:
     """Record `event_type` and invoice.updated (every change after creation fires it, so a subscriber
-    of that one type sees them all), with the invoice as the API now shows it; returns that view."""
+    of that one type sees them all), with the invoice as the API now shows it; returns that view.
+
+    A change of status is announced by `transition`, never here."""
     out = await view(session, invoice)
     if event_type is not None:
         await record(session, invoice, out, event_type)
     await record(session, invoice, out, "invoice.updated")
     return out
-
-
-async def announce_settled(session: AsyncSession, invoice: Invoice, before: str) -> None:
-    """After money or credit changed the invoice's balances: the event of a status it entered, if any."""
-    entered = invoice.status != before
-    await announce(session, invoice, _ENTERED.get(InvoiceStatus(invoice.status)) if entered else None)
 
 
 async def record(session: AsyncSession, invoice: Invoice, out: InvoiceOut, event_type: str) -> None:
@@ -116,28 +102,48 @@ def require_draft(invoice: Invoice) -> None:
         )
 
 
-def move(invoice: Invoice, target: InvoiceStatus) -> None:
-    """Change the status by the state machine, stamping when it entered the new one."""
+# The event of the status an invoice entered. Back to open (a refund took a payment back, a payment
+# revived a written-off invoice) has none of its own: invoice.updated tells it.
+_ENTERED = {
+    InvoiceStatus.OPEN: "invoice.finalized",
+    InvoiceStatus.PARTIALLY_PAID: "invoice.partially_paid",
+    InvoiceStatus.PAID: "invoice.paid",
+    InvoiceStatus.VOID: "invoice.voided",
+    InvoiceStatus.UNCOLLECTIBLE: "invoice.marked_uncollectible",
+}
+
+
+async def transition(session: AsyncSession, invoice: Invoice, target: InvoiceStatus) -> InvoiceOut:
+    """The one door to an invoice's status: the move must be in the table, it is made only from the status
+    `invoice` was read in, stamped with when the status was entered, and announced (the event of the
+    status entered, and invoice.updated). Returns the invoice as the events show it.
+
+    Every caller holds the invoice's lock, so a lost compare-and-set is a caller that does not: 409.
+    """
     current = InvoiceStatus(invoice.status)
-    if current is target:
-        return
     INVOICE_STATES.check(current, target)
     now = clock.now()
-    invoice.status = target.value
-    invoice.version += 1
-    invoice.updated_at = now
+    stamps: dict[str, object] = {"version": invoice.version + 1, "updated_at": now}
     if target is InvoiceStatus.PAID:
-        invoice.paid_at = now
+        stamps["paid_at"] = now
     elif current is InvoiceStatus.PAID:
-        invoice.paid_at = None
+        stamps["paid_at"] = None
     if target is InvoiceStatus.VOID:
-        invoice.voided_at = now
+        stamps["voided_at"] = now
     if target is InvoiceStatus.UNCOLLECTIBLE:
-        invoice.uncollectible_at = now
+        stamps["uncollectible_at"] = now
+    if not await repository.move_invoice(session, invoice, current, target, **stamps):
+        raise InvoiceChanged(f"Invoice {invoice.id} changed meanwhile; read it and retry.")
+    reopened = target is InvoiceStatus.OPEN and current is not InvoiceStatus.DRAFT
+    return await announce(session, invoice, None if reopened else _ENTERED[target])
 
 
-def resettle(invoice: Invoice) -> None:
-    """After the balances changed: the status they call for."""
+async def resettle(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
+    """After the balances of a finalized invoice changed: it moves to the status they call for, or, when
+    that is the status it is in, is announced as updated."""
+    target = settled_status(invoice)
+    if target != invoice.status:
+        return await transition(session, invoice, target)
     invoice.version += 1
     invoice.updated_at = clock.now()
-    move(invoice, settled_status(invoice))
+    return await announce(session, invoice)

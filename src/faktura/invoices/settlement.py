@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.invoices import books, customer_credit, orders_link, repository
 from faktura.invoices.errors import CurrencyMismatch, InvoiceNotFinalized, PaymentExhausted
-from faktura.invoices.service import announce_settled, load, resettle
+from faktura.invoices.service import load, resettle
 from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
@@ -49,7 +49,6 @@ async def unapply_payment(session: AsyncSession, *, merchant_id: str, payment_id
         if remaining == 0:
             break
         invoice = await load(session, merchant_id, invoice_id, lock=True)
-        before = invoice.status
         taken = min(net, remaining)
         application_id = new_id("pap")
         await repository.add(
@@ -73,8 +72,7 @@ async def unapply_payment(session: AsyncSession, *, merchant_id: str, payment_id
         invoice.amount_paid -= taken
         invoice.amount_due += taken
         payment.amount_applied -= taken
-        resettle(invoice)
-        await announce_settled(session, invoice, before)
+        await resettle(session, invoice)
         remaining -= taken
     await session.flush()
     return amount - remaining
@@ -113,13 +111,13 @@ async def settle(
         raise CurrencyMismatch(
             f"Payment {payment.id} is in {payment.currency}, invoice {invoice.id} in {invoice.currency}."
         )
-    before = invoice.status
     credit_holder = payment.customer_id  # whom the receipt's Cr 2900 named
     if payment.customer_id is None:
         payment.customer_id = invoice.customer_id
-    if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
+    revived = invoice.status == InvoiceStatus.UNCOLLECTIBLE
+    if revived:
         await _reverse_write_off(session, invoice)
-    applied = min(amount, invoice.amount_due) if invoice.status in PAYABLE else 0
+    applied = min(amount, invoice.amount_due) if revived or invoice.status in PAYABLE else 0
     if issuing:
         invoice.prepaid_amount += applied
     if applied > 0:
@@ -145,13 +143,12 @@ async def settle(
         invoice.amount_paid += applied
         invoice.amount_due -= applied
         payment.amount_applied += applied
-        resettle(invoice)
     rest = amount - applied
     if rest > 0:
         await _keep_as_credit(session, payment, rest, credit_holder)
     await session.flush()
-    if applied or invoice.status != before:
-        await announce_settled(session, invoice, before)
+    if applied or revived:
+        await resettle(session, invoice)
     await orders_link.complete_if_paid(session, invoice)
     return applied
 
@@ -181,12 +178,12 @@ async def _keep_as_credit(session: AsyncSession, payment: Payment, amount: int, 
 
 
 async def _reverse_write_off(session: AsyncSession, invoice: Invoice) -> None:
-    """A payment on an uncollectible invoice revives it: the whole write-off goes back to receivables."""
+    """A payment on an uncollectible invoice revives it: the whole write-off goes back to receivables (the
+    caller moves the invoice out of uncollectible, to where the payment leaves it)."""
     amount = invoice.amount_written_off
     await books.write_off_reversed(session, invoice, source_id=new_id("wor"), amount=amount)
     invoice.amount_written_off = 0
     invoice.amount_due += amount
-    resettle(invoice)
 
 
 async def _payment(session: AsyncSession, merchant_id: str, payment_id: str) -> Payment:

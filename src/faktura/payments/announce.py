@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
 from faktura.kit.routing import public_url_of
 from faktura.models import Payment, PaymentIntent
-from faktura.payments import repository
 from faktura.payments.schemas import IntentOut, RefundOut
 from faktura.payments.states import IntentStatus
 from faktura.payments.views import intents_out, payment_out
@@ -31,15 +28,6 @@ ENTERED = {
 async def intent_moved(session: AsyncSession, intent: PaymentIntent) -> None:
     [out] = await intents_out(session, [intent], public_url=public_url_of(session))
     await intent_event(session, intent.merchant_id, out, ENTERED[out.status])
-
-
-async def intents_canceled(session: AsyncSession, merchant_id: str, intent_ids: Sequence[str]) -> None:
-    """Intents ended together by one UPDATE (superseded, invoiced): one payment_intent.canceled each."""
-    if not intent_ids:
-        return
-    intents = await repository.intents_by_id(session, merchant_id, intent_ids)
-    for out in await intents_out(session, intents, public_url=public_url_of(session)):
-        await intent_event(session, merchant_id, out, "payment_intent.canceled")
 
 
 async def intent_event(session: AsyncSession, merchant_id: str, out: IntentOut, event_type: str) -> None:

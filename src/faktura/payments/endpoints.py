@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import Auth, SettingsDep
-from faktura.invoices.errors import InvoiceNotFinalized
+from faktura.invoices.errors import InvoiceChanged, InvoiceNotFinalized
 from faktura.kit.http import errors
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
@@ -23,6 +23,7 @@ from faktura.payments.errors import (
     OrderAlreadyPaid,
     OrderExpired,
     OrderNotPayable,
+    PaymentChanged,
     PaymentFullyRefunded,
     PaymentInProgress,
     PaymentIntentChanged,
@@ -68,7 +69,8 @@ _TARGET_REFUSALS = (
     PaymentInProgress,
 )
 # What else can stop it once it is confirmed or marked received.
-_SUCCEEDING = (PaymentIntentChanged, InvoiceAmountDueChanged, *_TARGET_REFUSALS)
+# A payment that settles an invoice moves it through its door too.
+_SUCCEEDING = (PaymentIntentChanged, InvoiceAmountDueChanged, InvoiceChanged, *_TARGET_REFUSALS)
 
 
 @gateways_router.get("", response_model=GatewayList)
@@ -171,7 +173,9 @@ async def confirm_intent(
 @intents_router.post(
     "/{intent_id}/capture",
     response_model=IntentOut,
-    responses=errors(PaymentIntentNotFound, InvalidPaymentIntentTransition, PaymentIntentChanged),
+    responses=errors(
+        PaymentIntentNotFound, InvalidPaymentIntentTransition, PaymentIntentChanged, InvoiceChanged
+    ),
 )
 async def capture_intent(
     intent_id: str,
@@ -235,7 +239,12 @@ async def mark_received(
     status_code=201,
     response_model=RefundOut,
     responses=errors(
-        PaymentIntentNotFound, PaymentIntentNotRefundable, PaymentFullyRefunded, RefundNotPossible
+        PaymentIntentNotFound,
+        PaymentIntentNotRefundable,
+        PaymentFullyRefunded,
+        RefundNotPossible,
+        PaymentChanged,
+        InvoiceChanged,
     ),
 )
 async def create_refund(body: RefundCreate, auth: Auth, session: Session, settings: SettingsDep) -> RefundOut:

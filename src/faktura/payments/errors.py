@@ -48,6 +48,18 @@ class PaymentIntentChanged(Conflict):
     code = "payment_intent_changed"
 
 
+class InvalidPaymentTransition(InvalidTransition):
+    """The payment's status does not allow this move."""
+
+    code = "invalid_payment_transition"
+
+
+class PaymentChanged(Conflict):
+    """The payment changed meanwhile (a concurrent refund); read it and retry."""
+
+    code = "payment_changed"
+
+
 class GatewayNotConfirmable(Conflict):
     """This gateway's intents are not confirmed with a payment method."""
 

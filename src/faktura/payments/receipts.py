@@ -15,7 +15,7 @@ from faktura.ledger.postings import EntryKind, Line, post
 from faktura.models import Payment, PaymentIntent
 from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
-from faktura.payments import announce, repository
+from faktura.payments import announce, repository, transitions
 from faktura.payments.states import CancellationReason, PaymentStatus
 from faktura.payments.targets import Target
 
@@ -76,19 +76,15 @@ async def _place(
 ) -> str | None:
     """Settle the order's state and end the intents the payment makes pointless; the invoice to apply to."""
     merchant_id = intent.merchant_id
+    superseded = CancellationReason.SUPERSEDED
     if target.invoice is not None:
-        ended = await repository.cancel_waiting_intents(
-            session,
-            merchant_id,
-            invoice_id=target.invoice.id,
-            except_id=intent.id,
-            reason=CancellationReason.SUPERSEDED,
+        await transitions.cancel_waiting(
+            session, merchant_id, superseded, invoice_id=target.invoice.id, except_id=intent.id
         )
         if target.invoice.order_id is not None:
-            ended += await repository.cancel_waiting_intents(
-                session, merchant_id, order_id=target.invoice.order_id, reason=CancellationReason.SUPERSEDED
+            await transitions.cancel_waiting(
+                session, merchant_id, superseded, order_id=target.invoice.order_id
             )
-        await announce.intents_canceled(session, merchant_id, ended)
         return target.invoice.id
     assert target.order is not None
     order = target.order
@@ -96,9 +92,6 @@ async def _place(
     # as the customer's prepayment until the merchant refunds it.
     if order.status == OrderStatus.OPEN:
         await order_service.transition(session, order, OrderStatus.PAID)
-    ended = await repository.cancel_waiting_intents(
-        session, merchant_id, order_id=order.id, except_id=intent.id, reason=CancellationReason.SUPERSEDED
-    )
-    await announce.intents_canceled(session, merchant_id, ended)
+    await transitions.cancel_waiting(session, merchant_id, superseded, order_id=order.id, except_id=intent.id)
     invoice = await repository.payable_invoice_of_order(session, merchant_id, order.id)
     return invoice.id if invoice is not None else None

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
 from faktura.invoices import settlement
-from faktura.kit import clock
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
@@ -19,7 +18,7 @@ from faktura.ledger.postings import EntryKind, Line, post
 from faktura.models import CustomerCredit, Payment, PaymentIntent, Refund
 from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
-from faktura.payments import announce, repository
+from faktura.payments import announce, repository, transitions
 from faktura.payments.errors import (
     PaymentFullyRefunded,
     PaymentIntentNotRefundable,
@@ -146,22 +145,17 @@ async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) ->
 async def _book_on_payment(
     session: AsyncSession, intent: PaymentIntent, payment: Payment, amount: int
 ) -> None:
-    now = clock.now()
-    payment.amount_refunded += amount
-    payment.amount_applied = await repository.applied_total(session, payment.id)
-    full = payment.amount_refunded >= payment.amount
-    payment.status = (PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED).value
-    payment.updated_at = now
-    await session.flush()
-    await announce.payment_event(session, payment, "payment.refunded")
-    moved = await repository.move_intent(
+    refunded = payment.amount_refunded + amount
+    full = refunded >= payment.amount
+    await transitions.transition_payment(
         session,
-        intent,
-        IntentStatus.SUCCEEDED,
-        IntentStatus.SUCCEEDED,
-        amount_refunded=intent.amount_refunded + amount,
+        payment,
+        PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED,
+        amount_refunded=refunded,
+        amount_applied=await repository.applied_total(session, payment.id),
     )
-    assert moved, "the intent is locked by this transaction"
+    counted = await repository.count_refunded(session, intent, amount)
+    assert counted, "the intent is locked by this transaction"
     # Refunded in full before it was invoiced: the sale did not happen. An invoiced order keeps its
     # state; its invoice is open again and a credit note settles it.
     if (

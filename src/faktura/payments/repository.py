@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,10 +26,14 @@ from faktura.models import (
     PaymentLink,
     Refund,
 )
-from faktura.payments.states import MONEY_IN_FLIGHT, IntentStatus
+from faktura.payments.gateways import all_gateways
+from faktura.payments.gateways.base import GatewayKind
+from faktura.payments.states import MONEY_IN_FLIGHT, IntentStatus, PaymentStatus
 
 EVENTS: Table = GatewayEvent.__table__  # type: ignore[assignment]
 PAYABLE_INVOICE_STATUSES = ("open", "partially_paid")
+# A bank transfer waits in requires_action for the payer's bank, which takes days: not abandoned.
+_TRANSFER_GATEWAYS = tuple(g.id for g in all_gateways() if g.kind is GatewayKind.BANK_TRANSFER)
 
 # -- intents -------------------------------------------------------------------------------------------
 
@@ -119,33 +124,24 @@ async def other_intent_with_money(
     )
 
 
-async def cancel_waiting_intents(
+async def waiting_intents(
     session: AsyncSession,
     merchant_id: str,
     *,
     order_id: str | None = None,
     invoice_id: str | None = None,
     except_id: str | None = None,
-    reason: str,
-) -> list[str]:
-    """Cancel the intents of an order or invoice that hold no money: those waiting for the payer, and
-    pay-later choices. Returns the ids of those it cancelled."""
-    now = clock.now()
+) -> list[PaymentIntent]:
+    """The intents of an order or invoice that hold no money, oldest first: those waiting for the payer,
+    and pay-later choices."""
     waiting = PaymentIntent.status.in_(
         [IntentStatus.REQUIRES_PAYMENT_METHOD.value, IntentStatus.REQUIRES_ACTION.value]
     ) | ((PaymentIntent.gateway == "invoice") & (PaymentIntent.status == IntentStatus.PROCESSING.value))
     stmt = (
-        update(PaymentIntent)
+        select(PaymentIntent)
         .where(PaymentIntent.merchant_id == merchant_id, waiting)
-        .values(
-            status=IntentStatus.CANCELED.value,
-            cancellation_reason=reason,
-            canceled_at=now,
-            updated_at=now,
-            next_action=None,
-            version=PaymentIntent.version + 1,
-        )
-        .execution_options(synchronize_session=False)
+        .order_by(PaymentIntent.id)
+        .execution_options(populate_existing=True)
     )
     if order_id is not None:
         stmt = stmt.where(PaymentIntent.order_id == order_id)
@@ -153,23 +149,70 @@ async def cancel_waiting_intents(
         stmt = stmt.where(PaymentIntent.invoice_id == invoice_id)
     if except_id is not None:
         stmt = stmt.where(PaymentIntent.id != except_id)
-    return list((await session.scalars(stmt.returning(PaymentIntent.id))).all())
+    return list((await session.scalars(stmt)).all())
 
 
-async def intents_by_id(
-    session: AsyncSession, merchant_id: str, intent_ids: Iterable[str]
-) -> list[PaymentIntent]:
-    """The intents, read afresh (a bulk UPDATE may have changed them), oldest first."""
-    return list(
-        (
-            await session.scalars(
-                select(PaymentIntent)
-                .where(PaymentIntent.merchant_id == merchant_id, PaymentIntent.id.in_(list(intent_ids)))
-                .order_by(PaymentIntent.id)
-                .execution_options(populate_existing=True)
-            )
-        ).all()
+async def count_refunded(session: AsyncSession, intent: PaymentIntent, amount: int) -> bool:
+    """Add a refund to a succeeded intent's refunded amount (its status stays); compare-and-set on the
+    version, and on success the object is read back."""
+    result = await session.execute(
+        update(PaymentIntent)
+        .where(
+            PaymentIntent.id == intent.id,
+            PaymentIntent.status == IntentStatus.SUCCEEDED.value,
+            PaymentIntent.version == intent.version,
+        )
+        .values(
+            amount_refunded=intent.amount_refunded + amount,
+            version=intent.version + 1,
+            updated_at=clock.now(),
+        )
+        .execution_options(synchronize_session=False)
     )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await session.refresh(intent)
+    return True
+
+
+async def abandoned_intents(session: AsyncSession, before: datetime, limit: int) -> list[tuple[str, str]]:
+    """(merchant id, intent id) of intents waiting for the payer and untouched since `before`, across
+    merchants: the rows `service.abandoned` holds true of."""
+    rows = await session.execute(
+        select(PaymentIntent.merchant_id, PaymentIntent.id)
+        .where(
+            PaymentIntent.updated_at < before,
+            or_(
+                PaymentIntent.status == IntentStatus.REQUIRES_PAYMENT_METHOD.value,
+                and_(
+                    PaymentIntent.status == IntentStatus.REQUIRES_ACTION.value,
+                    PaymentIntent.gateway.not_in(_TRANSFER_GATEWAYS),
+                ),
+            ),
+        )
+        .order_by(PaymentIntent.updated_at)
+        .limit(limit)
+    )
+    return [(merchant_id, intent_id) for merchant_id, intent_id in rows]
+
+
+async def processing_test_charges(
+    session: AsyncSession, since: datetime, limit: int
+) -> list[tuple[str, str]]:
+    """(intent id, gateway reference) of test-gateway charges processing since `since` or longer,
+    oldest first."""
+    rows = await session.execute(
+        select(PaymentIntent.id, PaymentIntent.gateway_reference)
+        .where(
+            PaymentIntent.gateway == "test",
+            PaymentIntent.status == IntentStatus.PROCESSING.value,
+            PaymentIntent.gateway_reference.is_not(None),
+            PaymentIntent.updated_at <= since,
+        )
+        .order_by(PaymentIntent.updated_at)
+        .limit(limit)
+    )
+    return [(intent_id, str(reference)) for intent_id, reference in rows]
 
 
 async def link_tokens(session: AsyncSession, target_type: str, target_ids: Iterable[str]) -> dict[str, str]:
@@ -259,6 +302,26 @@ async def payment_of_intent(
     if lock:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+async def move_payment(
+    session: AsyncSession, payment: Payment, expected: PaymentStatus, target: PaymentStatus, **values: Any
+) -> bool:
+    """Compare-and-set on the status and the refunded amount as read; on success the object is read back."""
+    result = await session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment.id,
+            Payment.status == expected.value,
+            Payment.amount_refunded == payment.amount_refunded,
+        )
+        .values(status=target.value, updated_at=clock.now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await session.refresh(payment)
+    return True
 
 
 async def applied_total(session: AsyncSession, payment_id: str) -> int:

@@ -1,4 +1,5 @@
-"""Payment intents: create, confirm, 3-D Secure, capture, cancel, bank transfers received. Never commits.
+"""Payment intents: create, confirm, 3-D Secure, capture, cancel, bank transfers received, abandoned.
+Never commits.
 
 Every function here can be called without HTTP (the hosted payment page does): pass the session, the
 merchant and the deployment's settings (gateway secrets and the public URL come from them).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import luhn
@@ -18,13 +20,12 @@ from faktura.kit.errors import InvalidTransition, ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.models import PaymentIntent
-from faktura.payments import announce, receipts, repository, targets
+from faktura.payments import announce, receipts, repository, targets, transitions
 from faktura.payments.errors import (
     GatewayNotBankTransfer,
     GatewayNotConfirmable,
     GatewayNotFound,
     InvalidPaymentIntentTransition,
-    PaymentIntentChanged,
     PaymentIntentNotFound,
 )
 from faktura.payments.gateways import gateway_info, get_gateway
@@ -50,6 +51,8 @@ from faktura.payments.targets import Target
 from faktura.payments.views import intent_out, intents_out
 
 _S = IntentStatus
+# An intent waiting for its payer with no change for this long is canceled as abandoned.
+ABANDONED_AFTER = timedelta(hours=24)
 
 
 async def create(
@@ -213,13 +216,13 @@ async def cancel(
 ) -> IntentOut:
     """Cancel an intent that has not ended; a held authorization is released."""
     intent = await _get(session, merchant_id, intent_id)
-    INTENT_STATES.check(_S(intent.status), _S.CANCELED)
+    INTENT_STATES.check(_S(intent.status), _S.CANCELED)  # before the gateway hears of it
     await targets.lock_for_payment(session, intent, strict=False)
     intent = await _relock(session, intent, "canceled", *(set(_S) - FINAL))
     status = _S(intent.status)
     if status in (_S.PROCESSING, _S.REQUIRES_CAPTURE):
         await get_gateway(intent.gateway, settings).void(intent)
-    await _move(
+    await transitions.transition_intent(
         session,
         intent,
         _S.CANCELED,
@@ -254,11 +257,43 @@ async def page(
 async def invoice_issued(session: AsyncSession, merchant_id: str, order_id: str) -> int:
     """The order's invoice was issued: its pay-later intents have done their job and end as canceled
     (`invoiced`); the invoice itself is now what the payer pays. Returns how many ended."""
-    ended = await repository.cancel_waiting_intents(
-        session, merchant_id, order_id=order_id, reason=CancellationReason.INVOICED
+    return await transitions.cancel_waiting(
+        session, merchant_id, CancellationReason.INVOICED, order_id=order_id
     )
-    await announce.intents_canceled(session, merchant_id, ended)
-    return len(ended)
+
+
+async def abandoned_intents(session: AsyncSession, limit: int) -> list[tuple[str, str]]:
+    """(merchant id, intent id) of intents their payer abandoned, across merchants (see `abandoned`)."""
+    return await repository.abandoned_intents(session, clock.now() - ABANDONED_AFTER, limit)
+
+
+async def abandon(session: AsyncSession, merchant_id: str, intent_id: str, *, settings: Settings) -> bool:
+    """Cancel an intent as `abandoned` if it still is; False when it is not."""
+    intent = await repository.get_intent(session, merchant_id, intent_id)
+    if intent is None:
+        return False
+    # Lock the order or invoice first, as every payment does, then look again: the payer may have
+    # acted since the intent was found.
+    await targets.lock_for_payment(session, intent, strict=False)
+    intent = await repository.get_intent(session, merchant_id, intent_id)
+    if intent is None or not abandoned(intent, clock.now() - ABANDONED_AFTER):
+        return False
+    await cancel(session, merchant_id, intent_id, CancellationReason.ABANDONED, settings=settings)
+    return True
+
+
+def abandoned(intent: PaymentIntent, before: datetime) -> bool:
+    """Waiting for a payment method, or for the payer's 3-D Secure, with no change since `before`. A bank
+    transfer waiting for the payer's money is not abandoned: it ends with its order, or when its invoice
+    is paid."""
+    if intent.updated_at >= before:
+        return False
+    if intent.status == _S.REQUIRES_PAYMENT_METHOD:
+        return True
+    return (
+        intent.status == _S.REQUIRES_ACTION
+        and gateway_info(intent.gateway).kind is not GatewayKind.BANK_TRANSFER
+    )
 
 
 async def settle_from_gateway(session: AsyncSession, intent: PaymentIntent, event: CallbackEvent) -> bool:
@@ -276,9 +311,13 @@ async def settle_from_gateway(session: AsyncSession, intent: PaymentIntent, even
         return False
     if event.outcome is Outcome.DECLINED:
         decline = event.decline or Decline("card_declined", "The card was declined.")
-        await _move(session, locked, _S.FAILED, last_error=decline.as_dict(), next_action=None)
+        await transitions.transition_intent(
+            session, locked, _S.FAILED, last_error=decline.as_dict(), next_action=None
+        )
     elif locked.capture_method == CaptureMethod.MANUAL:
-        await _move(session, locked, _S.REQUIRES_CAPTURE, amount_capturable=locked.amount)
+        await transitions.transition_intent(
+            session, locked, _S.REQUIRES_CAPTURE, amount_capturable=locked.amount
+        )
     else:
         await _succeed(session, locked, target, locked.amount)
     return True
@@ -312,24 +351,26 @@ async def _apply(
     details["last_error"] = None
     if outcome is Outcome.DECLINED:
         assert charge.decline is not None
-        await _move(
+        await transitions.transition_intent(
             session,
             intent,
             _S.REQUIRES_PAYMENT_METHOD,
             **(details | {"last_error": charge.decline.as_dict()}),
         )
     elif outcome is Outcome.REQUIRES_ACTION:
-        await _move(session, intent, _S.REQUIRES_ACTION, **details)
+        await transitions.transition_intent(session, intent, _S.REQUIRES_ACTION, **details)
     elif outcome is Outcome.PROCESSING:
-        await _move(session, intent, _S.PROCESSING, **details)
+        await transitions.transition_intent(session, intent, _S.PROCESSING, **details)
     else:
-        await _move(session, intent, _S.REQUIRES_CAPTURE, amount_capturable=intent.amount, **details)
+        await transitions.transition_intent(
+            session, intent, _S.REQUIRES_CAPTURE, amount_capturable=intent.amount, **details
+        )
 
 
 async def _succeed(
     session: AsyncSession, intent: PaymentIntent, target: Target, amount: int, **details: object
 ) -> None:
-    await _move(
+    await transitions.transition_intent(
         session,
         intent,
         _S.SUCCEEDED,
@@ -341,16 +382,6 @@ async def _succeed(
         **details,
     )
     await receipts.record(session, intent, target, amount)
-
-
-async def _move(session: AsyncSession, intent: PaymentIntent, target: IntentStatus, **values: object) -> None:
-    """Compare-and-set the status. Staying in the same status (a decline) is a change of details only."""
-    current = _S(intent.status)
-    if target != current:
-        INTENT_STATES.check(current, target)
-    if not await repository.move_intent(session, intent, current, target, **values):
-        raise PaymentIntentChanged(f"Payment intent {intent.id} changed meanwhile; read it and retry.")
-    await announce.intent_moved(session, intent)
 
 
 # -- reading and checking ------------------------------------------------------------------------------

@@ -9,17 +9,15 @@ retry, two workers) is applied once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
 from faktura.kit import clock
-from faktura.models import PaymentIntent
+from faktura.payments import repository
 from faktura.payments.gateways import get_test_gateway
 from faktura.payments.gateways.test import EVENT_SUCCEEDED
-from faktura.payments.states import IntentStatus
 
 CALLBACK_PATH = "/api/v1/PaymentGateways/test/callbacks"
 DELAY = timedelta(seconds=5)
@@ -37,23 +35,11 @@ async def due_callbacks(
     session: AsyncSession, settings: Settings, *, delay: timedelta = DELAY, limit: int = 100
 ) -> list[DueCallback]:
     """The success callbacks of test-gateway charges processing for longer than `delay`."""
-    since: datetime = clock.now() - delay
-    rows = await session.execute(
-        select(PaymentIntent.id, PaymentIntent.gateway_reference)
-        .where(
-            PaymentIntent.gateway == "test",
-            PaymentIntent.status == IntentStatus.PROCESSING.value,
-            PaymentIntent.gateway_reference.is_not(None),
-            PaymentIntent.updated_at <= since,
-        )
-        .order_by(PaymentIntent.updated_at)
-        .limit(limit)
-    )
+    charges = await repository.processing_test_charges(session, clock.now() - delay, limit)
     gateway = get_test_gateway(settings)
     url = settings.public_url.rstrip("/") + CALLBACK_PATH
     due = []
-    for intent_id, reference in rows:
-        assert reference is not None
+    for intent_id, reference in charges:
         body, headers = gateway.signed_callback(EVENT_SUCCEEDED, reference, event_id=f"evt_{reference}")
         due.append(DueCallback(intent_id=intent_id, url=url, body=body, headers=headers))
     return due

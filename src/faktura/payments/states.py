@@ -1,11 +1,11 @@
-"""The payment intent's machine (DESIGN.md) and the small enums of payments and refunds."""
+"""The machines of payment intents (DESIGN.md) and payments, and the small enums of refunds."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from faktura.kit.states import StateMachine
-from faktura.payments.errors import InvalidPaymentIntentTransition
+from faktura.payments.errors import InvalidPaymentIntentTransition, InvalidPaymentTransition
 
 
 class IntentStatus(StrEnum):
@@ -43,8 +43,17 @@ _S = IntentStatus
 INTENT_STATES = StateMachine(
     InvalidPaymentIntentTransition,
     {
+        # A decline leaves the intent waiting for another method: a move to where it is, announced as
+        # payment_intent.payment_failed.
         _S.REQUIRES_PAYMENT_METHOD: frozenset(
-            {_S.REQUIRES_ACTION, _S.PROCESSING, _S.REQUIRES_CAPTURE, _S.SUCCEEDED, _S.CANCELED}
+            {
+                _S.REQUIRES_PAYMENT_METHOD,
+                _S.REQUIRES_ACTION,
+                _S.PROCESSING,
+                _S.REQUIRES_CAPTURE,
+                _S.SUCCEEDED,
+                _S.CANCELED,
+            }
         ),
         # 3-D Secure failed: back to requires_payment_method, so the payer can try another card.
         _S.REQUIRES_ACTION: frozenset(
@@ -60,6 +69,18 @@ class PaymentStatus(StrEnum):
     SUCCEEDED = "succeeded"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
+
+
+# Only refunds move a payment. Each refund is a move, a second partial one to where the payment is.
+PAYMENT_STATES = StateMachine(
+    InvalidPaymentTransition,
+    {
+        PaymentStatus.SUCCEEDED: frozenset({PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}),
+        PaymentStatus.PARTIALLY_REFUNDED: frozenset(
+            {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+        ),
+    },
+)
 
 
 class RefundStatus(StrEnum):

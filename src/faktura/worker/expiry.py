@@ -7,15 +7,14 @@ capture) waits for that payment's result instead. Draft orders are left alone: a
 merchant's own quote, which nobody can pay after its expiry anyway (`order_expired`), and which the
 merchant may still extend or cancel; the order machine has no draft -> expired move.
 
-Payment intents: one waiting for a payment method, or for the payer's 3-D Secure, with no change for
-ABANDONED_AFTER, is canceled as `abandoned`. A bank transfer waiting for the payer's money is not: it
-ends with its order, or when its invoice is paid.
+Payment intents: one its payer abandoned is canceled as `abandoned`; what counts as abandoned is the
+payments domain's rule (`payments.service.abandoned`).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,13 +26,11 @@ from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
 from faktura.payments import repository as payments
 from faktura.payments import service as payment_service
-from faktura.payments import targets
 from faktura.payments.states import CancellationReason
 from faktura.worker import repository
 from faktura.worker.batches import handle_each
 
 log = logging.getLogger("faktura.worker")
-ABANDONED_AFTER = timedelta(hours=24)
 
 
 @periodic("order.expire", every=timedelta(minutes=1))
@@ -86,33 +83,14 @@ async def expire_order(session: AsyncSession, merchant_id: str, order_id: str, s
 
 async def expire_intents(database: Database, settings: Settings) -> int:
     """Cancel the intents abandoned by their payer; returns how many."""
-    before = clock.now() - ABANDONED_AFTER
 
     async def find(session: AsyncSession, limit: int) -> list[tuple[str, str]]:
-        return await repository.abandoned_intents(session, before, limit)
+        return await payment_service.abandoned_intents(session, limit)
 
     async def abandon(session: AsyncSession, merchant_id: str, intent_id: str) -> bool:
-        return await abandon_intent(session, merchant_id, intent_id, settings, before)
+        return await payment_service.abandon(session, merchant_id, intent_id, settings=settings)
 
     canceled = await handle_each(database, settings, "payment intent", find, abandon)
     if canceled:
         log.info("canceled %d abandoned payment intent(s)", canceled)
     return canceled
-
-
-async def abandon_intent(
-    session: AsyncSession, merchant_id: str, intent_id: str, settings: Settings, before: datetime
-) -> bool:
-    intent = await payments.get_intent(session, merchant_id, intent_id)
-    if intent is None:
-        return False
-    # Lock the order or invoice first, as every payment does, then look again: the payer may have
-    # acted since the batch was read.
-    await targets.lock_for_payment(session, intent, strict=False)
-    intent = await payments.get_intent(session, merchant_id, intent_id)
-    if intent is None or not repository.abandoned(intent, before):
-        return False
-    await payment_service.cancel(
-        session, merchant_id, intent_id, CancellationReason.ABANDONED, settings=settings
-    )
-    return True

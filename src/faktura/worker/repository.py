@@ -1,4 +1,4 @@
-"""SQL of the periodic checks: which orders, intents and invoices have run out of time.
+"""SQL of the periodic checks: which orders and invoices have run out of time.
 
 Each finder reads across merchants and returns (merchant id, id) pairs in batches; the task then
 handles each one in its own transaction through its domain's service.
@@ -8,22 +8,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Exists, and_, or_, select
+from sqlalchemy import Exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.invoices.states import PAYABLE
 from faktura.models import Event, Invoice, Order, PaymentIntent
 from faktura.orders.states import OrderStatus
-from faktura.payments.gateways import all_gateways
-from faktura.payments.gateways.base import GatewayKind
 from faktura.payments.states import IntentStatus
 
 OVERDUE = "invoice.overdue"
 # Money is with the gateway: the order waits for its result, however late.
 _IN_FLIGHT = (IntentStatus.PROCESSING.value, IntentStatus.REQUIRES_CAPTURE.value)
 _WAITING = (IntentStatus.REQUIRES_PAYMENT_METHOD.value, IntentStatus.REQUIRES_ACTION.value)
-# A bank transfer waits in requires_action for the payer's bank, which takes days; not abandoned.
-_TRANSFER_GATEWAYS = tuple(g.id for g in all_gateways() if g.kind is GatewayKind.BANK_TRANSFER)
 
 
 def _money_in_flight() -> Exists:
@@ -69,34 +65,6 @@ async def waiting_intents_of_order(session: AsyncSession, merchant_id: str, orde
         .order_by(PaymentIntent.id)
     )
     return list(rows)
-
-
-def abandoned(intent: PaymentIntent, before: datetime) -> bool:
-    """Waiting for the payer, untouched since `before`; a bank transfer's wait is not abandonment."""
-    if intent.updated_at >= before:
-        return False
-    if intent.status == IntentStatus.REQUIRES_PAYMENT_METHOD.value:
-        return True
-    return intent.status == IntentStatus.REQUIRES_ACTION.value and intent.gateway not in _TRANSFER_GATEWAYS
-
-
-async def abandoned_intents(session: AsyncSession, before: datetime, limit: int) -> list[tuple[str, str]]:
-    rows = await session.execute(
-        select(PaymentIntent.merchant_id, PaymentIntent.id)
-        .where(
-            PaymentIntent.updated_at < before,
-            or_(
-                PaymentIntent.status == IntentStatus.REQUIRES_PAYMENT_METHOD.value,
-                and_(
-                    PaymentIntent.status == IntentStatus.REQUIRES_ACTION.value,
-                    PaymentIntent.gateway.not_in(_TRANSFER_GATEWAYS),
-                ),
-            ),
-        )
-        .order_by(PaymentIntent.updated_at)
-        .limit(limit)
-    )
-    return [(merchant_id, intent_id) for merchant_id, intent_id in rows]
 
 
 def _overdue_recorded() -> Exists:
