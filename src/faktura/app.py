@@ -28,8 +28,8 @@ def _native_routers() -> list[APIRouter]:
     from faktura.catalog.endpoints import routers as catalog_routers
     from faktura.coupons.endpoints import router as coupons_router
     from faktura.customers.endpoints import router as customers_router
-    from faktura.delivery.endpoints import routers as delivery_routers
     from faktura.events.endpoints import routers as event_routers
+    from faktura.invoices.delivery.endpoints import routers as delivery_routers
     from faktura.invoices.document_endpoints import routers as document_routers
     from faktura.invoices.endpoints import routers as invoice_routers
     from faktura.ledger.endpoints import routers as ledger_routers

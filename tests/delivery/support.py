@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-import faktura.delivery.tasks  # noqa: F401 -- imported for its side effect: the handler registers
+import faktura.invoices.delivery.tasks  # noqa: F401 -- imported for its side effect: the handler registers
 from faktura.config import Settings
-from faktura.delivery.queue import DELIVER
+from faktura.invoices.delivery.queue import DELIVER
 from faktura.kit.db import Database
 from faktura.models import Invoice, InvoiceDelivery, Merchant
 from faktura.worker.runner import Worker

@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from faktura.config import Settings
-from faktura.delivery import queue, run
-from faktura.delivery.channel_setup import channels_for
-from faktura.delivery.states import ChannelName
 from faktura.invoices import repository as invoices
+from faktura.invoices.delivery import queue, run
+from faktura.invoices.delivery.channel_setup import channels_for
+from faktura.invoices.delivery.states import ChannelName
 from faktura.kit.db import Database
 from faktura.models import InvoiceDelivery, Job
 from tests.delivery.servers import outbox_files

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from faktura.delivery.channel import ChannelFailed, NotApplicable, Outgoing
-from faktura.delivery.mail import EmailChannel, EmlFolder, SmtpSender, SmtpServer
+from faktura.invoices.delivery.channel import ChannelFailed, NotApplicable, Outgoing
+from faktura.invoices.delivery.mail import EmailChannel, EmlFolder, SmtpSender, SmtpServer
 from tests.delivery.documents import COMPANY, PERSON, invoice
 from tests.delivery.servers import PASSWORD, USER, free_port, make_certificate, names, read, smtp_server
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.delivery import repository
-from faktura.delivery.errors import InvalidInvoiceDeliveryTransition
-from faktura.delivery.outcome import transition
-from faktura.delivery.states import ChannelName, DeliveryStatus
+from faktura.invoices.delivery import repository
+from faktura.invoices.delivery.errors import InvalidInvoiceDeliveryTransition
+from faktura.invoices.delivery.outcome import transition
+from faktura.invoices.delivery.states import ChannelName, DeliveryStatus
 from faktura.invoices.service import load
 from faktura.kit.db import Database
 from faktura.models import Invoice, InvoiceDelivery
@@ -36,8 +36,8 @@ def test_only_the_door_ends_a_delivery(repo_root: Path) -> None:
         if not write[0].startswith("webhooks/")
     }
     assert found == {
-        ("delivery/outcome.py", "transition", "calls move_delivery"),
-        ("delivery/repository.py", "move_delivery", "updates the status column"),
+        ("invoices/delivery/outcome.py", "transition", "calls move_delivery"),
+        ("invoices/delivery/repository.py", "move_delivery", "updates the status column"),
     }
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from faktura.delivery.channel import ChannelFailed, NotApplicable, Outgoing
-from faktura.delivery.peppol import (
+from faktura.invoices.delivery.channel import ChannelFailed, NotApplicable, Outgoing
+from faktura.invoices.delivery.peppol import (
     BILLING_PROCESS,
     INVOICE_DOCUMENT_TYPE,
     AccessPoint,

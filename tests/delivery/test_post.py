@@ -10,9 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from faktura.delivery.channel import ChannelFailed, NotApplicable, Outgoing
-from faktura.delivery.post import PostChannel, PrintFolder, PrintService
 from faktura.documents.model import Address
+from faktura.invoices.delivery.channel import ChannelFailed, NotApplicable, Outgoing
+from faktura.invoices.delivery.post import PostChannel, PrintFolder, PrintService
 from tests.delivery.documents import PERSON, invoice
 from tests.delivery.servers import names, read
 from tests.webhooks.receiver import Answer, receiving

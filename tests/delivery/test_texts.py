@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from faktura.delivery.channel import Outgoing
-from faktura.delivery.mail_message import compose
-from faktura.delivery.texts import LANGUAGES, MESSAGES, language_of
+from faktura.invoices.delivery.channel import Outgoing
+from faktura.invoices.delivery.mail_message import compose
+from faktura.invoices.delivery.texts import LANGUAGES, MESSAGES, language_of
 from faktura.kit import clock
 from tests.delivery.documents import COMPANY, invoice
 

@@ -240,11 +240,7 @@ async def pay(database: Database, api: Api, invoice: dict[str, Any], amount: int
         database, api.merchant_id, amount, invoice_id=invoice["id"], customer_id=invoice["customerId"]
     )
     async with database.transaction() as session:
-        applied = await apply_payment(
-            session,
-            merchant_id=api.merchant_id,
-            invoice_id=invoice["id"],
-            payment_id=payment_id,
-            amount=amount,
-        )
+        payment = await session.get(Payment, payment_id)
+        assert payment is not None
+        applied = await apply_payment(session, invoice_id=invoice["id"], payment=payment, amount=amount)
     return payment_id, applied

@@ -10,6 +10,7 @@ commit, so numbers are gap-free per merchant and series: a finalization that fai
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,8 +35,21 @@ from faktura.merchants.terms import invoice_terms
 from faktura.models import Invoice
 from faktura.orders import repository as orders
 from faktura.payments import links
-from faktura.payments import service as payments
 from faktura.totals.calculator import TaxCategory
+
+OrderInvoiced = Callable[[AsyncSession, str, str], Awaitable[object]]
+_ORDER_INVOICED: list[OrderInvoiced] = []
+
+
+def on_order_invoiced(hook: OrderInvoiced) -> OrderInvoiced:
+    """Run `hook(session, merchant_id, order_id)` in the transaction that issues an order's invoice.
+
+    For the domain above invoices: payments ends the order's pay-later intents this way. Imports go one
+    way, payments -> invoices, so invoices cannot call it; `faktura.payments.service` registers its hook
+    when it is imported, which every process that serves the API or runs jobs does.
+    """
+    _ORDER_INVOICED.append(hook)
+    return hook
 
 
 async def finalize(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
@@ -86,7 +100,8 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     await orders_link.complete_if_paid(session, invoice)
     if invoice.order_id is not None:
         # The invoice is now what the payer pays: the order's waiting intents (pay later) are done.
-        await payments.invoice_issued(session, invoice.merchant_id, invoice.order_id)
+        for hook in _ORDER_INVOICED:
+            await hook(session, invoice.merchant_id, invoice.order_id)
     # Frozen for good once settlement has run: a pay-first invoice is issued paid, with its prepaid
     # amount and no payment link, and its document says so.
     document = await freeze(session, invoice)

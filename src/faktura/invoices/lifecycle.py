@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.delivery import outcome as delivery_outcome
-from faktura.delivery import queue as deliveries
-from faktura.delivery.states import ChannelName
 from faktura.invoices import books, drafts, finalization
+from faktura.invoices.delivery import outcome as delivery_outcome
+from faktura.invoices.delivery import queue as deliveries
+from faktura.invoices.delivery.states import ChannelName
 from faktura.invoices.errors import InvoiceNotFinalized, InvoiceNotSendable, InvoiceNotVoidable
 from faktura.invoices.schemas import InvoiceOut, InvoicePut
 from faktura.invoices.service import announce, load, transition, view

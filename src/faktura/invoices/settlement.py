@@ -20,30 +20,28 @@ from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.models import Invoice, Payment, PaymentApplication
-from faktura.payments.errors import PaymentNotFound
 
 
-async def apply_payment(
-    session: AsyncSession, *, merchant_id: str, invoice_id: str, payment_id: str, amount: int
-) -> int:
+async def apply_payment(session: AsyncSession, *, invoice_id: str, payment: Payment, amount: int) -> int:
     """Apply up to `amount` of the payment to the invoice; return what was applied (the rest is credit)."""
     if amount <= 0:
         raise ValidationFailed.field("amount", "invalid_amount", "The amount to apply must be positive.")
     await session.flush()
-    payment = await _payment(session, merchant_id, payment_id)
-    invoice = await load(session, merchant_id, invoice_id, lock=True)
+    payment = await _locked(session, payment)
+    invoice = await load(session, payment.merchant_id, invoice_id, lock=True)
     free = payment.amount - payment.amount_applied - payment.amount_refunded
     if amount > free:
         raise PaymentExhausted(f"Payment {payment.id} has {free} left to apply, not {amount}.")
     return await settle(session, invoice, payment, amount)
 
 
-async def unapply_payment(session: AsyncSession, *, merchant_id: str, payment_id: str, amount: int) -> int:
+async def unapply_payment(session: AsyncSession, *, payment: Payment, amount: int) -> int:
     """Take back up to `amount` of the payment from the invoices it settled, newest first; return it."""
     if amount <= 0:
         raise ValidationFailed.field("amount", "invalid_amount", "The amount to take back must be positive.")
     await session.flush()
-    payment = await _payment(session, merchant_id, payment_id)
+    payment = await _locked(session, payment)
+    merchant_id = payment.merchant_id
     remaining = amount
     for invoice_id, net in await repository.applied_by_invoice(session, payment.id):
         if remaining == 0:
@@ -186,8 +184,8 @@ async def _reverse_write_off(session: AsyncSession, invoice: Invoice) -> None:
     invoice.amount_due += amount
 
 
-async def _payment(session: AsyncSession, merchant_id: str, payment_id: str) -> Payment:
-    payment = await repository.get_payment(session, merchant_id, payment_id)
-    if payment is None:
-        raise PaymentNotFound(payment_id)
-    return payment
+async def _locked(session: AsyncSession, payment: Payment) -> Payment:
+    """The payment read again under its row lock: what it has left to apply is decided on that."""
+    locked = await repository.get_payment(session, payment.merchant_id, payment.id)
+    assert locked is not None  # the payments domain hands over a stored payment
+    return locked

@@ -58,13 +58,7 @@ async def record(session: AsyncSession, intent: PaymentIntent, target: Target, a
     )
     invoice_id = await _place(session, intent, target, payment)
     if invoice_id is not None:
-        await settlement.apply_payment(
-            session,
-            merchant_id=intent.merchant_id,
-            invoice_id=invoice_id,
-            payment_id=payment.id,
-            amount=amount,
-        )
+        await settlement.apply_payment(session, invoice_id=invoice_id, payment=payment, amount=amount)
         payment.amount_applied = await repository.applied_total(session, payment.id)
         await session.flush()
     await announce.payment_event(session, payment, "payment.succeeded")

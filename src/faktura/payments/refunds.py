@@ -131,9 +131,7 @@ async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) ->
     from_credit = min(refund.amount - from_held, max(credit, 0))
     rest = refund.amount - from_held - from_credit
     if rest:
-        taken = await settlement.unapply_payment(
-            session, merchant_id=payment.merchant_id, payment_id=payment.id, amount=rest
-        )
+        taken = await settlement.unapply_payment(session, payment=payment, amount=rest)
         if taken < rest:
             raise RefundNotPossible(
                 f"Only {refund.amount - rest + taken} of payment {payment.id} can be refunded now: the rest "

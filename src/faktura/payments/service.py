@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import luhn
 
 from faktura.config import Settings
+from faktura.invoices import finalization
 from faktura.kit import clock
 from faktura.kit.errors import InvalidTransition, ValidationFailed
 from faktura.kit.ids import new_id
@@ -254,6 +255,7 @@ async def page(
     return await views_of(session, rows, settings), cursor
 
 
+@finalization.on_order_invoiced
 async def invoice_issued(session: AsyncSession, merchant_id: str, order_id: str) -> int:
     """The order's invoice was issued: its pay-later intents have done their job and end as canceled
     (`invoiced`); the invoice itself is now what the payer pays. Returns how many ended."""

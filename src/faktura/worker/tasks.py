@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-import faktura.delivery.tasks
+import faktura.invoices.delivery.tasks
 import faktura.invoices.document_tasks
 import faktura.webhooks.tasks
 import faktura.worker.expiry
@@ -14,7 +14,7 @@ import faktura.worker.overdue
 from faktura.config import Settings
 
 MODULES = (
-    faktura.delivery.tasks,
+    faktura.invoices.delivery.tasks,
     faktura.invoices.document_tasks,
     faktura.webhooks.tasks,
     faktura.worker.expiry,

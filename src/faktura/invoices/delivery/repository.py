@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.delivery.states import DeliveryStatus
+from faktura.invoices.delivery.states import DeliveryStatus
 from faktura.models import InvoiceDelivery, InvoiceDeliveryAttempt
 
 PENDING = DeliveryStatus.PENDING.value

@@ -18,13 +18,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
-from faktura.delivery import outcome, repository
-from faktura.delivery.channel import Channel, ChannelFailed, NotApplicable, Outgoing
-from faktura.delivery.states import ORDER, AttemptStatus, ChannelName, DeliveryStatus
 from faktura.documents import service as documents
 from faktura.documents.model import Document, DocumentKind
 from faktura.documents.service import FileFormat
 from faktura.invoices import repository as invoices
+from faktura.invoices.delivery import outcome, repository
+from faktura.invoices.delivery.channel import Channel, ChannelFailed, NotApplicable, Outgoing
+from faktura.invoices.delivery.states import ORDER, AttemptStatus, ChannelName, DeliveryStatus
 from faktura.invoices.issued import invoice_document
 from faktura.invoices.service import load
 from faktura.invoices.states import InvoiceStatus
@@ -34,7 +34,7 @@ from faktura.kit.errors import FakturaError
 from faktura.kit.ids import new_id
 from faktura.models import InvoiceDeliveryAttempt
 
-log = logging.getLogger("faktura.delivery")
+log = logging.getLogger("faktura.invoices.delivery")
 
 
 @dataclass(frozen=True, slots=True)

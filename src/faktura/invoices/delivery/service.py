@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.delivery import repository
-from faktura.delivery.schemas import DeliveryOut
-from faktura.delivery.states import ChannelName
-from faktura.delivery.views import delivery_out
 from faktura.invoices import lifecycle
+from faktura.invoices.delivery import repository
+from faktura.invoices.delivery.schemas import DeliveryOut
+from faktura.invoices.delivery.states import ChannelName
+from faktura.invoices.delivery.views import delivery_out
 from faktura.invoices.service import load
 
 

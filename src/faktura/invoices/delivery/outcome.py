@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.delivery import repository
-from faktura.delivery.states import DELIVERY_STATES, ChannelName, DeliveryStatus, InvoiceDeliveryStatus
+from faktura.invoices.delivery import repository
+from faktura.invoices.delivery.states import (
+    DELIVERY_STATES,
+    ChannelName,
+    DeliveryStatus,
+    InvoiceDeliveryStatus,
+)
 from faktura.invoices.service import announce
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock

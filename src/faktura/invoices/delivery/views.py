@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from faktura.delivery.schemas import DeliveryAttemptOut, DeliveryOut
-from faktura.delivery.states import AttemptStatus, ChannelName, DeliveryStatus
+from faktura.invoices.delivery.schemas import DeliveryAttemptOut, DeliveryOut
+from faktura.invoices.delivery.states import AttemptStatus, ChannelName, DeliveryStatus
 from faktura.models import InvoiceDelivery, InvoiceDeliveryAttempt
 
 

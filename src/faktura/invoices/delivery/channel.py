@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from faktura.delivery.states import ChannelName
 from faktura.documents.model import Address, BuyerType, Document
 from faktura.documents.pdf import render
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.write import write
+from faktura.invoices.delivery.states import ChannelName
 
 ERROR_TEXT_LIMIT = 1000  # InvoiceDeliveryAttempt.error
 

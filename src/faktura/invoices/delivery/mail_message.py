@@ -10,8 +10,8 @@ from email.utils import format_datetime
 
 from babel.dates import format_date
 
-from faktura.delivery.channel import ChannelFailed, Outgoing, safe_name
-from faktura.delivery.texts import language_of, text
+from faktura.invoices.delivery.channel import ChannelFailed, Outgoing, safe_name
+from faktura.invoices.delivery.texts import language_of, text
 from faktura.kit.currencies import format_money
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import Auth
-from faktura.delivery import service
-from faktura.delivery.schemas import DeliveryOut, ResendIn
+from faktura.invoices.delivery import service
+from faktura.invoices.delivery.schemas import DeliveryOut, ResendIn
 from faktura.invoices.errors import InvoiceNotFinalized, InvoiceNotFound, InvoiceNotSendable
 from faktura.kit.http import errors
 from faktura.kit.pagination import Page

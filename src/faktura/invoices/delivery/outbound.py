@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from faktura.delivery.channel import ChannelFailed
+from faktura.invoices.delivery.channel import ChannelFailed
 
 TIMEOUT_SECONDS = 30.0
 EXCERPT_CHARS = 300

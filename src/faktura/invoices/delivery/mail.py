@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from faktura.delivery.channel import ChannelFailed, NotApplicable, Outgoing, Receipt
-from faktura.delivery.files import write_atomically
-from faktura.delivery.mail_message import compose
-from faktura.delivery.states import ChannelName
+from faktura.invoices.delivery.channel import ChannelFailed, NotApplicable, Outgoing, Receipt
+from faktura.invoices.delivery.files import write_atomically
+from faktura.invoices.delivery.mail_message import compose
+from faktura.invoices.delivery.states import ChannelName
 from faktura.kit import clock
 from faktura.kit.errors import FakturaError
 
-log = logging.getLogger("faktura.delivery")
+log = logging.getLogger("faktura.invoices.delivery")
 TIMEOUT_SECONDS = 30.0
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TypeGuard
 
 from faktura.config import Settings
-from faktura.delivery.channel import Channel
-from faktura.delivery.files import outbox
-from faktura.delivery.mail import EmailChannel, EmlFolder, MailSender, SmtpSender
-from faktura.delivery.peppol import (
+from faktura.invoices.delivery.channel import Channel
+from faktura.invoices.delivery.files import outbox
+from faktura.invoices.delivery.mail import EmailChannel, EmlFolder, MailSender, SmtpSender
+from faktura.invoices.delivery.peppol import (
     AccessPoint,
     EhfChannel,
     EhfTransport,
@@ -19,8 +19,8 @@ from faktura.delivery.peppol import (
     ParticipantLookup,
     ParticipantsFile,
 )
-from faktura.delivery.post import PostChannel, Printer, PrintFolder, PrintService
-from faktura.delivery.states import ChannelName
+from faktura.invoices.delivery.post import PostChannel, Printer, PrintFolder, PrintService
+from faktura.invoices.delivery.states import ChannelName
 
 
 def participants_file(settings: Settings) -> Path:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from faktura.delivery.states import AttemptStatus, ChannelName, DeliveryStatus
+from faktura.invoices.delivery.states import AttemptStatus, ChannelName, DeliveryStatus
 from faktura.kit.schemas import RequestSchema, Schema
 
 

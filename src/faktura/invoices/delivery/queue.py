@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.delivery import repository
-from faktura.delivery.states import ChannelName, DeliveryStatus, InvoiceDeliveryStatus
+from faktura.invoices.delivery import repository
+from faktura.invoices.delivery.states import ChannelName, DeliveryStatus, InvoiceDeliveryStatus
 from faktura.kit import jobs
 from faktura.kit.ids import new_id
 from faktura.models import Invoice, InvoiceDelivery

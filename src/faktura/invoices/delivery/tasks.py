@@ -9,9 +9,9 @@ none waits for ever in `pending`.
 
 from __future__ import annotations
 
-from faktura.delivery import run
-from faktura.delivery.channel_setup import channels_for
-from faktura.delivery.queue import DELIVER
+from faktura.invoices.delivery import run
+from faktura.invoices.delivery.channel_setup import channels_for
+from faktura.invoices.delivery.queue import DELIVER
 from faktura.kit.errors import FakturaError
 from faktura.kit.jobs import JobContext, handler
 

@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 
 from faktura.config import Settings
-from faktura.delivery.channel import ChannelFailed
+from faktura.invoices.delivery.channel import ChannelFailed
 
 
 def outbox(settings: Settings, name: str) -> Path:

@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 import orjson
 
-from faktura.delivery import outbound
-from faktura.delivery.channel import NotApplicable, Outgoing, Receipt, postal_address
-from faktura.delivery.files import write_atomically
-from faktura.delivery.states import ChannelName
 from faktura.documents.model import Address, Party
+from faktura.invoices.delivery import outbound
+from faktura.invoices.delivery.channel import NotApplicable, Outgoing, Receipt, postal_address
+from faktura.invoices.delivery.files import write_atomically
+from faktura.invoices.delivery.states import ChannelName
 
 
 def _address(party: Party, address: Address | None) -> dict[str, str | None] | None:

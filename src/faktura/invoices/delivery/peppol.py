@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
-from faktura.delivery import outbound
-from faktura.delivery.channel import ChannelFailed, NotApplicable, Outgoing, Receipt
-from faktura.delivery.files import write_atomically
-from faktura.delivery.states import ChannelName
+from faktura.invoices.delivery import outbound
+from faktura.invoices.delivery.channel import ChannelFailed, NotApplicable, Outgoing, Receipt
+from faktura.invoices.delivery.files import write_atomically
+from faktura.invoices.delivery.states import ChannelName
 
 # PEPPOL Policy for use of Identifiers 4.x: `busdox-docid-qns` document types (root namespace::element
 # ## CustomizationID (BT-24) :: UBL version) and the process (ProfileID, BT-23) of BIS Billing 3.0.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from faktura.delivery.errors import InvalidInvoiceDeliveryTransition
+from faktura.invoices.delivery.errors import InvalidInvoiceDeliveryTransition
 from faktura.kit.states import StateMachine
 
 
