@@ -10,25 +10,14 @@ the journal show invoice and payment; the payment can be refunded, and shows as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
-from faktura.kit import clock
 from faktura.kit.db import Database
 from tests.factories import Api, corporate_body
 from tests.hosted.flows import open_page, pay_with
 from tests.invoices.helpers import assert_books_agree
 
 RETURN_URL = "https://shop.example/thanks"
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    clock.freeze(clock.now())
-    yield
-    clock.freeze(None)
 
 
 async def test_an_order_paid_without_a_customer_becomes_a_paid_invoice(
