@@ -28,7 +28,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 import faktura.worker.tasks  # noqa: F401 -- imported for its side effect: every handler registers
 from faktura.config import Settings
@@ -36,7 +36,7 @@ from faktura.kit import clock as service_clock
 from faktura.kit.db import Database
 from faktura.kit.ids import new_id
 from faktura.kit.jobs import JobStatus
-from faktura.models import Job
+from faktura.models import Job, JobSchedule
 from faktura.worker.runner import Worker
 from tests.factories import Api
 
@@ -115,7 +115,15 @@ class ScenarioClock:
 
 @asynccontextmanager
 async def scenario_clock(database: Database, settings: Settings) -> AsyncIterator[ScenarioClock]:
-    """The clock frozen at START for the block; a scenario whose background work died fails at its end."""
+    """The clock frozen at START for the block; a scenario whose background work died fails at its end.
+
+    Each scenario starts on a quiet queue, as a new installation does: no job an earlier scenario left
+    waiting (a retry due next week) runs in this one, and no periodic slot an earlier scenario took at
+    the same START keeps this one's first run waiting.
+    """
+    async with database.transaction() as session:
+        await session.execute(delete(Job).where(Job.status == JobStatus.PENDING.value))
+        await session.execute(delete(JobSchedule))
     travel = time_machine.travel(START, tick=False)
     moving = ScenarioClock(database, settings, travel.start())
     service_clock.freeze(START)
