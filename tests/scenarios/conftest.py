@@ -65,8 +65,10 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.
 
 
 @pytest.fixture(autouse=True)
-async def clock(database: Database, settings: Settings) -> AsyncIterator[ScenarioClock]:
-    async with scenario_clock(database, settings) as moving:
+async def clock(database: Database, settings: Settings, tmp_path: Path) -> AsyncIterator[ScenarioClock]:
+    """The scenario's clock; its worker's data directory (the delivery outboxes, the PEPPOL participants
+    file) is the scenario's own."""
+    async with scenario_clock(database, settings.model_copy(update={"data_dir": tmp_path})) as moving:
         yield moving
 
 
