@@ -12,13 +12,17 @@ Two clocks move as one: `faktura.kit.clock`, which the service reads, and the pr
 The monotonic clock is left alone, so asyncio, timeouts and connection pools keep real time.
 
 Jobs run through the worker's own loop (`Worker.run_due`): every kind and all periodic work, claimed,
-leased and settled as `faktura worker` does it. A move stops at each pending job's `run_at` on the way and
-runs what is due there, so a retry schedule plays out attempt by attempt. Periodic work runs at every
-stop, once however many of its periods the move skipped, as it does for a worker that was away; to see a
-periodic check at a given moment, move to that moment.
+leased and settled as `faktura worker` does it. A move runs what is due before it starts, stops at each
+pending job's `run_at` on the way and runs what is due there, so a retry schedule plays out attempt by
+attempt, and runs what is due where it ends. Periodic work runs at those stops, once however many of its
+periods a move skipped, as it does for a worker that was away; to see a periodic check at a given
+moment, move to that moment. Work that waits for its period to come round (such as a periodic look for
+new events) is done at the next stop in a later period, so a story moves the clock on, even by a minute,
+before it looks for what the worker did; a payer's or a merchant's next step takes that long anyway.
 
 After a move the merchants given to `keep_signed_in` get a fresh access token (tokens last 15 minutes),
-as an integration signs in again when its token expires.
+as an integration signs in again when its token expires. When a scenario ends, it fails if any of its
+jobs died: background work that broke must not pass unseen.
 """
 
 from __future__ import annotations
