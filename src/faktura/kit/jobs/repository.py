@@ -10,9 +10,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, case, delete, func, insert, literal, select, update
+from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,27 +63,36 @@ async def insert_job(session: AsyncSession, row: dict[str, Any], *, notify: Noti
     the notification is delivered at commit, and not at all on rollback.
     """
     postgres = _is_postgres(session)
-    if row["dedupe_key"] is None:
-        stmt: Any = insert(JOBS).values(row).returning(JOBS.c.id)
-    else:
+    stmt = _insert_statement(postgres, row["dedupe_key"] is not None, notify if postgres else Notify.NEVER)
+    return (await session.execute(stmt, row)).first() is not None
+
+
+@lru_cache(maxsize=16)
+def _insert_statement(postgres: bool, deduped: bool, notify: Notify) -> Any:
+    """The INSERT of a job row given as parameters, built once per shape: enqueueing sits on hot paths
+    (an event's transaction queues its dispatch), where building the statement cost more than running it."""
+    values = {column.name: bindparam(column.name, type_=column.type) for column in JOBS.columns}
+    if deduped:
         dialect_insert = postgresql.insert if postgres else sqlite.insert
-        stmt = (
+        stmt: Any = (
             dialect_insert(JOBS)
-            .values(row)
+            .values(values)
             .on_conflict_do_nothing(index_elements=[JOBS.c.dedupe_key], index_where=DEDUPED)
             .returning(JOBS.c.id)
         )
-    if postgres and notify is not Notify.NEVER:
-        inserted = stmt.cte("inserted")
-        wake: Any = func.pg_notify(NOTIFY_CHANNEL, "")
-        if notify is Notify.UNLESS_QUEUED:
-            # The statement's snapshot does not hold the row it inserts: this sees only jobs before it.
-            queued = select(literal(1)).where(
-                JOBS.c.ordering_key == row["ordering_key"], JOBS.c.status == JobStatus.PENDING.value
-            )
-            wake = case((queued.exists(), None), else_=wake)
-        stmt = select(inserted.c.id, wake).select_from(inserted)
-    return (await session.execute(stmt)).first() is not None
+    else:
+        stmt = insert(JOBS).values(values).returning(JOBS.c.id)
+    if notify is Notify.NEVER:
+        return stmt
+    inserted = stmt.cte("inserted")
+    wake: Any = func.pg_notify(NOTIFY_CHANNEL, "")
+    if notify is Notify.UNLESS_QUEUED:
+        # The statement's snapshot does not hold the row it inserts: this sees only jobs before it.
+        queued = select(literal(1)).where(
+            JOBS.c.ordering_key == values["ordering_key"], JOBS.c.status == JobStatus.PENDING.value
+        )
+        wake = case((queued.exists(), None), else_=wake)
+    return select(inserted.c.id, wake).select_from(inserted)
 
 
 async def drop_waiting(session: AsyncSession, ordering_key: str) -> int:
