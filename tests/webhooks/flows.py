@@ -1,5 +1,6 @@
 """Steps the webhook tests share: an endpoint at a receiver, events made through the API, and the
-worker's part (dispatch, then the due delivery jobs) run in this process by the real job runner."""
+worker's part (the dispatch runs the events' transactions queued, then the due delivery jobs) run in
+this process by the real job runner."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from standardwebhooks import Webhook
 
 from faktura.config import Settings
+from faktura.events.service import DISPATCH
 from faktura.kit.db import Database
 from faktura.webhooks import dispatch, tasks
 from faktura.worker.runner import Worker
@@ -33,6 +35,7 @@ async def new_customer(api: Api, name: str = "Kari Nordmann") -> dict[str, Any]:
 
 
 async def dispatch_all(database: Database) -> int:
+    """Dispatch every event waiting, as a dispatch run does, without the job runner."""
     dispatched = 0
     while True:
         async with database.transaction() as session:
@@ -42,10 +45,11 @@ async def dispatch_all(database: Database) -> int:
             return dispatched
 
 
-async def deliver_due(database: Database, settings: Settings) -> None:
-    """Dispatch new events, then run the delivery jobs that are due until none is left."""
-    await dispatch_all(database)
-    await Worker(database, settings, concurrency=8, kinds={dispatch.DELIVER}, periodics=[]).run_due()
+async def deliver_due(database: Database, settings: Settings) -> int:
+    """Run the jobs of the webhooks that are due until none is left: the dispatch runs queued by the
+    events' commits, then the delivery jobs they queue. Returns how many runs there were."""
+    kinds = {DISPATCH, dispatch.DELIVER}
+    return await Worker(database, settings, concurrency=8, kinds=kinds, periodics=[]).run_due()
 
 
 def signed_by(request: Received, secret: str) -> bool:

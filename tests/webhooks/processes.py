@@ -13,7 +13,7 @@ from pathlib import Path
 from faktura.config import Settings
 
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
-WEBHOOK_WORK = "webhook.dispatch,webhook.deliver,webhook.sweep"
+WEBHOOK_WORK = "webhook.dispatch,webhook.deliver"
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
+
 from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
+from faktura.models import Job
+from faktura.webhooks import dispatch
 from tests.asserts import all_pages, error_code
 from tests.factories import Api
 from tests.webhooks.flows import deliver_due, dispatch_all, endpoint_at, new_customer
@@ -125,3 +129,32 @@ async def test_deliveries_list_by_endpoint_event_and_status_and_page(
         == "webhook_endpoint_not_found"
     )
     assert (await api.get("/api/v1/WebhookDeliveries", params={"eventId": event_id})).json()["data"] == []
+
+
+async def test_a_delivery_whose_last_job_is_still_finishing_is_not_replayed_yet(
+    hooks: Api, database: Database, private_settings: Settings
+) -> None:
+    with receiving(lambda _: Answer(410)) as receiver:
+        endpoint = await endpoint_at(hooks, receiver, events=["customer.created"])
+        await new_customer(hooks)
+        await deliver_due(database, private_settings)
+        (failed,) = await _deliveries(hooks, endpoint["id"])
+        await hooks.post(f"/api/v1/WebhookEndpoints/{endpoint['id']}/enable")
+        job_of_delivery = Job.dedupe_key == dispatch.job_key(failed["id"])
+        async with database.transaction() as session:
+            # The run that recorded the 410 has not settled its job yet.
+            await session.execute(update(Job).where(job_of_delivery).values(status="running"))
+        replay = f"/api/v1/WebhookDeliveries/{failed['id']}/replay"
+        assert error_code(await hooks.post(replay), 409) == "webhook_delivery_pending"
+        since = {"since": failed["createdAt"]}
+        replayed = await hooks.post(f"/api/v1/WebhookEndpoints/{endpoint['id']}/replay", json=since)
+        assert replayed.json() == {"replayed": 0}
+        (still,) = await _deliveries(hooks, endpoint["id"])
+        assert (still["status"], still["failureReason"]) == ("failed", "endpoint_gone")
+
+        async with database.transaction() as session:
+            await session.execute(update(Job).where(job_of_delivery).values(status="done"))
+        receiver.respond = lambda _: Answer(200)
+        assert (await hooks.post(replay)).status_code == 200
+        await deliver_due(database, private_settings)
+        assert len(receiver.received(endpoint["path"])) == 2

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from faktura.config import Settings
 from tests.factories import Api
 from tests.webhooks.flows import endpoint_at, new_customer
@@ -110,3 +112,23 @@ async def test_a_delivery_cut_short_by_a_killed_worker_is_made_again(
     assert delivery is not None, second.output()
     # The attempt the killed worker was making is not recorded: it never ended.
     assert [(a["number"], a["statusCode"]) for a in delivery["attemptLog"]] == [(1, 200)]
+
+
+async def test_a_worker_process_is_woken_by_the_commit_not_by_its_poll(
+    hooks: Api, settings: Settings, tmp_path: Path
+) -> None:
+    if settings.is_sqlite:
+        pytest.skip(
+            "On SQLite the worker runs in the server's process and is woken there (see test_dispatch.py)"
+        )
+    receiver = Receiver()
+    with receiver:
+        endpoint = await endpoint_at(hooks, receiver)
+        # A worker that would look for work by itself only once a minute.
+        with workers(settings, tmp_path, FAKTURA_WORKER_POLL_SECONDS="60"):
+            await new_customer(hooks, "Before")
+            await receiver.wait_for_async(1, 30, path=endpoint["path"])  # the worker is up
+            await new_customer(hooks, "After")
+            await receiver.wait_for_async(2, 30, path=endpoint["path"])
+        names = [r.json()["data"]["name"] for r in receiver.received(endpoint["path"])]
+    assert names == ["Before", "After"]

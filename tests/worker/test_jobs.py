@@ -9,11 +9,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext, JobFailed, RetryLater, enqueue
+from faktura.kit.jobs import JobContext, JobFailed, Reschedule, RetryLater, enqueue, handler
 from faktura.kit.jobs import repository as jobs
 from faktura.models import Job
 from faktura.worker.runner import Worker
@@ -148,6 +149,78 @@ async def test_retry_later_on_the_last_attempt_is_dead(database: Database, setti
     await worker(database, settings, kind).run_due()
     dead = await job(database, job_id)
     assert (dead.status, dead.last_error) == ("dead", "still busy (after 1 attempt)")
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_reschedule_comes_back_when_asked_and_uses_up_no_attempt(
+    database: Database, settings: Settings
+) -> None:
+    seen: list[int] = []
+
+    async def run(ctx: JobContext) -> None:
+        seen.append(ctx.attempt)
+        if len(seen) < 3:
+            raise Reschedule(timedelta(minutes=5), f"try {len(seen)} of the work's own schedule")
+
+    kind = register("rescheduled", run)
+    async with database.transaction() as session:
+        job_id = await enqueue(session, kind, {}, max_attempts=1)
+    assert job_id is not None
+    runner = worker(database, settings, kind)
+    for n in (1, 2):
+        asked_at = clock.now()
+        assert await runner.run_due() == 1
+        waiting = await job(database, job_id)
+        assert (waiting.status, waiting.attempts) == ("pending", 0)
+        assert waiting.run_at == asked_at + timedelta(minutes=5)
+        assert waiting.last_error == f"try {n} of the work's own schedule"
+        assert await runner.run_due() == 0
+        later(minutes=5)
+    assert await runner.run_due() == 1
+    # One attempt allowed, three runs: each run that came back by the schedule gave its attempt back.
+    assert seen == [1, 1, 1]
+    done = await job(database, job_id)
+    assert (done.status, done.attempts) == ("done", 1)
+
+
+@pytest.mark.usefixtures("frozen")
+async def test_a_job_given_up_either_way_lets_its_kind_settle_what_it_was_for(
+    database: Database, settings: Settings
+) -> None:
+    """`on_dead` runs in the transaction that marks the job dead: after a failed last attempt, and
+    after a lost lease on the last attempt, when no handler runs at all."""
+    ran: list[object] = []
+    buried: list[object] = []
+
+    async def run(ctx: JobContext) -> None:
+        ran.append(ctx.payload["n"])
+        raise ConnectionError("unreachable")
+
+    async def on_dead(session: AsyncSession, payload: dict[str, object]) -> None:
+        assert session.in_transaction()
+        buried.append(payload["n"])
+
+    kind = new_kind("buried")
+    handler(kind, on_dead=on_dead)(run)
+    runner = worker(database, settings, kind)
+    async with database.transaction() as session:
+        failing = await enqueue(session, kind, {"n": "failed"}, max_attempts=1)
+    await runner.run_due()
+    assert (ran, buried) == (["failed"], ["failed"])
+    assert (await job(database, failing)).status == "dead"
+
+    async with database.transaction() as session:
+        vanished = await enqueue(session, kind, {"n": "vanished"}, max_attempts=1)
+    async with database.transaction() as session:
+        [claimed] = await jobs.claim(
+            session, owner="gone", limit=1, lease=timedelta(seconds=1), now=clock.now(), kinds=[kind]
+        )
+    assert claimed.id == vanished
+    later(seconds=2)
+    await runner.run_due()
+    assert (ran, buried) == (["failed"], ["failed", "vanished"])
+    dead = await job(database, vanished)
+    assert (dead.status, dead.last_error) == ("dead", jobs.LEASE_EXPIRED)
 
 
 async def test_job_failed_is_dead_at_once(database: Database, settings: Settings) -> None:

@@ -15,7 +15,14 @@ from faktura.events.types import CATALOGUE
 from faktura.events.views import event_out
 from faktura.kit import clock
 from faktura.kit.ids import new_id
+from faktura.kit.jobs import enqueue_once
 from faktura.kit.pagination import PageParams
+
+# The job that turns new events into webhook deliveries (faktura.webhooks.tasks). A transaction that
+# records events queues one run; the runs wait in line behind one another, and each takes every event
+# committed before it, dropping the runs queued for them.
+DISPATCH = "webhook.dispatch"
+DISPATCH_ATTEMPTS = 3
 
 
 async def record(
@@ -30,9 +37,11 @@ async def record(
 ) -> str:
     """Write one event with the change it describes, in the caller's transaction; returns its id.
 
-    One INSERT and nothing else: it sits on hot paths such as creating an order, which `deferred`
-    sends with the request's other inserts (`kit.deferred`). A type outside the catalogue, or the
-    wrong resource for it, is a programming error.
+    One INSERT, which `deferred` sends with the request's other inserts (`kit.deferred`): it sits on
+    hot paths such as creating an order. The first event of a transaction also queues its dispatch
+    (`DISPATCH`), so the event goes out when the transaction commits; the workers are woken then, unless
+    a run is queued already. A type outside the catalogue, or the wrong resource for it, is a
+    programming error.
     """
     known = CATALOGUE.get(type)
     if known is None:
@@ -54,6 +63,14 @@ async def record(
         repository.defer(session, row)
     else:
         await repository.add(session, row)
+    await enqueue_once(
+        session,
+        DISPATCH,
+        {},
+        ordering_key=DISPATCH,
+        max_attempts=DISPATCH_ATTEMPTS,
+        wake_if_queued=False,
+    )
     return event_id
 
 

@@ -23,8 +23,9 @@ from faktura.models import Event, WebhookDelivery, WebhookEndpoint
 from faktura.webhooks import repository, signing
 from faktura.webhooks.outbound import Reply
 from faktura.webhooks.schedule import FAILING_DISABLES_AFTER, MAX_ATTEMPTS, delay_after
-from faktura.webhooks.schemas import DeliveryStatus, DisabledReason, FailureReason
-from faktura.webhooks.service import signing_secrets
+from faktura.webhooks.schemas import DisabledReason, FailureReason
+from faktura.webhooks.service import signing_secrets, transition_delivery
+from faktura.webhooks.states import WebhookDeliveryStatus
 from faktura.webhooks.views import endpoint_out
 
 log = logging.getLogger("faktura.webhooks")
@@ -58,33 +59,33 @@ async def prepare(database: Database, delivery_id: str) -> Message | None:
     """The signed request to send, or None when there is nothing to send any more."""
     async with database.transaction(write=False) as session:
         found = await repository.delivery_to_send(session, delivery_id)
-        if found is None or found[0].status != DeliveryStatus.pending:
+        if found is None or found[0].status != WebhookDeliveryStatus.pending:
             return None  # its endpoint was deleted, or another run finished it
         delivery, endpoint, event = found
         if endpoint.enabled:
             return message_for(delivery, endpoint, event, clock.now())
     async with database.transaction() as session:
-        now = clock.now()
-        await repository.update_pending(session, delivery_id, now, **_ended(FailureReason.endpoint_disabled))
+        await _fail(session, delivery_id, FailureReason.endpoint_disabled, clock.now())
     return None
 
 
 async def record_attempt(
-    database: Database, message: Message, started_at: datetime, reply: Reply, attempt: int
+    database: Database, message: Message, started_at: datetime, reply: Reply, first_attempt: int
 ) -> timedelta | None:
-    """Store the attempt and what follows from it; the wait before the next attempt, if there is one."""
+    """Store the attempt and what follows from it; the wait before the next attempt, if there is one.
+
+    The delivery's count of attempts is the only one: the attempt's number is the delivery's count
+    with it, and the retry schedule counts from `first_attempt` (1, or the first after a replay).
+    """
     async with database.transaction() as session:
         now = clock.now()
         if reply.succeeded:
-            outcome = _ended(None, now)
+            number = await _end(session, message, reply, now, delivered_at=now)
         elif reply.status_code == 410:
             # 410 Gone: the receiver says the URL is no more; retrying would only knock on a shut door.
-            outcome = _ended(FailureReason.endpoint_gone)
+            number = await _end(session, message, reply, now, failure_reason=FailureReason.endpoint_gone)
         else:
-            outcome = {}
-        number = await repository.count_attempt(
-            session, message.delivery_id, reply.status_code, now, **outcome
-        )
+            number = await repository.count_attempt(session, message.delivery_id, reply.status_code, now)
         if number is None:
             return None  # deleted with its endpoint, or finished by another run meanwhile
         await repository.add_attempt(
@@ -108,12 +109,14 @@ async def record_attempt(
         if reply.status_code == 410:
             await _disable(session, message.endpoint_id, DisabledReason.endpoint_gone, now)
             return None
-        return await _after_failure(session, message, now, attempt, reply)
+        return await _after_failure(session, message, now, number - first_attempt + 1, reply)
 
 
 async def _after_failure(
-    session: AsyncSession, message: Message, now: datetime, attempt: int, reply: Reply
+    session: AsyncSession, message: Message, now: datetime, scheduled: int, reply: Reply
 ) -> timedelta | None:
+    """After the failed attempt `scheduled` of the schedule: the wait before the next one, or None
+    when the delivery ends here."""
     endpoint_id = message.endpoint_id
     await repository.mark_failing(session, endpoint_id, now)
     await _disable(
@@ -121,28 +124,62 @@ async def _after_failure(
     )
     if not await repository.endpoint_enabled(session, endpoint_id):
         # Disabled by this failure, another delivery's, or the merchant meanwhile: no more tries.
-        reason: FailureReason | None = FailureReason.endpoint_disabled
-    elif attempt >= MAX_ATTEMPTS:
+        reason = FailureReason.endpoint_disabled
+    elif scheduled >= MAX_ATTEMPTS:
         reason = FailureReason.attempts_exhausted
     else:
-        delay = delay_after(attempt, reply.retry_after)
-        await repository.update_pending(session, message.delivery_id, now, next_attempt_at=now + delay)
+        delay = delay_after(scheduled, reply.retry_after)
+        await repository.set_next_attempt(session, message.delivery_id, now, now + delay)
         return delay
-    await repository.update_pending(session, message.delivery_id, now, **_ended(reason))
+    await _fail(session, message.delivery_id, reason, now)
     return None
 
 
-def _ended(reason: FailureReason | None, delivered_at: datetime | None = None) -> dict[str, Any]:
-    """The columns of a delivery that ends: succeeded at `delivered_at`, or failed for `reason` (a
-    failed replay keeps the time of the earlier success)."""
-    ended: dict[str, Any] = {
-        "status": (DeliveryStatus.failed if reason else DeliveryStatus.succeeded).value,
-        "failure_reason": reason.value if reason else None,
-        "next_attempt_at": None,
-    }
-    if delivered_at is not None:
-        ended["delivered_at"] = delivered_at
-    return ended
+async def _end(
+    session: AsyncSession,
+    message: Message,
+    reply: Reply,
+    now: datetime,
+    *,
+    delivered_at: datetime | None = None,
+    failure_reason: FailureReason | None = None,
+) -> int | None:
+    """The attempt that ends a pending delivery, counted in the same UPDATE: succeeded at
+    `delivered_at`, or failed for `failure_reason` (a failed replay keeps the time of the earlier
+    success). The attempt's number, or None when another run ended it first."""
+    target = WebhookDeliveryStatus.failed if failure_reason else WebhookDeliveryStatus.succeeded
+    stamps = {"delivered_at": delivered_at} if delivered_at is not None else {}
+    return await transition_delivery(
+        session,
+        message.delivery_id,
+        WebhookDeliveryStatus.pending,
+        target,
+        attempt=True,
+        last_status_code=reply.status_code,
+        failure_reason=failure_reason.value if failure_reason else None,
+        next_attempt_at=None,
+        updated_at=now,
+        **stamps,
+    )
+
+
+async def _fail(session: AsyncSession, delivery_id: str, reason: FailureReason, now: datetime) -> None:
+    """A pending delivery fails without another attempt; nothing happens if it is not pending."""
+    await transition_delivery(
+        session,
+        delivery_id,
+        WebhookDeliveryStatus.pending,
+        WebhookDeliveryStatus.failed,
+        failure_reason=reason.value,
+        next_attempt_at=None,
+        updated_at=now,
+    )
+
+
+async def give_up(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """The job system gave up a delivery's job (its runs kept ending without an outcome): the delivery
+    fails with it, in the same transaction, and can be replayed like any failed one."""
+    await _fail(session, str(payload["deliveryId"]), FailureReason.worker_gave_up, clock.now())
 
 
 async def _disable(

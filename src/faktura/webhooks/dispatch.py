@@ -2,33 +2,31 @@
 
 A batch of undispatched events is claimed, its deliveries and their `webhook.deliver` jobs are written,
 and the events are marked dispatched, all in one transaction: an event is dispatched exactly once, and a
-crash in between leaves it undispatched for the next round.
+crash in between leaves it undispatched for the next run.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.events.service import DISPATCH
 from faktura.kit import clock
 from faktura.kit.ids import new_id
-from faktura.kit.jobs import enqueue
-from faktura.models import Job, WebhookDelivery, WebhookEndpoint
+from faktura.kit.jobs import drop_waiting, enqueue
+from faktura.models import WebhookEndpoint
 from faktura.webhooks import repository
-from faktura.webhooks.schedule import MAX_ATTEMPTS
-from faktura.webhooks.schemas import DeliveryStatus, FailureReason
-
-ORPHAN_AFTER = timedelta(minutes=10)
+from faktura.webhooks.states import WebhookDeliveryStatus
 
 DELIVER = "webhook.deliver"
 BATCH = 100
-# A worker killed mid-attempt loses that run without recording it; the slack lets the schedule's
-# last attempt still happen (the handler counts attempts by the job's own number).
-JOB_ATTEMPTS = MAX_ATTEMPTS + 2
+# The delivery counts its attempts and keeps its own schedule (`Reschedule` uses up no job attempt).
+# The job's attempts count only its runs that ended without an outcome: its worker died mid-attempt, or
+# the handler raised. After this many the job is given up and the delivery fails (`worker_gave_up`).
+JOB_ATTEMPTS = 10
 
 
 def matches(event_filter: list[str], event_type: str) -> bool:
@@ -37,14 +35,14 @@ def matches(event_filter: list[str], event_type: str) -> bool:
     return f"{event_type.split('.', 1)[0]}.*" in event_filter
 
 
-async def any_undispatched(session: AsyncSession) -> bool:
-    return await repository.any_undispatched(session)
-
-
 async def dispatch_batch(session: AsyncSession, limit: int = BATCH) -> int:
-    """Dispatch up to `limit` of the oldest undispatched events; returns how many were claimed."""
-    if not await repository.serialize_dispatch(session):
-        return 0
+    """Dispatch up to `limit` of the oldest undispatched events; returns how many were claimed.
+
+    The dispatch runs queued by the events' transactions that are waiting now are dropped first: their
+    events are committed, so this batch or the ones after it in the same run take them.
+    """
+    await repository.serialize_dispatch(session)
+    await drop_waiting(session, DISPATCH)
     events = await repository.claim_undispatched(session, limit)
     if not events:
         return 0
@@ -63,13 +61,13 @@ async def dispatch_batch(session: AsyncSession, limit: int = BATCH) -> int:
     # The deliveries first: a job must never point at a row that is not there.
     await repository.insert_deliveries(session, rows)
     for delivery_id, endpoint in jobs:
-        await enqueue_delivery(session, delivery_id, endpoint)
+        await enqueue_delivery(session, delivery_id, endpoint, first_attempt=1)
     await repository.mark_dispatched(session, [e.id for e in events], now)
     return len(events)
 
 
 def _delivery_row(
-    delivery_id: str, event: repository.Undispatched, endpoint: WebhookEndpoint, now: Any
+    delivery_id: str, event: repository.Undispatched, endpoint: WebhookEndpoint, now: datetime
 ) -> dict[str, Any]:
     return {
         "id": delivery_id,
@@ -77,7 +75,7 @@ def _delivery_row(
         "endpoint_id": endpoint.id,
         "event_id": event.id,
         "event_type": event.type,
-        "status": DeliveryStatus.pending.value,
+        "status": WebhookDeliveryStatus.pending.value,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
@@ -90,58 +88,23 @@ def job_key(delivery_id: str) -> str:
     return f"webhook-delivery:{delivery_id}"
 
 
-async def fail_orphans(session: AsyncSession, *, idle: timedelta = ORPHAN_AFTER) -> int:
-    """End pending deliveries that no unfinished job will ever attempt again.
+async def enqueue_delivery(
+    session: AsyncSession, delivery_id: str, endpoint: WebhookEndpoint, *, first_attempt: int
+) -> bool:
+    """Queue the job that attempts a delivery by the retry schedule, counted from its attempt number
+    `first_attempt` (a replay starts a fresh schedule; the numbers carry on). False when an unfinished
+    job of the delivery is there already.
 
-    The job system can mark a job dead without running it (a worker killed on the last attempt); its
-    delivery would stay pending for good. It fails instead, and can be replayed like any failed one.
+    In-order endpoints share one ordering key: the job system runs one of its jobs at a time, in the
+    order they were enqueued, which is the order events were dispatched.
     """
-    now = clock.now()
-    unfinished_job = (
-        select(Job.id)
-        .where(
-            Job.dedupe_key == literal("webhook-delivery:") + WebhookDelivery.id,
-            Job.status.in_(["pending", "running"]),
-        )
-        .exists()
-    )
-    result = await session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.status == DeliveryStatus.pending.value,
-            WebhookDelivery.updated_at < now - idle,
-            ~unfinished_job,
-        )
-        .values(
-            status=DeliveryStatus.failed.value,
-            failure_reason=FailureReason.worker_gave_up.value,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def enqueue_delivery(session: AsyncSession, delivery_id: str, endpoint: WebhookEndpoint) -> None:
-    # In-order endpoints share one ordering key: the job system runs one of its jobs at a time, in
-    # the order they were enqueued, which is the order events were dispatched.
-    await enqueue(
+    job_id = await enqueue(
         session,
         DELIVER,
-        {"deliveryId": delivery_id},
+        {"deliveryId": delivery_id, "firstAttempt": first_attempt},
         ordering_key=f"webhook:{endpoint.id}" if endpoint.in_order else None,
         dedupe_key=job_key(delivery_id),
         max_attempts=JOB_ATTEMPTS,
         merchant_id=endpoint.merchant_id,
     )
-
-
-async def restart(session: AsyncSession, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> None:
-    """A finished delivery goes back to pending with a new job; attempt numbers carry on."""
-    now = clock.now()
-    delivery.status = DeliveryStatus.pending.value
-    delivery.failure_reason = None
-    delivery.next_attempt_at = now
-    delivery.updated_at = now
-    await session.flush()
-    await enqueue_delivery(session, delivery.id, endpoint)
+    return job_id is not None

@@ -19,7 +19,6 @@ from faktura.webhooks.errors import (
     WebhookEndpointNotFound,
 )
 from faktura.webhooks.schemas import (
-    DeliveryStatus,
     ReplayResult,
     ReplaySince,
     WebhookDeliveryDetail,
@@ -29,6 +28,7 @@ from faktura.webhooks.schemas import (
     WebhookEndpointUpdate,
     WebhookEndpointWithSecret,
 )
+from faktura.webhooks.states import WebhookDeliveryStatus
 from faktura.webhooks.views import delivery_detail, delivery_out, endpoint_out, endpoint_with_secret
 
 endpoints_router = api_router("/api/v1/WebhookEndpoints", "Webhooks")
@@ -37,7 +37,7 @@ routers: list[APIRouter] = [endpoints_router, deliveries_router]
 
 Session = Annotated[AsyncSession, Depends(get_session)]
 Paging = Annotated[PageParams, Depends(page_params)]
-StatusFilter = Annotated[DeliveryStatus | None, Query()]
+StatusFilter = Annotated[WebhookDeliveryStatus | None, Query()]
 
 
 @endpoints_router.post("", status_code=201, response_model=WebhookEndpointWithSecret)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faktura.kit.errors import Conflict, MissingResource
+from faktura.kit.errors import Conflict, InvalidTransition, MissingResource
 
 
 class WebhookEndpointNotFound(MissingResource):
@@ -27,3 +27,9 @@ class WebhookEndpointDisabled(Conflict):
     """The endpoint is disabled; enable it before replaying deliveries."""
 
     code = "webhook_endpoint_disabled"
+
+
+class InvalidWebhookDeliveryTransition(InvalidTransition):
+    """The delivery's status does not allow this move."""
+
+    code = "invalid_webhook_delivery_transition"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.db import lock_for_writing
@@ -90,10 +90,6 @@ async def disable(
 # --- events to dispatch
 
 
-async def any_undispatched(session: AsyncSession) -> bool:
-    return await session.scalar(select(Event.id).where(Event.dispatched_at.is_(None)).limit(1)) is not None
-
-
 @dataclass(frozen=True, slots=True)
 class Undispatched:
     """What dispatching needs of an event; its data stays in the database until a delivery sends it."""
@@ -104,7 +100,7 @@ class Undispatched:
 
 
 async def claim_undispatched(session: AsyncSession, limit: int) -> list[Undispatched]:
-    """The oldest events not yet dispatched, locked so a concurrent dispatcher takes other ones."""
+    """The oldest events not yet dispatched, locked until this transaction marks them dispatched."""
     stmt = (
         select(Event.id, Event.merchant_id, Event.type)
         .where(Event.dispatched_at.is_(None))
@@ -119,19 +115,17 @@ async def mark_dispatched(session: AsyncSession, event_ids: Sequence[str], now: 
     await session.execute(update(Event).where(Event.id.in_(event_ids)).values(dispatched_at=now))
 
 
-async def serialize_dispatch(session: AsyncSession) -> bool:
-    """One dispatcher at a time on PostgreSQL, so deliveries are enqueued in the order events were.
+async def serialize_dispatch(session: AsyncSession) -> None:
+    """One dispatching transaction at a time, so deliveries are queued in the order events were.
 
-    False when another dispatcher holds the turn (it will take these events). On SQLite the write lock,
-    taken now, serializes them.
+    A second one waits for its turn rather than leave the events to the first: the first may have
+    read them before they were committed. On PostgreSQL an advisory lock, held to the end of the
+    transaction; on SQLite the write lock, taken now.
     """
     if session.get_bind().dialect.name != "postgresql":
         await lock_for_writing(session)
-        return True
-    taken = await session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(hashtext('faktura.webhook.dispatch'))")
-    )
-    return bool(taken)
+        return
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('faktura.webhook.dispatch'))"))
 
 
 async def delivery_to_send(
@@ -164,7 +158,12 @@ async def delivery(session: AsyncSession, merchant_id: str, delivery_id: str) ->
 async def delivery_by_id(
     session: AsyncSession, delivery_id: str, *, for_update: bool = False
 ) -> WebhookDelivery | None:
-    stmt = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+    """The delivery as stored now, also after a Core UPDATE the session's copy does not know of."""
+    stmt = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .execution_options(populate_existing=True)
+    )
     if for_update:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
@@ -204,14 +203,37 @@ async def failed_since(session: AsyncSession, endpoint_id: str, since: datetime)
 
 
 async def count_attempt(
-    session: AsyncSession, delivery_id: str, status_code: int | None, now: datetime, **outcome: Any
+    session: AsyncSession, delivery_id: str, status_code: int | None, now: datetime
 ) -> int | None:
-    """One more attempt of a pending delivery (with `outcome` when it ends it): the attempt's number, or
-    None when the delivery is gone or no longer pending. The UPDATE's row lock orders concurrent ones."""
+    """One more attempt of a pending delivery that stays pending: the attempt's number, or None when
+    the delivery is gone or no longer pending. The UPDATE's row lock orders concurrent ones."""
     result = await session.execute(
         update(DELIVERIES)
         .where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.status == "pending")
-        .values(attempts=DELIVERIES.c.attempts + 1, last_status_code=status_code, updated_at=now, **outcome)
+        .values(attempts=DELIVERIES.c.attempts + 1, last_status_code=status_code, updated_at=now)
+        .returning(DELIVERIES.c.attempts)
+    )
+    number = result.scalar_one_or_none()
+    return None if number is None else int(number)
+
+
+async def move_delivery_status(
+    session: AsyncSession,
+    delivery_id: str,
+    expected: str,
+    target: str,
+    *,
+    attempt: bool = False,
+    **values: Any,
+) -> int | None:
+    """Compare-and-set on a delivery's status, with the other columns the move sets; `attempt` counts
+    the attempt that ends it in the same statement. The delivery's attempts after the move, or None
+    when it is gone or no longer `expected` (another run moved it first)."""
+    counted = {"attempts": DELIVERIES.c.attempts + 1} if attempt else {}
+    result = await session.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.status == expected)
+        .values(status=target, **counted, **values)
         .returning(DELIVERIES.c.attempts)
     )
     number = result.scalar_one_or_none()
@@ -222,11 +244,11 @@ async def add_attempt(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(insert(ATTEMPTS), [row])
 
 
-async def update_pending(session: AsyncSession, delivery_id: str, now: datetime, **values: Any) -> None:
+async def set_next_attempt(session: AsyncSession, delivery_id: str, now: datetime, at: datetime) -> None:
     await session.execute(
         update(DELIVERIES)
         .where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.status == "pending")
-        .values(updated_at=now, **values)
+        .values(next_attempt_at=at, updated_at=now)
     )
 
 
@@ -237,10 +259,3 @@ async def attempts_of(session: AsyncSession, delivery_id: str) -> list[WebhookAt
         .order_by(WebhookAttempt.number)
     )
     return list((await session.scalars(stmt)).all())
-
-
-async def last_attempt_number(session: AsyncSession, delivery_id: str) -> int:
-    number = await session.scalar(
-        select(func.max(WebhookAttempt.number)).where(WebhookAttempt.delivery_id == delivery_id)
-    )
-    return int(number or 0)

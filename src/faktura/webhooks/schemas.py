@@ -7,14 +7,9 @@ from pydantic import Field
 
 from faktura.kit.schemas import RequestSchema, Schema, UtcDateTime
 from faktura.kit.text import TextLine
+from faktura.webhooks.states import WebhookDeliveryStatus
 
 EventFilter = list[str]
-
-
-class DeliveryStatus(StrEnum):
-    pending = "pending"
-    succeeded = "succeeded"
-    failed = "failed"
 
 
 class DisabledReason(StrEnum):
@@ -27,7 +22,7 @@ class FailureReason(StrEnum):
     attempts_exhausted = "attempts_exhausted"
     endpoint_gone = "endpoint_gone"
     endpoint_disabled = "endpoint_disabled"
-    worker_gave_up = "worker_gave_up"  # its job ended without an attempt (the worker crashed on the last)
+    worker_gave_up = "worker_gave_up"  # its job was given up: its runs kept ending without an outcome
 
 
 class WebhookEndpointCreate(RequestSchema):
@@ -97,7 +92,7 @@ class WebhookDeliveryOut(Schema):
     endpoint_id: str
     event_id: str
     event_type: str
-    status: DeliveryStatus
+    status: WebhookDeliveryStatus
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None

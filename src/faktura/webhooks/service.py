@@ -1,4 +1,5 @@
-"""Webhook endpoint rules: who hears what, with which secret, and replays. Never commits."""
+"""Webhook endpoint rules: who hears what, with which secret; deliveries: the one door to their status,
+and replays. Never commits."""
 
 from __future__ import annotations
 
@@ -22,12 +23,8 @@ from faktura.webhooks.errors import (
     WebhookEndpointDisabled,
     WebhookEndpointNotFound,
 )
-from faktura.webhooks.schemas import (
-    DeliveryStatus,
-    DisabledReason,
-    WebhookEndpointCreate,
-    WebhookEndpointUpdate,
-)
+from faktura.webhooks.schemas import DisabledReason, WebhookEndpointCreate, WebhookEndpointUpdate
+from faktura.webhooks.states import DELIVERY_STATES, WebhookDeliveryStatus
 from faktura.webhooks.urls import checked_url
 
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -171,6 +168,28 @@ def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
 # --- deliveries
 
 
+async def transition_delivery(
+    session: AsyncSession,
+    delivery_id: str,
+    current: WebhookDeliveryStatus,
+    target: WebhookDeliveryStatus,
+    *,
+    attempt: bool = False,
+    **values: Any,
+) -> int | None:
+    """The one door to a delivery's status: the move must be in the table, and it is made only from
+    `current`, the status the caller read. `values` are the other columns the move sets; `attempt`
+    counts the attempt that ends the delivery in the same UPDATE.
+
+    The delivery's attempts after the move, or None when another run moved it first (or it was
+    deleted with its endpoint); what that means is the caller's to say.
+    """
+    DELIVERY_STATES.check(current, target)
+    return await repository.move_delivery_status(
+        session, delivery_id, current.value, target.value, attempt=attempt, **values
+    )
+
+
 async def delivery(
     session: AsyncSession, merchant_id: str, delivery_id: str
 ) -> tuple[WebhookDelivery, list[WebhookAttempt]]:
@@ -187,7 +206,7 @@ async def deliveries(
     *,
     endpoint_id: str | None,
     event_id: str | None,
-    status: DeliveryStatus | None,
+    status: WebhookDeliveryStatus | None,
 ) -> tuple[list[WebhookDelivery], str | None]:
     if endpoint_id is not None:
         await get(session, merchant_id, endpoint_id)
@@ -206,23 +225,48 @@ async def replay(session: AsyncSession, merchant_id: str, delivery_id: str) -> W
     found = await repository.delivery_by_id(session, delivery_id, for_update=True)
     if found is None or found.merchant_id != merchant_id:
         raise WebhookDeliveryNotFound(delivery_id)
-    if found.status == DeliveryStatus.pending:
+    if found.status == WebhookDeliveryStatus.pending:
         raise WebhookDeliveryPending("The delivery is still being attempted.")
     endpoint = await get(session, merchant_id, found.endpoint_id)
     _require_enabled(endpoint)
-    await dispatch.restart(session, found, endpoint)
-    return found
+    if not await _restart(session, found, endpoint):
+        raise WebhookDeliveryPending("The delivery's last job has not finished yet; replay it in a moment.")
+    replayed = await repository.delivery_by_id(session, delivery_id)
+    assert replayed is not None
+    return replayed
 
 
 async def replay_failed_since(
     session: AsyncSession, merchant_id: str, endpoint_id: str, since: datetime
 ) -> int:
+    """Replay the endpoint's failed deliveries created since `since`; how many were replayed."""
     endpoint = await get(session, merchant_id, endpoint_id)
     _require_enabled(endpoint)
-    failed = await repository.failed_since(session, endpoint.id, since)
-    for found in failed:
-        await dispatch.restart(session, found, endpoint)
-    return len(failed)
+    replayed = 0
+    for found in await repository.failed_since(session, endpoint.id, since):
+        replayed += await _restart(session, found, endpoint)
+    return replayed
+
+
+async def _restart(session: AsyncSession, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> bool:
+    """A finished delivery (read under its row lock) goes back to pending with a job of its own;
+    attempt numbers carry on. False when the job that ended it has not finished yet (its dedupe key
+    still names that job, so no second one is queued): the delivery then stays as it is."""
+    first_attempt = delivery.attempts + 1
+    if not await dispatch.enqueue_delivery(session, delivery.id, endpoint, first_attempt=first_attempt):
+        return False
+    now = clock.now()
+    moved = await transition_delivery(
+        session,
+        delivery.id,
+        WebhookDeliveryStatus(delivery.status),
+        WebhookDeliveryStatus.pending,
+        failure_reason=None,
+        next_attempt_at=now,
+        updated_at=now,
+    )
+    assert moved is not None  # the row lock holds it in the status read
+    return True
 
 
 def _require_enabled(endpoint: WebhookEndpoint) -> None:

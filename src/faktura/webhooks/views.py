@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from faktura.kit import clock
 from faktura.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from faktura.webhooks.schemas import (
-    DeliveryStatus,
     DisabledReason,
     FailureReason,
     WebhookAttemptOut,
@@ -16,6 +15,7 @@ from faktura.webhooks.schemas import (
     WebhookEndpointOut,
     WebhookEndpointWithSecret,
 )
+from faktura.webhooks.states import WebhookDeliveryStatus
 
 
 def endpoint_out(endpoint: WebhookEndpoint) -> WebhookEndpointOut:
@@ -45,7 +45,7 @@ def delivery_out(delivery: WebhookDelivery) -> WebhookDeliveryOut:
         endpoint_id=delivery.endpoint_id,
         event_id=delivery.event_id,
         event_type=delivery.event_type,
-        status=DeliveryStatus(delivery.status),
+        status=WebhookDeliveryStatus(delivery.status),
         attempts=delivery.attempts,
         next_attempt_at=delivery.next_attempt_at,
         last_status_code=delivery.last_status_code,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from faktura.kit.jobs import JobContext, JobFailed, JobStatus, RetryLater, registry
+from faktura.kit.jobs import JobContext, JobFailed, JobStatus, Reschedule, RetryLater, registry
 from faktura.kit.jobs.backoff import backoff
 from faktura.kit.jobs.repository import JOBS, ClaimedJob
 
@@ -20,7 +20,8 @@ class Outcome:
     status: JobStatus  # what the job becomes: done, pending (another attempt) or dead
     error: str | None = None
     delay: timedelta = timedelta(0)
-    given_back: bool = False  # the worker stopped before the attempt ended: it does not count
+    counted: bool = True  # False: this run uses up no attempt
+    given_back: bool = False  # the worker stopped before the attempt ended
 
     @property
     def done(self) -> bool:
@@ -28,7 +29,9 @@ class Outcome:
 
     @classmethod
     def given_back_now(cls) -> Outcome:
-        return cls(JobStatus.PENDING, "The worker stopped before the job finished.", given_back=True)
+        return cls(
+            JobStatus.PENDING, "The worker stopped before the job finished.", counted=False, given_back=True
+        )
 
     def values(self, now: datetime) -> dict[str, Any]:
         """The columns the attempt's end sets; the lease ends either way."""
@@ -40,7 +43,7 @@ class Outcome:
             values["lease_owner"] = None
         else:
             values["finished_at"] = now
-        if self.given_back:
+        if not self.counted:
             values["attempts"] = JOBS.c.attempts - 1
         return values
 
@@ -50,13 +53,18 @@ class Outcome:
             log.error("%s: dead: %s", where, self.error)
         elif self.given_back:
             log.info("%s: given back unfinished", where)
+        elif not self.counted:
+            log.info(
+                "%s: again in %.1f s by its own schedule: %s", where, self.delay.total_seconds(), self.error
+            )
         elif self.status is JobStatus.PENDING:
             log.warning("%s: again in %.1f s: %s", where, self.delay.total_seconds(), self.error)
 
 
 async def run_attempt(context: JobContext) -> Outcome:
     """Run the handler. Returning is done; RetryLater and other exceptions are another attempt unless
-    this was the last; JobFailed is dead at once. Cancellation is left to the caller."""
+    this was the last; Reschedule is another run that counts no attempt; JobFailed is dead at once.
+    Cancellation is left to the caller."""
     handler = registry.handler_for(context.kind)
     try:
         if handler is None:
@@ -65,6 +73,8 @@ async def run_attempt(context: JobContext) -> Outcome:
         await handler(context)
     except RetryLater as exc:
         return _again(context, exc.delay, exc.reason)
+    except Reschedule as exc:
+        return Outcome(JobStatus.PENDING, exc.reason, max(exc.delay, timedelta(0)), counted=False)
     except JobFailed as exc:
         return Outcome(JobStatus.DEAD, exc.reason)
     except Exception as exc:

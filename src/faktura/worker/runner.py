@@ -25,7 +25,7 @@ from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.gc_freeze import freeze_startup_objects
-from faktura.kit.jobs import Periodic, queue, registry
+from faktura.kit.jobs import JobStatus, Periodic, queue, registry
 from faktura.kit.jobs import repository as jobs
 from faktura.kit.jobs.repository import ClaimedJob
 from faktura.worker.attempts import Outcome, run_attempt
@@ -174,8 +174,11 @@ class Worker:
                 return
         async with self.database.transaction() as session:
             recovered = await jobs.recover_expired_leases(session, now)
-        for job_id, status in recovered:
-            log.warning("job %s lost its worker (lease expired); now %s", job_id, status)
+            for job in recovered:
+                if job.status == JobStatus.DEAD:
+                    await registry.buried(session, job.kind, job.payload)
+        for job in recovered:
+            log.warning("job %s lost its worker (lease expired); now %s", job.id, job.status)
 
     async def _wake_on(self, stop: asyncio.Event) -> None:
         await stop.wait()
@@ -256,7 +259,10 @@ class Worker:
                             return await jobs.delete_held(session, job.id, self.owner, job.attempt)
                         await jobs.delete_dead(session, job.kind)
                     values = outcome.values(clock.now())
-                    return await jobs.settle(session, job.id, self.owner, job.attempt, **values)
+                    held = await jobs.settle(session, job.id, self.owner, job.attempt, **values)
+                    if held and outcome.status is JobStatus.DEAD:
+                        await registry.buried(session, job.kind, job.payload)
+                    return held
             except Exception:
                 log.warning("recording how job %s ended failed (try %d)", job.id, attempt + 1, exc_info=True)
                 await asyncio.sleep(delay)

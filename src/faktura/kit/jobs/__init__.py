@@ -7,20 +7,23 @@
         ...
 
 A handler opens its own transactions through `ctx.database`. Returning is success; `RetryLater` asks
-for another attempt after a delay, `JobFailed` ends the job as dead at once, and any other exception
-is retried with exponential backoff until the last attempt, after which the job is dead.
+for another attempt after a delay, `Reschedule` for another run after a delay that is no attempt (work
+with a schedule of its own), `JobFailed` ends the job as dead at once, and any other exception is
+retried with exponential backoff until the last attempt, after which the job is dead.
 
 A job may run more than once (a worker that dies mid-job loses its lease, and the job runs again), so
 a handler must be safe to repeat. It must not block the event loop either: the worker renews leases
 on that loop, so slow synchronous work goes to a thread (`asyncio.to_thread`).
 """
 
-from faktura.kit.jobs.queue import enqueue
+from faktura.kit.jobs.queue import drop_waiting, enqueue, enqueue_once
 from faktura.kit.jobs.registry import (
+    DeadHandler,
     JobContext,
     JobFailed,
     JobHandler,
     Periodic,
+    Reschedule,
     RetryLater,
     handler,
     periodic,
@@ -28,13 +31,17 @@ from faktura.kit.jobs.registry import (
 from faktura.kit.jobs.states import JobStatus
 
 __all__ = [
+    "DeadHandler",
     "JobContext",
     "JobFailed",
     "JobHandler",
     "JobStatus",
     "Periodic",
+    "Reschedule",
     "RetryLater",
+    "drop_waiting",
     "enqueue",
+    "enqueue_once",
     "handler",
     "periodic",
 ]

@@ -16,6 +16,7 @@ from faktura.kit.jobs import repository
 from faktura.kit.jobs.states import JobStatus
 
 _ENQUEUED = "faktura_jobs_enqueued"
+_ENQUEUED_ONCE = "faktura_jobs_enqueued_once"
 _local_wakers: set[Callable[[], None]] = set()
 
 
@@ -29,15 +30,23 @@ async def enqueue(
     dedupe_key: str | None = None,
     max_attempts: int = 10,
     merchant_id: str | None = None,
+    wake_if_queued: bool = True,
 ) -> str | None:
     """Add a job in the caller's transaction (never commits); it runs once that transaction commits.
 
     Returns the job's id, or None when `dedupe_key` names a job that is still pending or running.
     Jobs sharing an `ordering_key` run one at a time, in the order they were enqueued: a later one
     waits while an earlier one is unfinished, also while that one waits for its retry.
+
+    A due job wakes idle workers at commit. `wake_if_queued=False` leaves the other processes' workers
+    asleep when a job of its `ordering_key` is pending already: the worker that runs that one claims
+    the next as soon as it is done. On PostgreSQL a wake-up is a NOTIFY, and transactions that notify
+    commit one at a time, so work queued by many concurrent transactions should not send one each.
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
+    if not wake_if_queued and ordering_key is None:
+        raise ValueError("wake_if_queued=False needs an ordering_key")
     # The column widths; SQLite would store longer text where PostgreSQL refuses it.
     for name, value, limit in (
         ("kind", kind, 100),
@@ -67,11 +76,31 @@ async def enqueue(
         "created_at": now,
         "updated_at": now,
     }
-    if not await repository.insert_job(session, row, notify=due):
+    notify = repository.Notify.NEVER
+    if due:
+        notify = repository.Notify.ALWAYS if wake_if_queued else repository.Notify.UNLESS_QUEUED
+    if not await repository.insert_job(session, row, notify=notify):
         return None
     if due:
         session.info[_ENQUEUED] = True
     return job_id
+
+
+async def enqueue_once(session: AsyncSession, kind: str, payload: dict[str, Any], **options: Any) -> None:
+    """`enqueue`, unless this transaction enqueued a job of `kind` this way already: for work whose one
+    run covers everything the transaction wrote (the dispatch of its events)."""
+    done: set[str] = session.info.setdefault(_ENQUEUED_ONCE, set())
+    if kind in done:
+        return
+    await enqueue(session, kind, payload, **options)
+    done.add(kind)
+
+
+async def drop_waiting(session: AsyncSession, ordering_key: str) -> int:
+    """Delete the jobs of `ordering_key` still waiting to run, for a run in this transaction that does
+    their work: jobs whose one run covers every earlier request (`enqueue_once`). Only jobs committed
+    before now are seen, so whatever they were queued for is visible to this transaction's next reads."""
+    return await repository.drop_waiting(session, ordering_key)
 
 
 def add_local_waker(wake: Callable[[], None]) -> None:
@@ -86,6 +115,7 @@ def remove_local_waker(wake: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
+    session.info.pop(_ENQUEUED_ONCE, None)
     if session.info.pop(_ENQUEUED, False):
         for wake in list(_local_wakers):
             wake()
@@ -94,3 +124,9 @@ def _wake_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop(_ENQUEUED, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_once_after_rollback(session: Session, previous_transaction: Any) -> None:
+    # Also a savepoint's: the job it held may be gone, so the next one asked for is written again.
+    session.info.pop(_ENQUEUED_ONCE, None)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from faktura.config import Settings
 from faktura.kit.db import Database
 
@@ -31,10 +33,23 @@ class JobContext:
 
 
 JobHandler = Callable[[JobContext], Awaitable[None]]
+# Settles what a job was for when the job system gives it up, in the transaction that marks it dead.
+DeadHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 
 
 class RetryLater(Exception):
     """Run the job again after `delay`. It counts as an attempt: after the last one the job is dead."""
+
+    def __init__(self, delay: timedelta, reason: str) -> None:
+        super().__init__(reason)
+        self.delay = delay
+        self.reason = reason
+
+
+class Reschedule(Exception):
+    """Run the job again after `delay`, by a schedule its work keeps itself. Not a failure of the job,
+    so it uses up no attempt: the job's attempts then count only runs that ended without a verdict
+    (its worker died, the handler raised), and `max_attempts` bounds those."""
 
     def __init__(self, delay: timedelta, reason: str) -> None:
         super().__init__(reason)
@@ -59,13 +74,21 @@ class Periodic:
 
 _handlers: dict[str, JobHandler] = {}
 _periodics: dict[str, Periodic] = {}
+_on_dead: dict[str, DeadHandler] = {}
 
 
-def handler(kind: str) -> Callable[[JobHandler], JobHandler]:
-    """Register the coroutine that runs jobs of `kind`."""
+def handler(kind: str, *, on_dead: DeadHandler | None = None) -> Callable[[JobHandler], JobHandler]:
+    """Register the coroutine that runs jobs of `kind`.
+
+    `on_dead(session, payload)` runs in the transaction that marks one of them dead, however that
+    happens (its last attempt failed, or its worker died during it), so work that keeps a record of its
+    own never waits for a job that is no more.
+    """
 
     def register(function: JobHandler) -> JobHandler:
         _register(kind, function)
+        if on_dead is not None:
+            _on_dead[kind] = on_dead
         return function
 
     return register
@@ -91,6 +114,13 @@ def periodic(name: str, every: timedelta) -> Callable[[JobHandler], JobHandler]:
 
 def handler_for(kind: str) -> JobHandler | None:
     return _handlers.get(kind)
+
+
+async def buried(session: AsyncSession, kind: str, payload: dict[str, Any]) -> None:
+    """A job of `kind` was just marked dead in this transaction: let its kind settle what it was for."""
+    on_dead = _on_dead.get(kind)
+    if on_dead is not None:
+        await on_dead(session, payload)
 
 
 def periodics() -> list[Periodic]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, case, delete, func, insert, literal, select, update
+from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,31 +36,75 @@ class ClaimedJob:
     lease_expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """A job whose lease ran out, and what it became: pending again, or dead."""
+
+    id: str
+    kind: str
+    payload: dict[str, Any]
+    status: str
+
+
+class Notify(Enum):
+    NEVER = "never"
+    ALWAYS = "always"
+    UNLESS_QUEUED = "unless_queued"  # not when a job of the same ordering key is pending already
+
+
 def _is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def insert_job(session: AsyncSession, row: dict[str, Any], *, notify: bool) -> bool:
+async def insert_job(session: AsyncSession, row: dict[str, Any], *, notify: Notify) -> bool:
     """Insert the job; False when its dedupe key names an unfinished job already.
 
-    On PostgreSQL a due job also NOTIFYs the workers' channel in the same statement; the notification
-    is delivered at commit, and not at all on rollback.
+    On PostgreSQL the job also NOTIFYs the workers' channel in the same statement, as `notify` says;
+    the notification is delivered at commit, and not at all on rollback.
     """
     postgres = _is_postgres(session)
-    if row["dedupe_key"] is None:
-        stmt: Any = insert(JOBS).values(row).returning(JOBS.c.id)
-    else:
+    stmt = _insert_statement(postgres, row["dedupe_key"] is not None, notify if postgres else Notify.NEVER)
+    return (await session.execute(stmt, row)).first() is not None
+
+
+@lru_cache(maxsize=16)
+def _insert_statement(postgres: bool, deduped: bool, notify: Notify) -> Any:
+    """The INSERT of a job row given as parameters, built once per shape: enqueueing sits on hot paths
+    (an event's transaction queues its dispatch), where building the statement cost more than running it."""
+    values = {column.name: bindparam(column.name, type_=column.type) for column in JOBS.columns}
+    if deduped:
         dialect_insert = postgresql.insert if postgres else sqlite.insert
-        stmt = (
+        stmt: Any = (
             dialect_insert(JOBS)
-            .values(row)
+            .values(values)
             .on_conflict_do_nothing(index_elements=[JOBS.c.dedupe_key], index_where=DEDUPED)
             .returning(JOBS.c.id)
         )
-    if postgres and notify:
-        inserted = stmt.cte("inserted")
-        stmt = select(inserted.c.id, func.pg_notify(NOTIFY_CHANNEL, "")).select_from(inserted)
-    return (await session.execute(stmt)).first() is not None
+    else:
+        stmt = insert(JOBS).values(values).returning(JOBS.c.id)
+    if notify is Notify.NEVER:
+        return stmt
+    inserted = stmt.cte("inserted")
+    wake: Any = func.pg_notify(NOTIFY_CHANNEL, "")
+    if notify is Notify.UNLESS_QUEUED:
+        # The statement's snapshot does not hold the row it inserts: this sees only jobs before it.
+        queued = select(literal(1)).where(
+            JOBS.c.ordering_key == values["ordering_key"], JOBS.c.status == JobStatus.PENDING.value
+        )
+        wake = case((queued.exists(), None), else_=wake)
+    return select(inserted.c.id, wake).select_from(inserted)
+
+
+async def drop_waiting(session: AsyncSession, ordering_key: str) -> int:
+    """Delete the pending jobs of `ordering_key` that this transaction can see, for a run that does
+    their work too. Rows another transaction has locked (a claim under way) are left to it."""
+    waiting = (
+        select(JOBS.c.id)
+        .where(JOBS.c.ordering_key == ordering_key, JOBS.c.status == JobStatus.PENDING.value)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(delete(JOBS).where(JOBS.c.id.in_(waiting)))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _due(now: datetime, kinds: Collection[str] | None, limit: int) -> Select[tuple[str]]:
@@ -184,9 +230,9 @@ async def any_lease_expired(session: AsyncSession, now: datetime) -> bool:
     )
 
 
-async def recover_expired_leases(session: AsyncSession, now: datetime) -> list[tuple[str, str]]:
+async def recover_expired_leases(session: AsyncSession, now: datetime) -> list[Recovered]:
     """Running jobs whose lease ran out (their worker died): pending again at once, or dead when that
-    was their last attempt. Returns (id, new status) of each."""
+    was their last attempt."""
     last = JOBS.c.attempts >= JOBS.c.max_attempts
     rows = await session.execute(
         update(JOBS)
@@ -200,9 +246,9 @@ async def recover_expired_leases(session: AsyncSession, now: datetime) -> list[t
             last_error=LEASE_EXPIRED,
             updated_at=now,
         )
-        .returning(JOBS.c.id, JOBS.c.status)
+        .returning(JOBS.c.id, JOBS.c.kind, JOBS.c.payload, JOBS.c.status)
     )
-    return [(r.id, r.status) for r in rows]
+    return [Recovered(r.id, r.kind, r.payload, r.status) for r in rows]
 
 
 async def prune_finished(session: AsyncSession, status: JobStatus, before: datetime, batch: int) -> int:
