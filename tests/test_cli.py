@@ -23,9 +23,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from faktura import jobs
 from faktura.cli import app
 from faktura.config import Settings
-from faktura.kit import jobs
 from faktura.kit.db import Database
 from faktura.migrate import alembic_config, sync_url
 from faktura.worker.runner import Worker

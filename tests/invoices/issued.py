@@ -9,9 +9,9 @@ from sqlalchemy import select
 from faktura.config import Settings
 from faktura.documents import service
 from faktura.invoices import document_tasks as tasks
+from faktura.jobs import JobContext
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext
 from faktura.models import Job
 
 

@@ -36,10 +36,10 @@ from sqlalchemy import delete, func, select
 
 import faktura.worker.tasks  # noqa: F401 -- imported for its side effect: every handler registers
 from faktura.config import Settings
+from faktura.jobs import JobStatus
 from faktura.kit import clock as service_clock
 from faktura.kit.db import Database
 from faktura.kit.ids import new_id
-from faktura.kit.jobs import JobStatus
 from faktura.models import Job, JobSchedule
 from faktura.worker.runner import Worker
 from tests.factories import Api

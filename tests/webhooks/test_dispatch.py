@@ -12,9 +12,9 @@ from sqlalchemy import delete, func, select
 from faktura.config import Settings
 from faktura.events import record
 from faktura.events.service import DISPATCH
+from faktura.jobs.registry import periodic_named
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs.registry import periodic_named
 from faktura.models import Job
 from faktura.webhooks import dispatch
 from faktura.webhooks.tasks import SAFETY_NET

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from faktura.config import Settings
+from faktura.jobs import repository as jobs
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs import repository as jobs
 from faktura.models import Job
 from faktura.webhooks import dispatch
 from tests.factories import Api

@@ -9,7 +9,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from faktura.kit.jobs import JobContext, handler, periodic
+from faktura.jobs import JobContext, handler, periodic
 
 
 def _touch(path: Path, text: str = "") -> None:

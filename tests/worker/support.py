@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faktura.config import Settings
+from faktura.jobs import JobContext, handler
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext, handler
 from faktura.models import Job
 from faktura.worker.runner import Worker
 

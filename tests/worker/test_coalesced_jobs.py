@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
+from faktura.jobs import drop_waiting, enqueue, enqueue_once
+from faktura.jobs import repository as jobs
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs import drop_waiting, enqueue, enqueue_once
-from faktura.kit.jobs import repository as jobs
 from faktura.models import Job
 from faktura.worker.listener import libpq_url
 from tests.worker.support import new_kind

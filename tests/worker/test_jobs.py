@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
+from faktura.jobs import JobContext, JobFailed, Reschedule, RetryLater, enqueue, handler
+from faktura.jobs import repository as jobs
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext, JobFailed, Reschedule, RetryLater, enqueue, handler
-from faktura.kit.jobs import repository as jobs
 from faktura.models import Job
 from faktura.worker.runner import Worker
 from tests.worker.support import job, new_kind, register, until, worker

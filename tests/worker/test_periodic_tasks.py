@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from faktura.config import Settings
+from faktura.jobs import JobContext, JobFailed, enqueue
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext, JobFailed, enqueue
 from faktura.models import Event, Job
 from faktura.payments.service import ABANDONED_AFTER
 from faktura.worker.expiry import expire_intents, expire_orders

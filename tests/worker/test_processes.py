@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import func, select
 
 from faktura.config import Settings
+from faktura.jobs import enqueue
+from faktura.jobs.repository import LEASE_EXPIRED
 from faktura.kit.db import Database
-from faktura.kit.jobs import enqueue
-from faktura.kit.jobs.repository import LEASE_EXPIRED
 from faktura.migrate import upgrade
 from faktura.models import Job
 from tests.conftest import _postgres_database

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from faktura.config import Settings
+from faktura.jobs import JobContext, Periodic, enqueue, periodic
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext, Periodic, enqueue, periodic
 from faktura.models import Job
 from faktura.worker.runner import Worker
 from tests.worker.support import job, new_kind, register, tuned, until, worker

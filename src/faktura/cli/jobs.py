@@ -24,7 +24,7 @@ def jobs_list(
     as_json: JsonOption = False,
 ) -> None:
     """List jobs, newest first."""
-    from faktura.kit.jobs import JobStatus, admin
+    from faktura.jobs import JobStatus, admin
 
     async def work(session: Any) -> list[dict[str, Any]]:
         return [_job(job) for job in await admin.jobs(session, JobStatus(state) if state else None, limit)]
@@ -57,7 +57,7 @@ def jobs_retry(
     as_json: JsonOption = False,
 ) -> None:
     """Run a dead job again now, from its first attempt."""
-    from faktura.kit.jobs import admin
+    from faktura.jobs import admin
 
     async def work(session: Any) -> dict[str, Any]:
         return _job(await admin.retry(session, job_id))

@@ -16,12 +16,12 @@ from enum import StrEnum
 from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura import jobs
 from faktura.documents import pdf, repository
 from faktura.documents.model import Document, DocumentKind
 from faktura.documents.requirements import require_e_invoice_seller
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.write import write
-from faktura.kit import jobs
 from faktura.kit.db import Database
 
 

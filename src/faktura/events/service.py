@@ -13,9 +13,9 @@ from faktura.events.errors import EventNotFound
 from faktura.events.schemas import EventOut
 from faktura.events.types import CATALOGUE
 from faktura.events.views import event_out
+from faktura.jobs import enqueue_once
 from faktura.kit import clock
 from faktura.kit.ids import new_id
-from faktura.kit.jobs import enqueue_once
 from faktura.kit.pagination import PageParams
 
 # The job that turns new events into webhook deliveries (faktura.webhooks.tasks). A transaction that

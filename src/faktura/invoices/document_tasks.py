@@ -13,8 +13,8 @@ import logging
 from faktura.documents import service
 from faktura.documents.model import DocumentKind
 from faktura.invoices.issued import issued_document
+from faktura.jobs import JobContext, JobFailed, handler
 from faktura.kit.errors import FakturaError, ResourceNotFound
-from faktura.kit.jobs import JobContext, JobFailed, handler
 
 log = logging.getLogger(__name__)
 

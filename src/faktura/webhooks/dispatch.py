@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.events.service import DISPATCH
+from faktura.jobs import drop_waiting, enqueue
 from faktura.kit import clock
 from faktura.kit.ids import new_id
-from faktura.kit.jobs import drop_waiting, enqueue
 from faktura.models import WebhookEndpoint
 from faktura.webhooks import repository
 from faktura.webhooks.states import WebhookDeliveryStatus

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from faktura.events.service import DISPATCH
+from faktura.jobs import JobContext, Reschedule, handler, periodic
 from faktura.kit import clock
-from faktura.kit.jobs import JobContext, Reschedule, handler, periodic
 from faktura.webhooks import attempt, dispatch
 from faktura.webhooks.outbound import shared_client
 

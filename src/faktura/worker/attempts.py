@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from faktura.kit.jobs import JobContext, JobFailed, JobStatus, Reschedule, RetryLater, registry
-from faktura.kit.jobs.backoff import backoff
-from faktura.kit.jobs.repository import JOBS, ClaimedJob
+from faktura.jobs import JobContext, JobFailed, JobStatus, Reschedule, RetryLater, registry
+from faktura.jobs.backoff import backoff
+from faktura.jobs.repository import JOBS, ClaimedJob
 
 log = logging.getLogger("faktura.worker")
 ERROR_LIMIT = 2000  # characters of an error kept on the job

@@ -19,9 +19,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
+from faktura.jobs import JobContext, periodic
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext, periodic
 from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
 from faktura.payments import repository as payments

@@ -14,8 +14,8 @@ from datetime import timedelta
 import httpx
 
 from faktura.config import Settings
+from faktura.jobs import JobContext, periodic
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext, periodic
 from faktura.payments.simulator import DueCallback, due_callbacks
 
 log = logging.getLogger("faktura.worker")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import psycopg
 from sqlalchemy.engine import make_url
 
-from faktura.kit.jobs.repository import NOTIFY_CHANNEL
+from faktura.jobs.repository import NOTIFY_CHANNEL
 
 log = logging.getLogger("faktura.worker")
 IDLE_CHECK_SECONDS = 30.0  # a silent connection is asked a question this often, so a dead one is noticed

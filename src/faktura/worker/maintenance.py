@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth import repository as credentials
 from faktura.config import Settings
+from faktura.jobs import JobContext, JobStatus, periodic
+from faktura.jobs import repository as jobs
 from faktura.kit import clock, idempotency
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext, JobStatus, periodic
-from faktura.kit.jobs import repository as jobs
 
 log = logging.getLogger("faktura.worker")
 JOB_PRUNE_BATCH = 5_000  # rows per transaction, so pruning never holds a long lock

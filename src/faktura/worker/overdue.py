@@ -19,9 +19,9 @@ from faktura import events
 from faktura.config import Settings
 from faktura.invoices import service as invoices
 from faktura.invoices.states import PAYABLE
+from faktura.jobs import JobContext, periodic
 from faktura.kit.clock import today
 from faktura.kit.db import Database
-from faktura.kit.jobs import JobContext, periodic
 from faktura.worker import repository
 from faktura.worker.batches import handle_each
 

@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 
 from faktura.config import Settings
+from faktura.jobs import JobStatus, Periodic, queue, registry
+from faktura.jobs import repository as jobs
+from faktura.jobs.repository import ClaimedJob
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.gc_freeze import freeze_startup_objects
-from faktura.kit.jobs import JobStatus, Periodic, queue, registry
-from faktura.kit.jobs import repository as jobs
-from faktura.kit.jobs.repository import ClaimedJob
 from faktura.worker.attempts import Outcome, run_attempt
 from faktura.worker.scheduler import Scheduler
 

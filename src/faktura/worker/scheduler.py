@@ -12,9 +12,9 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from faktura.jobs import Periodic, enqueue, schedules
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.jobs import Periodic, enqueue, schedules
 
 log = logging.getLogger("faktura.worker")
 # A failed run is not retried: the next period runs anyway, and the dead job keeps the error.

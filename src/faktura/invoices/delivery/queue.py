@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura import jobs
 from faktura.invoices.delivery import repository
 from faktura.invoices.delivery.states import ChannelName, DeliveryStatus, InvoiceDeliveryStatus
-from faktura.kit import jobs
 from faktura.kit.ids import new_id
 from faktura.models import Invoice, InvoiceDelivery
 

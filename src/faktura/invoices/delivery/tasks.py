@@ -12,8 +12,8 @@ from __future__ import annotations
 from faktura.invoices.delivery import run
 from faktura.invoices.delivery.channel_setup import channels_for
 from faktura.invoices.delivery.queue import DELIVER
+from faktura.jobs import JobContext, handler
 from faktura.kit.errors import FakturaError
-from faktura.kit.jobs import JobContext, handler
 
 
 @handler(DELIVER)

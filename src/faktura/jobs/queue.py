@@ -10,10 +10,10 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from faktura.jobs import repository
+from faktura.jobs.states import JobStatus
 from faktura.kit import clock
 from faktura.kit.ids import new_id
-from faktura.kit.jobs import repository
-from faktura.kit.jobs.states import JobStatus
 
 _ENQUEUED = "faktura_jobs_enqueued"
 _ENQUEUED_ONCE = "faktura_jobs_enqueued_once"

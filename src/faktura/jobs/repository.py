@@ -17,7 +17,7 @@ from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, lit
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.kit.jobs.states import UNFINISHED, JobStatus
+from faktura.jobs.states import UNFINISHED, JobStatus
 from faktura.models import Job
 from faktura.models.job import DEDUPED
 

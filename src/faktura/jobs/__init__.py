@@ -16,8 +16,8 @@ a handler must be safe to repeat. It must not block the event loop either: the w
 on that loop, so slow synchronous work goes to a thread (`asyncio.to_thread`).
 """
 
-from faktura.kit.jobs.queue import drop_waiting, enqueue, enqueue_once
-from faktura.kit.jobs.registry import (
+from faktura.jobs.queue import drop_waiting, enqueue, enqueue_once
+from faktura.jobs.registry import (
     DeadHandler,
     JobContext,
     JobFailed,
@@ -28,7 +28,7 @@ from faktura.kit.jobs.registry import (
     handler,
     periodic,
 )
-from faktura.kit.jobs.states import JobStatus
+from faktura.jobs.states import JobStatus
 
 __all__ = [
     "DeadHandler",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.jobs import repository
+from faktura.jobs.states import JobStatus
 from faktura.kit import clock
 from faktura.kit.errors import Conflict, ResourceNotFound
-from faktura.kit.jobs import repository
-from faktura.kit.jobs.states import JobStatus
 from faktura.models import Job
 
 _NOT_DEAD = {
