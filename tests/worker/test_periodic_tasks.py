@@ -10,14 +10,14 @@ from typing import Any
 from sqlalchemy import select
 
 from faktura.config import Settings
+from faktura.invoices.overdue import mark_overdue
 from faktura.jobs import JobContext, JobFailed, enqueue
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.models import Event, Job
+from faktura.payments.expiry import expire_intents, expire_orders
 from faktura.payments.service import ABANDONED_AFTER
-from faktura.worker.expiry import expire_intents, expire_orders
 from faktura.worker.maintenance import prune_jobs
-from faktura.worker.overdue import mark_overdue
 from tests.factories import Api, order_body
 from tests.invoices.helpers import customer, finalized
 from tests.worker.support import register, worker

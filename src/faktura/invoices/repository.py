@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Exists, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from faktura.invoices.states import InvoiceStatus
+from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.models import (
@@ -21,6 +22,7 @@ from faktura.models import (
     CreditNoteItem,
     Customer,
     CustomerCredit,
+    Event,
     Invoice,
     NumberSeries,
     Order,
@@ -314,3 +316,40 @@ async def order_of_intent(session: AsyncSession, merchant_id: str, intent_id: st
             PaymentIntent.id == intent_id, PaymentIntent.merchant_id == merchant_id
         )
     )
+
+
+OVERDUE = "invoice.overdue"
+
+
+def _overdue_recorded() -> Exists:
+    return (
+        select(Event.id)
+        .where(
+            Event.merchant_id == Invoice.merchant_id, Event.resource_id == Invoice.id, Event.type == OVERDUE
+        )
+        .exists()
+    )
+
+
+async def overdue_invoices(session: AsyncSession, today: date, limit: int) -> list[tuple[str, str]]:
+    """Payable invoices past their due date that have no invoice.overdue event yet."""
+    rows = await session.execute(
+        select(Invoice.merchant_id, Invoice.id)
+        .where(
+            Invoice.status.in_([s.value for s in PAYABLE]),
+            Invoice.due_date < today,
+            ~_overdue_recorded(),
+        )
+        .order_by(Invoice.due_date, Invoice.id)
+        .limit(limit)
+    )
+    return [(merchant_id, invoice_id) for merchant_id, invoice_id in rows]
+
+
+async def overdue_recorded(session: AsyncSession, merchant_id: str, invoice_id: str) -> bool:
+    found = await session.scalar(
+        select(Event.id)
+        .where(Event.merchant_id == merchant_id, Event.resource_id == invoice_id, Event.type == OVERDUE)
+        .limit(1)
+    )
+    return found is not None

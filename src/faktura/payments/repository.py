@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Exists, Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ from faktura.models import (
     PaymentLink,
     Refund,
 )
+from faktura.orders.states import OrderStatus
 from faktura.payments.gateways import all_gateways
 from faktura.payments.gateways.base import GatewayKind
 from faktura.payments.states import MONEY_IN_FLIGHT, IntentStatus, PaymentStatus
@@ -428,3 +429,53 @@ async def attribute_event(session: AsyncSession, event_row_id: str, merchant_id:
     await session.execute(
         update(GatewayEvent).where(GatewayEvent.id == event_row_id).values(merchant_id=merchant_id)
     )
+
+
+# Time running out (payments/expiry.py). Money with the gateway: the order waits for its result.
+_IN_FLIGHT = (IntentStatus.PROCESSING.value, IntentStatus.REQUIRES_CAPTURE.value)
+_WAITING_FOR_PAYER = (IntentStatus.REQUIRES_PAYMENT_METHOD.value, IntentStatus.REQUIRES_ACTION.value)
+
+
+def _money_in_flight() -> Exists:
+    return (
+        select(PaymentIntent.id)
+        .where(PaymentIntent.order_id == Order.id, PaymentIntent.status.in_(_IN_FLIGHT))
+        .exists()
+    )
+
+
+async def expired_open_orders(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """Open orders past their expiry with no payment under way."""
+    rows = await session.execute(
+        select(Order.merchant_id, Order.id)
+        .where(
+            Order.status == OrderStatus.OPEN.value,
+            Order.expires_at < now,
+            ~_money_in_flight(),
+        )
+        .order_by(Order.expires_at)
+        .limit(limit)
+    )
+    return [(merchant_id, order_id) for merchant_id, order_id in rows]
+
+
+async def payment_under_way(session: AsyncSession, order_id: str) -> bool:
+    found = await session.scalar(
+        select(PaymentIntent.id)
+        .where(PaymentIntent.order_id == order_id, PaymentIntent.status.in_(_IN_FLIGHT))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def waiting_intents_of_order(session: AsyncSession, merchant_id: str, order_id: str) -> list[str]:
+    rows = await session.scalars(
+        select(PaymentIntent.id)
+        .where(
+            PaymentIntent.merchant_id == merchant_id,
+            PaymentIntent.order_id == order_id,
+            PaymentIntent.status.in_(_WAITING_FOR_PAYER),
+        )
+        .order_by(PaymentIntent.id)
+    )
+    return list(rows)

@@ -6,21 +6,21 @@ import importlib
 
 import faktura.invoices.delivery.tasks
 import faktura.invoices.document_tasks
+import faktura.invoices.overdue
+import faktura.payments.expiry
 import faktura.webhooks.tasks
-import faktura.worker.expiry
 import faktura.worker.gateways
 import faktura.worker.maintenance
-import faktura.worker.overdue
 from faktura.config import Settings
 
 MODULES = (
     faktura.invoices.delivery.tasks,
     faktura.invoices.document_tasks,
+    faktura.invoices.overdue,
+    faktura.payments.expiry,
     faktura.webhooks.tasks,
-    faktura.worker.expiry,
     faktura.worker.gateways,
     faktura.worker.maintenance,
-    faktura.worker.overdue,
 )
 
 

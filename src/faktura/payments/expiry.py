@@ -20,15 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
 from faktura.jobs import JobContext, periodic
+from faktura.jobs.batches import handle_each
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
-from faktura.payments import repository as payments
+from faktura.payments import repository
 from faktura.payments import service as payment_service
 from faktura.payments.states import CancellationReason
-from faktura.worker import repository
-from faktura.worker.batches import handle_each
 
 log = logging.getLogger("faktura.worker")
 
@@ -61,7 +60,7 @@ async def expire_orders(database: Database, settings: Settings) -> int:
 
 async def expire_order(session: AsyncSession, merchant_id: str, order_id: str, settings: Settings) -> bool:
     """Under the order's lock (payments take it first too), so no payment starts meanwhile."""
-    order = await payments.get_order(session, merchant_id, order_id, lock=True)
+    order = await repository.get_order(session, merchant_id, order_id, lock=True)
     now = clock.now()
     if (
         order is None

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
 from faktura.config import Settings
+from faktura.invoices import repository
 from faktura.invoices import service as invoices
 from faktura.invoices.states import PAYABLE
 from faktura.jobs import JobContext, periodic
+from faktura.jobs.batches import handle_each
 from faktura.kit.clock import today
 from faktura.kit.db import Database
-from faktura.worker import repository
-from faktura.worker.batches import handle_each
 
 log = logging.getLogger("faktura.worker")
 
