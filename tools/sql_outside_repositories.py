@@ -2,10 +2,12 @@
 
 A module builds SQL when it imports a statement constructor from SQLAlchemy (`select`, `update`,
 `insert`, `delete`, `text`, `func`, ...) and sends it when it calls `execute`, `scalar`, `scalars` or
-`stream` on a session or connection. Repositories (`repository.py`, or modules in a `repositories`
-package), the tables themselves (`models/`), migrations and the database toolkit in `kit/` may do both;
-anything else asks its domain's repository. Run: `python tools/sql_outside_repositories.py [src/faktura]`;
-it prints one line per finding and exits 1 when there is any.
+`stream` on a session or connection. Repositories (`repository.py`, `<what>_repository.py`, or modules
+in a `repositories` package), the tables themselves (`models/`), migrations and the database toolkit in
+`kit/` may do both; anything else asks its domain's repository.
+
+Run: `python tools/sql_outside_repositories.py [src/faktura]`; it prints one line per finding and exits 1
+when there is any.
 """
 
 from __future__ import annotations
@@ -40,12 +42,16 @@ SENDS = frozenset({"execute", "scalar", "scalars", "stream", "stream_scalars", "
 SENDERS = ("session", "conn", "connection", "db")
 # Where SQL belongs, relative to the package root.
 ALLOWED_DIRS = ("models/", "migrations/", "kit/")
-ALLOWED_FILES = frozenset({"repository.py"})
+REPOSITORY_SUFFIX = "repository.py"  # repository.py, or schedule_repository.py beside another one
 
 
 def allowed(relative: str) -> bool:
     name = relative.rsplit("/", 1)[-1]
-    return name in ALLOWED_FILES or "/repositories/" in f"/{relative}" or relative.startswith(ALLOWED_DIRS)
+    return (
+        name.endswith(REPOSITORY_SUFFIX)
+        or "/repositories/" in f"/{relative}"
+        or relative.startswith(ALLOWED_DIRS)
+    )
 
 
 def findings(source: str) -> list[tuple[int, str]]:

@@ -15,8 +15,8 @@ from faktura.jobs import drop_waiting, enqueue, enqueue_once
 from faktura.jobs import repository as jobs
 from faktura.kit import clock
 from faktura.kit.db import Database
+from faktura.kit.notifications import libpq_url
 from faktura.models import Job
-from faktura.worker.listener import libpq_url
 from tests.worker.support import new_kind
 
 

@@ -161,10 +161,11 @@ async def test_an_idle_worker_starts_a_job_as_soon_as_it_is_committed(
 async def test_postgres_notifies_listening_workers_at_commit(database: Database, settings: Settings) -> None:
     if settings.is_sqlite:
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's; on SQLite the worker shares the server's process")
-    from faktura.worker.listener import listen
+    from faktura.jobs.repository import NOTIFY_CHANNEL
+    from faktura.kit.notifications import listen
 
     woke, stop = asyncio.Event(), asyncio.Event()
-    listening = asyncio.create_task(listen(database.url, woke.set, stop))
+    listening = asyncio.create_task(listen(database.url, NOTIFY_CHANNEL, woke.set, stop))
     try:
         await asyncio.wait_for(woke.wait(), timeout=30)  # once on connecting, for what came before
         woke.clear()

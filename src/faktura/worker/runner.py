@@ -90,9 +90,12 @@ class Worker:
         ]
         listening = asyncio.Event()
         if not self.database.is_sqlite:
-            from faktura.worker.listener import listen
+            from faktura.jobs.repository import NOTIFY_CHANNEL
+            from faktura.kit.notifications import listen
 
-            helpers.append(asyncio.create_task(listen(self.database.url, self._wake.set, listening)))
+            helpers.append(
+                asyncio.create_task(listen(self.database.url, NOTIFY_CHANNEL, self._wake.set, listening))
+            )
         queue.add_local_waker(wake_threadsafe)
         try:
             while not stop.is_set():

@@ -12,7 +12,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from faktura.jobs import Periodic, enqueue, schedules
+from faktura.jobs import Periodic, enqueue
+from faktura.jobs import schedule_repository as schedules
 from faktura.kit import clock
 from faktura.kit.db import Database
 

@@ -1,4 +1,5 @@
-"""PostgreSQL LISTEN: wakes an idle worker the moment a transaction that enqueued a due job commits.
+"""PostgreSQL LISTEN: calls `wake` the moment a transaction that notified the channel commits (the job
+queue uses it to wake an idle worker when a due job is enqueued).
 
 Its own connection, outside the pool, reconnecting with backoff. It only shortens waits: while it is
 down the worker still polls, so nothing depends on a notification arriving.
@@ -14,8 +15,6 @@ from collections.abc import Callable
 import psycopg
 from sqlalchemy.engine import make_url
 
-from faktura.jobs.repository import NOTIFY_CHANNEL
-
 log = logging.getLogger("faktura.worker")
 IDLE_CHECK_SECONDS = 30.0  # a silent connection is asked a question this often, so a dead one is noticed
 MAX_BACKOFF_SECONDS = 30.0
@@ -25,15 +24,15 @@ def libpq_url(sqlalchemy_url: str) -> str:
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def listen(sqlalchemy_url: str, wake: Callable[[], None], stop: asyncio.Event) -> None:
-    """Call `wake` on every notification until `stop` is set."""
+async def listen(sqlalchemy_url: str, channel: str, wake: Callable[[], None], stop: asyncio.Event) -> None:
+    """Call `wake` on every notification on `channel` until `stop` is set."""
     url = libpq_url(sqlalchemy_url)
     backoff = 0.5
     while not stop.is_set():
         try:
             connection = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
             async with connection:
-                await connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                await connection.execute(f"LISTEN {channel}")
                 # Jobs enqueued while no one listened are found by this poll.
                 wake()
                 backoff = 0.5
