@@ -115,3 +115,12 @@ async def _issue_pair(session: AsyncSession, settings: Settings, key: ApiKey, fa
         refresh_token=secret,
         refresh_expires_in=settings.refresh_token_ttl,
     )
+
+
+async def forget_expired_refresh_tokens(session: AsyncSession) -> int:
+    """Delete refresh tokens past their expiry; returns how many."""
+    return await repository.delete_expired_refresh_tokens(session, clock.now())
+
+
+async def api_keys_of(session: AsyncSession, merchant_id: str) -> list[ApiKey]:
+    return await repository.api_keys_of(session, merchant_id)

@@ -20,10 +20,10 @@ def apikey_create(
     """Create another API key for a merchant (shown once)."""
     from faktura.auth.service import create_api_key
     from faktura.kit.errors import ResourceNotFound
-    from faktura.merchants import repository
+    from faktura.merchants import service as merchants
 
     async def work(session: Any) -> str:
-        if await repository.get(session, merchant) is None:
+        if await merchants.find(session, merchant) is None:
             raise ResourceNotFound("merchant", merchant)
         _, secret = await create_api_key(session, merchant, name)
         return secret
@@ -37,7 +37,7 @@ def apikey_list(
     as_json: JsonOption = False,
 ) -> None:
     """List a merchant's API keys (their prefixes; keys themselves are never stored)."""
-    from faktura.auth.repository import api_keys_of
+    from faktura.auth.service import api_keys_of
 
     async def work(session: Any) -> list[dict[str, Any]]:
         return [

@@ -30,7 +30,7 @@ def merchant_create(
 @merchant_app.command("list")
 def merchant_list(as_json: JsonOption = False) -> None:
     """List every merchant, oldest first."""
-    from faktura.merchants import repository
+    from faktura.merchants import service as merchant_service
 
     async def work(session: Any) -> list[dict[str, Any]]:
         return [
@@ -42,7 +42,7 @@ def merchant_list(as_json: JsonOption = False) -> None:
                 "organizationNumber": m.organization_number,
                 "createdAt": m.created_at.isoformat(),
             }
-            for m in await repository.every(session)
+            for m in await merchant_service.every(session)
         ]
 
     merchants = run_in_transaction(work)
@@ -89,14 +89,14 @@ def merchant_show(
 
 def demo(as_json: JsonOption = False) -> None:
     """Create a demo merchant when the database has none and print its API key once; later, its id."""
-    from faktura.merchants import repository
+    from faktura.merchants import service as merchants
     from faktura.merchants.demo import DEMO_NAME, create_demo_merchant
 
     async def work(session: Any) -> dict[str, str | None] | None:
-        existing = await repository.oldest_named(session, DEMO_NAME)
+        existing = await merchants.oldest_named(session, DEMO_NAME)
         if existing is not None:
             return {"merchantId": existing.id, "apiKey": None}
-        if await repository.count(session):
+        if await merchants.count(session):
             return None
         created = await create_demo_merchant(session)
         return {"merchantId": created.merchant.id, "apiKey": created.api_key}

@@ -186,3 +186,13 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
     columns["country"] = fields["country"]
     columns["peppol_participant"] = fields["peppol_participant"]
     return columns
+
+
+async def id_by_organization_number(session: AsyncSession, merchant_id: str, number: str) -> str | None:
+    """The id of the merchant's customer with this organisation number, if any."""
+    return await repository.id_by_organization_number(session, merchant_id, number)
+
+
+async def id_by_email(session: AsyncSession, merchant_id: str, email: str) -> str | None:
+    """The id of the merchant's customer with this e-mail address (lower case), if any."""
+    return await repository.id_by_email(session, merchant_id, email)

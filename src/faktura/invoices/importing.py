@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.customers import repository as customer_rows
 from faktura.customers import service as customers
 from faktura.customers.schemas import CustomerCreate
 from faktura.documents.errors import DocumentInvalid
@@ -97,9 +96,9 @@ async def _customer(session: AsyncSession, merchant_id: str, buyer: Party, langu
     """The buyer's customer: the one with its organisation number or e-mail, else a new one."""
     found = None
     if buyer.organization_number:
-        found = await customer_rows.id_by_organization_number(session, merchant_id, buyer.organization_number)
+        found = await customers.id_by_organization_number(session, merchant_id, buyer.organization_number)
     if found is None and buyer.email:
-        found = await customer_rows.id_by_email(session, merchant_id, buyer.email.lower())
+        found = await customers.id_by_email(session, merchant_id, buyer.email.lower())
     if found is not None:
         return found
     corporate = buyer.buyer_type is BuyerType.CORPORATE and bool(buyer.organization_number)

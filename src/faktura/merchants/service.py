@@ -95,3 +95,16 @@ async def require(session: AsyncSession, merchant_id: str) -> Merchant:
     if merchant is None:
         raise MerchantNotFound(merchant_id)
     return merchant
+
+
+async def every(session: AsyncSession) -> list[Merchant]:
+    """Every merchant, for the operator's commands."""
+    return await repository.every(session)
+
+
+async def count(session: AsyncSession) -> int:
+    return await repository.count(session)
+
+
+async def oldest_named(session: AsyncSession, name: str) -> Merchant | None:
+    return await repository.oldest_named(session, name)

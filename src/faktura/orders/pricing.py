@@ -12,7 +12,7 @@ from faktura.kit.validation import Collector
 from faktura.orders import repository
 from faktura.orders.repository import CatalogPrice, CatalogProduct, CatalogRule
 from faktura.orders.schemas import OrderItemIn
-from faktura.tax import repository as tax_rules
+from faktura.tax import service as tax_rules
 from faktura.totals.calculator import LineInput, TaxCategory
 
 DEFAULT_UNIT_CODE = "EA"
@@ -56,7 +56,7 @@ async def price_items(
     # Rules named on lines are read only when the products did not bring them along already.
     missing = {i.tax_rule_id for i in items if i.tax_rule_id and i.tax_rule_id not in rules}
     if missing:
-        found = await tax_rules.by_ids(session, merchant_id, missing)
+        found = await tax_rules.rules_by_ids(session, merchant_id, missing)
         rules |= {rule_id: CatalogRule.of(rule) for rule_id, rule in found.items()}
     priced = []
     for index, item in enumerate(items):

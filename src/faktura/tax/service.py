@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
@@ -85,3 +87,10 @@ def _require_exemption_reason(category: TaxCategory, reason: str | None) -> None
         raise ValidationFailed.field(
             "exemptionReason", "required", f"Category {category.value} needs an exemption reason."
         )
+
+
+async def rules_by_ids(
+    session: AsyncSession, merchant_id: str, rule_ids: Iterable[str]
+) -> dict[str, TaxRule]:
+    """Rule id -> the merchant's rule, for those of `rule_ids` it has (archived ones too)."""
+    return await repository.by_ids(session, merchant_id, rule_ids)

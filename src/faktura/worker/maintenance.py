@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.auth import repository as credentials
+from faktura.auth import service as credentials
 from faktura.config import Settings
 from faktura.jobs import JobContext, JobStatus, periodic
 from faktura.jobs import repository as jobs
@@ -21,7 +21,7 @@ JOB_PRUNE_BATCH = 5_000  # rows per transaction, so pruning never holds a long l
 async def prune(session: AsyncSession, *, older_than: datetime) -> dict[str, int]:
     return {
         "idempotency_keys": await idempotency.prune(session, older_than),
-        "refresh_tokens": await credentials.delete_expired_refresh_tokens(session, clock.now()),
+        "refresh_tokens": await credentials.forget_expired_refresh_tokens(session),
     }
 
 
