@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from faktura.config import Settings
-from faktura.jobs import JobContext, Periodic, enqueue, periodic
+from faktura.jobs import JobContext, Periodic, enqueue, periodic, registry
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.models import Job
@@ -18,6 +18,13 @@ from faktura.worker.runner import Worker
 from tests.worker.support import job, new_kind, register, tuned, until, worker
 
 
+@pytest.fixture
+def periodics_of_this_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Periodic work a test registers is forgotten after it: a later worker runs every registered periodic."""
+    monkeypatch.setattr(registry, "_periodics", dict(registry._periodics))
+
+
+@pytest.mark.usefixtures("periodics_of_this_test")
 async def test_a_periodic_job_runs_once_per_period_however_many_workers_watch(
     database: Database, settings: Settings
 ) -> None:
@@ -180,6 +187,7 @@ async def test_postgres_notifies_listening_workers_at_commit(database: Database,
         await asyncio.gather(listening, return_exceptions=True)
 
 
+@pytest.mark.usefixtures("periodics_of_this_test")
 async def test_a_failing_periodic_job_keeps_only_its_latest_failure(
     database: Database, settings: Settings
 ) -> None:
