@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.kit.deferred import defer_insert
+from faktura.kit.batched_inserts import defer_insert
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page, get_owned
 from faktura.models import Event

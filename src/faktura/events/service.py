@@ -31,7 +31,7 @@ async def record(
     """Write one event with the change it describes, in the caller's transaction; returns its id.
 
     One INSERT and nothing else: it sits on hot paths such as creating an order, which `deferred`
-    sends with the request's other inserts (`kit.deferred`). A type outside the catalogue, or the
+    sends with the request's other inserts (`kit.batched_inserts`). A type outside the catalogue, or the
     wrong resource for it, is a programming error.
     """
     known = CATALOGUE.get(type)

@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
-from faktura.kit.deferred import defer_insert
-from faktura.kit.direct import AnySelect, DirectSelect
+from faktura.kit.batched_inserts import defer_insert
+from faktura.kit.compiled_reads import AnySelect, CompiledSelect
 from faktura.kit.errors import (
     Conflict,
     IdempotencyKeyInvalid,
@@ -107,8 +107,8 @@ def _lock_and_look_up() -> AnySelect:
     return select(lock, *_stored_columns()).select_from(one_row.outerjoin(KEYS, _matches()))
 
 
-_LOCK_AND_LOOK_UP = DirectSelect(_lock_and_look_up)
-_LOOK_UP = DirectSelect(lambda: select(*_stored_columns()).where(_matches()))
+_LOCK_AND_LOOK_UP = CompiledSelect(_lock_and_look_up)
+_LOOK_UP = CompiledSelect(lambda: select(*_stored_columns()).where(_matches()))
 
 
 def in_progress() -> Conflict:

@@ -12,8 +12,8 @@ from sqlalchemy import String, Table, bindparam, delete, func, insert, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from faktura.kit.deferred import defer_insert
-from faktura.kit.direct import AnySelect, DirectSelect, bind_list
+from faktura.kit.batched_inserts import defer_insert
+from faktura.kit.compiled_reads import AnySelect, CompiledSelect, bind_list
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.models import (
@@ -36,7 +36,8 @@ ORDER_ITEMS: Table = OrderItem.__table__  # type: ignore[assignment]
 def defer_order(
     session: AsyncSession, order: dict[str, Any], items: Sequence[dict[str, Any]], link: dict[str, Any]
 ) -> None:
-    """A new order's rows, written with the request's other inserts in one round trip (`kit.deferred`)."""
+    """A new order's rows, written with the request's other inserts in one round trip
+    (`kit.batched_inserts`)."""
     defer_insert(session, ORDERS, [order])
     defer_insert(session, ORDER_ITEMS, items)
     links.defer_link(session, link)
@@ -116,7 +117,7 @@ def _merchant_terms() -> AnySelect:
     )
 
 
-_MERCHANT_TERMS = DirectSelect(_merchant_terms)
+_MERCHANT_TERMS = CompiledSelect(_merchant_terms)
 
 
 async def merchant_terms(
@@ -191,7 +192,7 @@ def _catalog(ids: int) -> AnySelect:
     )
 
 
-_CATALOG = DirectSelect(_catalog, lists=["ids"])
+_CATALOG = CompiledSelect(_catalog, lists=["ids"])
 
 
 async def products_with_prices(

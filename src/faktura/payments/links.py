@@ -11,7 +11,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
-from faktura.kit.deferred import defer_insert
+from faktura.kit.batched_inserts import defer_insert
 from faktura.kit.ids import new_secret
 from faktura.models import PaymentLink
 
@@ -70,7 +70,7 @@ def new_link(merchant_id: str, target: LinkTarget, target_id: str) -> dict[str, 
 
 
 def defer_link(session: AsyncSession, row: dict[str, Any]) -> None:
-    """Insert a new target's link with the target's own deferred rows (see `kit.deferred`)."""
+    """Insert a new target's link with the target's own deferred rows (see `kit.batched_inserts`)."""
     defer_insert(session, LINKS, [row])
 
 

@@ -1,4 +1,4 @@
-"""Direct reads on both databases: the session's values, list parameters, the transaction's own writes."""
+"""Compiled reads on both databases: the session's values, list parameters, the transaction's own writes."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Integer, Table, bindparam, column, select, table
 from sqlalchemy.exc import DBAPIError
 
+from faktura.kit.batched_inserts import defer_insert
+from faktura.kit.compiled_reads import AnySelect, CompiledSelect, bind_list
 from faktura.kit.db import Database
-from faktura.kit.deferred import defer_insert
-from faktura.kit.direct import AnySelect, DirectSelect, bind_list
 from faktura.kit.ids import new_id
 from faktura.models import Coupon, Event, IdempotencyKey
 
@@ -41,15 +41,15 @@ def _coupons(ids: int) -> AnySelect:
     )
 
 
-COUPONS = DirectSelect(_coupons, lists=["ids"])
-EVENTS_OF = DirectSelect(
+COUPONS = CompiledSelect(_coupons, lists=["ids"])
+EVENTS_OF = CompiledSelect(
     lambda: (
         select(EVENTS.c.id, EVENTS.c.data, EVENTS.c.created_at, EVENTS.c.dispatched_at)
         .where(EVENTS.c.merchant_id == bindparam("merchant_id"))
         .order_by(EVENTS.c.id)
     )
 )
-KEY = DirectSelect(
+KEY = CompiledSelect(
     lambda: select(KEYS.c.response_body, KEYS.c.created_at, KEYS.c.response_status).where(
         KEYS.c.merchant_id == bindparam("merchant_id"), KEYS.c.key == bindparam("key")
     )
@@ -111,7 +111,7 @@ async def test_the_sql_sent_and_its_values(api: Any, database: Database) -> None
     ids = await _stored_coupons(database, api.merchant_id, "SQL1", "SQL2", "SQL3")
     dialect = database.engine.dialect
     sql, values_of = COUPONS.sql(dialect, ids=3)
-    padded = DirectSelect.padded(ids)
+    padded = CompiledSelect.padded(ids)
     assert padded == [*ids, ids[-1]]  # three, padded to four
     values = values_of({"merchant_id": api.merchant_id} | {f"ids_{i}": v for i, v in enumerate(padded)})
     with pytest.raises(TypeError, match="ids_3"):
@@ -184,7 +184,7 @@ async def _ids(database: Database, api: Any) -> list[str]:
 async def test_a_driver_error_is_sqlalchemys_and_a_missing_parameter_is_named(
     api: Any, database: Database
 ) -> None:
-    missing = DirectSelect(lambda: select(column("x", Integer)).select_from(table("no_such_table")))
+    missing = CompiledSelect(lambda: select(column("x", Integer)).select_from(table("no_such_table")))
     async with database.transaction(write=False) as session:
         with pytest.raises(DBAPIError, match="no_such_table"):
             await missing.all(session)

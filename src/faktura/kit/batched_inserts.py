@@ -1,4 +1,4 @@
-"""Deferred inserts: rows a transaction only writes reach the database together, in one round trip.
+"""Batched inserts: rows a transaction only writes reach the database together, in one round trip.
 
 `defer_insert` keeps the rows in the session. They are written, in the order given, before the session
 runs its next statement, flushes its ORM objects or commits, so the transaction still reads what it

@@ -1,4 +1,4 @@
-"""Deferred inserts on both databases: stored exactly, read back within the transaction, all or none."""
+"""Batched inserts on both databases: stored exactly, read back within the transaction, all or none."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 
+from faktura.kit.batched_inserts import defer_insert, flush_deferred
 from faktura.kit.db import Database
-from faktura.kit.deferred import defer_insert, flush_deferred
 from faktura.kit.ids import new_id
 from faktura.models import Event, IdempotencyKey
 from tests.factories import Api

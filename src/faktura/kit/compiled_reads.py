@@ -1,14 +1,15 @@
-"""Direct reads for hot paths: a SELECT compiled once, run on the driver's own connection.
+"""Compiled reads for hot paths: a SELECT compiled once, run on the driver's own connection.
 
 A new order reads four small things: its idempotency key, the merchant's terms, its products and its
 coupon. Through the session, each read costs several times its round trip in Python: the statement is
 built, its cache key computed, an execution context and a result made, ORM rows loaded. A
-`DirectSelect` builds its statement once per dialect and shape, keeps the SQL, and runs it on the
+`CompiledSelect` builds its statement once per dialect and shape, keeps the SQL, and runs it on the
 driver's connection inside the session's transaction. Parameters and results go through the column
 types' bind and result processing, so the values are the ones the session would give; rows are tuples.
 
-Rows deferred with `kit.deferred` are written first: a direct read sees everything its transaction wrote.
-Use it where a profile shows the session's cost; everywhere else the session is the way to read.
+Rows deferred with `kit.batched_inserts` are written first: a compiled read sees everything its
+transaction wrote. Use it where a profile shows the session's cost; everywhere else the session is the
+way to read.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from sqlalchemy import BindParameter, Dialect, Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
+from faktura.kit.batched_inserts import driver_error, flush_deferred, has_deferred
 from faktura.kit.db import lock_for_writing
-from faktura.kit.deferred import driver_error, flush_deferred, has_deferred
 
-_DRIVER = "faktura_direct_driver"
+_DRIVER = "faktura_compiled_reads_driver"
 _NAMED = re.compile(r"%\(([^)]+)\)s")
 Processor = Callable[[Any], Any] | None
 Row = tuple[Any, ...]
@@ -35,7 +36,7 @@ AnySelect = Select[*tuple[Any, ...]]
 
 
 def bind_list(name: str, count: int, type_: TypeEngine[Any] | None = None) -> list[BindParameter[Any]]:
-    """`count` parameters for a list given to `DirectSelect` as `name`: `x.in_(bind_list("ids", n))`."""
+    """`count` parameters for a list given to `CompiledSelect` as `name`: `x.in_(bind_list("ids", n))`."""
     return [bindparam(f"{name}_{index}", type_=type_) for index in range(count)]
 
 
@@ -74,7 +75,7 @@ class _Compiled:
         return [tuple(v if p is None else p(v) for v, p in zip(row, results, strict=True)) for row in rows]
 
 
-class DirectSelect:
+class CompiledSelect:
     """A SELECT of columns, built by `build` and compiled once per dialect and list length.
 
     Parameters are `bindparam("name")` in the statement and keyword arguments of `all`/`first`. A list
