@@ -15,6 +15,7 @@ from faktura.kit.batched_inserts import defer_insert
 from faktura.kit.compiled_reads import AnySelect, CompiledSelect, bind_list
 from faktura.kit.db import Database
 from faktura.kit.ids import new_id
+from faktura.kit.mapped_rows import new
 from faktura.models import Coupon, Event, IdempotencyKey
 
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
@@ -84,16 +85,16 @@ async def _stored_coupons(database: Database, merchant_id: str, *codes: str) -> 
 async def test_rows_carry_the_values_the_session_reads(api: Any, database: Database) -> None:
     ids = await _stored_coupons(database, api.merchant_id, "DIRECT1", "DIRECT2")
     async with database.transaction(write=False) as session:
-        direct = await COUPONS.all(session, merchant_id=api.merchant_id, ids=ids)
+        compiled = await COUPONS.all(session, merchant_id=api.merchant_id, ids=ids)
         through_session = (
             await session.execute(
                 _coupons(2),
                 {"merchant_id": api.merchant_id} | {f"ids_{i}": coupon_id for i, coupon_id in enumerate(ids)},
             )
         ).all()
-    assert direct == [tuple(row) for row in through_session]
-    assert {type(row[2]) for row in direct} == {Decimal, type(None)}
-    assert all(row[7].tzinfo is not None for row in direct)
+    assert compiled == [tuple(row) for row in through_session]
+    assert {type(row[2]) for row in compiled} == {Decimal, type(None)}
+    assert all(row[7].tzinfo is not None for row in compiled)
 
 
 async def test_list_parameters_of_any_length(api: Any, database: Database) -> None:
@@ -130,37 +131,38 @@ async def test_the_sql_sent_and_its_values(api: Any, database: Database) -> None
 
 
 async def test_a_read_sees_the_rows_its_transaction_deferred(api: Any, database: Database) -> None:
-    event = {
-        "id": new_id("evt"),
-        "merchant_id": api.merchant_id,
-        "type": "order.created",
-        "resource": "order",
-        "resource_id": "ord_x",
-        "data": {"total": 12500, "note": "æøå"},
-        "created_at": MOMENT,
-        "dispatched_at": None,
-    }
-    key = {
-        "merchant_id": api.merchant_id,
-        "key": "direct-1",
-        "request_hash": "0" * 64,
-        "response_status": 201,
-        "response_body": b'{"id": "ord_x"}\x00\xff',
-        "content_type": "application/json",
-        "created_at": MOMENT,
-    }
+    event = new(
+        Event,
+        id=new_id("evt"),
+        merchant_id=api.merchant_id,
+        type="order.created",
+        resource="order",
+        resource_id="ord_x",
+        data={"total": 12500, "note": "æøå"},
+        created_at=MOMENT,
+        dispatched_at=None,
+    )
+    key = new(
+        IdempotencyKey,
+        merchant_id=api.merchant_id,
+        key="compiled-1",
+        request_hash="0" * 64,
+        response_status=201,
+        response_body=b'{"id": "ord_x"}\x00\xff',
+        content_type="application/json",
+        created_at=MOMENT,
+    )
     async with database.transaction() as session:
-        defer_insert(session, EVENTS, [event])
-        defer_insert(session, KEYS, [key])
+        defer_insert(session, event, key)
         assert await EVENTS_OF.all(session, merchant_id=api.merchant_id) == [
-            (event["id"], event["data"], MOMENT, None)
+            (event.id, event.data, MOMENT, None)
         ]
-        assert await KEY.first(session, merchant_id=api.merchant_id, key="direct-1") == (
+        assert await KEY.first(session, merchant_id=api.merchant_id, key="compiled-1") == (
             b'{"id": "ord_x"}\x00\xff',
             MOMENT,
             201,
         )
-        assert await KEY.first(session, merchant_id=api.merchant_id, key="direct-2") is None
+        assert await KEY.first(session, merchant_id=api.merchant_id, key="compiled-2") is None
 
 
 async def test_each_transaction_of_a_session_reads_on_its_own_connection(

@@ -29,6 +29,7 @@ from faktura.kit.errors import (
     IdempotencyKeyReused,
     IdempotencyRequestInProgress,
 )
+from faktura.kit.mapped_rows import new
 from faktura.models import IdempotencyKey
 
 KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
@@ -65,16 +66,17 @@ class PendingKey:
         """Keep the response; the commit that follows writes it with the request's other inserts."""
         if response.status_code >= 400 or not hasattr(response, "body"):
             return
-        row = {
-            "merchant_id": self.merchant_id,
-            "key": self.key,
-            "request_hash": self.request_hash,
-            "response_status": response.status_code,
-            "response_body": bytes(response.body),
-            "content_type": response.headers.get("content-type", "application/json"),
-            "created_at": clock.now(),
-        }
-        defer_insert(session, KEYS, [row])
+        stored = new(
+            IdempotencyKey,
+            merchant_id=self.merchant_id,
+            key=self.key,
+            request_hash=self.request_hash,
+            response_status=response.status_code,
+            response_body=bytes(response.body),
+            content_type=response.headers.get("content-type", "application/json"),
+            created_at=clock.now(),
+        )
+        defer_insert(session, stored)
 
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
