@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from bench.floor import Template
 
 # The API's own read statements and lock id, so the thin server sends exactly what the API sends.
-from faktura.coupons.repository import _TERMS as COUPON_TERMS
+from faktura.coupons.repository import _BY_CODE as COUPON_BY_CODE
 from faktura.kit.compiled_reads import CompiledSelect
 from faktura.kit.gc_freeze import freeze_startup_objects
 from faktura.kit.idempotency import _LOCK_AND_LOOK_UP as KEY_LOCK_AND_LOOK_UP
@@ -58,7 +58,7 @@ class _Reads:
         self.dialect = PGDialect_psycopg()
         self.key = KEY_LOCK_AND_LOOK_UP.sql(self.dialect)
         self.merchant = MERCHANT_TERMS.sql(self.dialect)
-        self.coupon = COUPON_TERMS.sql(self.dialect)
+        self.coupon = COUPON_BY_CODE.select.sql(self.dialect)
         self._catalogs: dict[int, Statement] = {}
 
     def catalog(self, count: int) -> Statement:

@@ -1,4 +1,5 @@
-"""Compiled reads on both databases: the session's values, list parameters, the transaction's own writes."""
+"""Compiled reads on both databases: the session's values and instances, list parameters, the
+transaction's own writes."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Integer, Table, bindparam, column, select, table
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Integer, Table, bindparam, column, inspect, select, table
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 from faktura.kit.batched_inserts import defer_insert
-from faktura.kit.compiled_reads import AnySelect, CompiledSelect, bind_list
+from faktura.kit.compiled_reads import AnySelect, CompiledLoad, CompiledSelect, bind_list
 from faktura.kit.db import Database
 from faktura.kit.ids import new_id
-from faktura.kit.mapped_rows import new
-from faktura.models import Coupon, Event, IdempotencyKey
+from faktura.kit.mapped_rows import new, shape_of
+from faktura.models import Coupon, Event, IdempotencyKey, Order
+from tests.factories import Api, order_body
 
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
 KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
@@ -50,6 +52,12 @@ EVENTS_OF = CompiledSelect(
         .order_by(EVENTS.c.id)
     )
 )
+COUPONS_LOADED = CompiledLoad(
+    Coupon,
+    lambda ids: (Coupon.merchant_id == bindparam("merchant_id")) & Coupon.id.in_(bind_list("ids", ids)),
+    lists=["ids"],
+)
+ORDER = CompiledLoad(Order, lambda: Order.id == bindparam("id"))
 KEY = CompiledSelect(
     lambda: select(KEYS.c.response_body, KEYS.c.created_at, KEYS.c.response_status).where(
         KEYS.c.merchant_id == bindparam("merchant_id"), KEYS.c.key == bindparam("key")
@@ -95,6 +103,35 @@ async def test_rows_carry_the_values_the_session_reads(api: Any, database: Datab
     assert compiled == [tuple(row) for row in through_session]
     assert {type(row[2]) for row in compiled} == {Decimal, type(None)}
     assert all(row[7].tzinfo is not None for row in compiled)
+
+
+async def test_a_load_gives_the_sessions_instances_of_the_rows(api: Any, database: Database) -> None:
+    ids = await _stored_coupons(database, api.merchant_id, "LOAD1", "LOAD2")
+    async with database.transaction(write=False) as session:
+        expected = {coupon_id: await session.get(Coupon, coupon_id) for coupon_id in ids}
+    async with database.transaction() as session:
+        held = await session.get(Coupon, ids[0])
+        loaded = {c.id: c for c in await COUPONS_LOADED.all(session, merchant_id=api.merchant_id, ids=ids)}
+        assert loaded[ids[0]] is held  # the instance the session holds, as a read through it gives
+        fresh = loaded[ids[1]]
+        assert fresh is await session.get(Coupon, ids[1])
+        assert inspect(fresh).persistent
+        assert not session.dirty
+        keys = shape_of(Coupon).keys
+        assert [getattr(fresh, key) for key in keys] == [getattr(expected[ids[1]], key) for key in keys]
+        fresh.name = "Renamed"  # changed as any instance the session loaded: written at commit
+    async with database.transaction(write=False) as session:
+        assert await session.scalar(select(Coupon.name).where(Coupon.id == ids[1])) == "Renamed"
+
+
+async def test_a_loaded_instance_loads_no_relationship(api: Api, database: Database) -> None:
+    created = await api.created("/api/v1/Orders", order_body())
+    async with database.transaction(write=False) as session:
+        order = await ORDER.first(session, id=created["id"])
+        assert order is not None
+        assert order.total == created["total"]
+        with pytest.raises(InvalidRequestError, match="lazy='raise'"):
+            _ = order.items
 
 
 async def test_list_parameters_of_any_length(api: Any, database: Database) -> None:

@@ -1,9 +1,10 @@
-"""Mapped instances and their table rows, for the batched inserts.
+"""Mapped instances and their table rows, for the batched inserts and compiled reads.
 
 `new(Order, ...)` builds an instance as the ORM builds the rows it loads: the values go straight into
 the instance, without the attribute events the class's constructor fires for each one (on a hot path,
 those events cost more than the row's way to the database). `row_of` reads a new instance as the row
-to insert, filling the columns left out as a flush fills them.
+to insert, filling the columns left out as a flush fills them; `loaded` turns a row read by a compiled
+SELECT into the session's instance, as the session's own read would.
 
 Every column of a class used here is a plain column attribute of the class's own table (no inheritance,
 no column expressions); other classes are refused with a TypeError.
@@ -17,7 +18,7 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Table, inspect
-from sqlalchemy.orm import ColumnProperty, Mapper, configure_mappers
+from sqlalchemy.orm import ColumnProperty, Mapper, Session, configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 M = TypeVar("M")
@@ -154,3 +155,21 @@ def row_of(instance: object) -> tuple[Table, Row]:
             if key not in values:
                 values[key] = row[column] = fill(row)
     return shape.table, shape.row(values)
+
+
+def loaded(session: Session, model: type[M], row: Row) -> M:
+    """The session's instance of a row of all of `model`'s columns (in its table's order).
+
+    As a read through the session: an instance the session holds already is returned as it is, else a
+    new one joins the session, persistent and unchanged, its relationships not loaded.
+    """
+    shape = shape_of(model)
+    identity = shape.mapper.identity_key_from_primary_key(tuple([row[i] for i in shape.primary_key]))
+    held: M | None = session.identity_map.get(identity)
+    if held is not None:
+        return held
+    instance: M = shape.mapper.class_manager.new_instance()
+    instance_state(instance).dict.update(zip(shape.keys, row, strict=True))
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura import events
 from faktura.catalog.service import not_accepted_message
 from faktura.coupons import service as coupons
-from faktura.coupons.repository import CouponTerms
 from faktura.customers.validation import default_language
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
@@ -24,7 +23,7 @@ from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
 from faktura.merchants.errors import MerchantNotFound
-from faktura.models import Order, OrderItem
+from faktura.models import Coupon, Order, OrderItem
 from faktura.orders import pricing, repository
 from faktura.orders.errors import OrderChanged, OrderHasPayment, OrderNotDraft, OrderNotFound
 from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpdate
@@ -45,7 +44,7 @@ class _Draft:
     prices_include_tax: bool
     customer_id: str | None
     billing_cycle_id: str | None
-    coupon: CouponTerms | None
+    coupon: Coupon | None
     language: str
     lines: list[pricing.PricedLine]
     totals: Totals
@@ -315,8 +314,8 @@ async def _coupon(
     lines: list[pricing.PricedLine],
     keep_coupon_id: str | None,
     errors: Collector,
-) -> CouponTerms | None:
-    coupon = await coupons.terms_by_code(session, merchant_id, code)
+) -> Coupon | None:
+    coupon = await coupons.by_code(session, merchant_id, code)
     if coupon is None:
         errors.add("couponCode", "coupon_not_found", f"No coupon with code '{code}'.")
         return None
