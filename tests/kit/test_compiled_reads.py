@@ -124,6 +124,21 @@ async def test_a_load_gives_the_sessions_instances_of_the_rows(api: Any, databas
         assert await session.scalar(select(Coupon.name).where(Coupon.id == ids[1])) == "Renamed"
 
 
+async def test_an_expired_instance_the_session_holds_is_read_again(api: Any, database: Database) -> None:
+    ids = await _stored_coupons(database, api.merchant_id, "EXPIRED")
+    async with database.session() as session:
+        async with session.begin():
+            held = await session.get(Coupon, ids[0])
+            held.name = "Not kept"
+            await session.flush()
+            await session.rollback()  # expires what the session holds
+        async with session.begin():
+            [loaded] = await COUPONS_LOADED.all(session, merchant_id=api.merchant_id, ids=ids)
+            assert loaded is held
+            # Read from the row: an expired attribute would be loaded lazily, which async code cannot.
+            assert (loaded.name, loaded.code) == (None, "EXPIRED")
+
+
 async def test_a_loaded_instance_loads_no_relationship(api: Api, database: Database) -> None:
     created = await api.created("/api/v1/Orders", order_body())
     async with database.transaction(write=False) as session:

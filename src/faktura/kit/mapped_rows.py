@@ -1,10 +1,10 @@
 """Mapped instances and their table rows, for the batched inserts and compiled reads.
 
 `new(Order, ...)` builds an instance as the ORM builds the rows it loads: the values go straight into
-the instance, without the attribute events the class's constructor fires for each one (on a hot path,
-those events cost more than the row's way to the database). `row_of` reads a new instance as the row
-to insert, filling the columns left out as a flush fills them; `loaded` turns a row read by a compiled
-SELECT into the session's instance, as the session's own read would.
+the instance, without the attribute event the class's constructor fires for each one, which a hot path
+cannot afford (docs/decisions.md, *Data paths*). `row_of` reads a new instance as the row to insert,
+filling the columns left out as a flush fills them; `loaded` turns a row read by a compiled SELECT into
+the session's instance, as the session's own read would.
 
 Every column of a class used here is a plain column attribute of the class's own table (no inheritance,
 no column expressions); other classes are refused with a TypeError.
@@ -145,7 +145,7 @@ def row_of(instance: object) -> tuple[Table, Row]:
     """
     state = instance_state(instance)
     if state.key is not None or state.session_id is not None:
-        raise ValueError(f"{state.class_.__name__} is stored or in a session already; only a new one is.")
+        raise ValueError(f"This {state.class_.__name__} is stored or in a session already, not a new one.")
     shape = shape_of(state.class_)
     values = state.dict
     if not shape.column_keys <= values.keys():
@@ -160,13 +160,19 @@ def row_of(instance: object) -> tuple[Table, Row]:
 def loaded(session: Session, model: type[M], row: Row) -> M:
     """The session's instance of a row of all of `model`'s columns (in its table's order).
 
-    As a read through the session: an instance the session holds already is returned as it is, else a
-    new one joins the session, persistent and unchanged, its relationships not loaded.
+    As a read through the session: an instance the session holds already is returned as it is, its
+    expired attributes (after a rollback) taken from the row; else a new one joins the session, persistent
+    and unchanged, its relationships not loaded.
     """
     shape = shape_of(model)
     identity = shape.mapper.identity_key_from_primary_key(tuple([row[i] for i in shape.primary_key]))
     held: M | None = session.identity_map.get(identity)
     if held is not None:
+        expired = instance_state(held).expired_attributes & shape.column_keys
+        if expired:
+            values = dict(zip(shape.keys, row, strict=True))
+            for key in expired:
+                set_committed_value(held, key, values[key])
         return held
     instance: M = shape.mapper.class_manager.new_instance()
     instance_state(instance).dict.update(zip(shape.keys, row, strict=True))
