@@ -38,6 +38,7 @@ def item_out(item: OrderItem) -> OrderItemOut:
 
 
 def order_out(order: Order, token: str | None, public_url: str) -> OrderOut:
+    currency, language = order.currency, order.language
     money = {
         "subtotal": order.subtotal,
         "discountTotal": order.discount_total,
@@ -49,7 +50,7 @@ def order_out(order: Order, token: str | None, public_url: str) -> OrderOut:
         id=order.id,
         status=OrderStatus(order.status),
         customer_id=order.customer_id,
-        currency=order.currency,
+        currency=currency,
         prices_include_tax=order.prices_include_tax,
         billing_cycle_id=order.billing_cycle_id,
         coupon_code=order.coupon_code,
@@ -75,8 +76,8 @@ def order_out(order: Order, token: str | None, public_url: str) -> OrderOut:
         ],
         quote=QuoteOut(
             valid_until=order.expires_at,
-            language=order.language,
-            formatted={k: format_money(v, order.currency, order.language) for k, v in money.items()},
+            language=language,
+            formatted={k: format_money(v, currency, language) for k, v in money.items()},
         ),
         token=token,
         payment_url=links.page_url(public_url, token),
