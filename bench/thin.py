@@ -6,8 +6,9 @@ to) and FastAPI, with raw psycopg 3 from a pool of its own. Per request it does 
 API and nothing else:
 
 - the body is validated by the API's own `OrderCreate` model;
-- the API's four reads, the very statements `kit.direct` sends (the Idempotency-Key's advisory lock and
-  look-up, the merchant's terms, the catalog products, the coupon), with their parameters from the body;
+- the API's four reads, the very statements `kit.compiled_reads` sends (the Idempotency-Key's advisory
+  lock and look-up, the merchant's terms, the catalog products, the coupon), with their parameters from
+  the body;
 - the floor's statement (`bench.floor`): every row the API writes for an order, copied from one it wrote;
 - COMMIT, and the API's stored response for that order as a 201.
 
@@ -34,8 +35,8 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from bench.floor import Template
 
 # The API's own read statements and lock id, so the thin server sends exactly what the API sends.
-from faktura.coupons.repository import _TERMS as COUPON_TERMS
-from faktura.kit.direct import DirectSelect
+from faktura.coupons.repository import _BY_CODE as COUPON_BY_CODE
+from faktura.kit.compiled_reads import CompiledSelect
 from faktura.kit.gc_freeze import freeze_startup_objects
 from faktura.kit.idempotency import _LOCK_AND_LOOK_UP as KEY_LOCK_AND_LOOK_UP
 from faktura.kit.idempotency import _lock_id
@@ -57,7 +58,7 @@ class _Reads:
         self.dialect = PGDialect_psycopg()
         self.key = KEY_LOCK_AND_LOOK_UP.sql(self.dialect)
         self.merchant = MERCHANT_TERMS.sql(self.dialect)
-        self.coupon = COUPON_TERMS.sql(self.dialect)
+        self.coupon = COUPON_BY_CODE.select.sql(self.dialect)
         self._catalogs: dict[int, Statement] = {}
 
     def catalog(self, count: int) -> Statement:
@@ -101,7 +102,7 @@ def create_app() -> FastAPI:
             "currency": body.currency,
             "code": (body.coupon_code or "").upper(),
         }
-        padded = DirectSelect.padded(product_ids)
+        padded = CompiledSelect.padded(product_ids)
         params |= {f"ids_{index}": product_id for index, product_id in enumerate(padded)}
         async with pool.connection() as conn:
             cursor = psycopg.AsyncRawCursor(conn)

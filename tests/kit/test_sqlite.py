@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import normalize_database_url
 from faktura.kit import sqlite
+from faktura.kit.compiled_reads import CompiledSelect
 from faktura.kit.db import Database, lock_for_writing
-from faktura.kit.direct import DirectSelect
 
 METADATA = MetaData()
 ROWS = Table("rows", METADATA, Column("id", Integer, primary_key=True))
@@ -71,8 +71,8 @@ async def test_a_locking_read_begins_the_write_transaction(database: Database) -
 
 
 async def test_a_direct_locking_read_begins_the_write_transaction(database: Database) -> None:
-    locked = DirectSelect(lambda: select(ROWS.c.id).with_for_update())
-    plain = DirectSelect(lambda: select(ROWS.c.id))
+    locked = CompiledSelect(lambda: select(ROWS.c.id).with_for_update())
+    plain = CompiledSelect(lambda: select(ROWS.c.id))
     async with database.transaction() as session:
         assert await plain.all(session) == []
         assert not await _in_transaction(session)

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.kit.direct import DirectSelect
+from faktura.kit.compiled_reads import CompiledLoad
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.models import Coupon, Order, Product
@@ -18,46 +15,16 @@ from faktura.models import Coupon, Order, Product
 HOLDING_ORDER_STATUSES = ("draft", "open", "paid", "completed")
 
 
+def _with_code() -> ColumnElement[bool]:
+    return (Coupon.merchant_id == bindparam("merchant_id")) & (Coupon.code == bindparam("code"))
+
+
+_BY_CODE = CompiledLoad(Coupon, _with_code)
+
+
 async def by_code(session: AsyncSession, merchant_id: str, code: str) -> Coupon | None:
-    return await session.scalar(
-        select(Coupon).where(Coupon.merchant_id == merchant_id, Coupon.code == code.upper())
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class CouponTerms:
-    """What an order needs of its coupon: whether it may be used, and the discount."""
-
-    id: str
-    code: str
-    percent_off: Decimal | None
-    amount_off: int | None
-    currency: str | None
-    max_redemptions: int | None
-    redeem_by: datetime | None
-    product_ids: list[str]
-    active: bool
-
-
-_TERMS = DirectSelect(
-    lambda: select(
-        Coupon.id,
-        Coupon.code,
-        Coupon.percent_off,
-        Coupon.amount_off,
-        Coupon.currency,
-        Coupon.max_redemptions,
-        Coupon.redeem_by,
-        Coupon.product_ids,
-        Coupon.active,
-    ).where(Coupon.merchant_id == bindparam("merchant_id"), Coupon.code == bindparam("code"))
-)
-
-
-async def terms_by_code(session: AsyncSession, merchant_id: str, code: str) -> CouponTerms | None:
-    """The coupon's terms, read the fast way (`kit.direct`): the order path asks for them every time."""
-    row = await _TERMS.first(session, merchant_id=merchant_id, code=code.upper())
-    return CouponTerms(*row) if row is not None else None
+    """The merchant's coupon with this code, in any case; a compiled read, as every new order asks."""
+    return await _BY_CODE.first(session, merchant_id=merchant_id, code=code.upper())
 
 
 async def page(

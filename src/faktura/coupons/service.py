@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.coupons import repository
 from faktura.coupons.errors import CouponCodeTaken, CouponNotFound
-from faktura.coupons.repository import CouponTerms
 from faktura.coupons.schemas import CouponCreate, CouponUpdate, Duration
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
@@ -25,8 +24,6 @@ from faktura.models import Coupon
 
 CouponView = tuple[Coupon, int]
 """A coupon and how many live orders hold it."""
-AnyCoupon = Coupon | CouponTerms
-"""The stored coupon, or the terms the order path reads of it."""
 
 
 class CouponRejected(ValidationFailed):
@@ -96,7 +93,7 @@ async def page(
     return [(c, counts[c.id]) for c in rows], cursor
 
 
-async def redemptions(session: AsyncSession, coupon: AnyCoupon) -> int:
+async def redemptions(session: AsyncSession, coupon: Coupon) -> int:
     return (await repository.redemptions(session, [coupon.id]))[coupon.id]
 
 
@@ -132,8 +129,8 @@ async def deactivate(session: AsyncSession, merchant_id: str, coupon_id: str) ->
     await session.flush()
 
 
-async def terms_by_code(session: AsyncSession, merchant_id: str, code: str) -> CouponTerms | None:
-    return await repository.terms_by_code(session, merchant_id, code)
+async def by_code(session: AsyncSession, merchant_id: str, code: str) -> Coupon | None:
+    return await repository.by_code(session, merchant_id, code)
 
 
 async def validate(
@@ -157,7 +154,7 @@ async def validate(
 
 
 def check_usable(
-    coupon: AnyCoupon, redeemed: int, *, currency: str | None, product_ids: Collection[str] | None
+    coupon: Coupon, redeemed: int, *, currency: str | None, product_ids: Collection[str] | None
 ) -> None:
     if not coupon.active:
         raise CouponRejected("coupon_inactive", f"Coupon '{coupon.code}' is no longer active.")
@@ -175,12 +172,12 @@ def check_usable(
         )
 
 
-async def redemptions_if_limited(session: AsyncSession, coupon: AnyCoupon) -> int:
+async def redemptions_if_limited(session: AsyncSession, coupon: Coupon) -> int:
     """Redemptions, counted only where a limit makes them matter (unlimited coupons cost no query)."""
     return 0 if coupon.max_redemptions is None else await redemptions(session, coupon)
 
 
-async def redeem(session: AsyncSession, coupon: AnyCoupon) -> None:
+async def redeem(session: AsyncSession, coupon: Coupon) -> None:
     """Confirm, after the order holding the coupon is written, that the limit still holds.
 
     Unlimited coupons need nothing: the order row is the redemption. A limited coupon's row is locked so

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.kit.deferred import defer_insert
+from faktura.kit.batched_inserts import defer_insert
+from faktura.kit.mapped_rows import new
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page, get_owned
 from faktura.models import Event
@@ -21,7 +22,7 @@ async def add(session: AsyncSession, row: dict[str, Any]) -> None:
 
 
 def defer(session: AsyncSession, row: dict[str, Any]) -> None:
-    defer_insert(session, EVENTS, [row])
+    defer_insert(session, new(Event, **row))
 
 
 async def get(session: AsyncSession, merchant_id: str, event_id: str) -> Event | None:

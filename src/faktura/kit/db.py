@@ -15,6 +15,7 @@ from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import await_only
 
@@ -209,6 +210,10 @@ async def lock_for_writing(session: AsyncSession) -> None:
     await session.run_sync(lambda sync_session: begin_writing(sync_session.connection()))
 
 
+class WriteSession(Session):
+    """The sessions of write transactions: `kit.batched_inserts` hooks this class, not every Session."""
+
+
 class Database:
     """One engine per process, with a session factory for reads and one for writes."""
 
@@ -219,7 +224,9 @@ class Database:
         writer: SQLiteWriter | bool = _configure_sqlite(self.engine) if self.is_sqlite else True
         write_engine = self.engine.execution_options(**{WRITE_OPTION: writer})
         self._read = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self._write = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
+        self._write = async_sessionmaker(
+            write_engine, sync_session_class=WriteSession, expire_on_commit=False, autoflush=False
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -21,14 +21,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit import clock
-from faktura.kit.deferred import defer_insert
-from faktura.kit.direct import AnySelect, DirectSelect
+from faktura.kit.batched_inserts import defer_insert
+from faktura.kit.compiled_reads import AnySelect, CompiledSelect
 from faktura.kit.errors import (
     Conflict,
     IdempotencyKeyInvalid,
     IdempotencyKeyReused,
     IdempotencyRequestInProgress,
 )
+from faktura.kit.mapped_rows import new
 from faktura.models import IdempotencyKey
 
 KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
@@ -65,16 +66,17 @@ class PendingKey:
         """Keep the response; the commit that follows writes it with the request's other inserts."""
         if response.status_code >= 400 or not hasattr(response, "body"):
             return
-        row = {
-            "merchant_id": self.merchant_id,
-            "key": self.key,
-            "request_hash": self.request_hash,
-            "response_status": response.status_code,
-            "response_body": bytes(response.body),
-            "content_type": response.headers.get("content-type", "application/json"),
-            "created_at": clock.now(),
-        }
-        defer_insert(session, KEYS, [row])
+        stored = new(
+            IdempotencyKey,
+            merchant_id=self.merchant_id,
+            key=self.key,
+            request_hash=self.request_hash,
+            response_status=response.status_code,
+            response_body=bytes(response.body),
+            content_type=response.headers.get("content-type", "application/json"),
+            created_at=clock.now(),
+        )
+        defer_insert(session, stored)
 
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
@@ -107,8 +109,8 @@ def _lock_and_look_up() -> AnySelect:
     return select(lock, *_stored_columns()).select_from(one_row.outerjoin(KEYS, _matches()))
 
 
-_LOCK_AND_LOOK_UP = DirectSelect(_lock_and_look_up)
-_LOOK_UP = DirectSelect(lambda: select(*_stored_columns()).where(_matches()))
+_LOCK_AND_LOOK_UP = CompiledSelect(_lock_and_look_up)
+_LOOK_UP = CompiledSelect(lambda: select(*_stored_columns()).where(_matches()))
 
 
 def in_progress() -> Conflict:

@@ -119,7 +119,7 @@ class Connection(sqlite3.Connection):
         return super().cursor(factory or Cursor)
 
     # sqlite3's own `execute` and `executemany` make a plain cursor, not `cursor()`'s: through ours, so
-    # the direct reads and deferred writes that call them wait out a lock too.
+    # the compiled reads and batched inserts that call them wait out a lock too.
     def execute(self, sql: str, parameters: Any = (), /) -> Cursor:
         cursor: Cursor = self.cursor()
         return cursor.execute(sql, parameters)

@@ -1,19 +1,19 @@
-"""Order SQL. Writes use Core multi-row inserts: the order path is the hot one."""
+"""Order SQL. A new order's rows are batched inserts and its reads compiled: it is the hot path."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import String, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from faktura.kit.deferred import defer_insert
-from faktura.kit.direct import AnySelect, DirectSelect, bind_list
+from faktura.kit.batched_inserts import defer_insert
+from faktura.kit.compiled_reads import AnySelect, CompiledSelect, bind_list
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.models import (
@@ -22,29 +22,19 @@ from faktura.models import (
     Merchant,
     MerchantCurrency,
     Order,
-    OrderItem,
+    PaymentLink,
     Price,
     Product,
     TaxRule,
 )
-from faktura.payments import links
 
 ORDERS: Table = Order.__table__  # type: ignore[assignment]
-ORDER_ITEMS: Table = OrderItem.__table__  # type: ignore[assignment]
 
 
-def defer_order(
-    session: AsyncSession, order: dict[str, Any], items: Sequence[dict[str, Any]], link: dict[str, Any]
-) -> None:
-    """A new order's rows, written with the request's other inserts in one round trip (`kit.deferred`)."""
-    defer_insert(session, ORDERS, [order])
-    defer_insert(session, ORDER_ITEMS, items)
-    links.defer_link(session, link)
-
-
-async def replace_items(session: AsyncSession, order_id: str, items: Sequence[dict[str, Any]]) -> None:
-    await session.execute(delete(ORDER_ITEMS).where(OrderItem.order_id == order_id))
-    await session.execute(insert(ORDER_ITEMS), list(items))
+def add_new(session: AsyncSession, order: Order, link: PaymentLink) -> None:
+    """A new order with its lines and its payer's link, written with the request's other new rows in one
+    round trip (`kit.batched_inserts`)."""
+    defer_insert(session, order, *order.items, link)
 
 
 async def update_order(session: AsyncSession, order_id: str, values: dict[str, Any]) -> None:
@@ -116,7 +106,7 @@ def _merchant_terms() -> AnySelect:
     )
 
 
-_MERCHANT_TERMS = DirectSelect(_merchant_terms)
+_MERCHANT_TERMS = CompiledSelect(_merchant_terms)
 
 
 async def merchant_terms(
@@ -191,7 +181,7 @@ def _catalog(ids: int) -> AnySelect:
     )
 
 
-_CATALOG = DirectSelect(_catalog, lists=["ids"])
+_CATALOG = CompiledSelect(_catalog, lists=["ids"])
 
 
 async def products_with_prices(

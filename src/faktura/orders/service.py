@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from types import SimpleNamespace
 from typing import Any
 
 from pydantic.alias_generators import to_camel
@@ -14,16 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura import events
 from faktura.catalog.service import not_accepted_message
 from faktura.coupons import service as coupons
-from faktura.coupons.repository import CouponTerms
 from faktura.kit import clock
 from faktura.kit.currencies import get_currency
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
+from faktura.kit.mapped_rows import new
 from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
 from faktura.merchants.errors import MerchantNotFound
-from faktura.models import Order, OrderItem
+from faktura.models import Coupon, Order, OrderItem
 from faktura.orders import pricing, repository
 from faktura.orders.errors import OrderChanged, OrderHasPayment, OrderNotDraft, OrderNotFound
 from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpdate
@@ -45,7 +44,7 @@ class _Draft:
     prices_include_tax: bool
     customer_id: str | None
     billing_cycle_id: str | None
-    coupon: CouponTerms | None
+    coupon: Coupon | None
     language: str
     lines: list[pricing.PricedLine]
     totals: Totals
@@ -77,29 +76,28 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
     draft = await _prepare(session, merchant_id, terms, sent)
     now = clock.now()
     order_id = new_id("ord")
-    row = {
-        "id": order_id,
-        "merchant_id": merchant_id,
-        "status": OrderStatus.DRAFT.value,
-        "reference": data.reference,
-        "description": data.description,
-        "metadata": data.metadata or {},
-        "expires_at": data.expires_at or now + QUOTE_VALIDITY,
-        "created_at": now,
-        "updated_at": now,
-        "cancelled_at": None,
-        "version": 1,
+    order = new(
+        Order,
+        id=order_id,
+        merchant_id=merchant_id,
+        status=OrderStatus.DRAFT.value,
+        reference=data.reference,
+        description=data.description,
+        metadata_=data.metadata or {},
+        expires_at=data.expires_at or now + QUOTE_VALIDITY,
+        created_at=now,
+        updated_at=now,
+        cancelled_at=None,
+        version=1,
+        items=_items(order_id, merchant_id, draft),
         **_figures(draft),
-    }
-    items = _item_rows(order_id, merchant_id, draft)
+    )
     link = links.new_link(merchant_id, links.LinkTarget.ORDER, order_id)
-    repository.defer_order(session, row, items, link)
+    repository.add_new(session, order, link)
     if draft.coupon is not None:
         # Last, so a limited coupon's row is locked only for the commit that follows.
         await coupons.redeem(session, draft.coupon)
-    out = order_out(
-        _row_view(row), [SimpleNamespace(**i) for i in items], link["token"], public_url_of(session)
-    )
+    out = order_out(order, link.token, public_url_of(session))
     await _record(session, merchant_id, out, "order.created", deferred=True)
     return out
 
@@ -136,13 +134,23 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
     _check_expiry(sent.get("expires_at"))
     stored = None if terms.items is not None else [_stored_line(i) for i in order.items]
     draft = await _prepare(session, merchant_id, terms, sent, stored=stored, keep_coupon_id=order.coupon_id)
-    values: dict[str, Any] = {**_figures(draft), "updated_at": clock.now(), "version": order.version + 1}
-    for name in ("reference", "description", "metadata", "expires_at"):
-        if name in sent:
-            values[name] = sent[name] if name != "metadata" else (sent[name] or {})
-    await repository.replace_items(session, order.id, _item_rows(order.id, merchant_id, draft))
-    await repository.update_order(session, order.id, values)
-    if draft.coupon is not None and draft.coupon.id != order.coupon_id:
+    held_coupon_id = order.coupon_id
+    for name, value in _figures(draft).items():
+        setattr(order, name, value)
+    order.updated_at = clock.now()
+    order.version += 1
+    if "reference" in sent:
+        order.reference = sent["reference"]
+    if "description" in sent:
+        order.description = sent["description"]
+    if "metadata" in sent:
+        order.metadata_ = sent["metadata"] or {}
+    if "expires_at" in sent:
+        order.expires_at = sent["expires_at"]
+    # The lines are made anew, as on a new order; the old ones go as orphans of the order.
+    order.items = _items(order.id, merchant_id, draft)
+    await session.flush()
+    if draft.coupon is not None and draft.coupon.id != held_coupon_id:
         # The old coupon's redemption went back when the order stopped holding it.
         await coupons.redeem(session, draft.coupon)
     out = await get(session, merchant_id, order.id)
@@ -210,7 +218,7 @@ async def _record(
 async def get(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
     order = await _get(session, merchant_id, order_id)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
-    return order_out(order, list(order.items), tokens.get(order.id), public_url_of(session))
+    return order_out(order, tokens.get(order.id), public_url_of(session))
 
 
 async def page(
@@ -219,7 +227,7 @@ async def page(
     rows, cursor = await repository.page(session, merchant_id, params, **filters)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [o.id for o in rows])
     public_url = public_url_of(session)
-    return [order_out(o, list(o.items), tokens.get(o.id), public_url) for o in rows], cursor
+    return [order_out(o, tokens.get(o.id), public_url) for o in rows], cursor
 
 
 async def _get(session: AsyncSession, merchant_id: str, order_id: str, *, lock: bool = False) -> Order:
@@ -306,8 +314,8 @@ async def _coupon(
     lines: list[pricing.PricedLine],
     keep_coupon_id: str | None,
     errors: Collector,
-) -> CouponTerms | None:
-    coupon = await coupons.terms_by_code(session, merchant_id, code)
+) -> Coupon | None:
+    coupon = await coupons.by_code(session, merchant_id, code)
     if coupon is None:
         errors.add("couponCode", "coupon_not_found", f"No coupon with code '{code}'.")
         return None
@@ -345,6 +353,8 @@ def _check_client_figures(sent: dict[str, Any], totals: Totals) -> None:
 
 
 def _figures(draft: _Draft) -> dict[str, Any]:
+    """An order's figures from its draft, by attribute: a new order is built with them, a changed
+    draft's order is given them."""
     t = draft.totals
     return {
         "customer_id": draft.customer_id,
@@ -374,28 +384,30 @@ def _figures(draft: _Draft) -> dict[str, Any]:
     }
 
 
-def _item_rows(order_id: str, merchant_id: str, draft: _Draft) -> list[dict[str, Any]]:
+def _items(order_id: str, merchant_id: str, draft: _Draft) -> list[OrderItem]:
+    """The order's lines as priced, new ones each time the lines are priced."""
     return [
-        {
-            "id": new_id("oli"),
-            "order_id": order_id,
-            "merchant_id": merchant_id,
-            "position": position,
-            "product_id": p.product_id,
-            "price_id": p.price_id,
-            "description": p.description,
-            "unit_code": p.unit_code,
-            "quantity": p.line.quantity,
-            "unit_price": p.line.unit_price,
-            "discount": p.line.discount,
-            "tax_rule_id": p.tax_rule_id,
-            "tax_rate": p.line.tax_rate,
-            "tax_category": p.line.tax_category.value,
-            "tax_exemption_reason": p.tax_exemption_reason,
-            "gross_amount": figures.gross_amount,
-            "net_amount": figures.net_amount,
-            "tax_amount": figures.tax_amount,
-        }
+        new(
+            OrderItem,
+            id=new_id("oli"),
+            order_id=order_id,
+            merchant_id=merchant_id,
+            position=position,
+            product_id=p.product_id,
+            price_id=p.price_id,
+            description=p.description,
+            unit_code=p.unit_code,
+            quantity=p.line.quantity,
+            unit_price=p.line.unit_price,
+            discount=p.line.discount,
+            tax_rule_id=p.tax_rule_id,
+            tax_rate=p.line.tax_rate,
+            tax_category=p.line.tax_category.value,
+            tax_exemption_reason=p.tax_exemption_reason,
+            gross_amount=figures.gross_amount,
+            net_amount=figures.net_amount,
+            tax_amount=figures.tax_amount,
+        )
         for position, (p, figures) in enumerate(zip(draft.lines, draft.totals.lines, strict=True))
     ]
 
@@ -422,7 +434,3 @@ def _stored_line(item: OrderItem) -> pricing.PricedLine:
 def _check_expiry(expires_at: datetime | None) -> None:
     if expires_at is not None and expires_at <= clock.now():
         raise ValidationFailed.field("expiresAt", "in_past", "expiresAt must be in the future.")
-
-
-def _row_view(row: dict[str, Any]) -> SimpleNamespace:
-    return SimpleNamespace(**{("metadata_" if k == "metadata" else k): v for k, v in row.items()})

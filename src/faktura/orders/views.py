@@ -1,4 +1,4 @@
-"""Build the API's order from stored rows (or from the rows just written, without reading them back)."""
+"""Build the API's order from its model: one stored, or one just built and not read back."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 from faktura.kit.currencies import format_money
+from faktura.models import InvoiceItem, Order, OrderItem
 from faktura.orders.schemas import OrderItemOut, OrderOut, QuoteOut, TaxOut
 from faktura.orders.states import OrderStatus
 from faktura.payments import links
 from faktura.totals.calculator import TaxCategory
 
 
-def line_fields(item: Any) -> dict[str, Any]:
+def line_fields(item: OrderItem | InvoiceItem) -> dict[str, Any]:
     """What every priced line shows, an order's or an invoice's."""
     return {
         "id": item.id,
@@ -32,11 +33,12 @@ def line_fields(item: Any) -> dict[str, Any]:
     }
 
 
-def item_out(item: Any) -> OrderItemOut:
+def item_out(item: OrderItem) -> OrderItemOut:
     return OrderItemOut(**line_fields(item))
 
 
-def order_out(order: Any, items: list[Any], token: str | None, public_url: str) -> OrderOut:
+def order_out(order: Order, token: str | None, public_url: str) -> OrderOut:
+    currency, language = order.currency, order.language
     money = {
         "subtotal": order.subtotal,
         "discountTotal": order.discount_total,
@@ -48,13 +50,13 @@ def order_out(order: Any, items: list[Any], token: str | None, public_url: str) 
         id=order.id,
         status=OrderStatus(order.status),
         customer_id=order.customer_id,
-        currency=order.currency,
+        currency=currency,
         prices_include_tax=order.prices_include_tax,
         billing_cycle_id=order.billing_cycle_id,
         coupon_code=order.coupon_code,
         reference=order.reference,
         description=order.description,
-        items=[item_out(i) for i in items],
+        items=[item_out(i) for i in order.items],
         subtotal=order.subtotal,
         discount_total=order.discount_total,
         tax_exclusive_amount=order.tax_exclusive_amount,
@@ -74,8 +76,8 @@ def order_out(order: Any, items: list[Any], token: str | None, public_url: str) 
         ],
         quote=QuoteOut(
             valid_until=order.expires_at,
-            language=order.language,
-            formatted={k: format_money(v, order.currency, order.language) for k, v in money.items()},
+            language=language,
+            formatted={k: format_money(v, currency, language) for k, v in money.items()},
         ),
         token=token,
         payment_url=links.page_url(public_url, token),

@@ -5,17 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.kit import clock
-from faktura.kit.deferred import defer_insert
 from faktura.kit.ids import new_secret
+from faktura.kit.mapped_rows import new
 from faktura.models import PaymentLink
-
-LINKS: Table = PaymentLink.__table__  # type: ignore[assignment]
 
 
 class LinkTarget(StrEnum):
@@ -41,37 +37,25 @@ async def token_for(
     )
     if token is not None:
         return token
-    token = new_secret("pay", 24)
-    session.add(
-        PaymentLink(
-            token=token,
-            merchant_id=merchant_id,
-            target_type=target.value,
-            target_id=target_id,
-            expires_at=expires_at,
-        )
-    )
+    link = new_link(merchant_id, target, target_id, expires_at=expires_at)
+    session.add(link)
     await session.flush()
-    return token
+    return link.token
 
 
-def new_link(merchant_id: str, target: LinkTarget, target_id: str) -> dict[str, Any]:
-    """The row of a brand-new target's link, for callers that insert it with the target itself."""
-    now = clock.now()
-    return {
-        "token": new_secret("pay", 24),
-        "merchant_id": merchant_id,
-        "target_type": target.value,
-        "target_id": target_id,
-        "expires_at": None,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def defer_link(session: AsyncSession, row: dict[str, Any]) -> None:
-    """Insert a new target's link with the target's own deferred rows (see `kit.deferred`)."""
-    defer_insert(session, LINKS, [row])
+def new_link(
+    merchant_id: str, target: LinkTarget, target_id: str, *, expires_at: datetime | None = None
+) -> PaymentLink:
+    """A new target's link, not yet stored: `token_for` adds it to the session, and a new order's
+    repository inserts it with the order (`kit.batched_inserts`)."""
+    return new(
+        PaymentLink,
+        token=new_secret("pay", 24),
+        merchant_id=merchant_id,
+        target_type=target.value,
+        target_id=target_id,
+        expires_at=expires_at,
+    )
 
 
 async def tokens_of(session: AsyncSession, target: LinkTarget, target_ids: Sequence[str]) -> dict[str, str]:

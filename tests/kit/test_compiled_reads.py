@@ -1,4 +1,5 @@
-"""Direct reads on both databases: the session's values, list parameters, the transaction's own writes."""
+"""Compiled reads on both databases: the session's values and instances, list parameters, the
+transaction's own writes."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Integer, Table, bindparam, column, select, table
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Integer, Table, bindparam, column, inspect, select, table
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
+from faktura.kit.batched_inserts import defer_insert
+from faktura.kit.compiled_reads import AnySelect, CompiledLoad, CompiledSelect, bind_list
 from faktura.kit.db import Database
-from faktura.kit.deferred import defer_insert
-from faktura.kit.direct import AnySelect, DirectSelect, bind_list
 from faktura.kit.ids import new_id
-from faktura.models import Coupon, Event, IdempotencyKey
+from faktura.kit.mapped_rows import new, shape_of
+from faktura.models import Coupon, Event, IdempotencyKey, Order
+from tests.factories import Api, order_body
 
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
 KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
@@ -41,15 +44,21 @@ def _coupons(ids: int) -> AnySelect:
     )
 
 
-COUPONS = DirectSelect(_coupons, lists=["ids"])
-EVENTS_OF = DirectSelect(
+COUPONS = CompiledSelect(_coupons, lists=["ids"])
+EVENTS_OF = CompiledSelect(
     lambda: (
         select(EVENTS.c.id, EVENTS.c.data, EVENTS.c.created_at, EVENTS.c.dispatched_at)
         .where(EVENTS.c.merchant_id == bindparam("merchant_id"))
         .order_by(EVENTS.c.id)
     )
 )
-KEY = DirectSelect(
+COUPONS_LOADED = CompiledLoad(
+    Coupon,
+    lambda ids: (Coupon.merchant_id == bindparam("merchant_id")) & Coupon.id.in_(bind_list("ids", ids)),
+    lists=["ids"],
+)
+ORDER = CompiledLoad(Order, lambda: Order.id == bindparam("id"))
+KEY = CompiledSelect(
     lambda: select(KEYS.c.response_body, KEYS.c.created_at, KEYS.c.response_status).where(
         KEYS.c.merchant_id == bindparam("merchant_id"), KEYS.c.key == bindparam("key")
     )
@@ -84,16 +93,60 @@ async def _stored_coupons(database: Database, merchant_id: str, *codes: str) -> 
 async def test_rows_carry_the_values_the_session_reads(api: Any, database: Database) -> None:
     ids = await _stored_coupons(database, api.merchant_id, "DIRECT1", "DIRECT2")
     async with database.transaction(write=False) as session:
-        direct = await COUPONS.all(session, merchant_id=api.merchant_id, ids=ids)
+        compiled = await COUPONS.all(session, merchant_id=api.merchant_id, ids=ids)
         through_session = (
             await session.execute(
                 _coupons(2),
                 {"merchant_id": api.merchant_id} | {f"ids_{i}": coupon_id for i, coupon_id in enumerate(ids)},
             )
         ).all()
-    assert direct == [tuple(row) for row in through_session]
-    assert {type(row[2]) for row in direct} == {Decimal, type(None)}
-    assert all(row[7].tzinfo is not None for row in direct)
+    assert compiled == [tuple(row) for row in through_session]
+    assert {type(row[2]) for row in compiled} == {Decimal, type(None)}
+    assert all(row[7].tzinfo is not None for row in compiled)
+
+
+async def test_a_load_gives_the_sessions_instances_of_the_rows(api: Any, database: Database) -> None:
+    ids = await _stored_coupons(database, api.merchant_id, "LOAD1", "LOAD2")
+    async with database.transaction(write=False) as session:
+        expected = {coupon_id: await session.get(Coupon, coupon_id) for coupon_id in ids}
+    async with database.transaction() as session:
+        held = await session.get(Coupon, ids[0])
+        loaded = {c.id: c for c in await COUPONS_LOADED.all(session, merchant_id=api.merchant_id, ids=ids)}
+        assert loaded[ids[0]] is held  # the instance the session holds, as a read through it gives
+        fresh = loaded[ids[1]]
+        assert fresh is await session.get(Coupon, ids[1])
+        assert inspect(fresh).persistent
+        assert not session.dirty
+        keys = shape_of(Coupon).keys
+        assert [getattr(fresh, key) for key in keys] == [getattr(expected[ids[1]], key) for key in keys]
+        fresh.name = "Renamed"  # changed as any instance the session loaded: written at commit
+    async with database.transaction(write=False) as session:
+        assert await session.scalar(select(Coupon.name).where(Coupon.id == ids[1])) == "Renamed"
+
+
+async def test_an_expired_instance_the_session_holds_is_read_again(api: Any, database: Database) -> None:
+    ids = await _stored_coupons(database, api.merchant_id, "EXPIRED")
+    async with database.session() as session:
+        async with session.begin():
+            held = await session.get(Coupon, ids[0])
+            held.name = "Not kept"
+            await session.flush()
+            await session.rollback()  # expires what the session holds
+        async with session.begin():
+            [loaded] = await COUPONS_LOADED.all(session, merchant_id=api.merchant_id, ids=ids)
+            assert loaded is held
+            # Read from the row: an expired attribute would be loaded lazily, which async code cannot.
+            assert (loaded.name, loaded.code) == (None, "EXPIRED")
+
+
+async def test_a_loaded_instance_loads_no_relationship(api: Api, database: Database) -> None:
+    created = await api.created("/api/v1/Orders", order_body())
+    async with database.transaction(write=False) as session:
+        order = await ORDER.first(session, id=created["id"])
+        assert order is not None
+        assert order.total == created["total"]
+        with pytest.raises(InvalidRequestError, match="lazy='raise'"):
+            _ = order.items
 
 
 async def test_list_parameters_of_any_length(api: Any, database: Database) -> None:
@@ -111,7 +164,7 @@ async def test_the_sql_sent_and_its_values(api: Any, database: Database) -> None
     ids = await _stored_coupons(database, api.merchant_id, "SQL1", "SQL2", "SQL3")
     dialect = database.engine.dialect
     sql, values_of = COUPONS.sql(dialect, ids=3)
-    padded = DirectSelect.padded(ids)
+    padded = CompiledSelect.padded(ids)
     assert padded == [*ids, ids[-1]]  # three, padded to four
     values = values_of({"merchant_id": api.merchant_id} | {f"ids_{i}": v for i, v in enumerate(padded)})
     with pytest.raises(TypeError, match="ids_3"):
@@ -130,37 +183,38 @@ async def test_the_sql_sent_and_its_values(api: Any, database: Database) -> None
 
 
 async def test_a_read_sees_the_rows_its_transaction_deferred(api: Any, database: Database) -> None:
-    event = {
-        "id": new_id("evt"),
-        "merchant_id": api.merchant_id,
-        "type": "order.created",
-        "resource": "order",
-        "resource_id": "ord_x",
-        "data": {"total": 12500, "note": "æøå"},
-        "created_at": MOMENT,
-        "dispatched_at": None,
-    }
-    key = {
-        "merchant_id": api.merchant_id,
-        "key": "direct-1",
-        "request_hash": "0" * 64,
-        "response_status": 201,
-        "response_body": b'{"id": "ord_x"}\x00\xff',
-        "content_type": "application/json",
-        "created_at": MOMENT,
-    }
+    event = new(
+        Event,
+        id=new_id("evt"),
+        merchant_id=api.merchant_id,
+        type="order.created",
+        resource="order",
+        resource_id="ord_x",
+        data={"total": 12500, "note": "æøå"},
+        created_at=MOMENT,
+        dispatched_at=None,
+    )
+    key = new(
+        IdempotencyKey,
+        merchant_id=api.merchant_id,
+        key="compiled-1",
+        request_hash="0" * 64,
+        response_status=201,
+        response_body=b'{"id": "ord_x"}\x00\xff',
+        content_type="application/json",
+        created_at=MOMENT,
+    )
     async with database.transaction() as session:
-        defer_insert(session, EVENTS, [event])
-        defer_insert(session, KEYS, [key])
+        defer_insert(session, event, key)
         assert await EVENTS_OF.all(session, merchant_id=api.merchant_id) == [
-            (event["id"], event["data"], MOMENT, None)
+            (event.id, event.data, MOMENT, None)
         ]
-        assert await KEY.first(session, merchant_id=api.merchant_id, key="direct-1") == (
+        assert await KEY.first(session, merchant_id=api.merchant_id, key="compiled-1") == (
             b'{"id": "ord_x"}\x00\xff',
             MOMENT,
             201,
         )
-        assert await KEY.first(session, merchant_id=api.merchant_id, key="direct-2") is None
+        assert await KEY.first(session, merchant_id=api.merchant_id, key="compiled-2") is None
 
 
 async def test_each_transaction_of_a_session_reads_on_its_own_connection(
@@ -184,7 +238,7 @@ async def _ids(database: Database, api: Any) -> list[str]:
 async def test_a_driver_error_is_sqlalchemys_and_a_missing_parameter_is_named(
     api: Any, database: Database
 ) -> None:
-    missing = DirectSelect(lambda: select(column("x", Integer)).select_from(table("no_such_table")))
+    missing = CompiledSelect(lambda: select(column("x", Integer)).select_from(table("no_such_table")))
     async with database.transaction(write=False) as session:
         with pytest.raises(DBAPIError, match="no_such_table"):
             await missing.all(session)

@@ -1,21 +1,32 @@
-"""Deferred inserts: rows a transaction only writes reach the database together, in one round trip.
+"""Batched inserts: the rows a transaction only inserts reach the database together, in one round trip.
 
-`defer_insert` keeps the rows in the session. They are written, in the order given, before the session
-runs its next statement, flushes its ORM objects or commits, so the transaction still reads what it
-wrote and nothing deferred is ever left out of a commit. PostgreSQL gets all of them as one statement,
-each table's rows a multi-row INSERT in a data-modifying WITH (one round trip, one statement to parse
-and plan, prepared by psycopg once it repeats); SQLite one executemany per table.
+A repository builds its new rows as mapped instances (`kit.mapped_rows.new`, or the class's constructor)
+and hands them to `defer_insert` instead of adding them to the session. They are written, in the order
+given, before the session runs its next statement, flushes or commits, so the transaction still reads
+what it wrote and nothing deferred is left out of a commit. PostgreSQL gets all of them as one
+statement, each table's rows a multi-row INSERT in a data-modifying WITH (one round trip, one statement
+to parse and plan, prepared by psycopg once it repeats); SQLite one executemany per table.
 
-The SQL is compiled from the table once per dialect and run on the driver's own connection, inside
-the session's transaction, with the column types' bind processing: the stored values are exactly the
-ones a Core insert would store. Driver errors come out as SQLAlchemy's (`IntegrityError`, ...), so the
-error handlers treat a deferred row like any other.
+An instance is read when it is deferred (`kit.mapped_rows.row_of`): a column it leaves out gets its
+Python-side default, as a flush would give it, and the instance keeps the value, so it shows what is
+stored. The instance stays outside the session, and a change made to it afterwards is not written: defer
+the rows a transaction only inserts (a new order, its lines, its event), and change a row through the
+session.
+
+The SQL is compiled once per table and dialect and run on the driver's own connection inside the
+session's transaction, with the column types' bind processing: the stored values are exactly the ones
+the session would store. Driver errors come out as SQLAlchemy's (`IntegrityError`, ...), so the error
+handlers treat a deferred row like any other.
+
+The hooks that write the rows are registered once, on the write sessions' class (`kit.db.WriteSession`):
+read sessions never meet them, and a write session with nothing deferred pays a dictionary look-up per
+statement.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -27,36 +38,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 from sqlalchemy.util import await_only
 
-from faktura.kit.db import begin_writing
+from faktura.kit.db import WriteSession, begin_writing
+from faktura.kit.mapped_rows import Row, row_of
 
-_PENDING = "faktura_deferred_inserts"
+_PENDING = "faktura_batched_inserts"
 # PostgreSQL takes at most 65,535 parameters in one statement; a larger batch is split.
 _MAX_PARAMETERS = 30_000
 _NAMED = re.compile(r"%\(([^)]+)\)s")
 Processor = Callable[[Any], Any] | None
-Pending = tuple[Table, tuple[str, ...], list[dict[str, Any]]]
+Pending = list[tuple[Table, list[Row]]]
 
 
 @dataclass(frozen=True, slots=True)
 class _Insert:
-    """One table's INSERT for one dialect: its SQL, the order of its values and their bind processing."""
+    """One table's INSERT for one dialect: its SQL, which value of a row goes where, bind processing."""
 
     sql: str
-    columns: tuple[str, ...]
+    order: tuple[int, ...]  # the position in a row of each value the statement takes, in its order
     processors: tuple[Processor, ...]
     # PostgreSQL only: "INSERT INTO t (a, b) VALUES " and the text around each value of one row.
     head: str
     row_parts: tuple[str, ...]
 
-    def values(self, row: dict[str, Any]) -> list[Any]:
+    def values(self, row: Row) -> list[Any]:
         return [
-            row[name] if process is None else process(row[name])
-            for name, process in zip(self.columns, self.processors, strict=True)
+            row[at] if process is None else process(row[at])
+            for at, process in zip(self.order, self.processors, strict=True)
         ]
 
     def rows_sql(self, rows: int, first: int) -> str:
         """The VALUES list of `rows` rows with `$n` placeholders counted from `first`."""
-        width = len(self.columns)
+        width = len(self.order)
         tuples = []
         for row in range(rows):
             numbers = range(first + row * width, first + (row + 1) * width)
@@ -65,27 +77,21 @@ class _Insert:
         return self.head + ", ".join(tuples)
 
 
-def defer_insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` (each with the same keys) before the session's next statement or its commit.
-
-    Every column with a Python-side default must be given: nothing fills it in here.
-    """
-    if not rows:
-        return
+def defer_insert(session: AsyncSession, *instances: object) -> None:
+    """Insert the rows of `instances` (new, in no session) before the session's next statement or its
+    commit, in this order."""
+    if not isinstance(session.sync_session, WriteSession):
+        raise RuntimeError("Rows are deferred only in a write session (`Database.session()`).")
     if session.in_nested_transaction():
         # A rollback to the savepoint could not take back rows that are not written yet.
         raise RuntimeError("Rows cannot be deferred inside a savepoint; insert them with the session.")
-    columns = tuple(rows[0])
-    missing = _defaults_missing(table, columns)
-    if missing:
-        raise ValueError(f"Deferred rows of {table.name} need a value for {', '.join(missing)}.")
-    session.info.setdefault(_PENDING, []).append((table, columns, list(rows)))
-
-
-@lru_cache(maxsize=256)
-def _defaults_missing(table: Table, columns: tuple[str, ...]) -> list[str]:
-    """Columns with a Python-side default that `columns` leaves out; checked once per shape of row."""
-    return [c.name for c in table.columns if c.default is not None and c.name not in columns]
+    rows = [row_of(instance) for instance in instances]
+    pending: Pending = session.info.setdefault(_PENDING, [])
+    for table, row in rows:
+        if pending and pending[-1][0] is table:
+            pending[-1][1].append(row)
+        else:
+            pending.append((table, [row]))
 
 
 def has_deferred(session: AsyncSession) -> bool:
@@ -97,81 +103,78 @@ async def flush_deferred(session: AsyncSession) -> None:
     await session.run_sync(_flush)
 
 
-_inserts: dict[tuple[str, str, tuple[str, ...]], _Insert] = {}
+_inserts: dict[tuple[str, str], _Insert] = {}
 
 
-def _insert_of(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Insert:
-    cache_key = (dialect.name, table.name, columns)
+def _insert_of(table: Table, dialect: Dialect) -> _Insert:
+    cache_key = (dialect.name, table.name)
     found = _inserts.get(cache_key)
     if found is None:
-        found = _inserts[cache_key] = _compile(table, columns, dialect)
+        found = _inserts[cache_key] = _compile(table, dialect)
     return found
 
 
-def _compile(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Insert:
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+def _compile(table: Table, dialect: Dialect) -> _Insert:
+    columns = [column.key for column in table.columns]
+    compiled = insert(table).compile(dialect=dialect, column_keys=columns)
     sql = str(compiled)
     head, _, row = sql.partition(" VALUES ")
-    order: tuple[str, ...]
+    names: tuple[str, ...]
     row_parts: tuple[str, ...]
     if compiled.positiontup is not None:
-        order, row_parts = tuple(compiled.positiontup), ()
+        names, row_parts = tuple(compiled.positiontup), ()
     else:
         # "(%(a)s::VARCHAR, %(b)s::JSONB)": the names give the order, the text between them is kept.
         pieces = _NAMED.split(row)
-        order, row_parts = tuple(pieces[1::2]), tuple(pieces[0::2])
-    if sorted(order) != sorted(columns):
-        raise ValueError(f"Cannot defer inserts into {table.name}: its compiled INSERT is {sql!r}.")
-    processors = tuple(_bind_processor(table, name, dialect) for name in order)
+        names, row_parts = tuple(pieces[1::2]), tuple(pieces[0::2])
+    if sorted(names) != sorted(columns):
+        raise ValueError(f"Cannot batch inserts into {table.name}: its compiled INSERT is {sql!r}.")
+    processors = tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+    order = tuple(columns.index(name) for name in names)
     return _Insert(sql, order, processors, f"{head} VALUES ", row_parts)
 
 
-def _bind_processor(table: Table, column: str, dialect: Dialect) -> Processor:
-    processor: Processor = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-    return processor
-
-
 @lru_cache(maxsize=256)
-def _postgresql_sql(shape: tuple[tuple[str, tuple[str, ...], int], ...]) -> str:
+def _postgresql_sql(shape: tuple[tuple[str, int], ...]) -> str:
     """One statement for the whole batch: all but the last table's INSERT in a WITH.
 
     Every data-modifying part of a WITH runs to completion, and foreign keys are checked at the end
     of the statement, so an order's lines may go in the same statement as the order.
     """
     parts, first = [], 1
-    for table_name, columns, rows in shape:
-        statement = _inserts[("postgresql", table_name, columns)]
+    for table_name, rows in shape:
+        statement = _inserts[("postgresql", table_name)]
         parts.append(statement.rows_sql(rows, first))
-        first += rows * len(columns)
+        first += rows * len(statement.order)
     *before, last = parts
     if not before:
         return last
     return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(before)) + " " + last
 
 
-def _postgresql_statements(dialect: Dialect, pending: list[Pending]) -> list[tuple[str, list[Any]]]:
+def _postgresql_statements(dialect: Dialect, pending: Pending) -> list[tuple[str, list[Any]]]:
     statements: list[tuple[str, list[Any]]] = []
-    shape: list[tuple[str, tuple[str, ...], int]] = []
+    shape: list[tuple[str, int]] = []
     values: list[Any] = []
-    for table, columns, rows in pending:
-        statement = _insert_of(table, columns, dialect)
+    for table, rows in pending:
+        statement = _insert_of(table, dialect)
         for row in rows:
-            if len(values) + len(statement.columns) > _MAX_PARAMETERS:
+            if len(values) + len(statement.order) > _MAX_PARAMETERS:
                 statements.append((_postgresql_sql(tuple(shape)), values))
                 shape, values = [], []
-            if shape and shape[-1][0] == table.name and shape[-1][1] == columns:
-                shape[-1] = (table.name, columns, shape[-1][2] + 1)
+            if shape and shape[-1][0] == table.name:
+                shape[-1] = (table.name, shape[-1][1] + 1)
             else:
-                shape.append((table.name, columns, 1))
+                shape.append((table.name, 1))
             values.extend(statement.values(row))
     statements.append((_postgresql_sql(tuple(shape)), values))
     return statements
 
 
-def _sqlite_statements(dialect: Dialect, pending: list[Pending]) -> list[tuple[str, list[Any]]]:
+def _sqlite_statements(dialect: Dialect, pending: Pending) -> list[tuple[str, list[Any]]]:
     statements: list[tuple[str, list[Any]]] = []
-    for table, columns, rows in pending:
-        statement = _insert_of(table, columns, dialect)
+    for table, rows in pending:
+        statement = _insert_of(table, dialect)
         statements.append((statement.sql, [statement.values(row) for row in rows]))
     return statements
 
@@ -191,7 +194,7 @@ def _write_sqlite(driver: Any, statements: list[tuple[str, list[Any]]]) -> None:
 
 
 def _flush(session: Session) -> None:
-    pending: list[Pending] | None = session.info.pop(_PENDING, None)
+    pending: Pending | None = session.info.pop(_PENDING, None)
     if not pending:
         return
     connection = session.connection()
@@ -214,25 +217,25 @@ def driver_error(dialect: Dialect, sql: str, exc: Exception) -> StatementError:
     return DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect)
 
 
-@event.listens_for(Session, "do_orm_execute")
+@event.listens_for(WriteSession, "do_orm_execute")
 def _before_statement(state: ORMExecuteState) -> None:
     if state.session.info.get(_PENDING):
         _flush(state.session)
 
 
-@event.listens_for(Session, "before_flush")
+@event.listens_for(WriteSession, "before_flush")
 def _before_orm_flush(session: Session, _flush_context: UOWTransaction, _instances: object) -> None:
     if session.info.get(_PENDING):
         _flush(session)
 
 
-@event.listens_for(Session, "before_commit")
+@event.listens_for(WriteSession, "before_commit")
 def _before_commit(session: Session) -> None:
     if session.info.get(_PENDING):
         _flush(session)
 
 
-@event.listens_for(Session, "after_transaction_create")
+@event.listens_for(WriteSession, "after_transaction_create")
 def _before_savepoint(session: Session, transaction: SessionTransaction) -> None:
     # The SAVEPOINT is not sent yet, and a flush now would land inside it: a rollback to it would
     # drop rows deferred before it. Deferring callers flush first (none needs a savepoint today).
@@ -240,6 +243,6 @@ def _before_savepoint(session: Session, transaction: SessionTransaction) -> None
         raise RuntimeError("Deferred inserts are pending; call flush_deferred() before begin_nested().")
 
 
-@event.listens_for(Session, "after_rollback")
+@event.listens_for(WriteSession, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)

@@ -1,14 +1,16 @@
-"""Direct reads for hot paths: a SELECT compiled once, run on the driver's own connection.
+"""Compiled reads: a SELECT built and compiled once, run on the driver's own connection.
 
-A new order reads four small things: its idempotency key, the merchant's terms, its products and its
-coupon. Through the session, each read costs several times its round trip in Python: the statement is
-built, its cache key computed, an execution context and a result made, ORM rows loaded. A
-`DirectSelect` builds its statement once per dialect and shape, keeps the SQL, and runs it on the
-driver's connection inside the session's transaction. Parameters and results go through the column
-types' bind and result processing, so the values are the ones the session would give; rows are tuples.
+Through the session, a read costs several times its round trip in Python: the statement is built, its
+cache key computed, an execution context and a result made, ORM rows loaded. A `CompiledSelect` builds
+its statement once per dialect and shape, keeps the SQL, and runs it on the driver's connection inside
+the session's transaction. Parameters and results go through the column types' bind and result
+processing, so the values are the ones the session would give. Its rows are tuples of the columns
+selected; a `CompiledLoad` reads whole rows of a mapped class and gives the session's instances of them,
+as `session.scalars(select(Model)...)` would.
 
-Rows deferred with `kit.deferred` are written first: a direct read sees everything its transaction wrote.
-Use it where a profile shows the session's cost; everywhere else the session is the way to read.
+Rows deferred with `kit.batched_inserts` are written first: a compiled read sees everything its
+transaction wrote. A repository uses one where a profile shows the session's cost on a hot path (a new
+order's reads); everywhere else the session is the way to read.
 """
 
 from __future__ import annotations
@@ -16,26 +18,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import psycopg
 from psycopg.rows import tuple_row
-from sqlalchemy import BindParameter, Dialect, Select, bindparam
+from sqlalchemy import BindParameter, ColumnElement, Dialect, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
+from faktura.kit.batched_inserts import driver_error, flush_deferred, has_deferred
 from faktura.kit.db import lock_for_writing
-from faktura.kit.deferred import driver_error, flush_deferred, has_deferred
+from faktura.kit.mapped_rows import loaded, shape_of
 
-_DRIVER = "faktura_direct_driver"
+_DRIVER = "faktura_compiled_reads_driver"
 _NAMED = re.compile(r"%\(([^)]+)\)s")
 Processor = Callable[[Any], Any] | None
 Row = tuple[Any, ...]
 AnySelect = Select[*tuple[Any, ...]]
+M = TypeVar("M")
 
 
 def bind_list(name: str, count: int, type_: TypeEngine[Any] | None = None) -> list[BindParameter[Any]]:
-    """`count` parameters for a list given to `DirectSelect` as `name`: `x.in_(bind_list("ids", n))`."""
+    """`count` parameters for a list given to `CompiledSelect` as `name`: `x.in_(bind_list("ids", n))`."""
     return [bindparam(f"{name}_{index}", type_=type_) for index in range(count)]
 
 
@@ -74,7 +78,7 @@ class _Compiled:
         return [tuple(v if p is None else p(v) for v, p in zip(row, results, strict=True)) for row in rows]
 
 
-class DirectSelect:
+class CompiledSelect:
     """A SELECT of columns, built by `build` and compiled once per dialect and list length.
 
     Parameters are `bindparam("name")` in the statement and keyword arguments of `all`/`first`. A list
@@ -154,6 +158,38 @@ class DirectSelect:
         fixed = {name: b.effective_value for name, b in zip(names, binds, strict=True) if not b.required}
         types = tuple(column.type for column in statement.selected_columns)
         return _Compiled(sql, names, processors, fixed, types, statement._for_update_arg is not None)
+
+
+class CompiledLoad(Generic[M]):
+    """Instances of a mapped class, read with a `CompiledSelect` of all its table's columns.
+
+    `where` builds the condition as `CompiledSelect`'s `build` builds its statement (list lengths as
+    keyword arguments). Each row gives the session's instance (`kit.mapped_rows.loaded`): the one it
+    holds already, or a new persistent one, unchanged and with its relationships not loaded.
+    """
+
+    def __init__(
+        self,
+        model: type[M],
+        where: Callable[..., ColumnElement[bool]],
+        *,
+        lists: Sequence[str] = (),
+    ) -> None:
+        self._model = model
+
+        def build(**lengths: int) -> AnySelect:
+            table = shape_of(model).table
+            return select(*table.columns).where(where(**lengths))
+
+        self.select = CompiledSelect(build, lists=lists)  # its SQL is `self.select.sql(dialect)`
+
+    async def all(self, session: AsyncSession, **params: Any) -> list[M]:
+        rows = await self.select.all(session, **params)
+        return [loaded(session.sync_session, self._model, row) for row in rows]
+
+    async def first(self, session: AsyncSession, **params: Any) -> M | None:
+        rows = await self.all(session, **params)
+        return rows[0] if rows else None
 
 
 def _bucket(length: int) -> int:
