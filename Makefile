@@ -31,14 +31,16 @@ test-sqlite: install
 test-browser: install  ## the payment page in Chromium (apt-get install chromium); screenshots in artifacts/browser/
 	$(BIN)/pytest -q tests/hosted/test_browser.py
 
-lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+lint: install  ## ruff, mypy, the import layers (import-linter) and SQL only in repositories
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python tools/sql_outside_repositories.py src/faktura
 
 format: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench tools
+	$(BIN)/ruff format src tests bench tools
 
 einvoice: install  ## the e-invoice corpus against the official rules in ../shared/einvoice
 	$(BIN)/python -m tests.documents.conformance

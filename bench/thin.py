@@ -36,10 +36,10 @@ from bench.floor import Template
 
 # The API's own read statements and lock id, so the thin server sends exactly what the API sends.
 from faktura.coupons.repository import _BY_CODE as COUPON_BY_CODE
+from faktura.idempotency import lock_id
+from faktura.idempotency.repository import LOCK_AND_LOOK_UP as KEY_LOCK_AND_LOOK_UP
 from faktura.kit.compiled_reads import CompiledSelect
 from faktura.kit.gc_freeze import freeze_startup_objects
-from faktura.kit.idempotency import _LOCK_AND_LOOK_UP as KEY_LOCK_AND_LOOK_UP
-from faktura.kit.idempotency import _lock_id
 from faktura.orders.repository import _CATALOG as CATALOG
 from faktura.orders.repository import _MERCHANT_TERMS as MERCHANT_TERMS
 from faktura.orders.schemas import OrderCreate
@@ -98,7 +98,7 @@ def create_app() -> FastAPI:
         params: dict[str, Any] = {
             "merchant_id": merchant_id,
             "key": key,
-            "lock_id": _lock_id(merchant_id, key),
+            "lock_id": lock_id(merchant_id, key),
             "currency": body.currency,
             "code": (body.coupon_code or "").upper(),
         }

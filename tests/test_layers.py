@@ -4,7 +4,9 @@ in repositories behind the services."""
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 
 def _imports(path: Path) -> set[str]:
@@ -24,4 +26,72 @@ def test_endpoints_reach_the_data_only_through_a_service(repo_root: Path) -> Non
         reached = sorted(name for name in _imports(path) if name.split(".")[-1] == "repository")
         if reached:
             offenders.append(f"{path.relative_to(repo_root)}: {', '.join(reached)}")
+    assert offenders == []
+
+
+def _sql_check(repo_root: Path) -> ModuleType:
+    path = repo_root / "tools" / "sql_outside_repositories.py"
+    spec = importlib.util.spec_from_file_location("sql_outside_repositories", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_sql_check_sees_a_statement_built_or_sent_outside_a_repository(repo_root: Path) -> None:
+    check = _sql_check(repo_root)
+    source = """
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+async def f(session: AsyncSession, ctx):
+    await session.execute(select(1))
+    await ctx.session.scalar(x)
+    await conn.exec_driver_sql("LISTEN x")
+    await cache.execute(y)
+"""
+    assert check.findings(source) == [
+        (2, "imports select from sqlalchemy"),
+        (2, "imports update from sqlalchemy"),
+        (6, "sends SQL with .execute()"),
+        (7, "sends SQL with .scalar()"),
+        (8, "sends SQL with .exec_driver_sql()"),
+    ]
+    assert check.allowed("orders/repository.py")
+    assert check.allowed("kit/jobs/repository.py")
+    assert not check.allowed("orders/service.py")
+    assert not check.allowed("worker/repository_helpers.py")
+
+
+def test_sql_lives_in_repositories(repo_root: Path) -> None:
+    """`make lint` runs the same check; here it fails the suite with the places named."""
+    assert _sql_check(repo_root).scan(repo_root / "src" / "faktura") == []
+
+
+# The worker runs the job queue: it claims and settles jobs through the queue's own repository.
+_READS_ANOTHER_REPOSITORY = {("worker", "jobs")}
+
+
+def _repositories_reached(path: Path, package: str) -> list[str]:
+    reached = []
+    for name in _imports(path):
+        parts = name.split(".")
+        if len(parts) < 3 or parts[0] != "faktura" or parts[1] in (package, "kit"):
+            continue  # kit.repository holds helpers every repository uses
+        if parts[-1].endswith("repository") and (package, parts[1]) not in _READS_ANOTHER_REPOSITORY:
+            reached.append(name)
+    return sorted(reached)
+
+
+def test_a_domain_reads_another_through_its_service_never_its_repository(repo_root: Path) -> None:
+    root = repo_root / "src" / "faktura"
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        if len(relative.parts) < 2 or relative.parts[0] == "migrations":
+            continue
+        reached = _repositories_reached(path, relative.parts[0])
+        if reached:
+            offenders.append(f"{relative}: {', '.join(reached)}")
     assert offenders == []

@@ -15,11 +15,11 @@ from faktura.api_docs import install_docs
 from faktura.auth.dependencies import idempotent
 from faktura.auth.endpoints import router as auth_router
 from faktura.config import Settings, get_settings
+from faktura.idempotency import IdempotentReplay
 from faktura.kit.db import Database
 from faktura.kit.errors import NotReady
 from faktura.kit.gc_freeze import freeze_startup_objects
 from faktura.kit.http import BodyLimit, CleanPath, error_response, install_error_handlers
-from faktura.kit.idempotency import IdempotentReplay
 from faktura.kit.metrics import MetricsMiddleware
 from faktura.worker.runner import background
 

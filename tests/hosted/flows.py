@@ -11,7 +11,7 @@ import httpx
 
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.payments import links
+from faktura.links import service as links
 from tests.factories import Api, order_body
 
 SUCCESS_CARD = "4242 4242 4242 4242"

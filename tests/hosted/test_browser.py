@@ -28,8 +28,8 @@ import pytest
 from faktura.config import Settings
 from faktura.hosted.i18n.catalog import MESSAGES
 from faktura.kit.db import Database
-from faktura.payments import links
-from faktura.payments.links import LinkTarget
+from faktura.links import service as links
+from faktura.links.service import LinkTarget
 from tests.factories import order_body
 from tests.hosted.flows import DECLINED_CARD, SUCCESS_CARD, THREE_DS_CARD, future_expiry
 from tests.live import free_port, wait_until_ready

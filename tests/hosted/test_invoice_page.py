@@ -16,8 +16,8 @@ from faktura.documents.i18n import Texts
 from faktura.documents.i18n.catalog import MESSAGES as DOCUMENT_MESSAGES
 from faktura.hosted.i18n.invoice_catalog import INVOICE_MESSAGES
 from faktura.kit.db import Database
-from faktura.payments import links
-from faktura.payments.links import LinkTarget
+from faktura.links import service as links
+from faktura.links.service import LinkTarget
 from tests.factories import Api, corporate_body, customer_body, order_body
 from tests.hosted.flows import visible_text
 from tests.invoices.helpers import pay

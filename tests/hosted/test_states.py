@@ -12,8 +12,8 @@ from faktura.hosted.i18n.catalog import MESSAGES
 from faktura.hosted.security import NONCE_COOKIE, csrf_token
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.payments import links
-from faktura.payments.links import LinkTarget
+from faktura.links import service as links
+from faktura.links.service import LinkTarget
 from tests.factories import Api, customer_body
 from tests.hosted.flows import csrf_of, intent_link, open_page, order_link, pay_with
 

@@ -13,6 +13,7 @@ from faktura.kit.db import Database
 from faktura.kit.ids import new_id, new_secret
 from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, RECEIVABLES, gateway_account
 from faktura.ledger.postings import EntryKind, Line, post
+from faktura.links import service as links
 from faktura.models import (
     CustomerCredit,
     Invoice,
@@ -23,7 +24,6 @@ from faktura.models import (
     PaymentIntent,
 )
 from faktura.orders import repository as orders
-from faktura.payments import links
 from tests.factories import Api, customer_body
 
 INVOICES = "/api/v1/Invoices"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from faktura.kit.db import Database
 from faktura.ledger.postings import EntryKind
+from faktura.links import service as links
 from faktura.models import Payment
-from faktura.payments import links
 from tests.asserts import error_code
 from tests.factories import Api, order_body
 from tests.invoices.helpers import (

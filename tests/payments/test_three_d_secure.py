@@ -9,8 +9,8 @@ import pytest
 from faktura.config import Settings
 from faktura.kit.db import Database
 from faktura.kit.errors import Conflict
+from faktura.links.service import resolve
 from faktura.payments import service
-from faktura.payments.links import resolve
 from tests.asserts import error_code
 from tests.factories import Api
 from tests.payments.support import INTENTS, ORDER_TOTAL, confirm, ledger, new_intent, new_order

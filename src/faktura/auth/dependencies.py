@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from faktura import idempotency
 from faktura.auth.errors import InvalidToken, MissingToken, TokenExpired
 from faktura.auth.tokens import AuthContext, decode_access_token
 from faktura.config import Settings
-from faktura.kit import idempotency
 from faktura.kit.http import raises
 from faktura.kit.routing import session_of
 

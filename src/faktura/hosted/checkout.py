@@ -15,10 +15,10 @@ from faktura.invoices.issued import invoice_document
 from faktura.invoices.states import PAYABLE as INVOICE_PAYABLE
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock
+from faktura.links import service as links
+from faktura.links.service import LinkTarget
 from faktura.models import Invoice, Merchant, Order, PaymentIntent, PaymentLink
 from faktura.orders.states import OrderStatus
-from faktura.payments import links
-from faktura.payments.links import LinkTarget
 from faktura.payments.states import IntentStatus
 
 CARD_GATEWAY = "test"

@@ -21,8 +21,8 @@ from faktura.hosted.i18n import PageTexts, Translator, choose_language
 from faktura.hosted.render import render
 from faktura.invoices.issued import credit_note_document
 from faktura.kit.errors import ResourceNotFound
-from faktura.payments import links
-from faktura.payments.links import LinkTarget
+from faktura.links import service as links
+from faktura.links.service import LinkTarget
 
 
 @dataclass(frozen=True, slots=True)

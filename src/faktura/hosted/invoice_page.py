@@ -39,8 +39,8 @@ from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock
 from faktura.kit.errors import FakturaError
 from faktura.kit.routing import get_session
+from faktura.links.service import LinkTarget
 from faktura.models import Invoice
-from faktura.payments.links import LinkTarget
 
 router = APIRouter(route_class=HostedRoute, include_in_schema=False, tags=["Hosted pages"])
 Session = Annotated[AsyncSession, Depends(get_session)]

@@ -32,9 +32,9 @@ from faktura.kit.money import round_half_up
 from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
+from faktura.links import service as links
 from faktura.models import CreditNote, CreditNoteItem, Invoice, InvoiceItem
 from faktura.models.numbering import CREDIT_NOTE_SERIES
-from faktura.payments import links
 from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, compute_totals
 
 ISSUED = "issued"

@@ -20,16 +20,16 @@ from faktura.kit.clock import today
 from faktura.kit.currencies import get_currency
 from faktura.kit.ids import new_id
 from faktura.kit.validation import Collector
+from faktura.links import service as links
 from faktura.merchants import service as merchants
 from faktura.merchants.errors import MerchantNotFound
 from faktura.merchants.terms import invoice_terms
 from faktura.models import Invoice, InvoiceItem, Order
 from faktura.models.numbering import INVOICE_SERIES, series_problem
 from faktura.orders import pricing
-from faktura.orders import repository as orders
+from faktura.orders import service as orders
 from faktura.orders.schemas import OrderItemIn
 from faktura.parties.validation import default_language
-from faktura.payments import links
 from faktura.totals.calculator import Totals, compute_totals
 
 _FIGURES = (
@@ -214,7 +214,7 @@ async def _order(
             elif link.target_type == links.LinkTarget.PAYMENT_INTENT.value:
                 # The payer paid through the intent's page; that intent names the order.
                 order_id = await repository.order_of_intent(session, merchant_id, link.target_id)
-    order = await orders.get(session, merchant_id, order_id, lock=True) if order_id else None
+    order = await orders.find(session, merchant_id, order_id, lock=True) if order_id else None
     if order is None:
         errors.add(field, "order_not_found", "No such order.")
     return order

@@ -30,11 +30,11 @@ from faktura.invoices.states import PAYABLE, InvoiceStatus, settled_status
 from faktura.kit import clock
 from faktura.kit.clock import today
 from faktura.kit.kid import KidTooLong, build_kid
+from faktura.links import service as links
 from faktura.merchants import service as merchants
 from faktura.merchants.terms import invoice_terms
 from faktura.models import Invoice
-from faktura.orders import repository as orders
-from faktura.payments import links
+from faktura.orders import service as orders
 from faktura.totals.calculator import TaxCategory
 
 OrderInvoiced = Callable[[AsyncSession, str, str], Awaitable[object]]
@@ -63,7 +63,7 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     customer's credit. A zero total is paid at once."""
     require_draft(invoice)
     if invoice.order_id is not None:
-        order = await orders.get(session, invoice.merchant_id, invoice.order_id)
+        order = await orders.find(session, invoice.merchant_id, invoice.order_id)
         assert order is not None
         orders_link.require_invoiceable(order)
     merchant = await merchants.require(session, invoice.merchant_id)

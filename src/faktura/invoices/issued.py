@@ -20,9 +20,9 @@ from faktura.invoices.errors import CreditNoteNotFound, InvoiceNotFinalized, Inv
 from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.kit.db import Database
 from faktura.kit.routing import public_url_of
+from faktura.links import service as links
 from faktura.merchants import service as merchants
 from faktura.models import CreditNote, Invoice
-from faktura.payments import links
 
 
 async def invoice_document(session: AsyncSession, merchant_id: str, invoice_id: str) -> Document:

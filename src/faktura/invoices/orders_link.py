@@ -6,9 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.invoices.errors import OrderNotInvoiceable
 from faktura.invoices.states import InvoiceStatus
-from faktura.kit import clock
 from faktura.models import Invoice, Order
-from faktura.orders import repository as orders
 from faktura.orders import service as order_service
 from faktura.orders.errors import OrderChanged
 from faktura.orders.states import OrderStatus
@@ -26,10 +24,9 @@ def require_invoiceable(order: Order) -> None:
 
 async def claim(session: AsyncSession, order: Order, customer_id: str) -> None:
     """The invoice takes the order: a pay-first order gets its customer, a draft order opens."""
-    now = clock.now()
     named = order.customer_id is None
     if named:
-        await orders.update_order(session, order.id, {"customer_id": customer_id, "updated_at": now})
+        await order_service.name_customer(session, order, customer_id)
     if order.status == OrderStatus.DRAFT:
         if not await order_service.transition(session, order, OrderStatus.OPEN):
             raise OrderChanged(f"Order {order.id} changed meanwhile; read it and retry.")
@@ -42,7 +39,7 @@ async def complete_if_paid(session: AsyncSession, invoice: Invoice) -> None:
     if invoice.order_id is None or invoice.status != InvoiceStatus.PAID:
         return
     for _ in range(3):  # a concurrent move (the order's own payment arriving) means: read again
-        order = await orders.get(session, invoice.merchant_id, invoice.order_id)
+        order = await order_service.find(session, invoice.merchant_id, invoice.order_id)
         if order is None:
             return
         current = OrderStatus(order.status)

@@ -21,8 +21,8 @@ from faktura.invoices.views import invoice_out
 from faktura.kit import clock
 from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
+from faktura.links import service as links
 from faktura.models import Invoice
-from faktura.payments import links
 
 
 async def load(session: AsyncSession, merchant_id: str, invoice_id: str, *, lock: bool = False) -> Invoice:

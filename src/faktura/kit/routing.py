@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request, Response
 from fastapi.dependencies.models import Dependant
@@ -36,9 +36,18 @@ from faktura.kit.errors import (
     ValidationFailed,
 )
 from faktura.kit.http import ErrorResponse, error_types, errors, raised_by
-from faktura.kit.idempotency import PendingKey, in_progress, is_key_taken
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class PendingResponse(Protocol):
+    """What the Idempotency-Key dependency leaves on `request.state.idempotency` (`faktura.idempotency`)."""
+
+    def store(self, session: AsyncSession, response: Response) -> None:
+        """Keep the response, to be written by the commit that follows."""
+
+    def refusal(self, exc: IntegrityError) -> Exception | None:
+        """The error to answer with when the commit met the same key stored first; None for another."""
 
 
 class TransactionalRoute(APIRoute):
@@ -87,7 +96,7 @@ class TransactionalRoute(APIRoute):
             async with db.session(write=write) as session:
                 request.state.session = session
                 session.info["public_url"] = request.app.state.settings.public_url
-                pending: PendingKey | None = None
+                pending: PendingResponse | None = None
                 try:
                     async with session.begin():
                         response = await handler(request)
@@ -95,8 +104,9 @@ class TransactionalRoute(APIRoute):
                         if pending is not None:
                             pending.store(session, response)
                 except IntegrityError as exc:
-                    if pending is not None and is_key_taken(exc):
-                        raise in_progress() from exc
+                    refused = pending.refusal(exc) if pending is not None else None
+                    if refused is not None:
+                        raise refused from exc
                     raise
                 return response
 

@@ -21,6 +21,7 @@ from faktura.kit.mapped_rows import new
 from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
+from faktura.links import service as links
 from faktura.merchants.errors import MerchantNotFound
 from faktura.models import Coupon, Order, OrderItem
 from faktura.orders import pricing, repository
@@ -29,7 +30,6 @@ from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpda
 from faktura.orders.states import ORDER_STATES, OrderStatus
 from faktura.orders.views import order_out
 from faktura.parties.validation import default_language
-from faktura.payments import links
 from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, Totals, compute_totals
 
 QUOTE_VALIDITY = timedelta(days=30)
@@ -434,3 +434,25 @@ def _stored_line(item: OrderItem) -> pricing.PricedLine:
 def _check_expiry(expires_at: datetime | None) -> None:
     if expires_at is not None and expires_at <= clock.now():
         raise ValidationFailed.field("expiresAt", "in_past", "expiresAt must be in the future.")
+
+
+async def find(session: AsyncSession, merchant_id: str, order_id: str, *, lock: bool = False) -> Order | None:
+    """The order, or None; for the invoices domain, which bills orders (`lock` for a change to follow)."""
+    return await repository.get(session, merchant_id, order_id, lock=lock)
+
+
+async def name_customer(session: AsyncSession, order: Order, customer_id: str) -> None:
+    """A pay-first order gets the customer its invoice names; the caller announces the change."""
+    await repository.update_order(session, order.id, {"customer_id": customer_id, "updated_at": clock.now()})
+
+
+async def customer_language(session: AsyncSession, merchant_id: str, customer_id: str) -> str | None:
+    """The live customer's preferred language, or None when there is no such customer."""
+    return await repository.customer_language(session, merchant_id, customer_id)
+
+
+async def merchant_terms(
+    session: AsyncSession, merchant_id: str, currency: str | None
+) -> repository.MerchantTerms | None:
+    """The merchant's country and currency, and whether it accepts `currency` (its own when None)."""
+    return await repository.merchant_terms(session, merchant_id, currency)

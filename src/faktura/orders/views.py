@@ -6,10 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from faktura.kit.currencies import format_money
+from faktura.links import service as links
 from faktura.models import InvoiceItem, Order, OrderItem
 from faktura.orders.schemas import OrderItemOut, OrderOut, QuoteOut, TaxOut
 from faktura.orders.states import OrderStatus
-from faktura.payments import links
 from faktura.totals.calculator import TaxCategory
 
 

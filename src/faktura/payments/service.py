@@ -20,6 +20,7 @@ from faktura.kit import clock
 from faktura.kit.errors import InvalidTransition, ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
+from faktura.links.service import LinkTarget, token_for
 from faktura.models import PaymentIntent
 from faktura.payments import announce, receipts, repository, targets, transitions
 from faktura.payments.errors import (
@@ -39,7 +40,6 @@ from faktura.payments.gateways.base import (
     Outcome,
     Payee,
 )
-from faktura.payments.links import LinkTarget, token_for
 from faktura.payments.schemas import IntentCreate, IntentOut
 from faktura.payments.states import (
     FINAL,

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.links.service import LinkTarget, page_url
 from faktura.models import Payment, PaymentIntent, Refund
 from faktura.payments import repository
 from faktura.payments.gateways.base import GatewayInfo
-from faktura.payments.links import LinkTarget, page_url
 from faktura.payments.schemas import (
     BankTransfer,
     ErrorOut,

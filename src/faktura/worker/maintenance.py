@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura import idempotency
 from faktura.auth import service as credentials
 from faktura.config import Settings
 from faktura.jobs import JobContext, JobStatus, periodic
 from faktura.jobs import repository as jobs
-from faktura.kit import clock, idempotency
+from faktura.kit import clock
 from faktura.kit.db import Database
 
 log = logging.getLogger("faktura.worker")

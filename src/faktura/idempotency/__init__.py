@@ -12,17 +12,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import orjson
 from fastapi import Request, Response
-from sqlalchemy import BigInteger, ColumnElement, Table, bindparam, delete, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.idempotency import repository
 from faktura.kit import clock
 from faktura.kit.batched_inserts import defer_insert
-from faktura.kit.compiled_reads import AnySelect, CompiledSelect
 from faktura.kit.errors import (
     Conflict,
     IdempotencyKeyInvalid,
@@ -31,8 +29,6 @@ from faktura.kit.errors import (
 )
 from faktura.kit.mapped_rows import new
 from faktura.models import IdempotencyKey
-
-KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -78,6 +74,10 @@ class PendingKey:
         )
         defer_insert(session, stored)
 
+    def refusal(self, exc: IntegrityError) -> Exception | None:
+        """A request with the same key committed first: this one is answered as still in progress."""
+        return in_progress() if is_key_taken(exc) else None
+
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
     """Hash of what the request asks for; JSON is compared by content, not by its spacing or key order."""
@@ -88,31 +88,6 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-def _matches() -> ColumnElement[bool]:
-    return (KEYS.c.merchant_id == bindparam("merchant_id")) & (KEYS.c.key == bindparam("key"))
-
-
-def _stored_columns() -> tuple[ColumnElement[Any], ...]:
-    return (
-        KEYS.c.request_hash,
-        KEYS.c.response_status,
-        KEYS.c.response_body,
-        KEYS.c.content_type,
-        KEYS.c.created_at,
-    )
-
-
-def _lock_and_look_up() -> AnySelect:
-    """The key's advisory lock, taken or not, and the stored response if there is one."""
-    one_row = select(literal(1).label("one")).subquery()
-    lock = func.pg_try_advisory_xact_lock(bindparam("lock_id", type_=BigInteger))
-    return select(lock, *_stored_columns()).select_from(one_row.outerjoin(KEYS, _matches()))
-
-
-_LOCK_AND_LOOK_UP = CompiledSelect(_lock_and_look_up)
-_LOOK_UP = CompiledSelect(lambda: select(*_stored_columns()).where(_matches()))
-
-
 def in_progress() -> Conflict:
     return IdempotencyRequestInProgress(
         "A request with this Idempotency-Key is still being processed; retry shortly."
@@ -121,10 +96,11 @@ def in_progress() -> Conflict:
 
 def is_key_taken(exc: IntegrityError) -> bool:
     """The commit met the key stored by a request with the same key that committed first."""
-    return KEYS.name in str(exc.orig)
+    return repository.KEYS.name in str(exc.orig)
 
 
-def _lock_id(merchant_id: str, key: str) -> int:
+def lock_id(merchant_id: str, key: str) -> int:
+    """The key's PostgreSQL advisory lock: 64 bits of a hash of (merchant, key)."""
     digest = hashlib.blake2b(f"{merchant_id}\0{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
@@ -140,17 +116,15 @@ async def begin(request: Request, session: AsyncSession, merchant_id: str, ttl_s
     if session.get_bind().dialect.name == "postgresql":
         # Lock and look-up in one round trip. A row committed while this waited for the lock can be
         # missed by the statement's snapshot; the key's primary key then stops the duplicate at commit.
-        row = await _LOCK_AND_LOOK_UP.first(
-            session, merchant_id=merchant_id, key=key, lock_id=_lock_id(merchant_id, key)
+        locked, stored = await repository.lock_and_look_up(
+            session, merchant_id, key, lock_id(merchant_id, key)
         )
-        assert row is not None
-        if not row[0]:
+        if not locked:
             raise in_progress()
-        stored = None if row[1] is None else tuple(row[1:])
     else:
-        stored = await _LOOK_UP.first(session, merchant_id=merchant_id, key=key)
+        stored = await repository.look_up(session, merchant_id, key)
     if stored is not None and stored[4] < clock.now() - timedelta(seconds=ttl_seconds):
-        await session.execute(delete(KEYS).where(KEYS.c.merchant_id == merchant_id, KEYS.c.key == key))
+        await repository.forget(session, merchant_id, key)
         stored = None
     if stored is not None:
         request_hash, status_code, body, content_type, _ = stored
@@ -162,5 +136,4 @@ async def begin(request: Request, session: AsyncSession, merchant_id: str, ttl_s
 
 async def prune(session: AsyncSession, older_than: datetime) -> int:
     """Forget keys stored before `older_than` (the retention the API documents); returns how many."""
-    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < older_than))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return await repository.prune(session, older_than)

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.ids import new_secret
 from faktura.kit.mapped_rows import new
+from faktura.links import repository
 from faktura.models import PaymentLink
 
 
@@ -30,11 +30,7 @@ async def token_for(
     expires_at: datetime | None = None,
 ) -> str:
     """The target's token, made on first use; one token per target, so a page's address never changes."""
-    token = await session.scalar(
-        select(PaymentLink.token).where(
-            PaymentLink.target_type == target.value, PaymentLink.target_id == target_id
-        )
-    )
+    token = await repository.token_of(session, target.value, target_id)
     if token is not None:
         return token
     link = new_link(merchant_id, target, target_id, expires_at=expires_at)
@@ -62,12 +58,7 @@ async def tokens_of(session: AsyncSession, target: LinkTarget, target_ids: Seque
     """Target id -> token, for the targets that have one."""
     if not target_ids:
         return {}
-    rows = await session.execute(
-        select(PaymentLink.target_id, PaymentLink.token).where(
-            PaymentLink.target_type == target.value, PaymentLink.target_id.in_(target_ids)
-        )
-    )
-    return {target_id: token for target_id, token in rows.all()}
+    return await repository.tokens_of(session, target.value, target_ids)
 
 
 def page_url(public_url: str, token: str | None) -> str | None:

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from faktura.kit import clock, idempotency
+from faktura import idempotency
+from faktura.idempotency import PendingKey
+from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.kit.idempotency import PendingKey
 from faktura.models import IdempotencyKey
 from tests.factories import Api, new_merchant, order_body
 

@@ -1,0 +1,1 @@
+"""Hosted-page tokens: the one public name of an order, a payment intent, an invoice or a credit note."""
