@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 
 def _imports(path: Path) -> set[str]:
@@ -95,3 +99,21 @@ def test_a_domain_reads_another_through_its_service_never_its_repository(repo_ro
         if reached:
             offenders.append(f"{relative}: {', '.join(reached)}")
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["import faktura.app; faktura.app._native_routers()", "import faktura.worker.tasks"],
+    ids=["api", "worker"],
+)
+def test_payments_hears_of_an_orders_invoice_in_every_process(entry: str, repo_root: Path) -> None:
+    """Imports go payments -> invoices, so payments registers its hook; a process that serves the API or
+    runs jobs must have imported it before anything is finalized."""
+    check = (
+        f"{entry}; from faktura.invoices import finalization as f; "
+        "print(sorted(h.__module__ for h in f._ORDER_INVOICED))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True, cwd=repo_root
+    )
+    assert found.stdout.strip() == "['faktura.payments.service']"
