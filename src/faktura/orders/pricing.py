@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,7 @@ from faktura.orders import repository
 from faktura.orders.repository import CatalogPrice, CatalogProduct, CatalogRule
 from faktura.orders.schemas import OrderItemIn
 from faktura.tax import service as tax_rules
-from faktura.totals.calculator import LineInput, TaxCategory
+from faktura.totals.calculator import LineInput, LineTotals, TaxCategory
 
 DEFAULT_UNIT_CODE = "EA"
 NEEDS_EXEMPTION_REASON = frozenset(TaxCategory) - {TaxCategory.STANDARD, TaxCategory.ZERO}
@@ -29,6 +30,26 @@ class PricedLine:
     unit_code: str
     tax_rule_id: str | None
     tax_exemption_reason: str | None
+
+
+def line_columns(priced: PricedLine, figures: LineTotals) -> dict[str, Any]:
+    """What an order's or an invoice's line stores of a priced line and the figures computed for it."""
+    return {
+        "product_id": priced.product_id,
+        "price_id": priced.price_id,
+        "description": priced.description,
+        "unit_code": priced.unit_code,
+        "quantity": priced.line.quantity,
+        "unit_price": priced.line.unit_price,
+        "discount": priced.line.discount,
+        "tax_rule_id": priced.tax_rule_id,
+        "tax_rate": priced.line.tax_rate,
+        "tax_category": priced.line.tax_category.value,
+        "tax_exemption_reason": priced.tax_exemption_reason,
+        "gross_amount": figures.gross_amount,
+        "net_amount": figures.net_amount,
+        "tax_amount": figures.tax_amount,
+    }
 
 
 def convert_price(price: CatalogPrice, rate: Decimal, prices_include_tax: bool) -> int:

@@ -393,20 +393,7 @@ def _items(order_id: str, merchant_id: str, draft: _Draft) -> list[OrderItem]:
             order_id=order_id,
             merchant_id=merchant_id,
             position=position,
-            product_id=p.product_id,
-            price_id=p.price_id,
-            description=p.description,
-            unit_code=p.unit_code,
-            quantity=p.line.quantity,
-            unit_price=p.line.unit_price,
-            discount=p.line.discount,
-            tax_rule_id=p.tax_rule_id,
-            tax_rate=p.line.tax_rate,
-            tax_category=p.line.tax_category.value,
-            tax_exemption_reason=p.tax_exemption_reason,
-            gross_amount=figures.gross_amount,
-            net_amount=figures.net_amount,
-            tax_amount=figures.tax_amount,
+            **pricing.line_columns(p, figures),
         )
         for position, (p, figures) in enumerate(zip(draft.lines, draft.totals.lines, strict=True))
     ]
