@@ -23,7 +23,7 @@ from faktura.invoices import books, customer_credit, repository
 from faktura.invoices.errors import CreditNoteNotFound, InvoiceFullyCredited, InvoiceNotCreditable
 from faktura.invoices.issued import live_credit_note_document
 from faktura.invoices.schemas import CreditNoteCreate, CreditNoteItemIn, CreditNoteOut
-from faktura.invoices.service import load, resettle
+from faktura.invoices.service import credited, load, resettle
 from faktura.invoices.states import FINALIZED, InvoiceStatus
 from faktura.invoices.views import credit_note_out
 from faktura.kit.clock import today
@@ -317,6 +317,7 @@ async def _write(
     total = figures.totals["total"]
     receivable = max(0, min(total, invoice.amount_due))
     written_off = max(0, min(total - receivable, invoice.amount_written_off))
+    credited(session, invoice.id)
     note = CreditNote(
         id=new_id("crn"),
         merchant_id=invoice.merchant_id,

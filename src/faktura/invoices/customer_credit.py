@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.customers.errors import CustomerNotFound
 from faktura.invoices import books, repository
 from faktura.invoices.schemas import CreditBalanceOut, CustomerCreditPage
+from faktura.invoices.service import credit_used
 from faktura.invoices.views import credit_out
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
@@ -85,6 +86,7 @@ async def use_on(session: AsyncSession, invoice: Invoice) -> int:
     )
     invoice.amount_paid += amount
     invoice.amount_due -= amount
+    credit_used(session, invoice, amount)
     return amount
 
 

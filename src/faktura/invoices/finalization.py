@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from faktura.customers import service as customers
 from faktura.documents import record
 from faktura.documents import service as documents
 from faktura.documents.assemble import seller_party
@@ -23,9 +24,9 @@ from faktura.documents.model import Document
 from faktura.documents.requirements import require_seller_details
 from faktura.invoices import books, customer_credit, orders_link, repository, settlement
 from faktura.invoices.errors import KidLengthExceeded
-from faktura.invoices.issued import live_invoice_document
+from faktura.invoices.issued import invoice_between
 from faktura.invoices.schemas import InvoiceOut
-from faktura.invoices.service import load, require_draft, resettle, transition, view
+from faktura.invoices.service import issuing, load, require_draft, resettle, transition, view
 from faktura.invoices.states import PAYABLE, InvoiceStatus, settled_status
 from faktura.kit import clock
 from faktura.kit.clock import today
@@ -33,7 +34,7 @@ from faktura.kit.kid import KidTooLong, build_kid
 from faktura.links import service as links
 from faktura.merchants import service as merchants
 from faktura.merchants.terms import invoice_terms
-from faktura.models import Invoice
+from faktura.models import Customer, Invoice, Merchant
 from faktura.orders import service as orders
 from faktura.totals.calculator import TaxCategory
 
@@ -62,13 +63,17 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     """Number, date and book a locked draft; then settle it from its order's payments and the
     customer's credit. A zero total is paid at once."""
     require_draft(invoice)
+    issuing(session, invoice)
     if invoice.order_id is not None:
         order = await orders.find(session, invoice.merchant_id, invoice.order_id)
         assert order is not None
         orders_link.require_invoiceable(order)
     merchant = await merchants.require(session, invoice.merchant_id)
     require_seller_details(seller_party(merchant), charges_vat=_charges_vat(invoice))
+    customer = await customers.billed(session, invoice.merchant_id, invoice.customer_id)
     terms = invoice_terms(merchant.invoice_settings)
+    await links.token_for(session, invoice.merchant_id, links.LinkTarget.INVOICE, invoice.id)
+    # The series' row stays locked from here to the commit: what needs no number is done before.
     number = await repository.take_number(session, invoice.merchant_id, invoice.series)
     try:
         kid = build_kid(number, terms.kid_algorithm, terms.kid_length)
@@ -82,11 +87,9 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     invoice.bank_account = merchant.bank_account
     invoice.finalized_at = clock.now()
     invoice.amount_due = invoice.total
-    await session.flush()
-    await links.token_for(session, invoice.merchant_id, links.LinkTarget.INVOICE, invoice.id)
     # The parties as the invoice.finalized event shows them; frozen again once it is settled, when the
     # document's pay link follows the status.
-    await freeze(session, invoice)
+    await freeze(session, invoice, merchant, customer)
     await books.invoice_finalized(session, invoice)
     await transition(session, invoice, InvoiceStatus.OPEN)  # announced as invoice.finalized
     # The order's own payments first: they were made for exactly this sale.
@@ -96,21 +99,22 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     # A zero total is paid at once; otherwise only credit used changes the invoice here.
     if used or settled_status(invoice) != invoice.status:
         await resettle(session, invoice)
+        # Settling from the order's payments completed the order already (`settlement.settle`).
+        await orders_link.complete_if_paid(session, invoice)
     await session.flush()
-    await orders_link.complete_if_paid(session, invoice)
     if invoice.order_id is not None:
         # The invoice is now what the payer pays: the order's waiting intents (pay later) are done.
         for hook in _ORDER_INVOICED:
             await hook(session, invoice.merchant_id, invoice.order_id)
     # Frozen for good once settlement has run: a pay-first invoice is issued paid, with its prepaid
     # amount and no payment link, and its document says so.
-    document = await freeze(session, invoice)
+    document = await freeze(session, invoice, merchant, customer)
     await documents.schedule_files(session, invoice.merchant_id, document)
 
 
-async def freeze(session: AsyncSession, invoice: Invoice) -> Document:
+async def freeze(session: AsyncSession, invoice: Invoice, merchant: Merchant, customer: Customer) -> Document:
     """Keep everything the issued invoice shows, as the merchant's and customer's rows show it now."""
-    document = await live_invoice_document(session, invoice)
+    document = await invoice_between(session, invoice, merchant, customer)
     invoice.document = record.freeze(document)
     invoice.document_sha256 = record.digest(invoice.document)
     # Keeping the record is no change the API shows: the invoice stays as its last event has it.

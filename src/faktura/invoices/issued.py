@@ -22,7 +22,7 @@ from faktura.kit.db import Database
 from faktura.kit.routing import public_url_of
 from faktura.links import service as links
 from faktura.merchants import service as merchants
-from faktura.models import CreditNote, Invoice
+from faktura.models import CreditNote, Customer, Invoice, Merchant
 
 
 async def invoice_document(session: AsyncSession, merchant_id: str, invoice_id: str) -> Document:
@@ -62,6 +62,14 @@ async def live_invoice_document(session: AsyncSession, invoice: Invoice) -> Docu
     """The invoice as the current merchant and customer rows show it: what finalizing freezes."""
     merchant = await merchants.require(session, invoice.merchant_id)
     customer = await customers.billed(session, invoice.merchant_id, invoice.customer_id)
+    return await invoice_between(session, invoice, merchant, customer)
+
+
+async def invoice_between(
+    session: AsyncSession, invoice: Invoice, merchant: Merchant, customer: Customer
+) -> Document:
+    """The invoice between these rows of its merchant and customer, with its payer's page while it is
+    payable."""
     token = (await links.tokens_of(session, links.LinkTarget.INVOICE, [invoice.id])).get(invoice.id)
     payment_url = links.page_url(public_url_of(session), token) if invoice.status in PAYABLE else None
     return build_invoice(invoice, merchant, customer, payment_url)

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from faktura.kit.ids import new_secret
 from faktura.kit.mapped_rows import new
@@ -30,13 +32,17 @@ async def token_for(
     expires_at: datetime | None = None,
 ) -> str:
     """The target's token, made on first use; one token per target, so a page's address never changes."""
-    token = await repository.token_of(session, target.value, target_id)
-    if token is not None:
-        return token
-    link = new_link(merchant_id, target, target_id, expires_at=expires_at)
-    session.add(link)
-    await session.flush()
-    return link.token
+    known = _known(session)
+    token = known.get((target.value, target_id))
+    if token is None:
+        token = await repository.token_of(session, target.value, target_id)
+    if token is None:
+        link = new_link(merchant_id, target, target_id, expires_at=expires_at)
+        session.add(link)
+        await session.flush()
+        token = link.token
+    known[(target.value, target_id)] = token
+    return token
 
 
 def new_link(
@@ -55,10 +61,35 @@ def new_link(
 
 
 async def tokens_of(session: AsyncSession, target: LinkTarget, target_ids: Sequence[str]) -> dict[str, str]:
-    """Target id -> token, for the targets that have one."""
+    """Target id -> token, for the targets that have one.
+
+    A token never changes once made, so the ones this session has read or made are not read again (a
+    view built twice in one transaction asks once); a rollback forgets them."""
     if not target_ids:
         return {}
-    return await repository.tokens_of(session, target.value, target_ids)
+    known = _known(session)
+    found = {i: known[(target.value, i)] for i in target_ids if (target.value, i) in known}
+    missing = [i for i in target_ids if i not in found]
+    if missing:
+        read = await repository.tokens_of(session, target.value, missing)
+        known.update(((target.value, i), token) for i, token in read.items())
+        found |= read
+    return found
+
+
+_KNOWN = "faktura.links.tokens"
+
+
+def _known(session: AsyncSession) -> dict[tuple[str, str], str]:
+    """(target type, target id) -> token, of what this session has read or made."""
+    known: dict[tuple[str, str], str] = session.info.setdefault(_KNOWN, {})
+    return known
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, _previous: object) -> None:
+    # A token made in a transaction that rolled back was never stored.
+    session.info.pop(_KNOWN, None)
 
 
 def page_url(public_url: str, token: str | None) -> str | None:

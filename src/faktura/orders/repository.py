@@ -8,9 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, func, select, update
+from sqlalchemy import String, Table, bindparam, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from faktura.kit.batched_inserts import defer_insert
 from faktura.kit.compiled_reads import AnySelect, CompiledSelect, bind_list
@@ -51,6 +52,19 @@ async def move_status(
         .values(status=target, **values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def reread(session: AsyncSession, order: Order) -> None:
+    """The order's own row read again into `order`; its lines, which never change, are kept."""
+    attributes = _ORDER_COLUMNS
+    row = (
+        await session.execute(select(*(a.columns[0] for a in attributes)).where(Order.id == order.id))
+    ).one()
+    for attribute, value in zip(attributes, row, strict=True):
+        set_committed_value(order, attribute.key, value)
+
+
+_ORDER_COLUMNS = tuple(inspect(Order).column_attrs)
 
 
 async def get(session: AsyncSession, merchant_id: str, order_id: str, *, lock: bool = False) -> Order | None:

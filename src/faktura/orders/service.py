@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from pydantic.alias_generators import to_camel
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
@@ -191,8 +192,21 @@ async def transition(session: AsyncSession, order: Order, target: OrderStatus) -
         session, order.merchant_id, order.id, current.value, target.value, updated_at=now, **stamps
     )
     if moved:
-        await announce(session, order.merchant_id, order.id, _ENTERED[target])
+        await _announce_moved(session, order, _ENTERED[target])
     return moved
+
+
+async def _announce_moved(session: AsyncSession, order: Order, event_type: str) -> None:
+    """Announce an order whose row the door just moved: the row is read again, its lines are not."""
+    state = inspect(order)
+    if state.session is not session.sync_session or "items" in state.unloaded:
+        await announce(session, order.merchant_id, order.id, event_type)
+        return
+    await repository.reread(session, order)
+    tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
+    await _record(
+        session, order.merchant_id, order_out(order, tokens.get(order.id), public_url_of(session)), event_type
+    )
 
 
 async def announce(session: AsyncSession, merchant_id: str, order_id: str, event_type: str) -> None:
