@@ -72,11 +72,13 @@ async def test_a_run_drops_only_the_jobs_waiting_behind_it(database: Database) -
         assert await session.scalar(select(Job.status).where(Job.id == running.id)) == "running"
 
 
+@pytest.mark.parametrize("deferred", [False, True], ids=["inserted", "deferred"])
 async def test_postgres_wakes_other_processes_only_for_the_first_job_of_a_queue(
-    database: Database, settings: Settings
+    database: Database, settings: Settings, deferred: bool
 ) -> None:
     """A NOTIFY makes PostgreSQL commit notifying transactions one at a time; a job queued behind one
-    that waits sends none, since the worker that runs that one claims the next at once."""
+    that waits sends none, since the worker that runs that one claims the next at once. A deferred job
+    (written with the request's other rows, in their one statement) wakes them alike."""
     if settings.is_sqlite:
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     kind = new_kind("queue")
@@ -84,10 +86,10 @@ async def test_postgres_wakes_other_processes_only_for_the_first_job_of_a_queue(
         await listener.execute(f"LISTEN {jobs.NOTIFY_CHANNEL}")
         for _ in range(3):
             async with database.transaction() as session:
-                await enqueue(session, kind, {}, ordering_key=kind, wake_if_queued=False)
+                await enqueue(session, kind, {}, ordering_key=kind, wake_if_queued=False, deferred=deferred)
         async with database.transaction() as session:
             await drop_waiting(session, kind)
-            await enqueue(session, kind, {}, ordering_key=kind, wake_if_queued=False)
+            await enqueue(session, kind, {}, ordering_key=kind, wake_if_queued=False, deferred=deferred)
         await listener.execute("SELECT pg_notify(%s, 'marker')", [jobs.NOTIFY_CHANNEL])
         payloads = []
         async for notification in listener.notifies(timeout=30):
@@ -96,3 +98,20 @@ async def test_postgres_wakes_other_processes_only_for_the_first_job_of_a_queue(
                 break
     # The first job, and the one queued after the queue was emptied; not the two behind the first.
     assert payloads == ["", "", "marker"]
+    assert await _count(database, kind) == 1
+
+
+async def test_a_deferred_job_is_written_with_the_rows_deferred_before_it(database: Database) -> None:
+    kind = new_kind("deferred")
+    async with database.transaction() as session:
+        await enqueue(session, kind, {"n": 1}, deferred=True)
+        await enqueue(session, kind, {"n": 2}, deferred=True)
+        assert await _count_in(session, kind) == 2  # written before the session's next statement
+    assert await _count(database, kind) == 2
+    async with database.transaction() as session:
+        with pytest.raises(ValueError, match="dedupe_key"):
+            await enqueue(session, kind, {}, dedupe_key=kind, deferred=True)
+
+
+async def _count_in(session: AsyncSession, kind: str) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Job).where(Job.kind == kind)) or 0)

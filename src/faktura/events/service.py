@@ -37,11 +37,11 @@ async def record(
 ) -> str:
     """Write one event with the change it describes, in the caller's transaction; returns its id.
 
-    One INSERT, which `deferred` sends with the request's other inserts (`kit.batched_inserts`): it sits on
-    hot paths such as creating an order. The first event of a transaction also queues its dispatch
-    (`DISPATCH`), so the event goes out when the transaction commits; the workers are woken then, unless
-    a run is queued already. A type outside the catalogue, or the wrong resource for it, is a
-    programming error.
+    One INSERT, which `deferred` sends with the request's other inserts (`kit.batched_inserts`), and the
+    dispatch job with them: it sits on hot paths such as creating an order. The first event of a
+    transaction also queues its dispatch (`DISPATCH`), so the event goes out when the transaction
+    commits; the workers are woken then, unless a run is queued already. A type outside the catalogue,
+    or the wrong resource for it, is a programming error.
     """
     known = CATALOGUE.get(type)
     if known is None:
@@ -70,6 +70,7 @@ async def record(
         ordering_key=DISPATCH,
         max_attempts=DISPATCH_ATTEMPTS,
         wake_if_queued=False,
+        deferred=deferred,
     )
     return event_id
 

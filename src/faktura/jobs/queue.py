@@ -31,6 +31,7 @@ async def enqueue(
     max_attempts: int = 10,
     merchant_id: str | None = None,
     wake_if_queued: bool = True,
+    deferred: bool = False,
 ) -> str | None:
     """Add a job in the caller's transaction (never commits); it runs once that transaction commits.
 
@@ -42,11 +43,16 @@ async def enqueue(
     asleep when a job of its `ordering_key` is pending already: the worker that runs that one claims
     the next as soon as it is done. On PostgreSQL a wake-up is a NOTIFY, and transactions that notify
     commit one at a time, so work queued by many concurrent transactions should not send one each.
+
+    `deferred` writes the job with the transaction's other deferred rows (`kit.batched_inserts`), for a
+    hot path that defers its own; such a job has no `dedupe_key`.
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     if not wake_if_queued and ordering_key is None:
         raise ValueError("wake_if_queued=False needs an ordering_key")
+    if deferred and dedupe_key is not None:
+        raise ValueError("a deferred job cannot have a dedupe_key: its insert cannot say it was a duplicate")
     # The column widths; SQLite would store longer text where PostgreSQL refuses it.
     for name, value, limit in (
         ("kind", kind, 100),
@@ -79,7 +85,9 @@ async def enqueue(
     notify = repository.Notify.NEVER
     if due:
         notify = repository.Notify.ALWAYS if wake_if_queued else repository.Notify.UNLESS_QUEUED
-    if not await repository.insert_job(session, row, notify=notify):
+    if deferred:
+        repository.defer_job(session, row, notify=notify)
+    elif not await repository.insert_job(session, row, notify=notify):
         return None
     if due:
         session.info[_ENQUEUED] = True

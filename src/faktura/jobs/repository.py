@@ -18,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.jobs.states import UNFINISHED, JobStatus
+from faktura.kit.batched_inserts import defer_final_select, defer_insert
+from faktura.kit.mapped_rows import new
 from faktura.models import Job
 from faktura.models.job import DEDUPED
 
@@ -65,6 +67,37 @@ async def insert_job(session: AsyncSession, row: dict[str, Any], *, notify: Noti
     postgres = _is_postgres(session)
     stmt = _insert_statement(postgres, row["dedupe_key"] is not None, notify if postgres else Notify.NEVER)
     return (await session.execute(stmt, row)).first() is not None
+
+
+def defer_job(session: AsyncSession, row: dict[str, Any], *, notify: Notify) -> None:
+    """Insert the job with the transaction's other deferred rows (`kit.batched_inserts`), in their one
+    statement, which on PostgreSQL also NOTIFYs the workers' channel as `notify` says."""
+    defer_insert(session, new(Job, **row))
+    if notify is Notify.NEVER:
+        return
+    ordering_key = row["ordering_key"]
+    if notify is Notify.ALWAYS:
+        defer_final_select(session, "jobs.notify", _notify_always, [NOTIFY_CHANNEL])
+    else:
+        defer_final_select(
+            session,
+            f"jobs.notify:{ordering_key}",
+            _notify_unless_queued,
+            [NOTIFY_CHANNEL, ordering_key, JobStatus.PENDING.value],
+        )
+
+
+def _notify_always(first: int) -> str:
+    return f"SELECT pg_notify(${first}, '')"
+
+
+def _notify_unless_queued(first: int) -> str:
+    # The statement's snapshot does not hold the rows it inserts: this sees only jobs before it. Only
+    # placeholder numbers are formatted in; the values are parameters.
+    return (
+        f"SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE ordering_key = ${first + 1} "  # noqa: S608
+        f"AND status = ${first + 2}) THEN NULL ELSE pg_notify(${first}, '') END"
+    )
 
 
 @lru_cache(maxsize=16)

@@ -42,11 +42,13 @@ from faktura.kit.db import WriteSession, begin_writing
 from faktura.kit.mapped_rows import Row, row_of
 
 _PENDING = "faktura_batched_inserts"
+_TAILS = "faktura_batched_inserts_tails"
 # PostgreSQL takes at most 65,535 parameters in one statement; a larger batch is split.
 _MAX_PARAMETERS = 30_000
 _NAMED = re.compile(r"%\(([^)]+)\)s")
 Processor = Callable[[Any], Any] | None
 Pending = list[tuple[Table, list[Row]]]
+Tail = Callable[[int], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,20 @@ def defer_insert(session: AsyncSession, *instances: object) -> None:
             pending.append((table, [row]))
 
 
+def defer_final_select(session: AsyncSession, key: str, tail: Tail, values: list[Any]) -> None:
+    """End the statement that writes the deferred rows with a SELECT (PostgreSQL only; nothing on
+    SQLite): `tail(first)` is its text, numbering its placeholders for `values` from `$first`. Once per
+    `key` per batch, and only with rows deferred. The jobs queue wakes its workers this way (a NOTIFY
+    with the job's row), so the wake-up costs no round trip of its own. It sees the database as the
+    statement began: not the rows the statement inserts."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if not session.info.get(_PENDING):
+        raise RuntimeError("A final select ends the deferred rows' statement: defer rows first.")
+    tails: dict[str, tuple[Tail, list[Any]]] = session.info.setdefault(_TAILS, {})
+    tails.setdefault(key, (tail, values))
+
+
 def has_deferred(session: AsyncSession) -> bool:
     return bool(session.info.get(_PENDING))
 
@@ -135,8 +151,9 @@ def _compile(table: Table, dialect: Dialect) -> _Insert:
 
 
 @lru_cache(maxsize=256)
-def _postgresql_sql(shape: tuple[tuple[str, int], ...]) -> str:
-    """One statement for the whole batch: all but the last table's INSERT in a WITH.
+def _postgresql_sql(shape: tuple[tuple[str, int], ...], selecting: bool = False) -> str:
+    """One statement for the whole batch: all but the last table's INSERT in a WITH (`selecting`: all of
+    them, for a SELECT to end it).
 
     Every data-modifying part of a WITH runs to completion, and foreign keys are checked at the end
     of the statement, so an order's lines may go in the same statement as the order.
@@ -146,13 +163,17 @@ def _postgresql_sql(shape: tuple[tuple[str, int], ...]) -> str:
         statement = _inserts[("postgresql", table_name)]
         parts.append(statement.rows_sql(rows, first))
         first += rows * len(statement.order)
+    if selecting:
+        return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(parts)) + " SELECT "
     *before, last = parts
     if not before:
         return last
     return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(before)) + " " + last
 
 
-def _postgresql_statements(dialect: Dialect, pending: Pending) -> list[tuple[str, list[Any]]]:
+def _postgresql_statements(
+    dialect: Dialect, pending: Pending, tails: dict[str, tuple[Tail, list[Any]]] | None = None
+) -> list[tuple[str, list[Any]]]:
     statements: list[tuple[str, list[Any]]] = []
     shape: list[tuple[str, int]] = []
     values: list[Any] = []
@@ -167,7 +188,15 @@ def _postgresql_statements(dialect: Dialect, pending: Pending) -> list[tuple[str
             else:
                 shape.append((table.name, 1))
             values.extend(statement.values(row))
-    statements.append((_postgresql_sql(tuple(shape)), values))
+    if not tails:
+        statements.append((_postgresql_sql(tuple(shape)), values))
+        return statements
+    # The last statement ends with the tails' SELECT.
+    selects = []
+    for tail, tail_values in tails.values():
+        selects.append(f"({tail(len(values) + 1)})")
+        values.extend(tail_values)
+    statements.append((_postgresql_sql(tuple(shape), selecting=True) + ", ".join(selects), values))
     return statements
 
 
@@ -195,6 +224,7 @@ def _write_sqlite(driver: Any, statements: list[tuple[str, list[Any]]]) -> None:
 
 def _flush(session: Session) -> None:
     pending: Pending | None = session.info.pop(_PENDING, None)
+    tails = session.info.pop(_TAILS, None)
     if not pending:
         return
     connection = session.connection()
@@ -202,7 +232,7 @@ def _flush(session: Session) -> None:
     driver = connection.connection.driver_connection
     try:
         if dialect.name == "postgresql":
-            statements = _postgresql_statements(dialect, pending)
+            statements = _postgresql_statements(dialect, pending, tails)
             await_only(_write_postgresql(driver, statements))
         else:
             statements = _sqlite_statements(dialect, pending)
@@ -246,3 +276,4 @@ def _before_savepoint(session: Session, transaction: SessionTransaction) -> None
 @event.listens_for(WriteSession, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_TAILS, None)
