@@ -59,6 +59,8 @@ async def record(
         "created_at": clock.now(),
         "dispatched_at": None,
     }
+    # Inside a savepoint rows are not deferred (a rollback to it could not take them back).
+    deferred = deferred and not session.in_nested_transaction()
     if deferred:
         repository.defer(session, row)
     else:

@@ -13,7 +13,7 @@ from faktura.catalog.service import not_accepted_message
 from faktura.invoices import fees, finalization, orders_link, repository
 from faktura.invoices.errors import OrderAlreadyInvoiced
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
-from faktura.invoices.service import announce, load, record, require_draft, view
+from faktura.invoices.service import announce, issuing, load, record, require_draft, view
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock
 from faktura.kit.clock import today
@@ -55,8 +55,10 @@ async def create(session: AsyncSession, merchant_id: str, data: InvoiceCreate) -
         invoice = await _from_order(session, merchant_id, data, sent, common, errors)
     else:
         invoice = await _from_lines(session, merchant_id, data, sent, common, errors)
+    issuing(session, invoice)  # new: nothing has credited it, paid it from credit or rendered it
     created = await view(session, invoice)
-    await record(session, invoice, created, "invoice.created")
+    # Written with the commit's other rows, or before the finalization's next statement.
+    await record(session, invoice, created, "invoice.created", deferred=True)
     if not data.finalize:
         return created
     # Pay-first in one call: a paid order's held money settles the invoice as it is numbered.

@@ -72,12 +72,13 @@ async def views(session: AsyncSession, invoices: list[Invoice]) -> list[InvoiceO
     ]
 
 
-# Invoice id -> what the customer's credit has paid of it, for the invoices this transaction issues.
+# Invoice id -> what the customer's credit has paid of it, for the invoices this transaction creates or
+# issues.
 _ISSUING = "faktura.invoices.issuing"
 
 
 def issuing(session: AsyncSession, invoice: Invoice) -> None:
-    """`invoice` is being finalized in this transaction: until it ends, its views need not ask what
+    """`invoice` is created or finalized in this transaction: until it ends, its views need not ask what
     nothing can have made yet (credit notes, rendered files, credit used other than through `credit_used`).
     A finalization shows the invoice three times (finalized, paid, the response); this saves a third of
     its statements."""
@@ -124,7 +125,9 @@ async def announce(session: AsyncSession, invoice: Invoice, event_type: str | No
     return out
 
 
-async def record(session: AsyncSession, invoice: Invoice, out: InvoiceOut, event_type: str) -> None:
+async def record(
+    session: AsyncSession, invoice: Invoice, out: InvoiceOut, event_type: str, *, deferred: bool = False
+) -> None:
     await events.record(
         session,
         merchant_id=invoice.merchant_id,
@@ -132,6 +135,7 @@ async def record(session: AsyncSession, invoice: Invoice, out: InvoiceOut, event
         resource="invoice",
         resource_id=invoice.id,
         data=events.snapshot(out),
+        deferred=deferred,
     )
 
 

@@ -23,7 +23,6 @@ from faktura.models import (
     Payment,
     PaymentApplication,
     PaymentIntent,
-    PaymentLink,
     Refund,
 )
 from faktura.orders.states import OrderStatus
@@ -63,8 +62,8 @@ async def intent_by_reference(session: AsyncSession, gateway: str, reference: st
 async def move_intent(
     session: AsyncSession, intent: PaymentIntent, expected: IntentStatus, target: IntentStatus, **values: Any
 ) -> bool:
-    """Compare-and-set on status and version; on success the object is read back."""
-    result = await session.execute(
+    """Compare-and-set on status and version; on success the object is read back, by the same statement."""
+    moved = await session.scalar(
         update(PaymentIntent)
         .where(
             PaymentIntent.id == intent.id,
@@ -72,12 +71,10 @@ async def move_intent(
             PaymentIntent.version == intent.version,
         )
         .values(status=target.value, version=intent.version + 1, updated_at=clock.now(), **values)
-        .execution_options(synchronize_session=False)
+        .returning(PaymentIntent)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        return False
-    await session.refresh(intent)
-    return True
+    return moved is not None
 
 
 async def page_intents(
@@ -214,18 +211,6 @@ async def processing_test_charges(
         .limit(limit)
     )
     return [(intent_id, str(reference)) for intent_id, reference in rows]
-
-
-async def link_tokens(session: AsyncSession, target_type: str, target_ids: Iterable[str]) -> dict[str, str]:
-    ids = list(set(target_ids))
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(PaymentLink.target_id, PaymentLink.token).where(
-            PaymentLink.target_type == target_type, PaymentLink.target_id.in_(ids)
-        )
-    )
-    return {target_id: token for target_id, token in rows}
 
 
 # -- what an intent pays: orders and invoices ----------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.links.service import LinkTarget, page_url
+from faktura.links.service import LinkTarget, page_url, tokens_of
 from faktura.models import Payment, PaymentIntent, Refund
 from faktura.payments import repository
 from faktura.payments.gateways.base import GatewayInfo
@@ -82,7 +82,7 @@ async def intents_out(
 ) -> list[IntentOut]:
     """The API's intents, with their page tokens and refunds read in one query each."""
     ids = [i.id for i in intents]
-    tokens = await repository.link_tokens(session, LinkTarget.PAYMENT_INTENT.value, ids)
+    tokens = await tokens_of(session, LinkTarget.PAYMENT_INTENT, list(dict.fromkeys(ids)))
     refunds = await repository.refunds_of(session, ids)
     return [
         intent_out(i, public_url=public_url, token=tokens.get(i.id), refunds=refunds[i.id]) for i in intents
