@@ -54,7 +54,7 @@ def spawn(own_settings: Settings, tmp_path: Path) -> Iterator[Callable[..., subp
     def start(*args: str) -> subprocess.Popen[str]:
         env = {
             **os.environ,
-            "PYTHONPATH": str(REPO),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
             "FAKTURA_DATA_DIR": str(own_settings.data_dir),
             **database_env(own_settings),
             "FAKTURA_SECRET_KEY": str(own_settings.secret_key),
