@@ -237,7 +237,9 @@ class Database:
         self.transaction_pooler = transaction_pooler
         # LISTEN holds its session, which a transaction pooler would give to other clients.
         self.listen_url = listen_url or (None if transaction_pooler else url)
-        self.engine = create_engine(url, pool_size=pool_size, echo=echo, transaction_pooler=transaction_pooler)
+        self.engine = create_engine(
+            url, pool_size=pool_size, echo=echo, transaction_pooler=transaction_pooler
+        )
         self.dialect = self.engine.dialect.name
         writer: SQLiteWriter | bool = _configure_sqlite(self.engine) if self.is_sqlite else True
         write_engine = self.engine.execution_options(**{WRITE_OPTION: writer})
