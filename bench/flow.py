@@ -26,25 +26,23 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
 from bench import database, fixtures, machine, runs
+from bench.flow_report import STEPS, VIAS, markdown
 from bench.measure import percentile_ms
+from bench.processes import Processes, backends, cpu_ticks, ms_between, rss_mib, sampling
 from bench.service import Server, Workers, create_merchant, migrate, pooled_env, service_env
 from tests.pooling.pgbouncer import PgBouncer
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-VIAS = ("direct", "pgbouncer")
-STEPS = ("order", "payment_intent", "confirm", "invoice", "finalize")
 HTTP_TIMEOUT_SECONDS = 60.0
 # What an invoice must name about its seller before it is finalized: valid numbers that belong to no one.
 SELLER = {
@@ -234,91 +232,6 @@ def _setup(base_url: str, api_key: str) -> tuple[str, dict[str, Any], str]:
     return token, order_body | {"customerId": customer_id}, customer_id
 
 
-# -- CPU and memory of processes, from /proc ----------------------------------------------------------
-
-
-def _cpu_ticks(pids: list[int]) -> dict[int, int]:
-    """User + system CPU ticks of each process still there."""
-    ticks = {}
-    for pid in pids:
-        try:
-            text = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2 :].split()
-        ticks[pid] = int(fields[11]) + int(fields[12])
-    return ticks
-
-
-def _rss_mib(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
-
-
-def _ms_between(before: dict[int, int], after: dict[int, int]) -> float:
-    """CPU milliseconds between two readings; a process first seen in `after` counts whole."""
-    ticks = sum(max(0, now - before.get(pid, 0)) for pid, now in after.items())
-    return ticks * 1000 / machine.CLOCK_TICKS
-
-
-def _backends(direct_url: str) -> list[int]:
-    """The PostgreSQL backends connected to the run's database (not other people's on this server)."""
-    with psycopg.connect(direct_url, autocommit=True, connect_timeout=database.CONNECT_TIMEOUT_SECONDS) as c:
-        rows = c.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchall()
-    return [int(row[0]) for row in rows]
-
-
-@dataclass
-class Processes:
-    """What one run's CPU and memory are read from."""
-
-    server: Server
-    direct_url: str
-    workers: Workers | None = None
-    pgbouncer: PgBouncer | None = None
-
-    def groups(self) -> dict[str, list[int]]:
-        serving = [self.server.pid, *self.server.worker_pids()]
-        pooler = self.pgbouncer.process.pid if self.pgbouncer and self.pgbouncer.process else None
-        return {
-            "server": serving,
-            "postgres": _backends(self.direct_url),
-            "workers": self.workers.pids if self.workers else [],
-            "pgbouncer": [pooler] if pooler else [],
-        }
-
-    def ticks(self) -> dict[str, dict[int, int]]:
-        return {group: _cpu_ticks(pids) for group, pids in self.groups().items()}
-
-
-@contextlib.contextmanager
-def _sampling(every: float, sample: Callable[[float], None]) -> Iterator[None]:
-    """Calls `sample(seconds since start)` every `every` seconds on a thread of its own while the block
-    runs."""
-    stop = threading.Event()
-    start = time.monotonic()
-
-    def loop() -> None:
-        while not stop.wait(every):
-            with contextlib.suppress(Exception):  # a failed look is a missing sample, not a failed run
-                sample(time.monotonic() - start)
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
 # -- each step alone --------------------------------------------------------------------------------
 
 
@@ -347,13 +260,13 @@ async def _steps_alone(
                     done.append(response.json())
 
             groups = processes.groups()
-            before, began = {g: _cpu_ticks(p) for g, p in groups.items()}, time.perf_counter()
+            before, began = {g: cpu_ticks(p) for g, p in groups.items()}, time.perf_counter()
             await asyncio.gather(*(one() for _ in range(clients)))
             elapsed = time.perf_counter() - began
             groups = processes.groups()  # backends the pooler or pools opened meanwhile count too
-            after = {g: _cpu_ticks(p) for g, p in groups.items()}
+            after = {g: cpu_ticks(p) for g, p in groups.items()}
             costs[step] = {
-                f"{group}_ms": round(_ms_between(before.get(group, {}), after[group]) / len(items), 2)
+                f"{group}_ms": round(ms_between(before.get(group, {}), after[group]) / len(items), 2)
                 for group in ("server", "postgres", "pgbouncer")
                 if groups[group]
             } | {"per_second": round(len(items) / elapsed, 1)}
@@ -431,22 +344,22 @@ def run(args: argparse.Namespace, tmp: Path, via: str) -> dict[str, Any]:
             log(f"{via}: other processes still keep {busy:.2f} cores busy; measuring anyway")
         database.vacuum(direct_url)
         load_before = _load()
-        backends: list[int] = []
+        backend_counts: list[int] = []
         memory: list[dict[str, Any]] = []
 
         def sample(seconds: float) -> None:
-            backends.append(len(_backends(direct_url)))
+            backend_counts.append(len(backends(direct_url)))
             if args.memory and seconds >= 60 * (len(memory) + 1) - 1:
                 memory.append(
                     {
                         "minute": len(memory) + 1,
-                        "server_mib": [_rss_mib(pid) for pid in server.worker_pids()],
-                        "worker_mib": [_rss_mib(pid) for pid in workers.pids],
+                        "server_mib": [rss_mib(pid) for pid in server.worker_pids()],
+                        "worker_mib": [rss_mib(pid) for pid in workers.pids],
                     }
                 )
 
         before, ticks_before, cpu_before = machine.snapshot(server.pid), processes.ticks(), os.times()
-        with _sampling(1.0, sample):
+        with sampling(1.0, sample):
             tally, duration = asyncio.run(
                 _flows(server.base_url, token, order_body, args.flows, args.warmup, args.duration)
             )
@@ -455,7 +368,7 @@ def run(args: argparse.Namespace, tmp: Path, via: str) -> dict[str, Any]:
         cores = machine.cores_used(before, after, seconds)
         client_cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / seconds
         for group in ("workers", "pgbouncer"):
-            cores[group] = round(_ms_between(ticks_before[group], ticks_after[group]) / 1000 / seconds, 2)
+            cores[group] = round(ms_between(ticks_before[group], ticks_after[group]) / 1000 / seconds, 2)
         cores["other"] = round(max(0.0, cores["other"] - cores["workers"] - cores["pgbouncer"]), 2)
         log(f"{via}: {tally.flows / duration:.1f} flows/s, {tally.error_count} errors")
         result: dict[str, Any] = {
@@ -468,7 +381,7 @@ def run(args: argparse.Namespace, tmp: Path, via: str) -> dict[str, Any]:
                 "steps": _percentiles(tally),
                 "cpu_cores": cores | {"client": round(client_cpu, 2)},
                 "load_average": {"before": load_before, "after": _load()},
-                "postgres_backends_max": max(backends, default=0),
+                "postgres_backends_max": max(backend_counts, default=0),
             },
         }
         if args.memory:
@@ -489,7 +402,7 @@ def run(args: argparse.Namespace, tmp: Path, via: str) -> dict[str, Any]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _percentiles(tally: Tally) -> dict[str, dict[str, float]]:
+def _percentiles(tally: Tally) -> dict[str, dict[str, float | None]]:
     steps = {}
     for step in STEPS:
         samples = sorted(tally.latencies[step])
@@ -518,122 +431,6 @@ def _memory_summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
                     for stat in ("max", "mean")
                 }
     return {"minutes": minutes, "growth_from_minute_2": growth, "aim_percent": 10}
-
-
-# -- the report -------------------------------------------------------------------------------------
-
-
-def _cores(cores: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in cores.items())
-
-
-def markdown(results: dict[str, Any]) -> str:
-    settings, mach = results["settings"], results["machine"]
-    lines = [
-        "# Benchmark: the order-to-invoice flow",
-        "",
-        "Order -> payment intent (test gateway) -> confirm with the success card -> invoice -> finalize, "
-        f"{settings['flows']} flows at once on PostgreSQL, {settings['processes']} server processes, "
-        f"{settings['workers']} worker processes (concurrency {settings['worker_concurrency']}); "
-        f"PgBouncer {settings['pool_size']} server connections, pool_mode=transaction.",
-        "",
-        f"- Date: {results['date']}; code: commit {(results['code'] or {}).get('commit', 'unknown')[:12]}",
-        f"- Machine: {mach.get('cpu')}, {mach.get('cores')} cores; PostgreSQL {mach.get('postgresql')}",
-        f"- {settings['warmup_s']} s warm-up, then {settings['duration_s']} s measured",
-        f"- Command: `{results['command']}`",
-        "",
-        "## Flows",
-        "",
-        "| Connections | flows/s | completed | errors | PostgreSQL backends (max) | load before -> after |",
-        "|---|---:|---:|---:|---:|---|",
-    ]
-    vias = [via for via in VIAS if via in results]
-    for via in vias:
-        flows = results[via]["flows"]
-        load = flows["load_average"]
-        lines.append(
-            f"| {via} | **{flows['per_second']}** | {flows['completed']} | {flows['errors']} | "
-            f"{flows['postgres_backends_max']} | {load['before'][0]} -> {load['after'][0]} |"
-        )
-    lines += ["", "CPU in cores during the flows:", ""]
-    lines += [f"- {via}: {_cores(results[via]['flows']['cpu_cores'])}" for via in vias]
-    lines += [
-        "",
-        "| Step | " + " | ".join(f"{via} p50 ms | {via} p99 ms" for via in vias) + " |",
-        "|---|" + "---:|---:|" * len(vias),
-    ]
-    for step in STEPS:
-        measured = [results[via]["flows"]["steps"][step] for via in vias]
-        cells = [f"{m['p50_ms']} | {m['p99_ms']}" for m in measured]
-        lines.append(f"| {step} | " + " | ".join(cells) + " |")
-    if any("step_cpu" in results[via] for via in vias):
-        lines += [
-            "",
-            f"## CPU per step, each step alone ({settings['step_count']} times, {settings['flows']} at once, "
-            "workers stopped)",
-            "",
-            "CPU milliseconds per request: the server processes, the run database's PostgreSQL backends, "
-            "PgBouncer.",
-            "",
-            "| Step | via | server ms | PostgreSQL ms | PgBouncer ms | alone per s |",
-            "|---|---|---:|---:|---:|---:|",
-        ]
-        for step in STEPS:
-            for via in vias:
-                cost = results[via].get("step_cpu", {}).get(step)
-                if cost:
-                    lines.append(
-                        f"| {step} | {via} | {cost['server_ms']} | {cost['postgres_ms']} | "
-                        f"{cost.get('pgbouncer_ms', '-')} | {cost['per_second']} |"
-                    )
-    if any("finalizations" in results[via] for via in vias):
-        lines += ["", "## Finalizations in one number series", ""]
-        for via in vias:
-            fin = results[via].get("finalizations")
-            if fin:
-                lines.append(
-                    f"- {via}: {fin['finalized']} of {fin['invoices']} drafts by {fin['clients']} clients: "
-                    f"**{fin['per_second']}/s**, p50 {fin['p50_ms']} ms, p99 {fin['p99_ms']} ms; gap-free: "
-                    f"{'yes' if fin['numbers_gap_free'] else 'NO'}; errors: {fin['errors']}"
-                )
-    for via in vias:
-        memory = results[via].get("memory")
-        if memory:
-            lines += _memory_lines(via, memory)
-    errors = [e for via in vias for e in results[via]["flows"]["sample_errors"]]
-    errors += [e for via in vias for e in results[via].get("finalizations", {}).get("sample_errors", [])]
-    if errors:
-        lines += ["", "## Sample errors", "", *(f"- `{e}`" for e in errors)]
-    return "\n".join(lines) + "\n"
-
-
-def _memory_lines(via: str, memory: dict[str, Any]) -> list[str]:
-    lines = [
-        "",
-        f"## Resident memory under the flow load ({via})",
-        "",
-        "RSS in MiB each minute, largest and mean of the server processes and of the workers.",
-        "",
-        "| Minute | server max | server mean | worker max | worker mean |",
-        "|---:|---:|---:|---:|---:|",
-    ]
-    for m in memory["minutes"]:
-        lines.append(
-            f"| {m['minute']} | {m['server'].get('max')} | {m['server'].get('mean')} | "
-            f"{m['worker'].get('max')} | {m['worker'].get('mean')} |"
-        )
-    growth = memory["growth_from_minute_2"]
-    if growth:
-        lines += [
-            "",
-            f"Growth from minute 2 to minute {memory['minutes'][-1]['minute']} (aim: at most "
-            f"{memory['aim_percent']} %): "
-            + "; ".join(
-                f"{kind} max {g['max_percent']} %, mean {g['mean_percent']} %" for kind, g in growth.items()
-            )
-            + ".",
-        ]
-    return lines
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
