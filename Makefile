@@ -7,7 +7,7 @@ PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-browser lint format einvoice fuzz bench clean
+.PHONY: install run test test-sqlite test-pgbouncer test-browser lint format einvoice fuzz bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: install  ## the whole suite, on SQLite and (when reachable, always in CI) 
 
 test-sqlite: install
 	FAKTURA_TEST_POSTGRES=0 $(BIN)/pytest -q
+
+test-pgbouncer: install  ## the PostgreSQL tests again, through PgBouncer in transaction pooling mode (apt-get install pgbouncer)
+	FAKTURA_TEST_PGBOUNCER=1 $(BIN)/pytest -q -m postgres
 
 test-browser: install  ## the payment page in Chromium (apt-get install chromium); screenshots in artifacts/browser/
 	$(BIN)/pytest -q tests/hosted/test_browser.py

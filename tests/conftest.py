@@ -3,6 +3,10 @@
 PostgreSQL: the server at FAKTURA_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/test) is used
 to create a throwaway database per run. Without a server the PostgreSQL half is skipped with a message,
 except in CI (CI=true), where a missing server fails the run. FAKTURA_TEST_POSTGRES=0 skips it on purpose.
+FAKTURA_TEST_PGBOUNCER=1 puts PgBouncer (transaction pooling, `tests.pooling.pgbouncer`) between the service
+and that server, as production runs it: `database_fields` gives the tests' settings the pooler's URL, and
+the direct one for what holds a session (LISTEN, migrations). `make test-pgbouncer` runs the PostgreSQL
+tests so.
 Tenancy isolates the tests: each one makes its own merchant, so no test sees another's rows.
 """
 
@@ -13,6 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -25,6 +30,7 @@ from faktura.kit.db import Database
 from faktura.migrate import upgrade
 from tests.api_docs.documented import documented, take_undocumented
 from tests.factories import Api, new_merchant
+from tests.pooling.pgbouncer import HOW_TO_INSTALL, PgBouncer, executable
 
 PG_ADMIN_URL = os.environ.get("FAKTURA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -32,6 +38,48 @@ HOW_TO_RUN_PG = (
     "PostgreSQL tests need a server: start one at 127.0.0.1:5432 (user postgres, trust auth) "
     "or set FAKTURA_TEST_PG_URL to an admin URL."
 )
+THROUGH_PGBOUNCER = os.environ.get("FAKTURA_TEST_PGBOUNCER", "").lower() in ("1", "true", "yes")
+_pgbouncer: PgBouncer | None = None
+
+
+def pgbouncer() -> PgBouncer:
+    """The run's one PgBouncer, started at first use and stopped when the run ends; missing, it fails
+    in CI and skips here."""
+    global _pgbouncer
+    if _pgbouncer is None:
+        if executable() is None:
+            if IN_CI:
+                pytest.fail(HOW_TO_INSTALL)
+            pytest.skip(HOW_TO_INSTALL)
+        admin = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_URL)
+        _pgbouncer = PgBouncer(str(admin.get("host", "127.0.0.1")), int(admin.get("port", 5432))).start()
+    return _pgbouncer
+
+
+def pytest_sessionfinish() -> None:
+    if _pgbouncer is not None:
+        _pgbouncer.stop()
+
+
+def database_fields(url: str) -> dict[str, Any]:
+    """Settings' database fields for a test database at `url`, through PgBouncer when the run asks for it."""
+    if not THROUGH_PGBOUNCER or url.startswith("sqlite"):
+        return {"database_url": url}
+    return {
+        "database_url": pgbouncer().url_of(url),
+        "database_direct_url": url,
+        "database_transaction_pooler": True,
+    }
+
+
+def database_env(settings: Settings) -> dict[str, str]:
+    """The same fields as FAKTURA_* variables, for the service's own processes."""
+    env = {"FAKTURA_DATABASE_URL": settings.resolved_database_url}
+    if settings.database_transaction_pooler:
+        env["FAKTURA_DATABASE_TRANSACTION_POOLER"] = "true"
+    if settings.database_direct_url:
+        env["FAKTURA_DATABASE_DIRECT_URL"] = settings.database_direct_url
+    return env
 
 
 @contextmanager
@@ -60,14 +108,14 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     data_dir = tmp_path_factory.mktemp(request.param)
     sqlite_url = f"sqlite:///{data_dir / 'faktura.db'}"
     with nullcontext(sqlite_url) if request.param == "sqlite" else _postgres_database() as url:
-        settings = Settings(data_dir=data_dir, database_url=url, secret_key="test-secret-" + "x" * 32)
+        settings = Settings(data_dir=data_dir, **database_fields(url), secret_key="test-secret-" + "x" * 32)
         upgrade(settings)
         yield settings
 
 
 @pytest.fixture(scope="session")
 async def database(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings.resolved_database_url, pool_size=20)
+    database = Database.from_settings(settings, pool_size=20)
     yield database
     await database.dispose()
 

@@ -29,7 +29,7 @@ from faktura.config import Settings
 from faktura.kit.db import Database
 from faktura.migrate import alembic_config, sync_url
 from faktura.worker.runner import Worker
-from tests.conftest import _postgres_database
+from tests.conftest import _postgres_database, database_env, database_fields
 from tests.live import free_port, wait_until_ready
 
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
@@ -248,7 +248,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
         yield Settings(data_dir=tmp_path)
     else:
         with _postgres_database() as url:
-            yield Settings(data_dir=tmp_path, database_url=url)
+            yield Settings(data_dir=tmp_path, **database_fields(url))
 
 
 @pytest.fixture
@@ -260,7 +260,7 @@ def database(empty_database: Settings) -> Settings:
 def _faktura(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """The command run in this process through typer's runner (a process each costs a second here);
     the tests of what only a real process shows (the entry point, its last-resort errors) use `_process`."""
-    env = {"FAKTURA_DATA_DIR": str(settings.data_dir), "FAKTURA_DATABASE_URL": settings.database_url}
+    env = {"FAKTURA_DATA_DIR": str(settings.data_dir), **database_env(settings)}
     result = CliRunner(env={**env, "COLUMNS": "200"}).invoke(app, list(args), prog_name="faktura")
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     if check:
@@ -272,7 +272,7 @@ def _process(settings: Settings, *args: str, check: bool = True) -> subprocess.C
     env = {**os.environ, "FAKTURA_DATA_DIR": str(settings.data_dir)}
     env.pop("FAKTURA_DATABASE_URL", None)
     if settings.database_url:
-        env["FAKTURA_DATABASE_URL"] = settings.database_url
+        env |= database_env(settings)
     result = subprocess.run([*FAKTURA, *args], env=env, capture_output=True, text=True, timeout=60)
     assert "Traceback" not in result.stderr, result.stderr
     if check:
@@ -454,7 +454,7 @@ def test_jobs_retry_leaves_a_dead_job_whose_work_is_queued_again(database: Setti
 
 
 async def _enqueue(settings: Settings, kind: str, **options: Any) -> str:
-    database = Database(settings.resolved_database_url)
+    database = Database.from_settings(settings)
     try:
         async with database.transaction() as session:
             job_id = await jobs.enqueue(session, kind, {}, **options)
@@ -465,7 +465,7 @@ async def _enqueue(settings: Settings, kind: str, **options: Any) -> str:
 
 
 async def _run_due(settings: Settings, kind: str) -> int:
-    database = Database(settings.resolved_database_url)
+    database = Database.from_settings(settings)
     try:
         return await Worker(database, settings, kinds={kind}, periodics=[]).run_due()
     finally:

@@ -21,7 +21,7 @@ from tests.factories import corporate_body, new_merchant
 
 
 def test_models_and_migrations_agree(settings: Settings) -> None:
-    engine = create_engine(sync_url(settings.resolved_database_url))
+    engine = create_engine(sync_url(settings.resolved_direct_database_url))
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})

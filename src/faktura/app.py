@@ -73,7 +73,7 @@ def create_app(
 ) -> FastAPI:
     """The application; `on_started` runs once its start-up is done, before it takes a request."""
     settings = settings or get_settings()
-    database = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    database = db or Database.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -18,6 +18,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./data")
     database_url: str | None = None
+    # PostgreSQL through a transaction pooler (PgBouncer, pool_mode=transaction): database_url is the
+    # pooler's address and the flag says so, which turns psycopg's prepared statements off (a statement
+    # prepared on one server connection is missing on the next). database_direct_url reaches PostgreSQL
+    # itself, for what holds a session: the worker's LISTEN and migrations. Unset, they use
+    # database_url, and through a pooler the worker polls without LISTEN.
+    database_transaction_pooler: bool = False
+    database_direct_url: str | None = None
     secret_key: str | None = None
     jwt_issuer: str = "faktura"
     jwt_audience: str = "faktura-api"
@@ -62,6 +69,21 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalize_database_url(self.database_url)
         return f"sqlite+faktura:///{(self.data_dir / 'faktura.db').resolve()}"
+
+    @cached_property
+    def resolved_direct_database_url(self) -> str:
+        """The URL for session-bound work: migrations, LISTEN, pg_dump."""
+        if self.database_direct_url:
+            return normalize_database_url(self.database_direct_url)
+        return self.resolved_database_url
+
+    @property
+    def listen_url(self) -> str | None:
+        """Where the worker LISTENs for new jobs; None when only a transaction pooler is configured,
+        which would hand the LISTEN's session to other clients."""
+        if self.database_transaction_pooler and not self.database_direct_url:
+            return None
+        return self.resolved_direct_database_url
 
     @cached_property
     def resolved_secret_key(self) -> str:

@@ -22,7 +22,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", settings.resolved_database_url.replace("%", "%%"))
+    # Directly, not through a transaction pooler: a migration may need its session (SET lock_timeout,
+    # CREATE INDEX CONCURRENTLY outside a transaction).
+    config.set_main_option("sqlalchemy.url", settings.resolved_direct_database_url.replace("%", "%%"))
     return config
 
 
@@ -40,7 +42,7 @@ def sync_url(url: str) -> str:
 def current_revisions(settings: Settings) -> tuple[str, ...]:
     """The revisions the database is at; none for an empty database or a SQLite file not made yet
     (which is not created by looking)."""
-    url = sync_url(settings.resolved_database_url)
+    url = sync_url(settings.resolved_direct_database_url)
     database = make_url(url).database
     if settings.is_sqlite and database and database != ":memory:" and not Path(database).exists():
         return ()

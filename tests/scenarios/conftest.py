@@ -23,7 +23,7 @@ from faktura.config import Settings
 from faktura.kit.db import Database
 from faktura.migrate import upgrade
 from tests.api_docs.documented import documented
-from tests.conftest import _postgres_database
+from tests.conftest import _postgres_database, database_fields
 from tests.factories import Api, new_merchant
 from tests.hosted.conftest import hosted_app, payer
 from tests.scenarios.clock import ScenarioClock, scenario_clock
@@ -44,7 +44,10 @@ def settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
 
 def _migrated(base: Settings, data_dir: Path, url: str) -> Settings:
     own = Settings(
-        data_dir=data_dir, database_url=url, secret_key=base.secret_key, allow_private_webhooks=True
+        data_dir=data_dir,
+        **database_fields(url),
+        secret_key=base.secret_key,
+        allow_private_webhooks=True,
     )
     upgrade(own)
     return own
@@ -52,7 +55,7 @@ def _migrated(base: Settings, data_dir: Path, url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 async def database(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings.resolved_database_url, pool_size=20)
+    database = Database.from_settings(settings, pool_size=20)
     yield database
     await database.dispose()
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from faktura.config import Settings
+from tests.conftest import database_env
 
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
 WEBHOOK_WORK = "webhook.dispatch,webhook.deliver"
@@ -20,7 +21,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "FAKTURA_DATA_DIR": str(settings.data_dir),
-        "FAKTURA_DATABASE_URL": settings.resolved_database_url,
+        **database_env(settings),
         "FAKTURA_SECRET_KEY": settings.resolved_secret_key,
         "FAKTURA_ALLOW_PRIVATE_WEBHOOKS": "1",
         "FAKTURA_WORKER_POLL_SECONDS": "0.1",

@@ -21,7 +21,7 @@ from faktura.migrate import upgrade
 from faktura.models import WebhookDelivery
 from faktura.webhooks.schemas import WebhookEndpointCreate
 from faktura.webhooks.service import create as create_endpoint
-from tests.conftest import _postgres_database
+from tests.conftest import _postgres_database, database_fields
 from tests.webhooks.processes import workers
 from tests.webhooks.receiver import Received, Receiver
 
@@ -37,7 +37,7 @@ def fresh_postgres(tmp_path: Path) -> Iterator[Settings]:
     with _postgres_database() as url:
         settings = Settings(
             data_dir=tmp_path,
-            database_url=url,
+            **database_fields(url),
             secret_key="test-secret-" + "x" * 32,
             allow_private_webhooks=True,
         )
@@ -71,7 +71,7 @@ async def _setup(database: Database, settings: Settings, receiver: Receiver) -> 
 async def test_two_workers_deliver_everything_once_and_in_order_where_asked(
     fresh_postgres: Settings, tmp_path: Path
 ) -> None:
-    database = Database(fresh_postgres.resolved_database_url, pool_size=4)
+    database = Database.from_settings(fresh_postgres, pool_size=4)
     receiver = Receiver()
     try:
         with receiver:

@@ -82,7 +82,9 @@ async def test_postgres_wakes_other_processes_only_for_the_first_job_of_a_queue(
     if settings.is_sqlite:
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     kind = new_kind("queue")
-    async with await psycopg.AsyncConnection.connect(libpq_url(database.url), autocommit=True) as listener:
+    assert database.listen_url is not None  # the direct URL, when the suite runs through PgBouncer
+    listening_url = libpq_url(database.listen_url)
+    async with await psycopg.AsyncConnection.connect(listening_url, autocommit=True) as listener:
         await listener.execute(f"LISTEN {jobs.NOTIFY_CHANNEL}")
         for _ in range(3):
             async with database.transaction() as session:

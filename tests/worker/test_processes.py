@@ -24,7 +24,7 @@ from faktura.jobs.repository import LEASE_EXPIRED
 from faktura.kit.db import Database
 from faktura.migrate import upgrade
 from faktura.models import Job
-from tests.conftest import _postgres_database
+from tests.conftest import _postgres_database, database_env, database_fields
 
 REPO = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 2
@@ -35,14 +35,14 @@ def own_settings(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     """A database only this test's worker processes use, of the same kind as `settings`."""
     sqlite_url = f"sqlite:///{tmp_path / 'jobs.db'}"
     with nullcontext(sqlite_url) if settings.is_sqlite else _postgres_database() as url:
-        own = Settings(data_dir=tmp_path, database_url=url, secret_key="test-secret-" + "x" * 32)
+        own = Settings(data_dir=tmp_path, **database_fields(url), secret_key="test-secret-" + "x" * 32)
         upgrade(own)
         yield own
 
 
 @pytest.fixture
 async def own_database(own_settings: Settings) -> AsyncIterator[Database]:
-    database = Database(own_settings.resolved_database_url, pool_size=4)
+    database = Database.from_settings(own_settings, pool_size=4)
     yield database
     await database.dispose()
 
@@ -54,9 +54,9 @@ def spawn(own_settings: Settings, tmp_path: Path) -> Iterator[Callable[..., subp
     def start(*args: str) -> subprocess.Popen[str]:
         env = {
             **os.environ,
-            "PYTHONPATH": str(REPO),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
             "FAKTURA_DATA_DIR": str(own_settings.data_dir),
-            "FAKTURA_DATABASE_URL": str(own_settings.database_url),
+            **database_env(own_settings),
             "FAKTURA_SECRET_KEY": str(own_settings.secret_key),
             "FAKTURA_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
             "FAKTURA_WORKER_POLL_SECONDS": "0.05",

@@ -172,7 +172,8 @@ async def test_postgres_notifies_listening_workers_at_commit(database: Database,
     from faktura.kit.notifications import listen
 
     woke, stop = asyncio.Event(), asyncio.Event()
-    listening = asyncio.create_task(listen(database.url, NOTIFY_CHANNEL, woke.set, stop))
+    assert database.listen_url is not None  # the direct URL, when the suite runs through PgBouncer
+    listening = asyncio.create_task(listen(database.listen_url, NOTIFY_CHANNEL, woke.set, stop))
     try:
         await asyncio.wait_for(woke.wait(), timeout=30)  # once on connecting, for what came before
         woke.clear()

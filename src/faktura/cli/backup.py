@@ -23,7 +23,8 @@ def backup(
     settings = get_settings()
     url = make_url(settings.resolved_database_url)
     if not settings.is_sqlite:
-        fail(_use_pg_dump(url, path))
+        # pg_dump sets its session up (SET, a snapshot): it needs PostgreSQL itself, not a pooler.
+        fail(_use_pg_dump(make_url(settings.resolved_direct_database_url), path))
     source = Path(url.database or "")
     if not source.is_file():
         fail(f"No database at {source}: nothing to back up.")

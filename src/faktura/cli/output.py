@@ -29,7 +29,7 @@ def run_in_transaction(work: Callable[[Any], Awaitable[T]], settings: Settings |
     settings = settings or get_settings()
 
     async def main() -> T:
-        database = Database(settings.resolved_database_url, pool_size=1)
+        database = Database.from_settings(settings, pool_size=1)
         try:
             async with database.transaction() as session:
                 return await work(session)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import await_only
 
+from faktura.config import Settings
 from faktura.kit import sqlite
 
 # Execution option of the sessions that write; on SQLite its value is the engine's `SQLiteWriter`.
@@ -41,7 +42,9 @@ def dumps_json(value: Any) -> str:
         return json.dumps(value)
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, transaction_pooler: bool = False
+) -> AsyncEngine:
     if url.startswith("sqlite"):
         return create_async_engine(
             make_url(url).set(drivername=f"sqlite+{sqlite.DRIVER}"),
@@ -59,6 +62,10 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         # its request once and is then discarded by the pool; recycling keeps them from growing stale.
         pool_recycle=1800,
         json_serializer=dumps_json,
+        # psycopg prepares a statement on its fifth run, on the server connection it has then; behind a
+        # transaction pooler the next transaction may get another one, where the name is unknown (or
+        # taken). None turns preparing off for every cursor of the connection, raw ones included.
+        connect_args={"prepare_threshold": None} if transaction_pooler else {},
     )
 
 
@@ -217,15 +224,38 @@ class WriteSession(Session):
 class Database:
     """One engine per process, with a session factory for reads and one for writes."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        transaction_pooler: bool = False,
+        listen_url: str | None = None,
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url, pool_size=pool_size, echo=echo)
+        self.transaction_pooler = transaction_pooler
+        # LISTEN holds its session, which a transaction pooler would give to other clients.
+        self.listen_url = listen_url or (None if transaction_pooler else url)
+        self.engine = create_engine(
+            url, pool_size=pool_size, echo=echo, transaction_pooler=transaction_pooler
+        )
         self.dialect = self.engine.dialect.name
         writer: SQLiteWriter | bool = _configure_sqlite(self.engine) if self.is_sqlite else True
         write_engine = self.engine.execution_options(**{WRITE_OPTION: writer})
         self._read = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = async_sessionmaker(
             write_engine, sync_session_class=WriteSession, expire_on_commit=False, autoflush=False
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, pool_size: int | None = None) -> Database:
+        """The configured database: through the pooler when there is one, LISTEN on the direct URL."""
+        return cls(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size if pool_size is None else pool_size,
+            transaction_pooler=settings.database_transaction_pooler,
+            listen_url=settings.listen_url,
         )
 
     @property

@@ -1,8 +1,10 @@
 """PostgreSQL LISTEN: calls `wake` the moment a transaction that notified the channel commits (the job
 queue uses it to wake an idle worker when a due job is enqueued).
 
-Its own connection, outside the pool, reconnecting with backoff. It only shortens waits: while it is
-down the worker still polls, so nothing depends on a notification arriving.
+Its own connection, outside the pool, reconnecting with backoff; to PostgreSQL itself (the worker passes
+`database_direct_url`), since a transaction pooler would lend the LISTEN's server connection to others.
+It only shortens waits: while it is down the worker still polls, so nothing depends on a notification
+arriving.
 """
 
 from __future__ import annotations

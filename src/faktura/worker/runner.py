@@ -89,12 +89,20 @@ class Worker:
             asyncio.create_task(self._heartbeat()),
         ]
         listening = asyncio.Event()
-        if not self.database.is_sqlite:
+        if not self.database.is_sqlite and self.database.listen_url is not None:
             from faktura.jobs.repository import NOTIFY_CHANNEL
             from faktura.kit.notifications import listen
 
             helpers.append(
-                asyncio.create_task(listen(self.database.url, NOTIFY_CHANNEL, self._wake.set, listening))
+                asyncio.create_task(
+                    listen(self.database.listen_url, NOTIFY_CHANNEL, self._wake.set, listening)
+                )
+            )
+        elif not self.database.is_sqlite:
+            log.warning(
+                "no LISTEN: database_url goes through a transaction pooler and database_direct_url is "
+                "unset; polling every %.1f s",
+                self.settings.worker_poll_seconds,
             )
         queue.add_local_waker(wake_threadsafe)
         try:
@@ -337,7 +345,7 @@ async def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per webhook sent says nothing new
     tasks.load(settings)
     # A connection per job in hand, plus the loop's own (claims, leases, schedules).
-    database = Database(settings.resolved_database_url, pool_size=concurrency + 2)
+    database = Database.from_settings(settings, pool_size=concurrency + 2)
     stop, hurry = asyncio.Event(), asyncio.Event()
 
     def on_signal() -> None:
