@@ -6,14 +6,14 @@ that lost its lease can never overwrite what the job's next holder did.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -191,6 +191,26 @@ async def settle(session: AsyncSession, job_id: str, owner: str, attempt: int, *
     """Record how an attempt ended; False when the lease is no longer this worker's."""
     result = await session.execute(update(JOBS).where(_held(job_id, owner, attempt)).values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def settle_many(
+    session: AsyncSession, held: Sequence[tuple[str, int]], owner: str, **values: Any
+) -> set[str]:
+    """`settle` for many jobs whose attempts ended alike, in one statement; `held` names each job
+    with the attempt this worker holds. The ids of those whose lease was still this worker's."""
+    if not held:
+        return set()
+    result = await session.execute(
+        update(JOBS)
+        .where(
+            tuple_(JOBS.c.id, JOBS.c.attempts).in_(held),
+            JOBS.c.status == JobStatus.RUNNING.value,
+            JOBS.c.lease_owner == owner,
+        )
+        .values(**values)
+        .returning(JOBS.c.id)
+    )
+    return set(result.scalars())
 
 
 async def delete_held(session: AsyncSession, job_id: str, owner: str, attempt: int) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,19 +128,51 @@ async def serialize_dispatch(session: AsyncSession) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('faktura.webhook.dispatch'))"))
 
 
-async def delivery_to_send(
-    session: AsyncSession, delivery_id: str
-) -> tuple[WebhookDelivery, WebhookEndpoint, Event] | None:
-    """A delivery with its endpoint and event, in one round trip."""
-    row = (
-        await session.execute(
-            select(WebhookDelivery, WebhookEndpoint, Event)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .join(Event, Event.id == WebhookDelivery.event_id)
-            .where(WebhookDelivery.id == delivery_id)
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+@dataclass(frozen=True, slots=True)
+class ToSend:
+    """What sending a delivery needs of it, its endpoint and its event."""
+
+    delivery_id: str
+    status: str
+    endpoint_id: str
+    url: str
+    enabled: bool
+    secret: str
+    previous_secret: str | None
+    previous_secret_expires_at: datetime | None
+    failing_since: datetime | None
+    event_id: str
+    event_type: str
+    event_created_at: datetime
+    data: Any
+
+
+_TO_SEND = (
+    select(
+        WebhookDelivery.id,
+        WebhookDelivery.status,
+        WebhookEndpoint.id,
+        WebhookEndpoint.url,
+        WebhookEndpoint.enabled,
+        WebhookEndpoint.secret,
+        WebhookEndpoint.previous_secret,
+        WebhookEndpoint.previous_secret_expires_at,
+        WebhookEndpoint.failing_since,
+        Event.id,
+        Event.type,
+        Event.created_at,
+        Event.data,
+    )
+    .join_from(WebhookDelivery, WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+    .join(Event, Event.id == WebhookDelivery.event_id)
+)
+
+
+async def deliveries_to_send(session: AsyncSession, delivery_ids: Collection[str]) -> list[ToSend]:
+    """Deliveries with their endpoints and events, in one round trip; one whose endpoint was deleted
+    (with it) is not there."""
+    rows = await session.execute(_TO_SEND.where(WebhookDelivery.id.in_(sorted(delivery_ids))))
+    return [ToSend(*cast(tuple[Any, ...], row)) for row in rows]
 
 
 # --- deliveries
@@ -219,29 +251,29 @@ async def count_attempt(
 
 async def move_delivery_status(
     session: AsyncSession,
-    delivery_id: str,
+    delivery_ids: Collection[str],
     expected: str,
     target: str,
     *,
     attempt: bool = False,
     **values: Any,
-) -> int | None:
-    """Compare-and-set on a delivery's status, with the other columns the move sets; `attempt` counts
-    the attempt that ends it in the same statement. The delivery's attempts after the move, or None
-    when it is gone or no longer `expected` (another run moved it first)."""
+) -> dict[str, int]:
+    """Compare-and-set on deliveries' status, with the other columns the move sets; `attempt` counts
+    the attempt that ends each in the same statement. The attempts after the move of each delivery
+    moved; one missing is gone or no longer `expected` (another run moved it first)."""
     counted = {"attempts": DELIVERIES.c.attempts + 1} if attempt else {}
     result = await session.execute(
         update(DELIVERIES)
-        .where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.status == expected)
+        .where(DELIVERIES.c.id.in_(sorted(delivery_ids)), DELIVERIES.c.status == expected)
         .values(status=target, **counted, **values)
-        .returning(DELIVERIES.c.attempts)
+        .returning(DELIVERIES.c.id, DELIVERIES.c.attempts)
     )
-    number = result.scalar_one_or_none()
-    return None if number is None else int(number)
+    return {delivery_id: int(number) for delivery_id, number in result}
 
 
-async def add_attempt(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(ATTEMPTS), [row])
+async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(ATTEMPTS), rows)
 
 
 async def set_next_attempt(session: AsyncSession, delivery_id: str, now: datetime, at: datetime) -> None:
