@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 import httpcore
 import httpx
@@ -238,8 +239,10 @@ class OutboundClient:
         await self._client.aclose()
 
 
+@lru_cache(maxsize=1024)
 def url_problem(url: str) -> str | None:
-    """Why httpx could not send to `url` (which it only finds out halfway through sending), or None."""
+    """Why httpx could not send to `url` (which it only finds out halfway through sending), or None.
+    Remembered per URL: a burst of deliveries goes to a handful of them."""
     try:
         parsed = httpx.URL(url)
         _ = parsed.host  # the IDNA decoding happens here
