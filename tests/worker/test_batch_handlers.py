@@ -92,3 +92,21 @@ async def test_a_job_of_a_batch_kind_run_alone_is_a_batch_of_one(
     with pytest.raises(RetryLater, match="not now"):
         await alone(context)
     assert sizes == [1]
+
+
+async def test_a_claim_larger_than_a_batch_runs_as_several_at_once(
+    database: Database, settings: Settings
+) -> None:
+    sizes: list[int] = []
+
+    async def run(contexts: list[JobContext]) -> list[BaseException | None]:
+        sizes.append(len(contexts))
+        return [None] * len(contexts)
+
+    kind = new_kind("batch-split")
+    batch_handler(kind, most=2)(run)
+    async with database.transaction() as session:
+        for n in range(5):
+            await enqueue(session, kind, {"n": n})
+    assert await worker(database, settings, kind, concurrency=8).run_due() == 5
+    assert sorted(sizes) == [1, 2, 2]

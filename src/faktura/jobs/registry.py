@@ -75,7 +75,7 @@ class Periodic:
 
 
 _handlers: dict[str, JobHandler] = {}
-_batch_handlers: dict[str, BatchHandler] = {}
+_batch_handlers: dict[str, tuple[BatchHandler, int]] = {}
 _periodics: dict[str, Periodic] = {}
 _on_dead: dict[str, DeadHandler] = {}
 
@@ -97,15 +97,21 @@ def handler(kind: str, *, on_dead: DeadHandler | None = None) -> Callable[[JobHa
     return register
 
 
-def batch_handler(kind: str, *, on_dead: DeadHandler | None = None) -> Callable[[BatchHandler], BatchHandler]:
+def batch_handler(
+    kind: str, *, on_dead: DeadHandler | None = None, most: int = 16
+) -> Callable[[BatchHandler], BatchHandler]:
     """Register the coroutine that runs the jobs of `kind` one claim took together, for work whose cost
     is mostly per round trip (one read, one write and one settlement for all of them, not one each).
 
     It gets their contexts and answers for each, in the same order, None when it is done or the
     exception its run ended with (`Reschedule`, `RetryLater`, `JobFailed`, or any other), which counts
     as if a handler of that one job had raised it; an exception it raises itself ends every run so.
-    A job of the kind run on its own goes through the same coroutine as a batch of one.
+    A job of the kind run on its own goes through the same coroutine as a batch of one. A claim of more
+    than `most` is split into batches of at most `most`, which run at once: while one waits for the
+    database, another's requests are under way.
     """
+    if most < 1:
+        raise ValueError("a batch holds at least one job")
 
     def register(function: BatchHandler) -> BatchHandler:
         async def one(context: JobContext) -> None:
@@ -116,7 +122,7 @@ def batch_handler(kind: str, *, on_dead: DeadHandler | None = None) -> Callable[
         one.__qualname__ = getattr(function, "__qualname__", repr(function))
         one.__module__ = function.__module__
         _register(kind, one)
-        _batch_handlers[kind] = function
+        _batch_handlers[kind] = (function, most)
         if on_dead is not None:
             _on_dead[kind] = on_dead
         return function
@@ -146,7 +152,8 @@ def handler_for(kind: str) -> JobHandler | None:
     return _handlers.get(kind)
 
 
-def batch_handler_for(kind: str) -> BatchHandler | None:
+def batch_handler_for(kind: str) -> tuple[BatchHandler, int] | None:
+    """The kind's batch handler and the most jobs it takes at once, if it has one."""
     return _batch_handlers.get(kind)
 
 

@@ -201,18 +201,24 @@ class Worker:
     # -- one job -------------------------------------------------------------------------------------
 
     def _start_all(self, claimed: list[ClaimedJob]) -> None:
-        """A task per job, or one per kind for the jobs of a kind with a batch handler."""
+        """A task per job, or per batch for the jobs of a kind with a batch handler."""
         batches: dict[str, list[InHand]] = {}
         for job in claimed:
             held = self._hold(job)
-            if registry.batch_handler_for(job.kind) is None:
+            batch = registry.batch_handler_for(job.kind)
+            if batch is None:
                 held.task = asyncio.create_task(self._run(held), name=f"job {job.id} {job.kind}")
-            else:
-                batches.setdefault(job.kind, []).append(held)
+                continue
+            batches.setdefault(job.kind, []).append(held)
+            if len(batches[job.kind]) == batch[1]:
+                self._start_batch(job.kind, batches.pop(job.kind))
         for kind, helds in batches.items():
-            task = asyncio.create_task(self._run_batch(kind, helds), name=f"{len(helds)} jobs {kind}")
-            for held in helds:
-                held.task = task
+            self._start_batch(kind, helds)
+
+    def _start_batch(self, kind: str, helds: list[InHand]) -> None:
+        task = asyncio.create_task(self._run_batch(kind, helds), name=f"{len(helds)} jobs {kind}")
+        for held in helds:
+            held.task = task
 
     def _hold(self, job: ClaimedJob) -> InHand:
         context = registry.JobContext(
@@ -243,10 +249,10 @@ class Worker:
     async def _run_batch(self, kind: str, helds: list[InHand]) -> None:
         """The jobs share one task: a lost lease or stopping cancels them together, and each is
         given back or let go as it would be on its own (a lost lease's job runs again elsewhere)."""
-        handler = registry.batch_handler_for(kind)
-        assert handler is not None
+        batch = registry.batch_handler_for(kind)
+        assert batch is not None
         try:
-            outcomes = await run_batch(handler, [held.context for held in helds])
+            outcomes = await run_batch(batch[0], [held.context for held in helds])
         except asyncio.CancelledError:
             stopping = [held for held in helds if held.gave_up == "stopping"]
             for held in helds:
