@@ -449,7 +449,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile-dir", type=Path, default=None, help="py-spy the workers while they work off the backlog"
     )
-    parser.add_argument("--concurrency", type=int, default=16, help="jobs at once per worker process")
+    parser.add_argument("--concurrency", type=int, default=64, help="jobs at once per worker process")
     parser.add_argument("--levels", default="1,2", help="worker processes, one run each")
     parser.add_argument("--quiet-wait", type=float, default=120.0)
     parser.add_argument("--results", type=Path, default=RESULTS)

@@ -33,6 +33,10 @@ TIMEOUT_SECONDS = 15.0
 MAX_RESPONSE_BYTES = 64 * 1024
 EXCERPT_BYTES = 1024
 USER_AGENT = "Faktura-Webhooks/1"
+# Requests under way at once to one origin (scheme, host, port) from one worker process. httpcore's
+# pool looks at every connection for every request it places, so its cost grows with the square of
+# what is under way: past a handful of connections a burst spends more time there than sending.
+PER_ORIGIN = 8
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -233,6 +237,7 @@ class OutboundClient:
         # redirects, auth, default headers merged per request) is nothing a webhook wants.
         self._transport = _CheckedTransport(backend)
         self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
+        self._per_origin: dict[tuple[str, str, int | None], asyncio.Semaphore] = {}
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Reply:
         started = time.perf_counter()
@@ -243,6 +248,15 @@ class OutboundClient:
         problem = url_problem(url)
         if problem is not None:
             return Reply(None, f"invalid_url: {problem}", took(), None)
+        origin = _origin(url)
+        turn = self._per_origin.get(origin)
+        if turn is None:
+            turn = self._per_origin[origin] = asyncio.Semaphore(PER_ORIGIN)
+        async with turn:
+            started = time.perf_counter()  # the request's time, not its wait for a turn
+            return await self._send(url, body, headers, took)
+
+    async def _send(self, url: str, body: bytes, headers: dict[str, str], took: Callable[[], int]) -> Reply:
         try:
             async with asyncio.timeout(self.timeout):
                 request = httpx.Request(
@@ -281,6 +295,12 @@ class OutboundClient:
 
     async def aclose(self) -> None:
         await self._transport.aclose()
+
+
+@lru_cache(maxsize=1024)
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parsed = httpx.URL(url)
+    return parsed.scheme, parsed.host, parsed.port
 
 
 @lru_cache(maxsize=1024)
