@@ -126,23 +126,30 @@ async def record_attempts(database: Database, sent: list[Sent]) -> dict[str, tim
                 if one.message.delivery_id in numbers
             ],
         )
-        failing_again = {
+        # Endpoint rows are locked in the order of their ids, so two workers' batches never wait for
+        # each other in a circle.
+        recovered = {
             one.message.endpoint_id
             for one in sent
             if one.reply.succeeded and one.message.endpoint_failing and one.message.delivery_id in numbers
         }
-        for endpoint_id in sorted(failing_again):
-            await repository.clear_failing(session, endpoint_id)
-        for one in failed:
-            number = numbers.get(one.message.delivery_id)
-            if number is None:
-                continue
-            if one.reply.status_code == 410:
-                await _disable(session, one.message.endpoint_id, DisabledReason.endpoint_gone, now)
-                continue
-            wait = await _after_failure(session, one.message, now, number - one.first_attempt + 1, one.reply)
-            if wait is not None:
-                waits[one.message.delivery_id] = wait
+        counted_failures = sorted(
+            (one for one in failed if one.message.delivery_id in numbers),
+            key=lambda one: one.message.endpoint_id,
+        )
+        for endpoint_id in sorted(recovered | {one.message.endpoint_id for one in counted_failures}):
+            if endpoint_id in recovered:
+                await repository.clear_failing(session, endpoint_id)
+            for one in (one for one in counted_failures if one.message.endpoint_id == endpoint_id):
+                if one.reply.status_code == 410:
+                    await _disable(session, endpoint_id, DisabledReason.endpoint_gone, now)
+                    continue
+                number = numbers[one.message.delivery_id]
+                wait = await _after_failure(
+                    session, one.message, now, number - one.first_attempt + 1, one.reply
+                )
+                if wait is not None:
+                    waits[one.message.delivery_id] = wait
     return waits
 
 
