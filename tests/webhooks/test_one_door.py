@@ -1,4 +1,4 @@
-"""One door to a webhook delivery's status: `webhooks.service.transition_delivery` is the only code that
+"""One door to a webhook delivery's status: `webhooks.service.transition_deliveries` is the only code that
 moves it, it moves only by the table, and only from the status the caller read."""
 
 from __future__ import annotations

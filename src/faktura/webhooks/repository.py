@@ -5,17 +5,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.kit.batched_inserts import defer_insert
 from faktura.kit.db import lock_for_writing
+from faktura.kit.mapped_rows import new
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page, get_owned
 from faktura.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
-# Core tables for the delivery path's writes: a worker makes them for every attempt.
+# The Core table of the delivery path's updates: a worker makes them for every attempt.
 DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
-ATTEMPTS: Table = WebhookAttempt.__table__  # type: ignore[assignment]
 
 # --- endpoints
 
@@ -179,8 +180,8 @@ async def deliveries_to_send(session: AsyncSession, delivery_ids: Collection[str
 
 
 async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(WebhookDelivery), rows)
+    """Written with the transaction's next statement (a batch's jobs), all in one INSERT."""
+    defer_insert(session, *(new(WebhookDelivery, **row) for row in rows))
 
 
 async def delivery(session: AsyncSession, merchant_id: str, delivery_id: str) -> WebhookDelivery | None:
@@ -272,8 +273,8 @@ async def move_delivery_status(
 
 
 async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(ATTEMPTS), rows)
+    """Written with the transaction's next statement or its commit, all in one INSERT."""
+    defer_insert(session, *(new(WebhookAttempt, **row) for row in rows))
 
 
 async def set_next_attempt(session: AsyncSession, delivery_id: str, now: datetime, at: datetime) -> None:
