@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.batched_inserts import defer_insert
+from faktura.kit.compiled_reads import AnySelect, CompiledSelect, bind_list
 from faktura.kit.db import lock_for_writing
 from faktura.kit.mapped_rows import new
 from faktura.kit.pagination import PageParams
@@ -148,32 +149,39 @@ class ToSend:
     data: Any
 
 
-_TO_SEND = (
-    select(
-        WebhookDelivery.id,
-        WebhookDelivery.status,
-        WebhookEndpoint.id,
-        WebhookEndpoint.url,
-        WebhookEndpoint.enabled,
-        WebhookEndpoint.secret,
-        WebhookEndpoint.previous_secret,
-        WebhookEndpoint.previous_secret_expires_at,
-        WebhookEndpoint.failing_since,
-        Event.id,
-        Event.type,
-        Event.created_at,
-        Event.data,
+def _to_send(ids: int) -> AnySelect:
+    return (
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.status,
+            WebhookEndpoint.id,
+            WebhookEndpoint.url,
+            WebhookEndpoint.enabled,
+            WebhookEndpoint.secret,
+            WebhookEndpoint.previous_secret,
+            WebhookEndpoint.previous_secret_expires_at,
+            WebhookEndpoint.failing_since,
+            Event.id,
+            Event.type,
+            Event.created_at,
+            Event.data,
+        )
+        .join_from(WebhookDelivery, WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .join(Event, Event.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.id.in_(bind_list("ids", ids)))
     )
-    .join_from(WebhookDelivery, WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-    .join(Event, Event.id == WebhookDelivery.event_id)
-)
+
+
+# A worker reads a batch of deliveries at a time: compiled once per batch size (kit.compiled_reads).
+_TO_SEND = CompiledSelect(_to_send, lists=["ids"])
 
 
 async def deliveries_to_send(session: AsyncSession, delivery_ids: Collection[str]) -> list[ToSend]:
     """Deliveries with their endpoints and events, in one round trip; one whose endpoint was deleted
     (with it) is not there."""
-    rows = await session.execute(_TO_SEND.where(WebhookDelivery.id.in_(sorted(delivery_ids))))
-    return [ToSend(*cast(tuple[Any, ...], row)) for row in rows]
+    if not delivery_ids:
+        return []
+    return [ToSend(*row) for row in await _TO_SEND.all(session, ids=sorted(delivery_ids))]
 
 
 # --- deliveries
