@@ -243,3 +243,4 @@ async def test_requests_to_one_origin_take_turns() -> None:
     for request in requests:
         earlier = [r for r in requests if r.arrived < request.arrived]
         assert sum(1 for r in earlier if r.answered is None or r.answered > request.arrived) < PER_ORIGIN
+    assert client._per_origin == {}  # an origin nobody sends to any more is forgotten

@@ -237,7 +237,8 @@ class OutboundClient:
         # redirects, auth, default headers merged per request) is nothing a webhook wants.
         self._transport = _CheckedTransport(backend)
         self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
-        self._per_origin: dict[tuple[str, str, int | None], asyncio.Semaphore] = {}
+        # An origin's turns, and how many requests hold or wait for one.
+        self._per_origin: dict[tuple[str, str, int | None], tuple[asyncio.Semaphore, int]] = {}
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Reply:
         started = time.perf_counter()
@@ -249,12 +250,19 @@ class OutboundClient:
         if problem is not None:
             return Reply(None, f"invalid_url: {problem}", took(), None)
         origin = _origin(url)
-        turn = self._per_origin.get(origin)
-        if turn is None:
-            turn = self._per_origin[origin] = asyncio.Semaphore(PER_ORIGIN)
-        async with turn:
-            started = time.perf_counter()  # the request's time, not its wait for a turn
-            return await self._send(url, body, headers, took)
+        turn, waiting = self._per_origin.get(origin) or (asyncio.Semaphore(PER_ORIGIN), 0)
+        self._per_origin[origin] = (turn, waiting + 1)
+        try:
+            async with turn:
+                started = time.perf_counter()  # the request's time, not its wait for a turn
+                return await self._send(url, body, headers, took)
+        finally:
+            # An origin nobody is sending to is forgotten, so the table holds only the busy ones.
+            turn, waiting = self._per_origin[origin]
+            if waiting == 1:
+                del self._per_origin[origin]
+            else:
+                self._per_origin[origin] = (turn, waiting - 1)
 
     async def _send(self, url: str, body: bytes, headers: dict[str, str], took: Callable[[], int]) -> Reply:
         try:
