@@ -1,4 +1,4 @@
-"""Many jobs queued in one statement: all due now, a dedupe key naming an unfinished job refused as
+"""Many jobs queued together: all due now, a dedupe key naming an unfinished job refused as
 `enqueue` refuses it, and the workers woken once."""
 
 from __future__ import annotations

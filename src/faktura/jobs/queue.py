@@ -65,7 +65,7 @@ async def enqueue_many(
     *,
     max_attempts: int = 10,
 ) -> int:
-    """`enqueue` for many jobs of `kind`, due now, in one statement: each is (payload, ordering key,
+    """`enqueue` for many jobs of `kind`, due now, sent together: each is (payload, ordering key,
     dedupe key, merchant id). Returns how many were queued; one whose dedupe key names an unfinished
     job is not."""
     if not jobs:

@@ -67,32 +67,15 @@ async def insert_job(session: AsyncSession, row: dict[str, Any], *, notify: Noti
     return (await session.execute(stmt, row)).first() is not None
 
 
-# Rows per INSERT of many jobs: 16 parameters a row, under SQLite's oldest limit of 999 per statement.
-_ROWS_PER_INSERT = 60
-
-
 async def insert_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Insert due jobs, a statement per `_ROWS_PER_INSERT`; how many were inserted (one whose dedupe
-    key names an unfinished job is not). On PostgreSQL a statement that inserted any also NOTIFYs
-    the workers' channel, once."""
+    """Insert due jobs with dedupe keys; how many were inserted (one whose dedupe key names an
+    unfinished job is not). The statement is `insert_job`'s, built once, and the driver sends the rows
+    a batch of many at a time (SQLAlchemy's insertmanyvalues); on PostgreSQL the workers' channel is
+    then notified once."""
     postgres = _is_postgres(session)
-    inserted = 0
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[start : start + _ROWS_PER_INSERT]
-        dialect_insert = postgresql.insert if postgres else sqlite.insert
-        stmt: Any = (
-            dialect_insert(JOBS)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=[JOBS.c.dedupe_key], index_where=DEDUPED)
-            .returning(JOBS.c.id)
-        )
-        if postgres:
-            ids = stmt.cte("inserted")
-            count = func.count(ids.c.id)
-            stmt = select(count, case((count > 0, func.pg_notify(NOTIFY_CHANNEL, "")))).select_from(ids)
-            inserted += int((await session.execute(stmt)).scalar_one())
-        else:
-            inserted += len((await session.execute(stmt)).all())
+    inserted = len((await session.execute(_insert_statement(postgres, True, Notify.NEVER), rows)).all())
+    if inserted and postgres:
+        await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
     return inserted
 
 
