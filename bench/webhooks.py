@@ -3,8 +3,12 @@
 API calls create events (`POST /api/v1/Customers`, one `customer.created` each) against `faktura
 serve --workers 2`; `faktura worker` processes (1, then 2) dispatch them and deliver each, signed, to
 one endpoint at a local receiver process that verifies every signature with the standardwebhooks
-library. Two runs per worker count:
+library. Three runs per worker count:
 
+- backlog: `--backlog` events are made through the API while no worker runs; then the workers start
+  and work it off. Events per second is counted from the first delivery to the last (the workers'
+  start-up left out), and the workers' CPU per event delivered with it: what the workers can do,
+  whatever the API and the load around them can;
 - throughput: `--clients` concurrent API clients create events for `--duration` seconds; events per
   second is the events created over the time from the first API call to the last delivery's 200;
 - latency: events created at a steady `--rate` per second (below capacity) for `--duration` seconds;
@@ -192,12 +196,12 @@ def _succeeded(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _wait_delivered(url: str, expected: int) -> bool:
+def _wait_delivered(url: str, expected: int, pause: float = 0.2) -> bool:
     deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
     while _succeeded(url) < expected:
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.2)
+        time.sleep(pause)
     return True
 
 
@@ -238,6 +242,97 @@ def _summary(
     }
 
 
+async def make_events(base_url: str, token: str, clients: int, count: int, run: str) -> Created:
+    """`count` events through the API, `clients` at a time."""
+    created = Created(started=time.time())
+    counter = iter(range(count))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=HTTP_TIMEOUT_SECONDS
+    ) as c:
+
+        async def one_client() -> None:
+            for n in counter:
+                await _create(c, created, n, run)
+
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+    return created
+
+
+def drain(url: str, expected: int, worker_pids: list[int], profile: Path | None) -> dict[str, Any]:
+    """Wait for the first delivery, then measure until `expected` have succeeded: events per second
+    and the workers' CPU per event, the start-up of the processes left out."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+    while (first := _succeeded(url)) == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    began, ticks = time.monotonic(), _worker_ticks(worker_pids)
+    spies = _spy(worker_pids, profile) if profile is not None else []
+    drained = _wait_delivered(url, expected, pause=0.02)
+    elapsed = time.monotonic() - began
+    used = (_worker_ticks(worker_pids) - ticks) / machine.CLOCK_TICKS
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)
+    for spy in spies:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            spy.wait(30)
+    if profile is not None:
+        from bench.profile import summarize
+
+        recorded = [path for path in sorted(profile.glob("worker-*.txt")) if path.stat().st_size]
+        (profile / "summary.txt").write_text(summarize(recorded) if recorded else "nothing recorded\n")
+    delivered = _succeeded(url) - first
+    return {
+        "events": expected,
+        "drained": drained,
+        "events_per_second": round(delivered / elapsed, 1) if elapsed > 0 else 0.0,
+        "worker_cores": round(used / elapsed, 2) if elapsed > 0 else 0.0,
+        "worker_cpu_ms_per_event": round(used * 1000 / delivered, 2) if delivered else None,
+    }
+
+
+def _spy(pids: list[int], out_dir: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy on each worker until stopped (SIGINT), as collapsed stacks of the thread holding the GIL."""
+    from bench.profile import SAMPLE_RATE, _py_spy
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [_py_spy(), "record", "--rate", str(SAMPLE_RATE), "--format", "raw", "--gil", "--nonblocking"]
+    return [
+        subprocess.Popen(
+            [*command, "--pid", str(pid), "--output", str(out_dir / f"worker-{n}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n, pid in enumerate(pids)
+    ]
+
+
+def _loaded_runs(
+    args: argparse.Namespace, url: str, server: Server, token: str, worker_pids: list[int]
+) -> tuple[Created, bool, dict[str, float], Created, bool]:
+    """The throughput run (closed loop, CPU measured) and the latency run (open loop at `--rate`)."""
+    base_url, server_pid = server.base_url, server.pid
+    warm = asyncio.run(closed_loop(base_url, token, 4, args.warmup, "warmup"))
+    _wait_delivered(url, _succeeded(url) + len(warm.answered))
+    busy = machine.wait_until_quiet(args.quiet_wait, 0.3)
+    if busy >= 0.3:
+        log(f"other processes keep {busy:.2f} cores busy; measuring anyway")
+    base = _succeeded(url)
+    before, ticks_before = machine.snapshot(server_pid), _worker_ticks(worker_pids)
+    began = time.monotonic()
+    burst = asyncio.run(closed_loop(base_url, token, args.clients, args.duration, "burst"))
+    drained = _wait_delivered(url, base + len(burst.answered))
+    elapsed = time.monotonic() - began
+    cores = machine.cores_used(before, machine.snapshot(server_pid), elapsed)
+    cores["workers"] = round((_worker_ticks(worker_pids) - ticks_before) / machine.CLOCK_TICKS / elapsed, 2)
+    cores["other"] = round(max(0.0, cores["other"] - cores["workers"]), 2)
+    cores["busy_before"] = round(busy, 2)
+    log(f"{len(worker_pids)} worker(s): {len(burst.answered)} events made, all delivered: {drained}")
+    steady = asyncio.run(open_loop(base_url, token, args.rate, args.duration, "steady"))
+    drained_steady = _wait_delivered(url, base + len(burst.answered) + len(steady.answered))
+    return burst, drained, cores, steady, drained_steady
+
+
 def run_level(args: argparse.Namespace, tmp: Path, worker_count: int) -> dict[str, Any]:
     work = tmp / f"workers-{worker_count}"
     work.mkdir()
@@ -257,29 +352,19 @@ def run_level(args: argparse.Namespace, tmp: Path, worker_count: int) -> dict[st
                 if endpoint.status_code != 201:
                     raise RuntimeError(f"endpoint: {endpoint.text}")
                 secret = endpoint.json()["secret"]
-            with (
-                receiver(port, secret, work / "arrivals.jsonl", work / "receiver.log") as arrivals_file,
-                workers(env, worker_count, args.concurrency, work) as worker_pids,
-            ):
-                warm = asyncio.run(closed_loop(server.base_url, token, 4, args.warmup, "warmup"))
-                _wait_delivered(url, len(warm.answered))
+            with receiver(port, secret, work / "arrivals.jsonl", work / "receiver.log") as arrivals_file:
+                backlog = asyncio.run(make_events(server.base_url, token, 8, args.backlog, "backlog"))
                 busy = machine.wait_until_quiet(args.quiet_wait, 0.3)
-                if busy >= 0.3:
-                    log(f"other processes keep {busy:.2f} cores busy; measuring anyway")
-                base = _succeeded(url)
-                before, ticks_before = machine.snapshot(server.pid), _worker_ticks(worker_pids)
-                began = time.monotonic()
-                burst = asyncio.run(closed_loop(server.base_url, token, args.clients, args.duration, "burst"))
-                drained = _wait_delivered(url, base + len(burst.answered))
-                elapsed = time.monotonic() - began
-                cores = machine.cores_used(before, machine.snapshot(server.pid), elapsed)
-                cores["workers"] = round(
-                    (_worker_ticks(worker_pids) - ticks_before) / machine.CLOCK_TICKS / elapsed, 2
-                )
-                cores["other"] = round(max(0.0, cores["other"] - cores["workers"]), 2)
-                log(f"{worker_count} worker(s): {len(burst.answered)} events made, all delivered: {drained}")
-                steady = asyncio.run(open_loop(server.base_url, token, args.rate, args.duration, "steady"))
-                drained_steady = _wait_delivered(url, base + len(burst.answered) + len(steady.answered))
+                with workers(env, worker_count, args.concurrency, work) as worker_pids:
+                    profile = args.profile_dir / f"workers-{worker_count}" if args.profile_dir else None
+                    drained_backlog = drain(url, len(backlog.answered), worker_pids, profile) | {
+                        "busy_cores_before": round(busy, 2),
+                        "api_errors": backlog.errors,
+                    }
+                    log(f"{worker_count} worker(s): backlog {drained_backlog}")
+                    burst, drained, cores, steady, drained_steady = _loaded_runs(
+                        args, url, server, token, worker_pids
+                    )
             events = _events(url)
         arrivals: dict[str, float] = {}
         invalid = 0
@@ -292,6 +377,7 @@ def run_level(args: argparse.Namespace, tmp: Path, worker_count: int) -> dict[st
     log(f"{worker_count} worker(s): {throughput['events_per_second']} events/s; p50 {latency['p50_ms']} ms")
     return {
         "workers": worker_count,
+        "backlog": drained_backlog,
         "throughput": throughput,
         "latency": latency,
         "invalid_signatures": invalid,
@@ -329,6 +415,20 @@ def markdown(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
+        f"Backlog: {settings.get('backlog')} events made through the API with no worker running, then "
+        "worked off; events/s from the first delivery to the last, and the workers' CPU over that time.",
+        "",
+        "| Workers | Events/s | Worker cores | Worker CPU ms per event | Busy cores before |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for level in results["levels"]:
+        b = level["backlog"]
+        lines.append(
+            f"| {level['workers']} | {b['events_per_second']} | {b['worker_cores']} | "
+            f"{b['worker_cpu_ms_per_event']} | {b['busy_cores_before']} |"
+        )
+    lines += [
+        "",
         "Events/s counts the throughput run only: events delivered over the time from its first API call "
         "to its last delivery's 200, so a backlog left when the load stops counts against it. "
         "CPU is measured over the throughput run, in cores: `client` is this process (the API load), "
@@ -344,8 +444,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of each run")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=16, help="concurrent API clients (throughput run)")
-    parser.add_argument("--rate", type=float, default=20.0, help="events per second (latency run)")
-    parser.add_argument("--concurrency", type=int, default=16, help="jobs at once per worker process")
+    parser.add_argument("--rate", type=float, default=100.0, help="events per second (latency run)")
+    parser.add_argument("--backlog", type=int, default=3000, help="events made before the workers start")
+    parser.add_argument(
+        "--profile-dir", type=Path, default=None, help="py-spy the workers while they work off the backlog"
+    )
+    parser.add_argument("--concurrency", type=int, default=64, help="jobs at once per worker process")
     parser.add_argument("--levels", default="1,2", help="worker processes, one run each")
     parser.add_argument("--quiet-wait", type=float, default=120.0)
     parser.add_argument("--results", type=Path, default=RESULTS)
@@ -364,6 +468,7 @@ def main(argv: list[str] | None = None) -> None:
             "warmup_s": args.warmup,
             "clients": args.clients,
             "rate": args.rate,
+            "backlog": args.backlog,
             "concurrency": args.concurrency,
             "server_workers": SERVER_WORKERS,
         },

@@ -18,7 +18,7 @@ from faktura.worker.runner import Worker
 from tests.factories import Api, customer_body
 from tests.webhooks.receiver import Received, Receiver
 
-assert tasks.deliver_webhook  # imported for its side effect: the handlers register
+assert tasks.deliver_webhooks  # imported for its side effect: the handlers register
 
 
 async def endpoint_at(api: Api, receiver: Receiver, **body: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""One door to a webhook delivery's status: `webhooks.service.transition_delivery` is the only code that
+"""One door to a webhook delivery's status: `webhooks.service.transition_deliveries` is the only code that
 moves it, it moves only by the table, and only from the status the caller read."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.one_door import Resource, writes, writes_in_package
 from tests.webhooks.flows import dispatch_all, endpoint_at, new_customer
 from tests.webhooks.receiver import receiving
 
-_DOOR = ("webhooks/service.py", "transition_delivery")
+_DOOR = ("webhooks/service.py", "transition_deliveries")
 _RAW_UPDATE = ("webhooks/repository.py", "move_delivery_status")
 _TABLES = frozenset({"DELIVERIES", "WebhookDelivery"})
 # In the webhooks package a delivery is named `delivery` (or `found`, `replayed`, ...): any `.status`

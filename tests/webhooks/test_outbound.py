@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import httpcore
 import pytest
 
-from faktura.webhooks.outbound import OutboundClient, is_allowed, retry_after
+from faktura.webhooks.outbound import PER_ORIGIN, OutboundClient, is_allowed, retry_after
 from tests.webhooks.receiver import Answer, receiving
 
 REFUSED = [
@@ -225,3 +226,21 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after("Sun, 22 Nov 2026 11:00:00 GMT", now=now) == timedelta(0)
     assert retry_after("soon", now=now) is None
     assert retry_after(None) is None
+
+
+async def test_requests_to_one_origin_take_turns() -> None:
+    client = OutboundClient(allow_private=True)
+    with receiving(lambda _: Answer(200, delay=0.05)) as receiver:
+        try:
+            replies = await asyncio.gather(
+                *(client.post(receiver.url + f"/hook/{n}", b"{}", {}) for n in range(3 * PER_ORIGIN))
+            )
+        finally:
+            await client.aclose()
+        requests = receiver.received()
+    assert all(reply.status_code == 200 for reply in replies)
+    # Never more at once than the limit: at each arrival, fewer than the limit were still unanswered.
+    for request in requests:
+        earlier = [r for r in requests if r.arrived < request.arrived]
+        assert sum(1 for r in earlier if r.answered is None or r.answered > request.arrived) < PER_ORIGIN
+    assert client._per_origin == {}  # an origin nobody sends to any more is forgotten

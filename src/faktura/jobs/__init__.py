@@ -6,6 +6,9 @@
     async def deliver(ctx: jobs.JobContext) -> None:
         ...
 
+A kind whose work is mostly round trips registers a `batch_handler` instead: it gets every job of the
+kind that one claim took, and answers for each.
+
 A handler opens its own transactions through `ctx.database`. Returning is success; `RetryLater` asks
 for another attempt after a delay, `Reschedule` for another run after a delay that is no attempt (work
 with a schedule of its own), `JobFailed` ends the job as dead at once, and any other exception is
@@ -16,8 +19,9 @@ a handler must be safe to repeat. It must not block the event loop either: the w
 on that loop, so slow synchronous work goes to a thread (`asyncio.to_thread`).
 """
 
-from faktura.jobs.queue import drop_waiting, enqueue, enqueue_once
+from faktura.jobs.queue import drop_waiting, enqueue, enqueue_many, enqueue_once
 from faktura.jobs.registry import (
+    BatchHandler,
     DeadHandler,
     JobContext,
     JobFailed,
@@ -25,12 +29,14 @@ from faktura.jobs.registry import (
     Periodic,
     Reschedule,
     RetryLater,
+    batch_handler,
     handler,
     periodic,
 )
 from faktura.jobs.states import JobStatus
 
 __all__ = [
+    "BatchHandler",
     "DeadHandler",
     "JobContext",
     "JobFailed",
@@ -39,8 +45,10 @@ __all__ = [
     "Periodic",
     "Reschedule",
     "RetryLater",
+    "batch_handler",
     "drop_waiting",
     "enqueue",
+    "enqueue_many",
     "enqueue_once",
     "handler",
     "periodic",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -47,12 +47,57 @@ async def enqueue(
     `deferred` writes the job with the transaction's other deferred rows (`kit.batched_inserts`), for a
     hot path that defers its own; such a job has no `dedupe_key`.
     """
-    if max_attempts < 1:
-        raise ValueError("max_attempts must be at least 1")
     if not wake_if_queued and ordering_key is None:
         raise ValueError("wake_if_queued=False needs an ordering_key")
     if deferred and dedupe_key is not None:
         raise ValueError("a deferred job cannot have a dedupe_key: its insert cannot say it was a duplicate")
+    now = clock.now()
+    row = _row(kind, payload, ordering_key, dedupe_key, merchant_id, run_at or now, max_attempts, now)
+    due = run_at is None or run_at <= now
+    notify = repository.Notify.NEVER
+    if due:
+        notify = repository.Notify.ALWAYS if wake_if_queued else repository.Notify.UNLESS_QUEUED
+    if deferred:
+        repository.defer_job(session, row, notify=notify)
+    elif not await repository.insert_job(session, row, notify=notify):
+        return None
+    if due:
+        session.info[_ENQUEUED] = True
+    return str(row["id"])
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    kind: str,
+    jobs: Sequence[tuple[dict[str, Any], str | None, str | None, str | None]],
+    *,
+    max_attempts: int = 10,
+) -> int:
+    """`enqueue` for many jobs of `kind`, due now, sent together: each is (payload, ordering key,
+    dedupe key, merchant id). Returns how many were queued; one whose dedupe key names an unfinished
+    job is not."""
+    if not jobs:
+        return 0
+    now = clock.now()
+    rows = [_row(kind, *job, now, max_attempts, now) for job in jobs]
+    queued = await repository.insert_jobs(session, rows)
+    if queued:
+        session.info[_ENQUEUED] = True
+    return queued
+
+
+def _row(
+    kind: str,
+    payload: dict[str, Any],
+    ordering_key: str | None,
+    dedupe_key: str | None,
+    merchant_id: str | None,
+    run_at: datetime,
+    max_attempts: int,
+    now: datetime,
+) -> dict[str, Any]:
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
     # The column widths; SQLite would store longer text where PostgreSQL refuses it.
     for name, value, limit in (
         ("kind", kind, 100),
@@ -61,17 +106,14 @@ async def enqueue(
     ):
         if value is not None and not 0 < len(value) <= limit:
             raise ValueError(f"{name} must have 1 to {limit} characters")
-    now = clock.now()
-    due = run_at is None or run_at <= now
-    job_id = new_id("job")
-    row = {
-        "id": job_id,
+    return {
+        "id": new_id("job"),
         "kind": kind,
         "payload": payload,
         "status": JobStatus.PENDING.value,
         "attempts": 0,
         "max_attempts": max_attempts,
-        "run_at": run_at or now,
+        "run_at": run_at,
         "lease_owner": None,
         "lease_expires_at": None,
         "last_error": None,
@@ -82,16 +124,6 @@ async def enqueue(
         "created_at": now,
         "updated_at": now,
     }
-    notify = repository.Notify.NEVER
-    if due:
-        notify = repository.Notify.ALWAYS if wake_if_queued else repository.Notify.UNLESS_QUEUED
-    if deferred:
-        repository.defer_job(session, row, notify=notify)
-    elif not await repository.insert_job(session, row, notify=notify):
-        return None
-    if due:
-        session.info[_ENQUEUED] = True
-    return job_id
 
 
 async def enqueue_once(session: AsyncSession, kind: str, payload: dict[str, Any], **options: Any) -> None:

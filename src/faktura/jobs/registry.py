@@ -33,6 +33,8 @@ class JobContext:
 
 
 JobHandler = Callable[[JobContext], Awaitable[None]]
+# Many jobs of one kind at once: for each context, in order, None (done) or what its run raised.
+BatchHandler = Callable[[list[JobContext]], Awaitable[list[BaseException | None]]]
 # Settles what a job was for when the job system gives it up, in the transaction that marks it dead.
 DeadHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 
@@ -73,6 +75,7 @@ class Periodic:
 
 
 _handlers: dict[str, JobHandler] = {}
+_batch_handlers: dict[str, tuple[BatchHandler, int]] = {}
 _periodics: dict[str, Periodic] = {}
 _on_dead: dict[str, DeadHandler] = {}
 
@@ -87,6 +90,39 @@ def handler(kind: str, *, on_dead: DeadHandler | None = None) -> Callable[[JobHa
 
     def register(function: JobHandler) -> JobHandler:
         _register(kind, function)
+        if on_dead is not None:
+            _on_dead[kind] = on_dead
+        return function
+
+    return register
+
+
+def batch_handler(
+    kind: str, *, on_dead: DeadHandler | None = None, most: int = 16
+) -> Callable[[BatchHandler], BatchHandler]:
+    """Register the coroutine that runs the jobs of `kind` one claim took together, for work whose cost
+    is mostly per round trip (one read, one write and one settlement for all of them, not one each).
+
+    It gets their contexts and answers for each, in the same order, None when it is done or the
+    exception its run ended with (`Reschedule`, `RetryLater`, `JobFailed`, or any other), which counts
+    as if a handler of that one job had raised it; an exception it raises itself ends every run so.
+    A job of the kind run on its own goes through the same coroutine as a batch of one. A claim of more
+    than `most` is split into batches of at most `most`, which run at once: while one waits for the
+    database, another's requests are under way.
+    """
+    if most < 1:
+        raise ValueError("a batch holds at least one job")
+
+    def register(function: BatchHandler) -> BatchHandler:
+        async def one(context: JobContext) -> None:
+            (ended,) = await function([context])
+            if ended is not None:
+                raise ended
+
+        one.__qualname__ = getattr(function, "__qualname__", repr(function))
+        one.__module__ = function.__module__
+        _register(kind, one)
+        _batch_handlers[kind] = (function, most)
         if on_dead is not None:
             _on_dead[kind] = on_dead
         return function
@@ -114,6 +150,11 @@ def periodic(name: str, every: timedelta) -> Callable[[JobHandler], JobHandler]:
 
 def handler_for(kind: str) -> JobHandler | None:
     return _handlers.get(kind)
+
+
+def batch_handler_for(kind: str) -> tuple[BatchHandler, int] | None:
+    """The kind's batch handler and the most jobs it takes at once, if it has one."""
+    return _batch_handlers.get(kind)
 
 
 async def buried(session: AsyncSession, kind: str, payload: dict[str, Any]) -> None:

@@ -6,14 +6,14 @@ that lost its lease can never overwrite what the job's next holder did.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,6 +100,18 @@ def _notify_unless_queued(first: int) -> str:
     )
 
 
+async def insert_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert due jobs with dedupe keys; how many were inserted (one whose dedupe key names an
+    unfinished job is not). The statement is `insert_job`'s, built once, and the driver sends the rows
+    a batch of many at a time (SQLAlchemy's insertmanyvalues); on PostgreSQL the workers' channel is
+    then notified once."""
+    postgres = _is_postgres(session)
+    inserted = len((await session.execute(_insert_statement(postgres, True, Notify.NEVER), rows)).all())
+    if inserted and postgres:
+        await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+    return inserted
+
+
 @lru_cache(maxsize=16)
 def _insert_statement(postgres: bool, deduped: bool, notify: Notify) -> Any:
     """The INSERT of a job row given as parameters, built once per shape: enqueueing sits on hot paths
@@ -140,7 +152,7 @@ async def drop_waiting(session: AsyncSession, ordering_key: str) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _due(now: datetime, kinds: Collection[str] | None, limit: int) -> Select[tuple[str]]:
+def _due(now: Any, kinds: Collection[str] | None, limit: Any) -> Select[tuple[str]]:
     """The ids of the jobs a worker may take now, oldest first.
 
     Of the jobs sharing an ordering key only the earliest unfinished one, and none while another of
@@ -187,28 +199,39 @@ async def claim(
     so the statement is exclusive there anyway. Should two workers still race for one ordering key,
     the partial unique index on running jobs refuses the second claim.
     """
-    due = _due(now, kinds, limit)
+    expires = now + lease
+    kinds_key = None if kinds is None else tuple(sorted(kinds))
+    rows = await session.execute(
+        _claim_statement(_is_postgres(session), kinds_key),
+        {"now": now, "claim_limit": limit, "owner": owner, "expires": expires},
+    )
+    jobs = [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts, expires) for r in rows]
+    # RETURNING comes back in no particular order; hand the jobs out oldest first.
+    return sorted(jobs, key=lambda job: job.id)
+
+
+@lru_cache(maxsize=32)
+def _claim_statement(postgres: bool, kinds: tuple[str, ...] | None) -> Any:
+    """The claim's UPDATE, built once per database and kinds: a worker claims again as soon as it has
+    room, and building the statement cost more than running it."""
+    at = JOBS.c.run_at.type
+    now = bindparam("now", type_=at)
+    due = _due(now, kinds, bindparam("claim_limit"))
     claim_rows = update(JOBS).where(JOBS.c.status == JobStatus.PENDING.value)
-    if _is_postgres(session):
+    if postgres:
         # Materialized, so the locking SELECT runs once: as a subquery of the UPDATE it may run again
         # per row, skip the rows this very statement just changed, and take more than `limit`.
         picked_ids = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
         claim_rows = claim_rows.where(JOBS.c.id == picked_ids.c.id)
     else:
         claim_rows = claim_rows.where(JOBS.c.id.in_(due))
-    expires = now + lease
-    rows = await session.execute(
-        claim_rows.values(
-            status=JobStatus.RUNNING.value,
-            lease_owner=owner,
-            lease_expires_at=expires,
-            attempts=JOBS.c.attempts + 1,
-            updated_at=now,
-        ).returning(JOBS.c.id, JOBS.c.kind, JOBS.c.payload, JOBS.c.attempts, JOBS.c.max_attempts)
-    )
-    jobs = [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts, expires) for r in rows]
-    # RETURNING comes back in no particular order; hand the jobs out oldest first.
-    return sorted(jobs, key=lambda job: job.id)
+    return claim_rows.values(
+        status=JobStatus.RUNNING.value,
+        lease_owner=bindparam("owner", type_=JOBS.c.lease_owner.type),
+        lease_expires_at=bindparam("expires", type_=at),
+        attempts=JOBS.c.attempts + 1,
+        updated_at=now,
+    ).returning(JOBS.c.id, JOBS.c.kind, JOBS.c.payload, JOBS.c.attempts, JOBS.c.max_attempts)
 
 
 def _held(job_id: str, owner: str, attempt: int) -> Any:
@@ -224,6 +247,26 @@ async def settle(session: AsyncSession, job_id: str, owner: str, attempt: int, *
     """Record how an attempt ended; False when the lease is no longer this worker's."""
     result = await session.execute(update(JOBS).where(_held(job_id, owner, attempt)).values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def settle_many(
+    session: AsyncSession, held: Sequence[tuple[str, int]], owner: str, **values: Any
+) -> set[str]:
+    """`settle` for many jobs whose attempts ended alike, in one statement; `held` names each job
+    with the attempt this worker holds. The ids of those whose lease was still this worker's."""
+    if not held:
+        return set()
+    result = await session.execute(
+        update(JOBS)
+        .where(
+            tuple_(JOBS.c.id, JOBS.c.attempts).in_(held),
+            JOBS.c.status == JobStatus.RUNNING.value,
+            JOBS.c.lease_owner == owner,
+        )
+        .values(**values)
+        .returning(JOBS.c.id)
+    )
+    return set(result.scalars())
 
 
 async def delete_held(session: AsyncSession, job_id: str, owner: str, attempt: int) -> bool:

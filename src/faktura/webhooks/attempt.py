@@ -8,6 +8,8 @@ with the endpoint's secrets at the time of sending (`webhook-timestamp` is the s
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,12 +21,11 @@ from faktura.events import record, snapshot
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.ids import new_id
-from faktura.models import Event, WebhookDelivery, WebhookEndpoint
 from faktura.webhooks import repository, signing
 from faktura.webhooks.outbound import Reply
 from faktura.webhooks.schedule import FAILING_DISABLES_AFTER, MAX_ATTEMPTS, delay_after
 from faktura.webhooks.schemas import DisabledReason, FailureReason
-from faktura.webhooks.service import signing_secrets, transition_delivery
+from faktura.webhooks.service import signing_secrets, transition_deliveries
 from faktura.webhooks.states import WebhookDeliveryStatus
 from faktura.webhooks.views import endpoint_out
 
@@ -42,74 +43,140 @@ class Message:
     endpoint_failing: bool  # a success then ends the endpoint's run of failures
 
 
-def body_of(event: Event) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One attempt made: the message, when it started, what came back, and where the delivery's
+    retry schedule counts from (1, or the first attempt after a replay)."""
+
+    message: Message
+    started_at: datetime
+    reply: Reply
+    first_attempt: int
+
+
+def body_of(event_type: str, created_at: datetime, data: Any) -> bytes:
     """Standard Webhooks' payload shape, as compact JSON."""
-    timestamp = event.created_at.isoformat().replace("+00:00", "Z")
-    return orjson.dumps({"type": event.type, "timestamp": timestamp, "data": event.data})
+    timestamp = created_at.isoformat().replace("+00:00", "Z")
+    return orjson.dumps({"type": event_type, "timestamp": timestamp, "data": data})
 
 
-def message_for(delivery: WebhookDelivery, endpoint: WebhookEndpoint, event: Event, now: datetime) -> Message:
-    body = body_of(event)
-    headers = signing.headers(delivery.id, now, body, signing_secrets(endpoint, now))
-    headers["faktura-event-id"] = event.id
-    return Message(delivery.id, endpoint.id, endpoint.url, body, headers, endpoint.failing_since is not None)
+def message_for(found: repository.ToSend, body: bytes, now: datetime) -> Message:
+    headers = signing.headers(found.delivery_id, now, body, signing_secrets(found, now))
+    headers["faktura-event-id"] = found.event_id
+    return Message(
+        found.delivery_id, found.endpoint_id, found.url, body, headers, found.failing_since is not None
+    )
 
 
-async def prepare(database: Database, delivery_id: str) -> Message | None:
-    """The signed request to send, or None when there is nothing to send any more."""
+async def prepare(database: Database, delivery_ids: Collection[str]) -> dict[str, Message]:
+    """The signed requests to send, by delivery; a delivery left out has nothing to send any more
+    (its endpoint was deleted, another run finished it, or its endpoint is disabled: it fails now)."""
     async with database.transaction(write=False) as session:
-        found = await repository.delivery_to_send(session, delivery_id)
-        if found is None or found[0].status != WebhookDeliveryStatus.pending:
-            return None  # its endpoint was deleted, or another run finished it
-        delivery, endpoint, event = found
-        if endpoint.enabled:
-            return message_for(delivery, endpoint, event, clock.now())
-    async with database.transaction() as session:
-        await _fail(session, delivery_id, FailureReason.endpoint_disabled, clock.now())
-    return None
+        found = await repository.deliveries_to_send(session, delivery_ids)
+    now = clock.now()
+    bodies: dict[str, bytes] = {}  # one event sent to several endpoints is serialized once
+    messages: dict[str, Message] = {}
+    disabled = []
+    for one in found:
+        if one.status != WebhookDeliveryStatus.pending:
+            continue
+        if not one.enabled:
+            disabled.append(one.delivery_id)
+            continue
+        body = bodies.get(one.event_id)
+        if body is None:
+            body = bodies[one.event_id] = body_of(one.event_type, one.event_created_at, one.data)
+        messages[one.delivery_id] = message_for(one, body, now)
+    if disabled:
+        async with database.transaction() as session:
+            await _fail(session, disabled, FailureReason.endpoint_disabled, clock.now())
+    return messages
 
 
-async def record_attempt(
-    database: Database, message: Message, started_at: datetime, reply: Reply, first_attempt: int
-) -> timedelta | None:
-    """Store the attempt and what follows from it; the wait before the next attempt, if there is one.
+async def record_attempts(database: Database, sent: list[Sent]) -> dict[str, timedelta]:
+    """Store the attempts and what follows from them, in one transaction; the wait before the next
+    attempt of each delivery that has one.
 
-    The delivery's count of attempts is the only one: the attempt's number is the delivery's count
-    with it, and the retry schedule counts from `first_attempt` (1, or the first after a replay).
+    The delivery's count of attempts is the only one: an attempt's number is the delivery's count with
+    it, and the retry schedule counts from `first_attempt`. The successes (as a rule all of them) are
+    moved through the door together, one statement per status code answered.
     """
+    waits: dict[str, timedelta] = {}
     async with database.transaction() as session:
         now = clock.now()
-        if reply.succeeded:
-            number = await _end(session, message, reply, now, delivered_at=now)
-        elif reply.status_code == 410:
-            # 410 Gone: the receiver says the URL is no more; retrying would only knock on a shut door.
-            number = await _end(session, message, reply, now, failure_reason=FailureReason.endpoint_gone)
-        else:
-            number = await repository.count_attempt(session, message.delivery_id, reply.status_code, now)
-        if number is None:
-            return None  # deleted with its endpoint, or finished by another run meanwhile
-        await repository.add_attempt(
+        numbers: dict[str, int] = {}
+        succeeded: dict[int, list[str]] = defaultdict(list)
+        for one in sent:
+            if one.reply.succeeded:
+                assert one.reply.status_code is not None
+                succeeded[one.reply.status_code].append(one.message.delivery_id)
+        for status_code, delivery_ids in succeeded.items():
+            numbers |= await _end(session, delivery_ids, status_code, now, delivered_at=now)
+        failed = [one for one in sent if not one.reply.succeeded]
+        for one in failed:
+            number = await _count_failure(session, one, now)
+            if number is not None:
+                numbers[one.message.delivery_id] = number
+        # Deleted with its endpoint, or finished by another run meanwhile: no attempt to store.
+        await repository.add_attempts(
             session,
-            {
-                "id": new_id("wat"),
-                "delivery_id": message.delivery_id,
-                "number": number,
-                "started_at": started_at,
-                "status_code": reply.status_code,
-                "error": reply.error,
-                "latency_ms": reply.latency_ms,
-                "response_excerpt": reply.excerpt,
-                "created_at": now,
-            },
+            [
+                _attempt_row(one, numbers[one.message.delivery_id], now)
+                for one in sent
+                if one.message.delivery_id in numbers
+            ],
         )
-        if reply.succeeded:
-            if message.endpoint_failing:
-                await repository.clear_failing(session, message.endpoint_id)
-            return None
-        if reply.status_code == 410:
-            await _disable(session, message.endpoint_id, DisabledReason.endpoint_gone, now)
-            return None
-        return await _after_failure(session, message, now, number - first_attempt + 1, reply)
+        # Endpoint rows are locked in the order of their ids, so two workers' batches never wait for
+        # each other in a circle.
+        recovered = {
+            one.message.endpoint_id
+            for one in sent
+            if one.reply.succeeded and one.message.endpoint_failing and one.message.delivery_id in numbers
+        }
+        counted_failures = sorted(
+            (one for one in failed if one.message.delivery_id in numbers),
+            key=lambda one: one.message.endpoint_id,
+        )
+        for endpoint_id in sorted(recovered | {one.message.endpoint_id for one in counted_failures}):
+            if endpoint_id in recovered:
+                await repository.clear_failing(session, endpoint_id)
+            for one in (one for one in counted_failures if one.message.endpoint_id == endpoint_id):
+                if one.reply.status_code == 410:
+                    await _disable(session, endpoint_id, DisabledReason.endpoint_gone, now)
+                    continue
+                number = numbers[one.message.delivery_id]
+                wait = await _after_failure(
+                    session, one.message, now, number - one.first_attempt + 1, one.reply
+                )
+                if wait is not None:
+                    waits[one.message.delivery_id] = wait
+    return waits
+
+
+async def _count_failure(session: AsyncSession, one: Sent, now: datetime) -> int | None:
+    """The failed attempt's number, counted on its delivery; None when there is none to count."""
+    if one.reply.status_code == 410:
+        # 410 Gone: the receiver says the URL is no more; retrying would only knock on a shut door.
+        ended = await _end(
+            session, [one.message.delivery_id], 410, now, failure_reason=FailureReason.endpoint_gone
+        )
+        return ended.get(one.message.delivery_id)
+    return await repository.count_attempt(session, one.message.delivery_id, one.reply.status_code, now)
+
+
+def _attempt_row(one: Sent, number: int, now: datetime) -> dict[str, Any]:
+    reply = one.reply
+    return {
+        "id": new_id("wat"),
+        "delivery_id": one.message.delivery_id,
+        "number": number,
+        "started_at": one.started_at,
+        "status_code": reply.status_code,
+        "error": reply.error,
+        "latency_ms": reply.latency_ms,
+        "response_excerpt": reply.excerpt,
+        "created_at": now,
+    }
 
 
 async def _after_failure(
@@ -131,31 +198,31 @@ async def _after_failure(
         delay = delay_after(scheduled, reply.retry_after)
         await repository.set_next_attempt(session, message.delivery_id, now, now + delay)
         return delay
-    await _fail(session, message.delivery_id, reason, now)
+    await _fail(session, [message.delivery_id], reason, now)
     return None
 
 
 async def _end(
     session: AsyncSession,
-    message: Message,
-    reply: Reply,
+    delivery_ids: list[str],
+    status_code: int,
     now: datetime,
     *,
     delivered_at: datetime | None = None,
     failure_reason: FailureReason | None = None,
-) -> int | None:
-    """The attempt that ends a pending delivery, counted in the same UPDATE: succeeded at
+) -> dict[str, int]:
+    """The attempts that end pending deliveries, each counted in the same UPDATE: succeeded at
     `delivered_at`, or failed for `failure_reason` (a failed replay keeps the time of the earlier
-    success). The attempt's number, or None when another run ended it first."""
+    success). The attempt's number of each delivery ended; one missing was ended by another run."""
     target = WebhookDeliveryStatus.failed if failure_reason else WebhookDeliveryStatus.succeeded
     stamps = {"delivered_at": delivered_at} if delivered_at is not None else {}
-    return await transition_delivery(
+    return await transition_deliveries(
         session,
-        message.delivery_id,
+        delivery_ids,
         WebhookDeliveryStatus.pending,
         target,
         attempt=True,
-        last_status_code=reply.status_code,
+        last_status_code=status_code,
         failure_reason=failure_reason.value if failure_reason else None,
         next_attempt_at=None,
         updated_at=now,
@@ -163,11 +230,11 @@ async def _end(
     )
 
 
-async def _fail(session: AsyncSession, delivery_id: str, reason: FailureReason, now: datetime) -> None:
-    """A pending delivery fails without another attempt; nothing happens if it is not pending."""
-    await transition_delivery(
+async def _fail(session: AsyncSession, delivery_ids: list[str], reason: FailureReason, now: datetime) -> None:
+    """Pending deliveries fail without another attempt; one not pending is left as it is."""
+    await transition_deliveries(
         session,
-        delivery_id,
+        delivery_ids,
         WebhookDeliveryStatus.pending,
         WebhookDeliveryStatus.failed,
         failure_reason=reason.value,
@@ -179,7 +246,7 @@ async def _fail(session: AsyncSession, delivery_id: str, reason: FailureReason, 
 async def give_up(session: AsyncSession, payload: dict[str, Any]) -> None:
     """The job system gave up a delivery's job (its runs kept ending without an outcome): the delivery
     fails with it, in the same transaction, and can be replayed like any failed one."""
-    await _fail(session, str(payload["deliveryId"]), FailureReason.worker_gave_up, clock.now())
+    await _fail(session, [str(payload["deliveryId"])], FailureReason.worker_gave_up, clock.now())
 
 
 async def _disable(

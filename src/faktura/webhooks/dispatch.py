@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.events.service import DISPATCH
-from faktura.jobs import drop_waiting, enqueue
+from faktura.jobs import drop_waiting, enqueue, enqueue_many
 from faktura.kit import clock
 from faktura.kit.ids import new_id
 from faktura.models import WebhookEndpoint
@@ -60,8 +60,12 @@ async def dispatch_batch(session: AsyncSession, limit: int = BATCH) -> int:
                 jobs.append((delivery_id, endpoint))
     # The deliveries first: a job must never point at a row that is not there.
     await repository.insert_deliveries(session, rows)
-    for delivery_id, endpoint in jobs:
-        await enqueue_delivery(session, delivery_id, endpoint, first_attempt=1)
+    await enqueue_many(
+        session,
+        DELIVER,
+        [_job(delivery_id, endpoint, first_attempt=1) for delivery_id, endpoint in jobs],
+        max_attempts=JOB_ATTEMPTS,
+    )
     await repository.mark_dispatched(session, [e.id for e in events], now)
     return len(events)
 
@@ -98,13 +102,26 @@ async def enqueue_delivery(
     In-order endpoints share one ordering key: the job system runs one of its jobs at a time, in the
     order they were enqueued, which is the order events were dispatched.
     """
+    payload, ordering_key, dedupe_key, merchant_id = _job(delivery_id, endpoint, first_attempt=first_attempt)
     job_id = await enqueue(
         session,
         DELIVER,
-        {"deliveryId": delivery_id, "firstAttempt": first_attempt},
-        ordering_key=f"webhook:{endpoint.id}" if endpoint.in_order else None,
-        dedupe_key=job_key(delivery_id),
+        payload,
+        ordering_key=ordering_key,
+        dedupe_key=dedupe_key,
         max_attempts=JOB_ATTEMPTS,
-        merchant_id=endpoint.merchant_id,
+        merchant_id=merchant_id,
     )
     return job_id is not None
+
+
+def _job(
+    delivery_id: str, endpoint: WebhookEndpoint, *, first_attempt: int
+) -> tuple[dict[str, Any], str | None, str, str]:
+    """A delivery's job: payload, ordering key, dedupe key, merchant."""
+    return (
+        {"deliveryId": delivery_id, "firstAttempt": first_attempt},
+        f"webhook:{endpoint.id}" if endpoint.in_order else None,
+        job_key(delivery_id),
+        endpoint.merchant_id,
+    )

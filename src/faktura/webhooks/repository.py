@@ -5,17 +5,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.kit.batched_inserts import defer_insert
+from faktura.kit.compiled_reads import AnySelect, CompiledSelect, bind_list
 from faktura.kit.db import lock_for_writing
+from faktura.kit.mapped_rows import new
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page, get_owned
 from faktura.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
-# Core tables for the delivery path's writes: a worker makes them for every attempt.
+# The Core table of the delivery path's updates: a worker makes them for every attempt.
 DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
-ATTEMPTS: Table = WebhookAttempt.__table__  # type: ignore[assignment]
 
 # --- endpoints
 
@@ -128,27 +130,66 @@ async def serialize_dispatch(session: AsyncSession) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('faktura.webhook.dispatch'))"))
 
 
-async def delivery_to_send(
-    session: AsyncSession, delivery_id: str
-) -> tuple[WebhookDelivery, WebhookEndpoint, Event] | None:
-    """A delivery with its endpoint and event, in one round trip."""
-    row = (
-        await session.execute(
-            select(WebhookDelivery, WebhookEndpoint, Event)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .join(Event, Event.id == WebhookDelivery.event_id)
-            .where(WebhookDelivery.id == delivery_id)
+@dataclass(frozen=True, slots=True)
+class ToSend:
+    """What sending a delivery needs of it, its endpoint and its event."""
+
+    delivery_id: str
+    status: str
+    endpoint_id: str
+    url: str
+    enabled: bool
+    secret: str
+    previous_secret: str | None
+    previous_secret_expires_at: datetime | None
+    failing_since: datetime | None
+    event_id: str
+    event_type: str
+    event_created_at: datetime
+    data: Any
+
+
+def _to_send(ids: int) -> AnySelect:
+    return (
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.status,
+            WebhookEndpoint.id,
+            WebhookEndpoint.url,
+            WebhookEndpoint.enabled,
+            WebhookEndpoint.secret,
+            WebhookEndpoint.previous_secret,
+            WebhookEndpoint.previous_secret_expires_at,
+            WebhookEndpoint.failing_since,
+            Event.id,
+            Event.type,
+            Event.created_at,
+            Event.data,
         )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+        .join_from(WebhookDelivery, WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .join(Event, Event.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.id.in_(bind_list("ids", ids)))
+    )
+
+
+# A worker reads a batch of deliveries at a time: compiled once per batch size (kit.compiled_reads).
+_TO_SEND = CompiledSelect(_to_send, lists=["ids"])
+
+
+async def deliveries_to_send(session: AsyncSession, delivery_ids: Collection[str]) -> list[ToSend]:
+    """Deliveries with their endpoints and events, in one round trip; one whose endpoint was deleted
+    (with it) is not there."""
+    if not delivery_ids:
+        return []
+    return [ToSend(*row) for row in await _TO_SEND.all(session, ids=sorted(delivery_ids))]
 
 
 # --- deliveries
 
 
 async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(WebhookDelivery), rows)
+    """Written with the transaction's next statement (a batch's jobs), all in one INSERT."""
+    defer_insert(session, *(new(WebhookDelivery, **row) for row in rows))
 
 
 async def delivery(session: AsyncSession, merchant_id: str, delivery_id: str) -> WebhookDelivery | None:
@@ -219,29 +260,29 @@ async def count_attempt(
 
 async def move_delivery_status(
     session: AsyncSession,
-    delivery_id: str,
+    delivery_ids: Collection[str],
     expected: str,
     target: str,
     *,
     attempt: bool = False,
     **values: Any,
-) -> int | None:
-    """Compare-and-set on a delivery's status, with the other columns the move sets; `attempt` counts
-    the attempt that ends it in the same statement. The delivery's attempts after the move, or None
-    when it is gone or no longer `expected` (another run moved it first)."""
+) -> dict[str, int]:
+    """Compare-and-set on deliveries' status, with the other columns the move sets; `attempt` counts
+    the attempt that ends each in the same statement. The attempts after the move of each delivery
+    moved; one missing is gone or no longer `expected` (another run moved it first)."""
     counted = {"attempts": DELIVERIES.c.attempts + 1} if attempt else {}
     result = await session.execute(
         update(DELIVERIES)
-        .where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.status == expected)
+        .where(DELIVERIES.c.id.in_(sorted(delivery_ids)), DELIVERIES.c.status == expected)
         .values(status=target, **counted, **values)
-        .returning(DELIVERIES.c.attempts)
+        .returning(DELIVERIES.c.id, DELIVERIES.c.attempts)
     )
-    number = result.scalar_one_or_none()
-    return None if number is None else int(number)
+    return {delivery_id: int(number) for delivery_id, number in result}
 
 
-async def add_attempt(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(ATTEMPTS), [row])
+async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Written with the transaction's next statement or its commit, all in one INSERT."""
+    defer_insert(session, *(new(WebhookAttempt, **row) for row in rows))
 
 
 async def set_next_attempt(session: AsyncSession, delivery_id: str, now: datetime, at: datetime) -> None:

@@ -3,9 +3,10 @@ and replays. Never commits."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -156,7 +157,18 @@ async def rotate_secret(session: AsyncSession, merchant_id: str, endpoint_id: st
     return endpoint
 
 
-def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+class Secrets(Protocol):
+    """An endpoint's secrets: a WebhookEndpoint, or what a delivery read of it."""
+
+    @property
+    def secret(self) -> str: ...
+    @property
+    def previous_secret(self) -> str | None: ...
+    @property
+    def previous_secret_expires_at(self) -> datetime | None: ...
+
+
+def signing_secrets(endpoint: Secrets, now: datetime) -> list[str]:
     """The secrets a delivery sent now is signed with: the current one, and the old one while it lasts."""
     secrets = [endpoint.secret]
     expires = endpoint.previous_secret_expires_at
@@ -168,6 +180,31 @@ def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
 # --- deliveries
 
 
+async def transition_deliveries(
+    session: AsyncSession,
+    delivery_ids: Collection[str],
+    current: WebhookDeliveryStatus,
+    target: WebhookDeliveryStatus,
+    *,
+    attempt: bool = False,
+    **values: Any,
+) -> dict[str, int]:
+    """The one door to a delivery's status: the move must be in the table, and it is made only from
+    `current`, the status the caller read. `values` are the other columns the move sets; `attempt`
+    counts the attempt that ends the delivery in the same UPDATE. Many deliveries moving alike (a
+    batch of attempts that all succeeded) move in one statement.
+
+    The attempts after the move of each delivery moved; one missing was moved first by another run
+    (or deleted with its endpoint), and what that means is the caller's to say.
+    """
+    DELIVERY_STATES.check(current, target)
+    if not delivery_ids:
+        return {}
+    return await repository.move_delivery_status(
+        session, delivery_ids, current.value, target.value, attempt=attempt, **values
+    )
+
+
 async def transition_delivery(
     session: AsyncSession,
     delivery_id: str,
@@ -177,17 +214,10 @@ async def transition_delivery(
     attempt: bool = False,
     **values: Any,
 ) -> int | None:
-    """The one door to a delivery's status: the move must be in the table, and it is made only from
-    `current`, the status the caller read. `values` are the other columns the move sets; `attempt`
-    counts the attempt that ends the delivery in the same UPDATE.
-
-    The delivery's attempts after the move, or None when another run moved it first (or it was
-    deleted with its endpoint); what that means is the caller's to say.
-    """
-    DELIVERY_STATES.check(current, target)
-    return await repository.move_delivery_status(
-        session, delivery_id, current.value, target.value, attempt=attempt, **values
-    )
+    """`transition_deliveries` for one delivery: its attempts after the move, or None when it did not
+    move."""
+    moved = await transition_deliveries(session, [delivery_id], current, target, attempt=attempt, **values)
+    return moved.get(delivery_id)
 
 
 async def delivery(

@@ -4,18 +4,21 @@
 of it (`events.record`), and its commit wakes the workers, so events go out as they commit. The same
 kind also runs every `SAFETY_NET` as periodic work: it finds events whose run was lost (given up after
 failing, or recorded by a version that queued none) and is never the way events usually go out.
-`webhook.deliver` makes one attempt of one delivery and comes back by the delivery's retry schedule.
+`webhook.deliver` makes one attempt of one delivery and comes back by the delivery's retry schedule;
+the jobs of it one claim took run together, so a burst costs a few round trips per batch, not per
+delivery.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 
 from faktura.events.service import DISPATCH
-from faktura.jobs import JobContext, Reschedule, handler, periodic
+from faktura.jobs import JobContext, Reschedule, batch_handler, periodic
 from faktura.kit import clock
 from faktura.webhooks import attempt, dispatch
-from faktura.webhooks.outbound import shared_client
+from faktura.webhooks.outbound import Reply, shared_client
 
 SAFETY_NET = timedelta(minutes=1)
 
@@ -34,18 +37,37 @@ async def dispatch_events(ctx: JobContext) -> None:
             return
 
 
-@handler(dispatch.DELIVER, on_dead=attempt.give_up)
-async def deliver_webhook(ctx: JobContext) -> None:
-    """One attempt: sign and POST outside any transaction, then record what came of it."""
-    message = await attempt.prepare(ctx.database, str(ctx.payload["deliveryId"]))
-    if message is None:
-        return
-    client = shared_client(allow_private=ctx.settings.allow_private_webhooks)
-    started_at = clock.now()
-    reply = await client.post(message.url, message.body, message.headers)
-    # Jobs queued before the schedule was counted from the delivery carry no firstAttempt.
-    first_attempt = int(ctx.payload.get("firstAttempt", 1))
-    wait = await attempt.record_attempt(ctx.database, message, started_at, reply, first_attempt)
-    if wait is not None:
-        outcome = f"HTTP {reply.status_code}" if reply.status_code is not None else reply.error
-        raise Reschedule(wait, f"webhook {message.delivery_id} to {message.url}: {outcome}")
+@batch_handler(dispatch.DELIVER, on_dead=attempt.give_up)
+async def deliver_webhooks(contexts: list[JobContext]) -> list[BaseException | None]:
+    """One attempt of each delivery one claim took: read them together, sign and POST each outside
+    any transaction (all at once), then record what came of them together."""
+    database, settings = contexts[0].database, contexts[0].settings
+    messages = await attempt.prepare(database, {str(ctx.payload["deliveryId"]) for ctx in contexts})
+    client = shared_client(allow_private=settings.allow_private_webhooks)
+
+    async def send(message: attempt.Message) -> tuple[datetime, Reply]:
+        started_at = clock.now()
+        return started_at, await client.post(message.url, message.body, message.headers)
+
+    replies = dict(zip(messages, await asyncio.gather(*(send(m) for m in messages.values())), strict=True))
+    sent: dict[str, attempt.Sent] = {}
+    for ctx in contexts:
+        delivery_id = str(ctx.payload["deliveryId"])
+        if delivery_id in replies and delivery_id not in sent:
+            # Jobs queued before the schedule was counted from the delivery carry no firstAttempt.
+            first_attempt = int(ctx.payload.get("firstAttempt", 1))
+            started_at, reply = replies[delivery_id]
+            sent[delivery_id] = attempt.Sent(messages[delivery_id], started_at, reply, first_attempt)
+    waits = await attempt.record_attempts(database, list(sent.values()))
+    return [_ended(sent, waits, str(ctx.payload["deliveryId"])) for ctx in contexts]
+
+
+def _ended(sent: dict[str, attempt.Sent], waits: dict[str, timedelta], delivery_id: str) -> Reschedule | None:
+    """A delivery with another attempt ahead comes back by its schedule; any other job is done."""
+    wait = waits.get(delivery_id)
+    if wait is None:
+        return None
+    one = sent[delivery_id]
+    reply = one.reply
+    outcome = f"HTTP {reply.status_code}" if reply.status_code is not None else reply.error
+    return Reschedule(wait, f"webhook {delivery_id} to {one.message.url}: {outcome}")

@@ -71,16 +71,41 @@ async def run_attempt(context: JobContext) -> Outcome:
             # Perhaps a newer version of the code enqueued it; retrying gives that version time to run it.
             raise LookupError(f"No handler is registered for job kind {context.kind!r}.")
         await handler(context)
-    except RetryLater as exc:
-        return _again(context, exc.delay, exc.reason)
-    except Reschedule as exc:
-        return Outcome(JobStatus.PENDING, exc.reason, max(exc.delay, timedelta(0)), counted=False)
-    except JobFailed as exc:
-        return Outcome(JobStatus.DEAD, exc.reason)
     except Exception as exc:
-        log.warning("job %s (%s) raised", context.job_id, context.kind, exc_info=True)
-        return _again(context, backoff(context.attempt), f"{type(exc).__name__}: {exc}")
+        return outcome_of(context, exc)
     return Outcome(JobStatus.DONE)
+
+
+async def run_batch(handler: registry.BatchHandler, contexts: list[JobContext]) -> list[Outcome]:
+    """Run jobs of one kind through its batch handler: an outcome per job, as `run_attempt` would give
+    for each. Should the handler raise, every job's run ended with that."""
+    try:
+        ended = await handler(contexts)
+        if len(ended) != len(contexts):
+            raise RuntimeError(f"The batch handler answered for {len(ended)} of {len(contexts)} jobs.")
+    except Exception as exc:
+        ended = [exc] * len(contexts)
+    outcomes = []
+    for context, raised in zip(contexts, ended, strict=True):
+        if raised is None:
+            outcomes.append(Outcome(JobStatus.DONE))
+        elif isinstance(raised, Exception):
+            outcomes.append(outcome_of(context, raised))
+        else:
+            raise raised  # cancellation and the like are not a job's outcome
+    return outcomes
+
+
+def outcome_of(context: JobContext, exc: Exception) -> Outcome:
+    """What a run that raised `exc` makes of its job."""
+    if isinstance(exc, RetryLater):
+        return _again(context, exc.delay, exc.reason)
+    if isinstance(exc, Reschedule):
+        return Outcome(JobStatus.PENDING, exc.reason, max(exc.delay, timedelta(0)), counted=False)
+    if isinstance(exc, JobFailed):
+        return Outcome(JobStatus.DEAD, exc.reason)
+    log.warning("job %s (%s) raised", context.job_id, context.kind, exc_info=exc)
+    return _again(context, backoff(context.attempt), f"{type(exc).__name__}: {exc}")
 
 
 def _again(context: JobContext, delay: timedelta, reason: str) -> Outcome:

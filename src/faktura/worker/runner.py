@@ -28,7 +28,7 @@ from faktura.jobs.repository import ClaimedJob
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.gc_freeze import freeze_startup_objects
-from faktura.worker.attempts import Outcome, run_attempt
+from faktura.worker.attempts import Outcome, run_attempt, run_batch
 from faktura.worker.scheduler import Scheduler
 
 log = logging.getLogger("faktura.worker")
@@ -128,8 +128,7 @@ class Worker:
         await self._recover()
         ran = 0
         while claimed := await self._claim(self.concurrency):
-            for job in claimed:
-                self._start(job)
+            self._start_all(claimed)
             await asyncio.gather(*(h.task for h in list(self._in_hand.values()) if h.task is not None))
             ran += len(claimed)
         return ran
@@ -143,8 +142,7 @@ class Worker:
         claimed = []
         if free > 0 and not stop.is_set():
             claimed = await self._safely("claiming jobs", self._claim(free)) or []
-        for job in claimed:
-            self._start(job)
+        self._start_all(claimed)
         self._troubled_rounds = self._troubled_rounds + 1 if self._trouble else 0
         return bool(claimed) and len(claimed) == free
 
@@ -210,7 +208,27 @@ class Worker:
 
     # -- one job -------------------------------------------------------------------------------------
 
-    def _start(self, job: ClaimedJob) -> None:
+    def _start_all(self, claimed: list[ClaimedJob]) -> None:
+        """A task per job, or per batch for the jobs of a kind with a batch handler."""
+        batches: dict[str, list[InHand]] = {}
+        for job in claimed:
+            held = self._hold(job)
+            batch = registry.batch_handler_for(job.kind)
+            if batch is None:
+                held.task = asyncio.create_task(self._run(held), name=f"job {job.id} {job.kind}")
+                continue
+            batches.setdefault(job.kind, []).append(held)
+            if len(batches[job.kind]) == batch[1]:
+                self._start_batch(job.kind, batches.pop(job.kind))
+        for kind, helds in batches.items():
+            self._start_batch(kind, helds)
+
+    def _start_batch(self, kind: str, helds: list[InHand]) -> None:
+        task = asyncio.create_task(self._run_batch(kind, helds), name=f"{len(helds)} jobs {kind}")
+        for held in helds:
+            held.task = task
+
+    def _hold(self, job: ClaimedJob) -> InHand:
         context = registry.JobContext(
             job_id=job.id,
             kind=job.kind,
@@ -223,7 +241,7 @@ class Worker:
         )
         held = InHand(job, context)
         self._in_hand[job.id] = held
-        held.task = asyncio.create_task(self._run(held), name=f"job {job.id} {job.kind}")
+        return held
 
     async def _run(self, held: InHand) -> None:
         try:
@@ -235,6 +253,23 @@ class Worker:
                 self._let_go(held)
             raise
         await self._settle(held, outcome)
+
+    async def _run_batch(self, kind: str, helds: list[InHand]) -> None:
+        """The jobs share one task: a lost lease or stopping cancels them together, and each is
+        given back or let go as it would be on its own (a lost lease's job runs again elsewhere)."""
+        batch = registry.batch_handler_for(kind)
+        assert batch is not None
+        try:
+            outcomes = await run_batch(batch[0], [held.context for held in helds])
+        except asyncio.CancelledError:
+            stopping = [held for held in helds if held.gave_up == "stopping"]
+            for held in helds:
+                if held.gave_up != "stopping":
+                    self._let_go(held)
+            if stopping:
+                await self._settle_all(stopping, [Outcome.given_back_now()] * len(stopping))
+            raise
+        await self._settle_all(helds, outcomes)
 
     def _let_go(self, held: InHand) -> None:
         self._in_hand.pop(held.job.id, None)
@@ -257,6 +292,28 @@ class Worker:
         else:
             outcome.log(held.job)
 
+    async def _settle_all(self, helds: list[InHand], outcomes: list[Outcome]) -> None:
+        """`_settle` for a batch's jobs, in one transaction, with one statement for those that ended
+        alike (all done, as a rule)."""
+        for held in helds:
+            held.settling = True
+        try:
+            kept = await self._write_ends(
+                [(held.job, outcome) for held, outcome in zip(helds, outcomes, strict=True)]
+            )
+        finally:
+            for held in helds:
+                self._let_go(held)
+        for held, outcome in zip(helds, outcomes, strict=True):
+            if kept is None:
+                log.error("could not record how job %s ended; its lease will expire", held.job.id)
+            elif held.job.id not in kept:
+                log.warning(
+                    "job %s (%s) ended after its lease was lost; not recorded", held.job.id, held.job.kind
+                )
+            else:
+                outcome.log(held.job)
+
     async def _write_end(self, job: ClaimedJob, outcome: Outcome) -> bool | None:
         delay = 0.2
         for attempt in range(SETTLE_TRIES):
@@ -276,6 +333,37 @@ class Worker:
                     return held
             except Exception:
                 log.warning("recording how job %s ended failed (try %d)", job.id, attempt + 1, exc_info=True)
+                await asyncio.sleep(delay)
+                delay *= 2
+        return None
+
+    async def _write_ends(self, ended: list[tuple[ClaimedJob, Outcome]]) -> set[str] | None:
+        """The ids of the jobs whose end was recorded (their leases were still this worker's), or None
+        when the database would not take it."""
+        delay = 0.2
+        for attempt in range(SETTLE_TRIES):
+            try:
+                async with self.database.transaction() as session:
+                    now = clock.now()
+                    alike: dict[tuple[Any, ...], list[ClaimedJob]] = {}
+                    values_of: dict[tuple[Any, ...], dict[str, Any]] = {}
+                    for job, outcome in ended:
+                        values = outcome.values(now)
+                        key = tuple(sorted((name, str(value)) for name, value in values.items()))
+                        alike.setdefault(key, []).append(job)
+                        values_of[key] = values
+                    kept: set[str] = set()
+                    for key, jobs_alike in alike.items():
+                        held = [(job.id, job.attempt) for job in jobs_alike]
+                        kept |= await jobs.settle_many(session, held, self.owner, **values_of[key])
+                    for job, outcome in ended:
+                        if job.id in kept and outcome.status is JobStatus.DEAD:
+                            await registry.buried(session, job.kind, job.payload)
+                    return kept
+            except Exception:
+                log.warning(
+                    "recording how %d jobs ended failed (try %d)", len(ended), attempt + 1, exc_info=True
+                )
                 await asyncio.sleep(delay)
                 delay *= 2
         return None
