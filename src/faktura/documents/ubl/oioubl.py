@@ -22,6 +22,7 @@ import uuid
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from faktura.documents.model import Document, ElectronicAddress, Line, Party, TaxSubtotal
 from faktura.documents.ubl.xmlbuild import (
@@ -44,7 +45,7 @@ from faktura.documents.ubl.xmlbuild import (
     root,
     terms_note,
 )
-from faktura.kit.money import allocate, round_half_up
+from faktura.kit.money import allocate, round_ratio_half_up
 from faktura.totals.calculator import TaxCategory
 
 UBL_VERSION = "2.0"
@@ -111,8 +112,9 @@ def build(doc: Document) -> Element:
     _tax_total(top, doc, money, accounting)
     # F-INV127: OIOUBL's TaxExclusiveAmount is the VAT total; F-INV128: TaxInclusiveAmount after rounding.
     monetary_total(top, doc, money, tax_exclusive=doc.tax_total, tax_inclusive=doc.total)
+    scheme_id = tax_scheme_of(doc)
     for line in doc.lines:
-        _line(top, doc, line, money)
+        _line(top, doc, line, money, scheme_id)
     return top
 
 
@@ -135,7 +137,14 @@ def unrepresentable(doc: Document) -> str | None:
 
 def _line_vat(line: Line) -> int:
     """A line's own VAT, its amount at its rate (the line TaxTotal of F-INV138)."""
-    return round_half_up(Fraction(line.net_amount) * Fraction(line.tax_rate) / 100)
+    numerator, denominator = _rate(line.tax_rate)
+    return round_ratio_half_up(line.net_amount * numerator, denominator)
+
+
+@lru_cache(maxsize=256)
+def _rate(percent: Decimal) -> tuple[int, int]:
+    """The rate as a ratio of integers: 25 % is (1, 4)."""
+    return (Fraction(percent) / 100).as_integer_ratio()
 
 
 def endpoint(party: Party) -> tuple[str, str] | None:
@@ -203,11 +212,20 @@ def _tax_scheme(parent: Element, scheme_id: str) -> None:
 def _tax_category(
     parent: Element, name: str, category: TaxCategory, rate: Decimal, reason: str | None, scheme_id: str
 ) -> None:
-    element = cac(parent, name)
+    parent.children.append(_tax_category_element(name, category, rate, reason, scheme_id))
+
+
+# Every line repeats one of a few categories: each is built once, and shared by the trees that hold it.
+@lru_cache(maxsize=256)
+def _tax_category_element(
+    name: str, category: TaxCategory, rate: Decimal, reason: str | None, scheme_id: str
+) -> Element:
+    element = Element("cac:" + name)
     cbc(element, "ID", CATEGORY.get(category, "ZeroRated"), schemeAgencyID=AGENCY, schemeID=CATEGORY_SCHEME)
     cbc(element, "Percent", decimal_text(rate))
     optional(element, "TaxExemptionReason", reason)
     _tax_scheme(element, scheme_id)
+    return element.share()
 
 
 def _payment(top: Element, doc: Document) -> None:
@@ -311,7 +329,7 @@ def _subtotal(
     _tax_category(element, "TaxCategory", subtotal.category, subtotal.rate, reason, scheme_id)
 
 
-def _line(top: Element, doc: Document, line: Line, money: Amounts) -> None:
+def _line(top: Element, doc: Document, line: Line, money: Amounts, scheme_id: str) -> None:
     credit = doc.is_credit_note
     element = cac(top, "CreditNoteLine" if credit else "InvoiceLine")
     cbc(element, "ID", str(line.position))
@@ -326,10 +344,11 @@ def _line(top: Element, doc: Document, line: Line, money: Amounts) -> None:
     subtotal = cac(tax, "TaxSubtotal")
     money.add(subtotal, "TaxableAmount", line.net_amount)
     money.add(subtotal, "TaxAmount", vat)
-    _tax_category(subtotal, "TaxCategory", line.tax_category, line.tax_rate, None, tax_scheme_of(doc))
+    _tax_category(subtotal, "TaxCategory", line.tax_category, line.tax_rate, None, scheme_id)
     item = cac(element, "Item")
-    cbc(item, "Description", item_name(line))
-    cbc(item, "Name", item_name(line))
+    name = item_name(line)
+    cbc(item, "Description", name)
+    cbc(item, "Name", name)
     if line.product_id:
         cbc(cac(item, "SellersItemIdentification"), "ID", line.product_id)
     price = line_price(line, doc.prices_include_tax, fold_discount=True)

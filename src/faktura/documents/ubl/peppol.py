@@ -17,6 +17,7 @@ Choices the rules leave open, made here once:
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from faktura.documents.model import Address, Document, Line, Party
 from faktura.documents.ubl.xmlbuild import (
@@ -213,7 +214,13 @@ def _tax_totals(top: Element, doc: Document, money: Amounts) -> None:
 def tax_category(
     parent: Element, name: str, category: TaxCategory, rate: Decimal, *, reason: str | None = None
 ) -> None:
-    element = cac(parent, name)
+    parent.children.append(_tax_category(name, category, rate, reason))
+
+
+# Every line repeats one of a few categories: each is built once, and shared by the trees that hold it.
+@lru_cache(maxsize=256)
+def _tax_category(name: str, category: TaxCategory, rate: Decimal, reason: str | None) -> Element:
+    element = Element("cac:" + name)
     cbc(element, "ID", category.value)
     if category is not TaxCategory.NOT_SUBJECT:  # BR-O-05, BR-O-06, BR-O-14: O has no rate
         cbc(element, "Percent", decimal_text(rate))
@@ -221,6 +228,7 @@ def tax_category(
         optional(element, "TaxExemptionReasonCode", EXEMPTION_CODE.get(category))
         cbc(element, "TaxExemptionReason", reason)
     cbc(cac(element, "TaxScheme"), "ID", "VAT")
+    return element.share()
 
 
 def _line(top: Element, doc: Document, line: Line, money: Amounts) -> None:
