@@ -19,7 +19,6 @@ Where OIOUBL differs from PEPPOL, following its rules:
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -35,7 +34,7 @@ from faktura.documents.ubl.xmlbuild import (
     cbc,
     coupon_reason,
     decimal_text,
-    electronic_address,
+    derived_address,
     exemption_reason,
     foreign_accounting,
     item_name,
@@ -97,8 +96,8 @@ def build(doc: Document) -> Element:
     supplier = cac(cac(top, "AccountingSupplierParty"), "Party")
     _party(supplier, doc.seller, seller_endpoint, contact_id=None)
     customer = cac(cac(top, "AccountingCustomerParty"), "Party")
-    reference = buyer_reference(doc) or order or doc.number
-    _party(customer, doc.buyer, endpoint(doc.buyer) or seller_endpoint, contact_id=reference)
+    contact_id = buyer_reference(doc) or order or doc.number
+    _party(customer, doc.buyer, endpoint(doc.buyer) or seller_endpoint, contact_id=contact_id)
     _payment(top, doc)
     if doc.prepaid_amount and not credit:  # F-INV131
         prepaid = cac(top, "PrepaidPayment")
@@ -150,8 +149,7 @@ def _rate(percent: Decimal) -> tuple[int, int]:
 def endpoint(party: Party) -> tuple[str, str] | None:
     """(schemeID, EndpointID) in OIOUBL's schemes: the party's own address if OIOUBL knows its scheme,
     else the one derived from its organisation number; None when neither fits."""
-    derived = electronic_address(replace(party, electronic_address=None))
-    for address in (party.electronic_address, derived):
+    for address in (party.electronic_address, derived_address(party)):
         if address is not None and address.scheme in ENDPOINT_SCHEME:
             return ENDPOINT_SCHEME[address.scheme], _identifier(address)
     return None

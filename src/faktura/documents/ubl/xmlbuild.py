@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from faktura.documents.model import AccountingCurrency, Document, ElectronicAddress, Line, Party
 from faktura.kit.money import round_half_up
@@ -71,7 +72,10 @@ def cac(parent: Element, name: str) -> Element:
 
 
 def cbc(parent: Element, name: str, text: str, **attributes: str) -> None:
-    parent.children.append(basic(name, text, **attributes))
+    if attributes:
+        parent.children.append(basic(name, text, **attributes))
+    else:
+        parent.children.append(f"<cbc:{name}>{_escape_text(text)}</cbc:{name}>")
 
 
 def basic(name: str, text: str, **attributes: str) -> str:
@@ -98,6 +102,7 @@ def amount_text(minor: int, exponent: int, places: int) -> str:
     return f"{sign}{whole}.{part:0{places}d}" if places else f"{sign}{whole}"
 
 
+@lru_cache(maxsize=1024)  # quantities and rates repeat from line to line
 def decimal_text(value: Decimal) -> str:
     """A quantity or percentage without exponent or trailing zeros: 25.00 -> "25", 1.500 -> "1.5"."""
     text = format(value.normalize(), "f")
@@ -259,6 +264,11 @@ def electronic_address(party: Party) -> ElectronicAddress | None:
     """The party's PEPPOL address, or one derived from its organisation number (0192, 0184, 0007)."""
     if party.electronic_address is not None:
         return party.electronic_address
+    return derived_address(party)
+
+
+def derived_address(party: Party) -> ElectronicAddress | None:
+    """The address derived from the party's organisation number (0192, 0184, 0007), if any."""
     scheme = ADDRESS_SCHEME.get(party.country)
     if scheme and party.organization_number:
         return ElectronicAddress(scheme, party.organization_number)
