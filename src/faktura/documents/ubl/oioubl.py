@@ -29,6 +29,8 @@ from faktura.documents.ubl.xmlbuild import (
     NS_INVOICE,
     Amounts,
     Element,
+    Markup,
+    basic,
     buyer_reference,
     cac,
     cbc,
@@ -39,6 +41,7 @@ from faktura.documents.ubl.xmlbuild import (
     foreign_accounting,
     item_name,
     line_price,
+    markup,
     monetary_total,
     optional,
     root,
@@ -328,29 +331,45 @@ def _subtotal(
 
 
 def _line(top: Element, doc: Document, line: Line, money: Amounts, scheme_id: str) -> None:
+    """The line written straight as markup (a child of the root, so indented by one level)."""
     credit = doc.is_credit_note
-    element = cac(top, "CreditNoteLine" if credit else "InvoiceLine")
-    cbc(element, "ID", str(line.position))
-    quantity = "CreditedQuantity" if credit else "InvoicedQuantity"
-    cbc(element, quantity, decimal_text(line.quantity), unitCode=line.unit_code)
-    money.add(element, "LineExtensionAmount", line.net_amount)
+    tag, quantity = ("CreditNoteLine", "CreditedQuantity") if credit else ("InvoiceLine", "InvoicedQuantity")
     # F-INV138: the line's own VAT, its amount at its rate; F-LIB381 refuses a share of the group's VAT
     # that a document allowance took to zero. The document's TaxTotal stays the VAT that is owed.
     vat = _line_vat(line)
-    tax = cac(element, "TaxTotal")
-    money.add(tax, "TaxAmount", vat)
-    subtotal = cac(tax, "TaxSubtotal")
-    money.add(subtotal, "TaxableAmount", line.net_amount)
-    money.add(subtotal, "TaxAmount", vat)
-    _tax_category(subtotal, "TaxCategory", line.tax_category, line.tax_rate, None, scheme_id)
-    item = cac(element, "Item")
+    category = _tax_category_element("TaxCategory", line.tax_category, line.tax_rate, None, scheme_id)
     name = item_name(line)
-    cbc(item, "Description", name)
-    cbc(item, "Name", name)
-    if line.product_id:
-        cbc(cac(item, "SellersItemIdentification"), "ID", line.product_id)
     price = line_price(line, doc.prices_include_tax, fold_discount=True)
-    price_element = cac(element, "Price")
-    money.add(price_element, "PriceAmount", price.price)
     base = decimal_text(price.base_quantity) if price.base_quantity is not None else "1"
-    cbc(price_element, "BaseQuantity", base, unitCode=line.unit_code)
+    parts = [
+        f"  <cac:{tag}>",
+        f"    {basic('ID', str(line.position))}",
+        f"    {basic(quantity, decimal_text(line.quantity), unitCode=line.unit_code)}",
+        f"    {money.basic('LineExtensionAmount', line.net_amount)}",
+        "    <cac:TaxTotal>",
+        f"      {money.basic('TaxAmount', vat)}",
+        "      <cac:TaxSubtotal>",
+        f"        {money.basic('TaxableAmount', line.net_amount)}",
+        f"        {money.basic('TaxAmount', vat)}",
+        markup(category, "        ").rstrip("\n"),
+        "      </cac:TaxSubtotal>",
+        "    </cac:TaxTotal>",
+        "    <cac:Item>",
+        f"      {basic('Description', name)}",
+        f"      {basic('Name', name)}",
+    ]
+    if line.product_id:
+        parts += [
+            "      <cac:SellersItemIdentification>",
+            f"        {basic('ID', line.product_id)}",
+            "      </cac:SellersItemIdentification>",
+        ]
+    parts += [
+        "    </cac:Item>",
+        "    <cac:Price>",
+        f"      {money.basic('PriceAmount', price.price)}",
+        f"      {basic('BaseQuantity', base, unitCode=line.unit_code)}",
+        "    </cac:Price>",
+        f"  </cac:{tag}>\n",
+    ]
+    top.children.append(Markup("\n".join(parts)))

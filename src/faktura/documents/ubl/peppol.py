@@ -27,6 +27,8 @@ from faktura.documents.ubl.xmlbuild import (
     NS_INVOICE,
     Amounts,
     Element,
+    Markup,
+    basic,
     buyer_address,
     buyer_reference,
     cac,
@@ -38,6 +40,7 @@ from faktura.documents.ubl.xmlbuild import (
     foreign_accounting,
     item_name,
     line_price,
+    markup,
     monetary_total,
     optional,
     root,
@@ -232,25 +235,42 @@ def _tax_category(name: str, category: TaxCategory, rate: Decimal, reason: str |
 
 
 def _line(top: Element, doc: Document, line: Line, money: Amounts) -> None:
+    """The line written straight as markup (a child of the root, so indented by one level)."""
     credit = doc.is_credit_note
-    element = cac(top, "CreditNoteLine" if credit else "InvoiceLine")
-    cbc(element, "ID", str(line.position))
-    quantity = "CreditedQuantity" if credit else "InvoicedQuantity"
-    cbc(element, quantity, decimal_text(line.quantity), unitCode=line.unit_code)
-    money.add(element, "LineExtensionAmount", line.net_amount)
+    tag, quantity = ("CreditNoteLine", "CreditedQuantity") if credit else ("InvoiceLine", "InvoicedQuantity")
     price = line_price(line, doc.prices_include_tax)
+    category = _tax_category("ClassifiedTaxCategory", line.tax_category, line.tax_rate, None)
+    parts = [
+        f"  <cac:{tag}>",
+        f"    {basic('ID', str(line.position))}",
+        f"    {basic(quantity, decimal_text(line.quantity), unitCode=line.unit_code)}",
+        f"    {money.basic('LineExtensionAmount', line.net_amount)}",
+    ]
     if price.allowance:
-        allowance = cac(element, "AllowanceCharge")
-        cbc(allowance, "ChargeIndicator", "false")
-        cbc(allowance, "AllowanceChargeReasonCode", DISCOUNT)
-        cbc(allowance, "AllowanceChargeReason", "Discount")
-        money.add(allowance, "Amount", price.allowance)
-    item = cac(element, "Item")
-    cbc(item, "Name", item_name(line))
+        parts += [
+            "    <cac:AllowanceCharge>",
+            "      <cbc:ChargeIndicator>false</cbc:ChargeIndicator>",
+            f"      <cbc:AllowanceChargeReasonCode>{DISCOUNT}</cbc:AllowanceChargeReasonCode>",
+            "      <cbc:AllowanceChargeReason>Discount</cbc:AllowanceChargeReason>",
+            f"      {money.basic('Amount', price.allowance)}",
+            "    </cac:AllowanceCharge>",
+        ]
+    parts += ["    <cac:Item>", f"      {basic('Name', item_name(line))}"]
     if line.product_id:
-        cbc(cac(item, "SellersItemIdentification"), "ID", line.product_id)
-    tax_category(item, "ClassifiedTaxCategory", line.tax_category, line.tax_rate)
-    price_element = cac(element, "Price")
-    money.add(price_element, "PriceAmount", price.price)
+        parts += [
+            "      <cac:SellersItemIdentification>",
+            f"        {basic('ID', line.product_id)}",
+            "      </cac:SellersItemIdentification>",
+        ]
+    parts += [
+        markup(category, "      ").rstrip("\n"),
+        "    </cac:Item>",
+        "    <cac:Price>",
+        f"      {money.basic('PriceAmount', price.price)}",
+    ]
     if price.base_quantity is not None:
-        cbc(price_element, "BaseQuantity", decimal_text(price.base_quantity), unitCode=line.unit_code)
+        parts.append(
+            f"      {basic('BaseQuantity', decimal_text(price.base_quantity), unitCode=line.unit_code)}"
+        )
+    parts += ["    </cac:Price>", f"  </cac:{tag}>\n"]
+    top.children.append(Markup("\n".join(parts)))

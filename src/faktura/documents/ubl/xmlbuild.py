@@ -61,6 +61,20 @@ class Element:
         return self
 
 
+class Markup(str):
+    """A whole aggregate as finished markup, indented for where it goes: a document's lines, the bulk of
+    it, are written straight to text (see oioubl._line)."""
+
+    __slots__ = ()
+
+
+def markup(element: Element, indent: str) -> str:
+    """The markup of `element` at `indent`, kept if the element is shared."""
+    out: list[str] = []
+    _write(element, indent, out)
+    return "".join(out)
+
+
 def root(kind_namespace: str, local_name: str) -> Element:
     return Element(local_name, f' xmlns="{kind_namespace}" xmlns:cac="{NS_CAC}" xmlns:cbc="{NS_CBC}"')
 
@@ -80,9 +94,9 @@ def cbc(parent: Element, name: str, text: str, **attributes: str) -> None:
 
 def basic(name: str, text: str, **attributes: str) -> str:
     """A basic (cbc) element's markup: `<cbc:ID schemeID="0192">921605900</cbc:ID>`."""
-    if not attributes:
-        return f"<cbc:{name}>{_escape_text(text)}</cbc:{name}>"
-    start = "".join(f' {key}="{_escape_attribute(value)}"' for key, value in attributes.items())
+    start = ""
+    for key, value in attributes.items():
+        start += f' {key}="{_escape_attribute(value)}"'
     return f"<cbc:{name}{start}>{_escape_text(text)}</cbc:{name}>"
 
 
@@ -122,11 +136,14 @@ class Amounts:
         self._scale, self._unit = 10 ** (places - exponent), 10**places
 
     def add(self, parent: Element, name: str, minor: int) -> None:
+        parent.children.append(self.basic(name, minor))
+
+    def basic(self, name: str, minor: int) -> str:
         """`<cbc:name currencyID="NOK">-0.05</cbc:name>`, as `amount_text` writes the amount."""
         whole, part = divmod(abs(minor) * self._scale, self._unit)
         sign = "-" if minor < 0 else ""
         text = f"{sign}{whole}.{part:0{self.places}d}" if self.places else f"{sign}{whole}"
-        parent.children.append(f"<cbc:{name}{self._attribute}>{text}</cbc:{name}>")
+        return f"<cbc:{name}{self._attribute}>{text}</cbc:{name}>"
 
 
 def monetary_total(
@@ -173,11 +190,23 @@ def _write_tree(element: Element, indent: str, out: list[str]) -> None:
         return
     out.append(f"{indent}<{tag}{element.attributes}>\n")
     inner = indent + "  "
+    leaves: list[str] = []  # runs of basic elements are written in one piece
     for child in element.children:
         if isinstance(child, str):
-            out.append(f"{inner}{child}\n")
-        else:
-            _write(child, inner, out)
+            if type(child) is Markup:
+                if leaves:
+                    out.append(f"{inner}{f'{chr(10)}{inner}'.join(leaves)}\n")
+                    leaves = []
+                out.append(child)
+            else:
+                leaves.append(child)
+            continue
+        if leaves:
+            out.append(f"{inner}{f'{chr(10)}{inner}'.join(leaves)}\n")
+            leaves = []
+        _write(child, inner, out)
+    if leaves:
+        out.append(f"{inner}{f'{chr(10)}{inner}'.join(leaves)}\n")
     out.append(f"{indent}</{tag}>\n")
 
 
