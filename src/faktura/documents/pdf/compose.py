@@ -395,8 +395,7 @@ def _totals(page: Page, v: DocumentView, style: Style) -> float:
     left, room, pad = RIGHT - 82 * MM, 82 * MM, 0.8 * MM
     y = 0.0
     for row in v.totals:
-        if row.strong:
-            y += 0  # the rule sits where the row starts
+        if row.strong:  # the amount due: larger, below a rule
             font, size, color = BOLD, 10.5, style.ink if style.for_print else style.strong
             value = Block.of(row.value, font, size, color, room)
             label = Block.of(row.label, font, size, color, room - value.widest - 3 * MM)
