@@ -142,8 +142,9 @@ class Amounts:
         """`<cbc:name currencyID="NOK">-0.05</cbc:name>`, as `amount_text` writes the amount."""
         whole, part = divmod(abs(minor) * self._scale, self._unit)
         sign = "-" if minor < 0 else ""
-        text = f"{sign}{whole}.{part:0{self.places}d}" if self.places else f"{sign}{whole}"
-        return f"<cbc:{name}{self._attribute}>{text}</cbc:{name}>"
+        if self.places:
+            return f"<cbc:{name}{self._attribute}>{sign}{whole}.{str(part).zfill(self.places)}</cbc:{name}>"
+        return f"<cbc:{name}{self._attribute}>{sign}{whole}</cbc:{name}>"
 
 
 def monetary_total(
