@@ -54,7 +54,9 @@ def render(document: Document, *, for_print: bool = False) -> bytes:
 
     out = io.BytesIO()
     # invariant: no creation time nor random file id, so the same document gives the same bytes.
-    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=True, pageCompression=True)
+    canvas = Canvas(
+        out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=True, pageCompression=True, lang=v.language
+    )
     canvas.setTitle(f"{v.title} {v.number}")
     canvas.setAuthor(v.seller.name)
     text.seed(canvas._doc)
