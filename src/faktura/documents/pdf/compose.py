@@ -11,7 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from faktura.documents.pdf.logo import Logo
-from faktura.documents.pdf.text import BASELINE, BOLD, LINE_HEIGHT, REGULAR, clamp, width, wrap
+from faktura.documents.pdf.text import (
+    BASELINE,
+    BOLD,
+    LINE_HEIGHT,
+    REGULAR,
+    clamp,
+    measured_lines,
+    width,
+    wrap,
+)
 from faktura.documents.pdf.view import DocumentView, PartyView, Row
 
 MM = 72 / 25.4
@@ -84,9 +93,7 @@ class Block:
 
     @classmethod
     def of(cls, text: str, font: str, size: float, color: Color, room: float) -> Block:
-        return cls(
-            [(line, width(line, font, size)) for line in wrap(text, font, size, room)], font, size, color
-        )
+        return cls(measured_lines(text, font, size, room), font, size, color)
 
     @property
     def height(self) -> float:

@@ -121,32 +121,45 @@ def wrap(text: str, font: str, size: float, room: float, *, spacing: float = 0.0
     """The text broken into lines no wider than `room` points: at spaces, and inside a word only when the
     word alone is wider than a line (CSS's `overflow-wrap: anywhere`). `spacing` is added after each
     character (letter-spacing)."""
+    return [line for line, _ in measured_lines(text, font, size, room, spacing=spacing)]
+
+
+def measured_lines(
+    text: str, font: str, size: float, room: float, *, spacing: float = 0.0
+) -> list[tuple[str, float]]:
+    """`wrap`'s lines, each with its width."""
 
     def wide(part: str) -> float:
         return float(_width(part, font, size)) + spacing * len(part)
 
-    if wide(text) <= room:
-        return [text]
-    lines: list[str] = []
-    line = ""
+    whole = wide(text)
+    if whole <= room:
+        return [(text, whole)]
+    lines: list[tuple[str, float]] = []
+    line, line_width = "", 0.0
     for word in text.split(" "):
         candidate = f"{line} {word}" if line else word
-        if wide(candidate) <= room:
-            line = candidate
+        candidate_width = wide(candidate)
+        if candidate_width <= room:
+            line, line_width = candidate, candidate_width
             continue
         if line:
-            lines.append(line)
-        if wide(word) <= room:
-            line = word
+            lines.append((line, line_width))
+        word_width = wide(word)
+        if word_width <= room:
+            line, line_width = word, word_width
             continue
-        pieces = [""]
+        piece, piece_width = "", 0.0
         for char in word:  # a word too wide for any line, in pieces that each fit
-            if pieces[-1] and wide(pieces[-1] + char) > room:
-                pieces.append("")
-            pieces[-1] += char
-        lines += pieces[:-1]
-        line = pieces[-1]
-    lines.append(line)
+            longer = wide(piece + char)
+            if piece and longer > room:
+                lines.append((piece, piece_width))
+                piece, longer = char, wide(char)
+            else:
+                piece += char
+            piece_width = longer
+        line, line_width = piece, piece_width
+    lines.append((line, line_width))
     return lines
 
 
