@@ -341,16 +341,17 @@ def _line(top: Element, doc: Document, line: Line, money: Amounts, scheme_id: st
     name = item_name(line)
     price = line_price(line, doc.prices_include_tax, fold_discount=True)
     base = decimal_text(price.base_quantity) if price.base_quantity is not None else "1"
+    net, tax = money.text(line.net_amount), money.element("TaxAmount", money.text(vat))
     parts = [
         f"  <cac:{tag}>",
         f"    {basic('ID', str(line.position))}",
         f"    {basic(quantity, decimal_text(line.quantity), unitCode=line.unit_code)}",
-        f"    {money.basic('LineExtensionAmount', line.net_amount)}",
+        f"    {money.element('LineExtensionAmount', net)}",
         "    <cac:TaxTotal>",
-        f"      {money.basic('TaxAmount', vat)}",
+        f"      {tax}",
         "      <cac:TaxSubtotal>",
-        f"        {money.basic('TaxableAmount', line.net_amount)}",
-        f"        {money.basic('TaxAmount', vat)}",
+        f"        {money.element('TaxableAmount', net)}",
+        f"        {tax}",
         markup(category, "        ").rstrip("\n"),
         "      </cac:TaxSubtotal>",
         "    </cac:TaxTotal>",

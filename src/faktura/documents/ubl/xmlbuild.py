@@ -140,11 +140,16 @@ class Amounts:
 
     def basic(self, name: str, minor: int) -> str:
         """`<cbc:name currencyID="NOK">-0.05</cbc:name>`, as `amount_text` writes the amount."""
+        return f"<cbc:{name}{self._attribute}>{self.text(minor)}</cbc:{name}>"
+
+    def element(self, name: str, text: str) -> str:
+        """An amount element of text made by `text`, for an amount written twice."""
+        return f"<cbc:{name}{self._attribute}>{text}</cbc:{name}>"
+
+    def text(self, minor: int) -> str:
         whole, part = divmod(abs(minor) * self._scale, self._unit)
         sign = "-" if minor < 0 else ""
-        if self.places:
-            return f"<cbc:{name}{self._attribute}>{sign}{whole}.{str(part).zfill(self.places)}</cbc:{name}>"
-        return f"<cbc:{name}{self._attribute}>{sign}{whole}</cbc:{name}>"
+        return f"{sign}{whole}.{str(part).zfill(self.places)}" if self.places else f"{sign}{whole}"
 
 
 def monetary_total(
