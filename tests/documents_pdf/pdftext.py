@@ -97,7 +97,7 @@ def shown(pdf: bytes, page: int = 0) -> list[Shown]:
                 if isinstance(part, (int, float)):
                     advance -= float(part)
                     continue
-                for code in _codes(part):
+                for code in _codes(part, two_bytes=font.sub_type == "Type0"):
                     advance += font.character_widths.get(code, font.character_widths["default"])
                     chars.append(font.character_map.get(code, code))
             width = advance / 1000 * state["size"] * tm[0] * cm[0]
@@ -110,7 +110,10 @@ def shown(pdf: bytes, page: int = 0) -> list[Shown]:
     return runs
 
 
-def _codes(part: Any) -> list[str]:
-    """The character codes of a shown string: two bytes each in WeasyPrint's Identity-H fonts."""
+def _codes(part: Any, *, two_bytes: bool) -> list[str]:
+    """The character codes of a shown string: two bytes each in a composite (Identity-H) font, one byte
+    each in a simple one, such as the TrueType subsets ReportLab embeds."""
     raw = part.original_bytes if hasattr(part, "original_bytes") else bytes(part)
+    if not two_bytes:
+        return [chr(byte) for byte in raw]
     return [chr(int.from_bytes(raw[i : i + 2], "big")) for i in range(0, len(raw) - 1, 2)]

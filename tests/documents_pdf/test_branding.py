@@ -9,13 +9,13 @@ import threading
 import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from faktura.documents import pdf
 from faktura.documents.model import Branding
-from faktura.documents.pdf.guard import DataOnlyFetcher
 from faktura.kit.errors import ValidationFailed
 from tests.documents_pdf.documents import document
 from tests.documents_pdf.pdftext import reader, text
@@ -134,11 +134,20 @@ def test_markup_in_a_description_fetches_nothing(recorder: tuple[str, list[str]]
     assert requests == []
 
 
-@pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:9/x.png", "https://example.com/x.png", "file:///etc/hostname"]
-)
-def test_the_fetcher_answers_data_uris_only(url: str) -> None:
-    with pytest.raises(ValueError, match="nothing but data: URIs"):
-        DataOnlyFetcher().fetch(url)
-    response = DataOnlyFetcher().fetch(data_uri("image/png", png()))
-    assert response.read().startswith(b"\x89PNG")
+def test_an_svg_logo_reads_no_file(tmp_path: Path) -> None:
+    """An image on disk named by an SVG logo, by path or file: URL, never reaches the PDF."""
+    inner = tmp_path / "inner.png"
+    inner.write_bytes(png())
+    references = "".join(
+        f'<image {attribute}="{target}" width="10" height="10"/>'
+        for target in (str(inner), inner.as_uri(), "inner.png", "../" + inner.name)
+        for attribute in ("href", "xlink:href")
+    )
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="120" height="40"><rect width="120" height="40"/>{references}</svg>'
+    ).encode()
+    rendered = pdf.render(document(branding=Branding(logo=data_uri("image/svg+xml", svg))))
+
+    assert _images(rendered) == 0
+    assert "Fjordverksted AS" in text(rendered)

@@ -183,3 +183,14 @@ def test_a_long_invoice_repeats_the_column_heads_and_numbers_its_pages() -> None
 def test_text_is_printed_as_text_never_as_markup() -> None:
     items = (Item('<b>Bold</b> & <img src="x"> "quoted"', "1", 10000),)
     assert '<b>Bold</b> & <img src="x"> "quoted"' in text(pdf.render(document(items)))
+
+
+@pytest.mark.parametrize("language", ["nb", "de"])
+def test_the_pdf_states_its_language_title_and_author(language: str) -> None:
+    """Screen readers and search take the language and title from the PDF's catalog and metadata."""
+    read = reader(pdf.render(document(language=language)))
+
+    assert read.trailer["/Root"]["/Lang"] == language
+    assert read.metadata is not None
+    assert read.metadata.title == ("Faktura INV-1042" if language == "nb" else "Rechnung INV-1042")
+    assert read.metadata.author == "Fjordverksted AS"

@@ -1,18 +1,14 @@
 """What a document may bring into its PDF: an accent colour, a data: logo, and nothing from anywhere else.
 
-The PDF is made on the server, so any URL WeasyPrint follows is a request the server makes on a merchant's
-behalf (SSRF) or a file it reads (file:///etc/passwd inside an SVG logo). The fetcher below therefore
-answers data: URIs only: the stylesheet is handed over as a string and the fonts come from fontconfig,
-so the renderer has nothing else to load.
+The PDF is made on the server, so any URL the renderer followed would be a request the server makes on a
+merchant's behalf (SSRF) or a file it reads (file:///etc/passwd inside an SVG logo). A logo is therefore
+taken only as a data: URI of a PNG, JPEG or SVG image, and logo.py strips every reference out of an SVG.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
-
-from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
 from faktura.documents.model import Branding
 from faktura.kit.errors import ValidationFailed
@@ -26,7 +22,7 @@ MAX_LOGO_CHARS = 512 * 1024
 
 
 def accent_color(branding: Branding) -> str | None:
-    """The accent as `#rrggbb`; anything else is refused before it can reach the stylesheet."""
+    """The accent as `#rrggbb`; anything else is refused before it can reach the PDF."""
     color = branding.color
     if color is None:
         return None
@@ -46,15 +42,3 @@ def logo_uri(branding: Branding) -> str | None:
         log.warning("logo left out of the PDF: not a data: URI of a PNG, JPEG or SVG image")
         return None
     return logo
-
-
-class DataOnlyFetcher(URLFetcher):  # type: ignore[misc]
-    """Resolves data: URIs and refuses every other URL, including those nested in an SVG logo."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols={"data"}, allow_redirects=False)
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        if not url[:5].lower() == "data:":
-            raise ValueError(f"the PDF renderer fetches nothing but data: URIs, not {url[:80]!r}")
-        return super().fetch(url, headers)

@@ -19,9 +19,9 @@ Where OIOUBL differs from PEPPOL, following its rules:
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from faktura.documents.model import Document, ElectronicAddress, Line, Party, TaxSubtotal
 from faktura.documents.ubl.xmlbuild import (
@@ -29,22 +29,25 @@ from faktura.documents.ubl.xmlbuild import (
     NS_INVOICE,
     Amounts,
     Element,
+    Markup,
+    basic,
     buyer_reference,
     cac,
     cbc,
     coupon_reason,
     decimal_text,
-    electronic_address,
+    derived_address,
     exemption_reason,
     foreign_accounting,
     item_name,
     line_price,
+    markup,
     monetary_total,
     optional,
     root,
     terms_note,
 )
-from faktura.kit.money import allocate, round_half_up
+from faktura.kit.money import allocate, round_ratio_half_up
 from faktura.totals.calculator import TaxCategory
 
 UBL_VERSION = "2.0"
@@ -96,8 +99,8 @@ def build(doc: Document) -> Element:
     supplier = cac(cac(top, "AccountingSupplierParty"), "Party")
     _party(supplier, doc.seller, seller_endpoint, contact_id=None)
     customer = cac(cac(top, "AccountingCustomerParty"), "Party")
-    reference = buyer_reference(doc) or order or doc.number
-    _party(customer, doc.buyer, endpoint(doc.buyer) or seller_endpoint, contact_id=reference)
+    contact_id = buyer_reference(doc) or order or doc.number
+    _party(customer, doc.buyer, endpoint(doc.buyer) or seller_endpoint, contact_id=contact_id)
     _payment(top, doc)
     if doc.prepaid_amount and not credit:  # F-INV131
         prepaid = cac(top, "PrepaidPayment")
@@ -111,8 +114,9 @@ def build(doc: Document) -> Element:
     _tax_total(top, doc, money, accounting)
     # F-INV127: OIOUBL's TaxExclusiveAmount is the VAT total; F-INV128: TaxInclusiveAmount after rounding.
     monetary_total(top, doc, money, tax_exclusive=doc.tax_total, tax_inclusive=doc.total)
+    scheme_id = tax_scheme_of(doc)
     for line in doc.lines:
-        _line(top, doc, line, money)
+        _line(top, doc, line, money, scheme_id)
     return top
 
 
@@ -135,14 +139,20 @@ def unrepresentable(doc: Document) -> str | None:
 
 def _line_vat(line: Line) -> int:
     """A line's own VAT, its amount at its rate (the line TaxTotal of F-INV138)."""
-    return round_half_up(Fraction(line.net_amount) * Fraction(line.tax_rate) / 100)
+    numerator, denominator = _rate(line.tax_rate)
+    return round_ratio_half_up(line.net_amount * numerator, denominator)
+
+
+@lru_cache(maxsize=256)
+def _rate(percent: Decimal) -> tuple[int, int]:
+    """The rate as a ratio of integers: 25 % is (1, 4)."""
+    return (Fraction(percent) / 100).as_integer_ratio()
 
 
 def endpoint(party: Party) -> tuple[str, str] | None:
     """(schemeID, EndpointID) in OIOUBL's schemes: the party's own address if OIOUBL knows its scheme,
     else the one derived from its organisation number; None when neither fits."""
-    derived = electronic_address(replace(party, electronic_address=None))
-    for address in (party.electronic_address, derived):
+    for address in (party.electronic_address, derived_address(party)):
         if address is not None and address.scheme in ENDPOINT_SCHEME:
             return ENDPOINT_SCHEME[address.scheme], _identifier(address)
     return None
@@ -203,11 +213,20 @@ def _tax_scheme(parent: Element, scheme_id: str) -> None:
 def _tax_category(
     parent: Element, name: str, category: TaxCategory, rate: Decimal, reason: str | None, scheme_id: str
 ) -> None:
-    element = cac(parent, name)
+    parent.children.append(_tax_category_element(name, category, rate, reason, scheme_id))
+
+
+# Every line repeats one of a few categories: each is built once, and shared by the trees that hold it.
+@lru_cache(maxsize=256)
+def _tax_category_element(
+    name: str, category: TaxCategory, rate: Decimal, reason: str | None, scheme_id: str
+) -> Element:
+    element = Element("cac:" + name)
     cbc(element, "ID", CATEGORY.get(category, "ZeroRated"), schemeAgencyID=AGENCY, schemeID=CATEGORY_SCHEME)
     cbc(element, "Percent", decimal_text(rate))
     optional(element, "TaxExemptionReason", reason)
     _tax_scheme(element, scheme_id)
+    return element.share()
 
 
 def _payment(top: Element, doc: Document) -> None:
@@ -311,29 +330,47 @@ def _subtotal(
     _tax_category(element, "TaxCategory", subtotal.category, subtotal.rate, reason, scheme_id)
 
 
-def _line(top: Element, doc: Document, line: Line, money: Amounts) -> None:
+def _line(top: Element, doc: Document, line: Line, money: Amounts, scheme_id: str) -> None:
+    """The line written straight as markup (a child of the root, so indented by one level)."""
     credit = doc.is_credit_note
-    element = cac(top, "CreditNoteLine" if credit else "InvoiceLine")
-    cbc(element, "ID", str(line.position))
-    quantity = "CreditedQuantity" if credit else "InvoicedQuantity"
-    cbc(element, quantity, decimal_text(line.quantity), unitCode=line.unit_code)
-    money.add(element, "LineExtensionAmount", line.net_amount)
+    tag, quantity = ("CreditNoteLine", "CreditedQuantity") if credit else ("InvoiceLine", "InvoicedQuantity")
     # F-INV138: the line's own VAT, its amount at its rate; F-LIB381 refuses a share of the group's VAT
     # that a document allowance took to zero. The document's TaxTotal stays the VAT that is owed.
     vat = _line_vat(line)
-    tax = cac(element, "TaxTotal")
-    money.add(tax, "TaxAmount", vat)
-    subtotal = cac(tax, "TaxSubtotal")
-    money.add(subtotal, "TaxableAmount", line.net_amount)
-    money.add(subtotal, "TaxAmount", vat)
-    _tax_category(subtotal, "TaxCategory", line.tax_category, line.tax_rate, None, tax_scheme_of(doc))
-    item = cac(element, "Item")
-    cbc(item, "Description", item_name(line))
-    cbc(item, "Name", item_name(line))
-    if line.product_id:
-        cbc(cac(item, "SellersItemIdentification"), "ID", line.product_id)
+    category = _tax_category_element("TaxCategory", line.tax_category, line.tax_rate, None, scheme_id)
+    name = item_name(line)
     price = line_price(line, doc.prices_include_tax, fold_discount=True)
-    price_element = cac(element, "Price")
-    money.add(price_element, "PriceAmount", price.price)
     base = decimal_text(price.base_quantity) if price.base_quantity is not None else "1"
-    cbc(price_element, "BaseQuantity", base, unitCode=line.unit_code)
+    net, tax = money.text(line.net_amount), money.element("TaxAmount", money.text(vat))
+    parts = [
+        f"  <cac:{tag}>",
+        f"    {basic('ID', str(line.position))}",
+        f"    {basic(quantity, decimal_text(line.quantity), unitCode=line.unit_code)}",
+        f"    {money.element('LineExtensionAmount', net)}",
+        "    <cac:TaxTotal>",
+        f"      {tax}",
+        "      <cac:TaxSubtotal>",
+        f"        {money.element('TaxableAmount', net)}",
+        f"        {tax}",
+        markup(category, "        ").rstrip("\n"),
+        "      </cac:TaxSubtotal>",
+        "    </cac:TaxTotal>",
+        "    <cac:Item>",
+        f"      {basic('Description', name)}",
+        f"      {basic('Name', name)}",
+    ]
+    if line.product_id:
+        parts += [
+            "      <cac:SellersItemIdentification>",
+            f"        {basic('ID', line.product_id)}",
+            "      </cac:SellersItemIdentification>",
+        ]
+    parts += [
+        "    </cac:Item>",
+        "    <cac:Price>",
+        f"      {money.basic('PriceAmount', price.price)}",
+        f"      {basic('BaseQuantity', base, unitCode=line.unit_code)}",
+        "    </cac:Price>",
+        f"  </cac:{tag}>\n",
+    ]
+    top.children.append(Markup("\n".join(parts)))

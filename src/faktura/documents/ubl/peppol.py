@@ -17,6 +17,7 @@ Choices the rules leave open, made here once:
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from faktura.documents.model import Address, Document, Line, Party
 from faktura.documents.ubl.xmlbuild import (
@@ -26,6 +27,8 @@ from faktura.documents.ubl.xmlbuild import (
     NS_INVOICE,
     Amounts,
     Element,
+    Markup,
+    basic,
     buyer_address,
     buyer_reference,
     cac,
@@ -37,6 +40,7 @@ from faktura.documents.ubl.xmlbuild import (
     foreign_accounting,
     item_name,
     line_price,
+    markup,
     monetary_total,
     optional,
     root,
@@ -213,7 +217,13 @@ def _tax_totals(top: Element, doc: Document, money: Amounts) -> None:
 def tax_category(
     parent: Element, name: str, category: TaxCategory, rate: Decimal, *, reason: str | None = None
 ) -> None:
-    element = cac(parent, name)
+    parent.children.append(_tax_category(name, category, rate, reason))
+
+
+# Every line repeats one of a few categories: each is built once, and shared by the trees that hold it.
+@lru_cache(maxsize=256)
+def _tax_category(name: str, category: TaxCategory, rate: Decimal, reason: str | None) -> Element:
+    element = Element("cac:" + name)
     cbc(element, "ID", category.value)
     if category is not TaxCategory.NOT_SUBJECT:  # BR-O-05, BR-O-06, BR-O-14: O has no rate
         cbc(element, "Percent", decimal_text(rate))
@@ -221,28 +231,46 @@ def tax_category(
         optional(element, "TaxExemptionReasonCode", EXEMPTION_CODE.get(category))
         cbc(element, "TaxExemptionReason", reason)
     cbc(cac(element, "TaxScheme"), "ID", "VAT")
+    return element.share()
 
 
 def _line(top: Element, doc: Document, line: Line, money: Amounts) -> None:
+    """The line written straight as markup (a child of the root, so indented by one level)."""
     credit = doc.is_credit_note
-    element = cac(top, "CreditNoteLine" if credit else "InvoiceLine")
-    cbc(element, "ID", str(line.position))
-    quantity = "CreditedQuantity" if credit else "InvoicedQuantity"
-    cbc(element, quantity, decimal_text(line.quantity), unitCode=line.unit_code)
-    money.add(element, "LineExtensionAmount", line.net_amount)
+    tag, quantity = ("CreditNoteLine", "CreditedQuantity") if credit else ("InvoiceLine", "InvoicedQuantity")
     price = line_price(line, doc.prices_include_tax)
+    category = _tax_category("ClassifiedTaxCategory", line.tax_category, line.tax_rate, None)
+    parts = [
+        f"  <cac:{tag}>",
+        f"    {basic('ID', str(line.position))}",
+        f"    {basic(quantity, decimal_text(line.quantity), unitCode=line.unit_code)}",
+        f"    {money.basic('LineExtensionAmount', line.net_amount)}",
+    ]
     if price.allowance:
-        allowance = cac(element, "AllowanceCharge")
-        cbc(allowance, "ChargeIndicator", "false")
-        cbc(allowance, "AllowanceChargeReasonCode", DISCOUNT)
-        cbc(allowance, "AllowanceChargeReason", "Discount")
-        money.add(allowance, "Amount", price.allowance)
-    item = cac(element, "Item")
-    cbc(item, "Name", item_name(line))
+        parts += [
+            "    <cac:AllowanceCharge>",
+            "      <cbc:ChargeIndicator>false</cbc:ChargeIndicator>",
+            f"      <cbc:AllowanceChargeReasonCode>{DISCOUNT}</cbc:AllowanceChargeReasonCode>",
+            "      <cbc:AllowanceChargeReason>Discount</cbc:AllowanceChargeReason>",
+            f"      {money.basic('Amount', price.allowance)}",
+            "    </cac:AllowanceCharge>",
+        ]
+    parts += ["    <cac:Item>", f"      {basic('Name', item_name(line))}"]
     if line.product_id:
-        cbc(cac(item, "SellersItemIdentification"), "ID", line.product_id)
-    tax_category(item, "ClassifiedTaxCategory", line.tax_category, line.tax_rate)
-    price_element = cac(element, "Price")
-    money.add(price_element, "PriceAmount", price.price)
+        parts += [
+            "      <cac:SellersItemIdentification>",
+            f"        {basic('ID', line.product_id)}",
+            "      </cac:SellersItemIdentification>",
+        ]
+    parts += [
+        markup(category, "      ").rstrip("\n"),
+        "    </cac:Item>",
+        "    <cac:Price>",
+        f"      {money.basic('PriceAmount', price.price)}",
+    ]
     if price.base_quantity is not None:
-        cbc(price_element, "BaseQuantity", decimal_text(price.base_quantity), unitCode=line.unit_code)
+        parts.append(
+            f"      {basic('BaseQuantity', decimal_text(price.base_quantity), unitCode=line.unit_code)}"
+        )
+    parts += ["    </cac:Price>", f"  </cac:{tag}>\n"]
+    top.children.append(Markup("\n".join(parts)))
