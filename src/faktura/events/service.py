@@ -15,6 +15,7 @@ from faktura.events.types import CATALOGUE
 from faktura.events.views import event_out
 from faktura.jobs import enqueue_once
 from faktura.kit import clock
+from faktura.kit.batched_inserts import can_defer
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 
@@ -33,12 +34,13 @@ async def record(
     resource: str,
     resource_id: str,
     data: dict[str, Any],
-    deferred: bool = False,
+    deferred: bool = True,
 ) -> str:
     """Write one event with the change it describes, in the caller's transaction; returns its id.
 
-    One INSERT, which `deferred` sends with the request's other inserts (`kit.batched_inserts`), and the
-    dispatch job with them: it sits on hot paths such as creating an order. The first event of a
+    One INSERT, sent with the transaction's other deferred rows (`kit.batched_inserts`) before its next
+    statement or at commit, and the dispatch job with them: a request that records three events pays
+    one round trip for them, not four. `deferred=False` writes it now. The first event of a
     transaction also queues its dispatch (`DISPATCH`), so the event goes out when the transaction
     commits; the workers are woken then, unless a run is queued already. A type outside the catalogue,
     or the wrong resource for it, is a programming error.
@@ -60,7 +62,7 @@ async def record(
         "dispatched_at": None,
     }
     # Inside a savepoint rows are not deferred (a rollback to it could not take them back).
-    deferred = deferred and not session.in_nested_transaction()
+    deferred = deferred and can_defer(session)
     if deferred:
         repository.defer(session, row)
     else:

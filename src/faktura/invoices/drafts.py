@@ -57,8 +57,7 @@ async def create(session: AsyncSession, merchant_id: str, data: InvoiceCreate) -
         invoice = await _from_lines(session, merchant_id, data, sent, common, errors)
     issuing(session, invoice)  # new: nothing has credited it, paid it from credit or rendered it
     created = await view(session, invoice)
-    # Written with the commit's other rows, or before the finalization's next statement.
-    await record(session, invoice, created, "invoice.created", deferred=True)
+    await record(session, invoice, created, "invoice.created")
     if not data.finalize:
         return created
     # Pay-first in one call: a paid order's held money settles the invoice as it is numbered.

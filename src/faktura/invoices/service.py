@@ -125,9 +125,7 @@ async def announce(session: AsyncSession, invoice: Invoice, event_type: str | No
     return out
 
 
-async def record(
-    session: AsyncSession, invoice: Invoice, out: InvoiceOut, event_type: str, *, deferred: bool = False
-) -> None:
+async def record(session: AsyncSession, invoice: Invoice, out: InvoiceOut, event_type: str) -> None:
     await events.record(
         session,
         merchant_id=invoice.merchant_id,
@@ -135,7 +133,6 @@ async def record(
         resource="invoice",
         resource_id=invoice.id,
         data=events.snapshot(out),
-        deferred=deferred,
     )
 
 

@@ -110,6 +110,11 @@ def defer_final_select(session: AsyncSession, key: str, tail: Tail, values: list
     tails.setdefault(key, (tail, values))
 
 
+def can_defer(session: AsyncSession) -> bool:
+    """Whether rows may be deferred here: in a write session, outside a savepoint."""
+    return isinstance(session.sync_session, WriteSession) and not session.in_nested_transaction()
+
+
 def has_deferred(session: AsyncSession) -> bool:
     return bool(session.info.get(_PENDING))
 

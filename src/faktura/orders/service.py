@@ -99,7 +99,7 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
         # Last, so a limited coupon's row is locked only for the commit that follows.
         await coupons.redeem(session, draft.coupon)
     out = order_out(order, link.token, public_url_of(session))
-    await _record(session, merchant_id, out, "order.created", deferred=True)
+    await _record(session, merchant_id, out, "order.created")
     return out
 
 
@@ -215,12 +215,9 @@ async def announce(session: AsyncSession, merchant_id: str, order_id: str, event
     await _record(session, merchant_id, out, event_type)
 
 
-async def _record(
-    session: AsyncSession, merchant_id: str, out: OrderOut, event_type: str, *, deferred: bool = False
-) -> None:
+async def _record(session: AsyncSession, merchant_id: str, out: OrderOut, event_type: str) -> None:
     await events.record(
         session,
-        deferred=deferred,
         merchant_id=merchant_id,
         type=event_type,
         resource="order",
