@@ -44,7 +44,7 @@ class Receipt:
 
 class Renditions:
     """The files of one document: the issued ones as stored, the rest made once on first use, in a thread
-    (WeasyPrint and lxml are CPU work that must not stall the worker's event loop, which renews job
+    (rendering PDFs and e-invoices is CPU work that must not stall the worker's event loop, which renews job
     leases)."""
 
     def __init__(self, document: Document, issued: Mapping[str, bytes] | None = None) -> None:
