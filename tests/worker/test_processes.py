@@ -63,14 +63,17 @@ def spawn(own_settings: Settings, tmp_path: Path) -> Iterator[Callable[..., subp
             "FAKTURA_WORKER_EXTRA_TASKS": "tests.worker.sample_tasks",
             "FAKTURA_SAMPLE_DIR": str(tmp_path),
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "faktura.cli", "worker", *args],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        log = tmp_path / f"worker-{len(started)}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "faktura.cli", "worker", *args],
+                cwd=REPO,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        _LOGS[process.pid] = log
         started.append(process)
         return process
 
@@ -78,7 +81,15 @@ def spawn(own_settings: Settings, tmp_path: Path) -> Iterator[Callable[..., subp
     for process in started:
         if process.poll() is None:
             process.kill()
-        process.communicate(timeout=30)
+        process.wait(timeout=30)
+
+
+# pid -> the file a spawned worker writes its output to.
+_LOGS: dict[int, Path] = {}
+
+
+def _output(process: subprocess.Popen[str]) -> str:
+    return _LOGS[process.pid].read_text()
 
 
 async def _add(database: Database, kind: str, payloads: list[dict[str, Any]]) -> list[str]:
@@ -109,8 +120,15 @@ async def _wait_for(check: Callable[[], Any], what: str, seconds: float = 60) ->
 
 
 def _stop(process: subprocess.Popen[str]) -> str:
+    """SIGTERM once the worker is running (before, it has no handler yet and dies of the signal), then
+    its exit status and output."""
+    deadline = time.monotonic() + 60
+    while "worker started" not in _output(process) and process.poll() is None:
+        assert time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=60)
+    process.wait(timeout=60)
+    output = _output(process)
     assert process.returncode == 0, output
     return output
 
@@ -145,7 +163,8 @@ async def test_sigterm_finishes_the_job_in_hand_then_exits(
     await asyncio.sleep(0.5)
     assert process.poll() is None  # still finishing the job in hand
     (tmp_path / "release").touch()
-    output, _ = process.communicate(timeout=60)
+    process.wait(timeout=60)
+    output = _output(process)
     assert process.returncode == 0, output
     assert "worker started" in output
     assert "worker stopped" in output
