@@ -32,6 +32,8 @@ def test_only_the_door_moves_an_invoice(repo_root: Path) -> None:
     found = writes_in_package(INVOICE_ROWS, repo_root / "src" / "faktura")
     assert found == {
         ("invoices/service.py", "transition", "calls move_invoice"),
+        # An invoice made or finalized in this transaction moves with its other changes.
+        ("invoices/service.py", "transition", "assigns .status"),
         ("invoices/repository.py", "move_invoice", "updates the status column"),
     }
 

@@ -49,14 +49,16 @@ class StoredFile:
 RENDER = "document.render"
 
 
-async def schedule_files(session: AsyncSession, merchant_id: str, document: Document) -> None:
-    """Have the issued document's files made after commit, by a job (`document.render`)."""
-    assert document.id is not None
+async def schedule_files(
+    session: AsyncSession, merchant_id: str, kind: DocumentKind, document_id: str
+) -> None:
+    """Have the files of a document issued in this transaction made after commit, by a job
+    (`document.render`); the job reads the document as the transaction stored it."""
     await jobs.enqueue(
         session,
         RENDER,
-        {"merchantId": merchant_id, "documentType": document.kind.value, "documentId": document.id},
-        dedupe_key=f"{RENDER}:{document.id}",
+        {"merchantId": merchant_id, "documentType": kind.value, "documentId": document_id},
+        dedupe_key=f"{RENDER}:{document_id}",
         merchant_id=merchant_id,
     )
 

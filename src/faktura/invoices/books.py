@@ -40,6 +40,7 @@ async def invoice_finalized(session: AsyncSession, invoice: Invoice) -> None:
             rounding_amount=invoice.rounding_amount,
             taxes=invoice.taxes,
         ),
+        new_source=True,
     )
 
 
@@ -89,6 +90,7 @@ async def applied(
             Line(CUSTOMER_PREPAYMENTS, debit=amount, customer_id=credit_holder),
             Line(RECEIVABLES, credit=amount, customer_id=invoice.customer_id),
         ],
+        new_source=True,
     )
 
 
@@ -116,6 +118,7 @@ async def unapplied(
             Line(RECEIVABLES, debit=amount, customer_id=invoice.customer_id),
             Line(CUSTOMER_PREPAYMENTS, credit=amount, customer_id=credit_holder),
         ],
+        new_source=True,
     )
 
 
@@ -145,6 +148,7 @@ async def credit_moved(
             Line(CUSTOMER_PREPAYMENTS, debit=amount, customer_id=from_customer),
             Line(CUSTOMER_PREPAYMENTS, credit=amount, customer_id=to_customer),
         ],
+        new_source=True,
     )
 
 

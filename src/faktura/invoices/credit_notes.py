@@ -105,7 +105,7 @@ async def _freeze(session: AsyncSession, note: CreditNote, invoice: Invoice) -> 
     document = await live_credit_note_document(session, note, invoice)
     note.document = record.freeze(document)
     note.document_sha256 = record.digest(note.document)
-    await documents.schedule_files(session, note.merchant_id, document)
+    await documents.schedule_files(session, note.merchant_id, DocumentKind.CREDIT_NOTE, note.id)
 
 
 async def get(session: AsyncSession, merchant_id: str, credit_note_id: str) -> CreditNoteOut:

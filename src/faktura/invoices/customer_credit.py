@@ -30,7 +30,7 @@ async def grant(
 ) -> str:
     """Add to the balance; the caller posts (or has posted) the matching Cr 2900 for the customer."""
     credit_id = new_id("ccr")
-    await repository.add(
+    await repository.add_new(
         session,
         CustomerCredit(
             id=credit_id,
@@ -45,19 +45,26 @@ async def grant(
     return credit_id
 
 
-async def use_on(session: AsyncSession, invoice: Invoice) -> int:
-    """Pay what the invoice owes from the customer's credit, as far as it goes; return the amount used."""
-    if invoice.amount_due <= 0:
-        return 0
+async def available(session: AsyncSession, invoice: Invoice) -> int:
+    """The customer's credit in the invoice's currency, locked until commit: what `use_on` can use."""
     await repository.lock_customer_credit(session, invoice.merchant_id, invoice.customer_id)
-    balance = await repository.credit_balance(
+    return await repository.credit_balance(
         session, invoice.merchant_id, invoice.customer_id, invoice.currency
     )
+
+
+async def use_on(session: AsyncSession, invoice: Invoice, balance: int | None = None) -> int:
+    """Pay what the invoice owes from the customer's credit, as far as it goes; return the amount used.
+    `balance`: the credit as `available` read it earlier in this transaction."""
+    if invoice.amount_due <= 0:
+        return 0
+    if balance is None:
+        balance = await available(session, invoice)
     amount = min(balance, invoice.amount_due)
     if amount <= 0:
         return 0
     application_id = new_id("pap")
-    await repository.add(
+    await repository.add_new(
         session,
         PaymentApplication(
             id=application_id,

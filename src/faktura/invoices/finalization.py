@@ -6,6 +6,10 @@ the customer never change it.
 
 Everything happens in the request's transaction. The number comes from the series row, locked until
 commit, so numbers are gap-free per merchant and series: a finalization that fails gives its number back.
+It is taken last: everything that reads or waits comes before it, and after it a finalization only
+writes what it decided (the invoice, the payment it took, the order it completed, and its journal
+entries and events with them in one batched statement), so the next finalization in the series waits
+for a few statements, not for the whole request.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from faktura.customers import service as customers
 from faktura.documents import record
 from faktura.documents import service as documents
 from faktura.documents.assemble import seller_party
-from faktura.documents.model import Document
+from faktura.documents.model import Document, DocumentKind
 from faktura.documents.requirements import require_seller_details
 from faktura.invoices import books, customer_credit, orders_link, repository, settlement
 from faktura.invoices.errors import KidLengthExceeded
@@ -64,16 +68,28 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     customer's credit. A zero total is paid at once."""
     require_draft(invoice)
     issuing(session, invoice)
+    order = None
     if invoice.order_id is not None:
         order = await orders.find(session, invoice.merchant_id, invoice.order_id)
-        assert order is not None
+        assert order is not None  # locked with the invoice (`load`)
         orders_link.require_invoiceable(order)
     merchant = await merchants.require(session, invoice.merchant_id)
     require_seller_details(seller_party(merchant), charges_vat=_charges_vat(invoice))
     customer = await customers.billed(session, invoice.merchant_id, invoice.customer_id)
     terms = invoice_terms(merchant.invoice_settings)
     await links.token_for(session, invoice.merchant_id, links.LinkTarget.INVOICE, invoice.id)
-    # The series' row stays locked from here to the commit: what needs no number is done before.
+    # The series' row stays locked from the number to the commit, so everything that reads or waits
+    # comes first: the payments the order holds and the customer's credit (both locked), the order's
+    # token (its event, if settling completes it), its waiting intents, the render job.
+    held = await settlement.held_payments(session, invoice)
+    short = invoice.total > settlement.free_amount(held, invoice.currency)
+    credit = await customer_credit.available(session, invoice) if short else 0
+    if invoice.order_id is not None:
+        await links.tokens_of(session, links.LinkTarget.ORDER, [invoice.order_id])
+        # The invoice is now what the payer pays: the order's waiting intents (pay later) are done.
+        for hook in _ORDER_INVOICED:
+            await hook(session, invoice.merchant_id, invoice.order_id)
+    await documents.schedule_files(session, invoice.merchant_id, DocumentKind.INVOICE, invoice.id)
     number = await repository.take_number(session, invoice.merchant_id, invoice.series)
     try:
         kid = build_kid(number, terms.kid_algorithm, terms.kid_length)
@@ -93,23 +109,17 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     await books.invoice_finalized(session, invoice)
     await transition(session, invoice, InvoiceStatus.OPEN)  # announced as invoice.finalized
     # The order's own payments first: they were made for exactly this sale.
-    await settlement.attach_held(session, invoice, issuing=True)
-    used = await customer_credit.use_on(session, invoice) if invoice.status in PAYABLE else 0
+    await settlement.attach_held(session, invoice, issuing=True, held=held, order=order)
+    used = await customer_credit.use_on(session, invoice, credit) if invoice.status in PAYABLE else 0
     invoice.prepaid_amount += used  # credit used as it is issued is prepaid too (BT-113)
     # A zero total is paid at once; otherwise only credit used changes the invoice here.
     if used or settled_status(invoice) != invoice.status:
         await resettle(session, invoice)
         # Settling from the order's payments completed the order already (`settlement.settle`).
-        await orders_link.complete_if_paid(session, invoice)
-    await session.flush()
-    if invoice.order_id is not None:
-        # The invoice is now what the payer pays: the order's waiting intents (pay later) are done.
-        for hook in _ORDER_INVOICED:
-            await hook(session, invoice.merchant_id, invoice.order_id)
+        await orders_link.complete_if_paid(session, invoice, order)
     # Frozen for good once settlement has run: a pay-first invoice is issued paid, with its prepaid
     # amount and no payment link, and its document says so.
-    document = await freeze(session, invoice, merchant, customer)
-    await documents.schedule_files(session, invoice.merchant_id, document)
+    await freeze(session, invoice, merchant, customer)
 
 
 async def freeze(session: AsyncSession, invoice: Invoice, merchant: Merchant, customer: Customer) -> Document:

@@ -34,12 +34,14 @@ async def claim(session: AsyncSession, order: Order, customer_id: str) -> None:
         await order_service.announce(session, order.merchant_id, order.id, "order.updated")
 
 
-async def complete_if_paid(session: AsyncSession, invoice: Invoice) -> None:
-    """A paid invoice completes its order, through `paid` when the order was still open."""
+async def complete_if_paid(session: AsyncSession, invoice: Invoice, order: Order | None = None) -> None:
+    """A paid invoice completes its order, through `paid` when the order was still open. `order`: the
+    invoice's order as read in this transaction, under its lock; otherwise it is read here."""
     if invoice.order_id is None or invoice.status != InvoiceStatus.PAID:
         return
-    for _ in range(3):  # a concurrent move (the order's own payment arriving) means: read again
-        order = await order_service.find(session, invoice.merchant_id, invoice.order_id)
+    for attempt in range(3):  # a concurrent move (the order's own payment arriving) means: read again
+        if attempt or order is None:
+            order = await order_service.find(session, invoice.merchant_id, invoice.order_id)
         if order is None:
             return
         current = OrderStatus(order.status)

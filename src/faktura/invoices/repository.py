@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from faktura.invoices.states import PAYABLE, InvoiceStatus
+from faktura.kit.batched_inserts import can_defer, defer_insert
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.models import (
@@ -133,6 +134,15 @@ async def live_invoice_of_order(session: AsyncSession, merchant_id: str, order_i
 async def add(session: AsyncSession, row: Any) -> None:
     session.add(row)
     await session.flush()
+
+
+async def add_new(session: AsyncSession, row: PaymentApplication | CustomerCredit) -> None:
+    """A new row that is only inserted, written with the transaction's other new rows where they can
+    wait (`kit.batched_inserts`: before the next statement, so what follows reads it), else now."""
+    if can_defer(session):
+        defer_insert(session, row)
+        return
+    await add(session, row)
 
 
 async def delete(session: AsyncSession, row: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -109,7 +109,17 @@ def _transaction_ended(session: Session, *_: object) -> None:
 
 
 async def view(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
-    await session.flush()
+    """The invoice as the API shows it, its pending changes included.
+
+    An invoice being issued (`issuing`) is shown from memory: its view reads nothing, and its changes
+    are written with the transaction's next statement. What that write would stamp is stamped now, so
+    the view shows the `updatedAt` that is stored."""
+    if invoice.id in _issuing(session) and not session.new:
+        state = inspect(invoice)
+        if state.modified and not state.attrs.updated_at.history.added:
+            invoice.updated_at = clock.now()
+    else:
+        await session.flush()
     return (await views(session, [invoice]))[0]
 
 
@@ -173,7 +183,13 @@ async def transition(session: AsyncSession, invoice: Invoice, target: InvoiceSta
         stamps["voided_at"] = now
     if target is InvoiceStatus.UNCOLLECTIBLE:
         stamps["uncollectible_at"] = now
-    if not await repository.move_invoice(session, invoice, current, target, **stamps):
+    if invoice.id in _issuing(session):
+        # Made or finalized in this transaction, under its lock: no one else can have moved it, and the
+        # move is written with the invoice's other changes.
+        invoice.status = target.value
+        for name, value in stamps.items():
+            setattr(invoice, name, value)
+    elif not await repository.move_invoice(session, invoice, current, target, **stamps):
         raise InvoiceChanged(f"Invoice {invoice.id} changed meanwhile; read it and retry.")
     reopened = target is InvoiceStatus.OPEN and current is not InvoiceStatus.DRAFT
     return await announce(session, invoice, None if reopened else _ENTERED[target])

@@ -19,7 +19,7 @@ from faktura.invoices.service import load, resettle
 from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
-from faktura.models import Invoice, Payment, PaymentApplication
+from faktura.models import Invoice, Order, Payment, PaymentApplication
 
 
 async def apply_payment(session: AsyncSession, *, invoice_id: str, payment: Payment, amount: int) -> int:
@@ -29,7 +29,7 @@ async def apply_payment(session: AsyncSession, *, invoice_id: str, payment: Paym
     await session.flush()
     payment = await _locked(session, payment)
     invoice = await load(session, payment.merchant_id, invoice_id, lock=True)
-    free = payment.amount - payment.amount_applied - payment.amount_refunded
+    free = _free(payment)
     if amount > free:
         raise PaymentExhausted(f"Payment {payment.id} has {free} left to apply, not {amount}.")
     return await settle(session, invoice, payment, amount)
@@ -49,7 +49,7 @@ async def unapply_payment(session: AsyncSession, *, payment: Payment, amount: in
         invoice = await load(session, merchant_id, invoice_id, lock=True)
         taken = min(net, remaining)
         application_id = new_id("pap")
-        await repository.add(
+        await repository.add_new(
             session,
             PaymentApplication(
                 id=application_id,
@@ -83,26 +83,58 @@ async def attach_order_payments(session: AsyncSession, *, merchant_id: str, invo
     return await attach_held(session, invoice)
 
 
-async def attach_held(session: AsyncSession, invoice: Invoice, *, issuing: bool = False) -> int:
+async def held_payments(session: AsyncSession, invoice: Invoice) -> list[Payment]:
+    """The payments the invoice's order holds (none without an order), locked: what `attach_held` moves."""
+    if invoice.order_id is None:
+        return []
+    return await repository.held_payments(session, invoice.merchant_id, invoice.order_id)
+
+
+def free_amount(payments: list[Payment], currency: str) -> int:
+    """What `payments` have left to apply in `currency`: as much as `attach_held` can settle with them."""
+    return sum(_free(payment) for payment in payments if payment.currency == currency)
+
+
+def _free(payment: Payment) -> int:
+    return payment.amount - payment.amount_applied - payment.amount_refunded
+
+
+async def attach_held(
+    session: AsyncSession,
+    invoice: Invoice,
+    *,
+    issuing: bool = False,
+    held: list[Payment] | None = None,
+    order: Order | None = None,
+) -> int:
     """The order's held payments settle the (locked, finalized) invoice; what they do not cover is credit.
 
     A draft or void invoice takes nothing: the money stays on the order until an invoice is finalized.
     `issuing`: the invoice is being finalized, so what they settle is its prepaid amount (BT-113).
+    `held`: the payments as `held_payments` read them earlier in this transaction (they stay locked);
+    `order`: the invoice's order as read under its lock in this transaction.
     """
     if invoice.order_id is None or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
         return 0
     moved = 0
-    for payment in await repository.held_payments(session, invoice.merchant_id, invoice.order_id):
-        free = payment.amount - payment.amount_applied - payment.amount_refunded
+    for payment in held if held is not None else await held_payments(session, invoice):
+        free = _free(payment)
         if payment.currency == invoice.currency and free > 0:
-            moved += await settle(session, invoice, payment, free, issuing=issuing)
+            moved += await settle(session, invoice, payment, free, issuing=issuing, order=order)
     return moved
 
 
 async def settle(
-    session: AsyncSession, invoice: Invoice, payment: Payment, amount: int, *, issuing: bool = False
+    session: AsyncSession,
+    invoice: Invoice,
+    payment: Payment,
+    amount: int,
+    *,
+    issuing: bool = False,
+    order: Order | None = None,
 ) -> int:
-    """Apply `amount` of a (locked) payment to a (locked) invoice: what it owes, the rest as credit."""
+    """Apply `amount` of a (locked) payment to a (locked) invoice: what it owes, the rest as credit.
+    `order`: the invoice's order, when the caller read it under its lock in this transaction."""
     if invoice.status == InvoiceStatus.DRAFT:
         raise InvoiceNotFinalized(f"Invoice {invoice.id} is a draft; finalize it first.")
     if payment.currency != invoice.currency:
@@ -120,7 +152,7 @@ async def settle(
         invoice.prepaid_amount += applied
     if applied > 0:
         application_id = new_id("pap")
-        await repository.add(
+        await repository.add_new(
             session,
             PaymentApplication(
                 id=application_id,
@@ -147,7 +179,7 @@ async def settle(
     await session.flush()
     if applied or revived:
         await resettle(session, invoice)
-    await orders_link.complete_if_paid(session, invoice)
+    await orders_link.complete_if_paid(session, invoice, order)
     return applied
 
 

@@ -51,11 +51,15 @@ async def post(
     memo: str,
     customer_id: str | None = None,
     details: dict[str, Any] | None = None,
+    new_source: bool = False,
 ) -> str | None:
     """Post one balanced entry and return its id; None when every line is zero (nothing moved).
 
     Zero lines are dropped, and a line with a negative amount is turned to the other side, so callers
     can post computed figures as they are. Raises `AlreadyPosted` when this (kind, source) has an entry.
+    `new_source`: the source was made or first moved in this transaction (an application just made, a
+    draft being finalized under its lock), so it cannot have an entry yet and none is looked for; the
+    unique (kind, source) still refuses a second one when the entry is written.
     """
     # Normalized first: a line with equal debit and credit nets to nothing and is dropped too.
     kept = [line for line in map(_normalized, lines) if line.debit or line.credit]
@@ -68,9 +72,10 @@ async def post(
     credit = sum(line.credit for line in kept)
     if debit != credit:
         raise LedgerError(f"{kind} {source_id}: debits {debit} != credits {credit}")
-    existing = await repository.entry_of(session, merchant_id, kind, source_type, source_id)
-    if existing is not None:
-        raise AlreadyPosted(f"{kind} for {source_type} {source_id} is already posted as {existing}")
+    if not new_source:
+        existing = await repository.entry_of(session, merchant_id, kind, source_type, source_id)
+        if existing is not None:
+            raise AlreadyPosted(f"{kind} for {source_type} {source_id} is already posted as {existing}")
     entry_id = new_id("je")
     stamp = now()
     await repository.add_entry(

@@ -11,6 +11,8 @@ from sqlalchemy import Select, Table, case, func, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
+from faktura.kit.batched_inserts import can_defer, defer_insert
+from faktura.kit.mapped_rows import new
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.ledger.chart import CUSTOMER_PREPAYMENTS, RECEIVABLES
@@ -35,7 +37,11 @@ async def entry_of(
 
 
 async def add_entry(session: AsyncSession, entry: dict[str, Any], lines: Sequence[dict[str, Any]]) -> None:
-    """One entry and its lines, as Core inserts: postings are written, never read back in the request."""
+    """One entry and its lines: postings are written, never read back in the request. In a write
+    session they go with the transaction's other new rows (`kit.batched_inserts`), else as Core inserts."""
+    if can_defer(session):
+        defer_insert(session, new(JournalEntry, **entry), *(new(JournalLine, **line) for line in lines))
+        return
     await session.execute(insert(ENTRIES), [entry])
     await session.execute(insert(LINES), list(lines))
 

@@ -63,26 +63,25 @@ def new_link(
 async def tokens_of(session: AsyncSession, target: LinkTarget, target_ids: Sequence[str]) -> dict[str, str]:
     """Target id -> token, for the targets that have one.
 
-    A token never changes once made, so the ones this session has read or made are not read again (a
-    view built twice in one transaction asks once); a rollback forgets them."""
+    A token never changes once made, so the ones this session has read or made, and the targets it
+    found without one, are not read again (a view built twice in one transaction asks once); a rollback
+    forgets them. A token another transaction makes meanwhile is seen from the next session on."""
     if not target_ids:
         return {}
     known = _known(session)
-    found = {i: known[(target.value, i)] for i in target_ids if (target.value, i) in known}
-    missing = [i for i in target_ids if i not in found]
+    missing = [i for i in target_ids if (target.value, i) not in known]
     if missing:
         read = await repository.tokens_of(session, target.value, missing)
-        known.update(((target.value, i), token) for i, token in read.items())
-        found |= read
-    return found
+        known.update(((target.value, i), read.get(i)) for i in missing)
+    return {i: token for i in target_ids if (token := known[(target.value, i)]) is not None}
 
 
 _KNOWN = "faktura.links.tokens"
 
 
-def _known(session: AsyncSession) -> dict[tuple[str, str], str]:
-    """(target type, target id) -> token, of what this session has read or made."""
-    known: dict[tuple[str, str], str] = session.info.setdefault(_KNOWN, {})
+def _known(session: AsyncSession) -> dict[tuple[str, str], str | None]:
+    """(target type, target id) -> token, of what this session has read or made; None: it has none."""
+    known: dict[tuple[str, str], str | None] = session.info.setdefault(_KNOWN, {})
     return known
 
 

@@ -43,25 +43,33 @@ async def update_order(session: AsyncSession, order_id: str, values: dict[str, A
 
 
 async def move_status(
-    session: AsyncSession, merchant_id: str, order_id: str, expected: str, target: str, **values: Any
+    session: AsyncSession,
+    merchant_id: str,
+    order_id: str,
+    expected: str,
+    target: str,
+    *,
+    into: Order | None = None,
+    **values: Any,
 ) -> bool:
-    """Compare-and-set on the status: False when another request moved the order first."""
-    result = await session.execute(
-        update(ORDERS)
-        .where(Order.id == order_id, Order.merchant_id == merchant_id, Order.status == expected)
-        .values(status=target, **values)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def reread(session: AsyncSession, order: Order) -> None:
-    """The order's own row read again into `order`; its lines, which never change, are kept."""
+    """Compare-and-set on the status: False when another request moved the order first. On success
+    `into` (the order's instance) holds its row as the UPDATE left it (`RETURNING`); its lines, which
+    never change, are kept."""
     attributes = _ORDER_COLUMNS
     row = (
-        await session.execute(select(*(a.columns[0] for a in attributes)).where(Order.id == order.id))
-    ).one()
-    for attribute, value in zip(attributes, row, strict=True):
-        set_committed_value(order, attribute.key, value)
+        await session.execute(
+            update(ORDERS)
+            .where(Order.id == order_id, Order.merchant_id == merchant_id, Order.status == expected)
+            .values(status=target, **values)
+            .returning(*(a.columns[0] for a in attributes))
+        )
+    ).one_or_none()
+    if row is None:
+        return False
+    if into is not None:
+        for attribute, value in zip(attributes, row, strict=True):
+            set_committed_value(into, attribute.key, value)
+    return True
 
 
 _ORDER_COLUMNS = tuple(inspect(Order).column_attrs)

@@ -189,7 +189,14 @@ async def transition(session: AsyncSession, order: Order, target: OrderStatus) -
     now = clock.now()
     stamps = {"cancelled_at": now} if target is OrderStatus.CANCELLED else {}
     moved = await repository.move_status(
-        session, order.merchant_id, order.id, current.value, target.value, updated_at=now, **stamps
+        session,
+        order.merchant_id,
+        order.id,
+        current.value,
+        target.value,
+        into=order,
+        updated_at=now,
+        **stamps,
     )
     if moved:
         await _announce_moved(session, order, _ENTERED[target])
@@ -197,12 +204,11 @@ async def transition(session: AsyncSession, order: Order, target: OrderStatus) -
 
 
 async def _announce_moved(session: AsyncSession, order: Order, event_type: str) -> None:
-    """Announce an order whose row the door just moved: the row is read again, its lines are not."""
+    """Announce an order the door just moved: its row as the move returned it, its lines as loaded."""
     state = inspect(order)
     if state.session is not session.sync_session or "items" in state.unloaded:
         await announce(session, order.merchant_id, order.id, event_type)
         return
-    await repository.reread(session, order)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
     await _record(
         session, order.merchant_id, order_out(order, tokens.get(order.id), public_url_of(session)), event_type
