@@ -25,6 +25,7 @@ from faktura.worker.runner import background
 
 
 def _native_routers() -> list[APIRouter]:
+    from faktura.auth.key_endpoints import router as api_keys_router
     from faktura.catalog.endpoints import routers as catalog_routers
     from faktura.coupons.endpoints import router as coupons_router
     from faktura.customers.endpoints import router as customers_router
@@ -41,6 +42,7 @@ def _native_routers() -> list[APIRouter]:
 
     return [
         merchant_router,
+        api_keys_router,
         customers_router,
         *catalog_routers,
         tax_router,
@@ -112,11 +114,20 @@ def create_app(
     for router in _public_routers():
         app.include_router(router)
     _operations(app, database)
+    _dialects(app)
     install_docs(app)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CleanPath)
     return app
+
+
+def _dialects(app: FastAPI) -> None:
+    """The provider dialects, each an application of its own under its provider's prefix."""
+    from faktura.dialects.farpay import app as farpay
+    from faktura.dialects.mounting import mount
+
+    mount(app, farpay.PREFIX, farpay.create())
 
 
 def serving_app() -> FastAPI:

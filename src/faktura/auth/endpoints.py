@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth import service
 from faktura.auth.dependencies import SettingsDep
-from faktura.auth.errors import InvalidApiKey, InvalidRefreshToken, TooManyAttempts
+from faktura.auth.errors import ApiKeyWrongScope, InvalidApiKey, InvalidRefreshToken, TooManyAttempts
 from faktura.auth.schemas import RefreshRequest, TokenRequest, TokenResponse
 from faktura.kit.http import error_response, errors
 from faktura.kit.routing import TransactionalRoute, get_session
@@ -30,7 +30,9 @@ def _response(pair: service.TokenPair) -> TokenResponse:
     )
 
 
-@router.post("/token", response_model=TokenResponse, responses=errors(InvalidApiKey, TooManyAttempts))
+@router.post(
+    "/token", response_model=TokenResponse, responses=errors(InvalidApiKey, ApiKeyWrongScope, TooManyAttempts)
+)
 async def create_token(
     body: TokenRequest, request: Request, session: Session, settings: SettingsDep
 ) -> TokenResponse | JSONResponse:
@@ -38,7 +40,8 @@ async def create_token(
 
     Send the merchant's API key; the access token (a JWT) goes in `Authorization: Bearer` on every other
     call until it expires (`expiresIn` seconds). Keep the refresh token to get a new pair without the
-    API key. Repeated failures from one address or for one key are answered 429 with `Retry-After`.
+    API key. Repeated failures from one address or for one key are answered 429 with `Retry-After`. A
+    key made for a provider dialect only works there (`api_key_wrong_scope`).
     """
     client = request.client.host if request.client else None
     try:

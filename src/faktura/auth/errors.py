@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faktura.kit.errors import FakturaError, MissingResource, Unauthorized
+from faktura.kit.errors import FakturaError, Forbidden, MissingResource, Unauthorized
 
 
 class MissingToken(Unauthorized):
@@ -27,6 +27,13 @@ class InvalidApiKey(Unauthorized):
     """The API key is unknown or revoked."""
 
     code = "invalid_api_key"
+
+
+class ApiKeyWrongScope(Forbidden):
+    """The API key is valid but made for another API: a dialect's key for the native API, or the other
+    way round. Create a key for this API (`faktura apikey create --dialect ...`, `POST /api/v1/ApiKeys`)."""
+
+    code = "api_key_wrong_scope"
 
 
 class InvalidRefreshToken(Unauthorized):

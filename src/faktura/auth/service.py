@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.auth import repository, throttle
-from faktura.auth.errors import ApiKeyNotFound, InvalidApiKey, InvalidRefreshToken
+from faktura.auth import repository, scopes, throttle
+from faktura.auth.errors import ApiKeyNotFound, ApiKeyWrongScope, InvalidApiKey, InvalidRefreshToken
 from faktura.auth.tokens import hash_secret, issue_access_token
 from faktura.config import Settings
 from faktura.kit import clock
-from faktura.kit.errors import Unauthorized
+from faktura.kit.errors import Unauthorized, ValidationFailed
 from faktura.kit.ids import new_id, new_secret
 from faktura.models import ApiKey, RefreshToken
 
@@ -29,22 +29,33 @@ class TokenPair:
 
 
 async def create_api_key(
-    session: AsyncSession, merchant_id: str, name: str = "default"
+    session: AsyncSession, merchant_id: str, name: str = "default", scope: str = scopes.NATIVE
 ) -> tuple[ApiKey, str]:
-    """A new key; the plain key is returned this once and never stored."""
+    """A new key for the APIs `scope` names (`auth.scopes`); the plain key is returned this once and
+    never stored."""
+    if scope not in scopes.SCOPES:
+        raise ValidationFailed.field(
+            "dialect", "invalid_choice", f"Choose one of {', '.join(scopes.SCOPES)}, not {scope!r}."
+        )
     secret = new_secret(API_KEY_PREFIX)
     key = ApiKey(
-        id=new_id("key"), merchant_id=merchant_id, name=name, prefix=secret[:10], key_hash=hash_secret(secret)
+        id=new_id("key"),
+        merchant_id=merchant_id,
+        name=name,
+        prefix=secret[:10],
+        key_hash=hash_secret(secret),
+        scope=scope,
     )
     session.add(key)
     await session.flush()
     return key, secret
 
 
-async def revoke_api_key(session: AsyncSession, api_key_id: str) -> ApiKey:
-    """Revoke a key and every refresh token made from it; access tokens already issued run out (15 min)."""
+async def revoke_api_key(session: AsyncSession, api_key_id: str, merchant_id: str | None = None) -> ApiKey:
+    """Revoke a key (of `merchant_id`, when given) and every refresh token made from it; access tokens
+    already issued run out (15 min)."""
     key = await session.get(ApiKey, api_key_id)
-    if key is None:
+    if key is None or merchant_id not in (None, key.merchant_id):
         raise ApiKeyNotFound(api_key_id)
     now = clock.now()
     key.revoked_at = key.revoked_at or now
@@ -64,13 +75,52 @@ async def exchange_api_key(
     """
     counted = await throttle.subjects(session, client, secret)
     await throttle.check(session, counted)
-    key = await repository.api_key_by_hash(session, hash_secret(secret))
-    if key is None or key.revoked_at is not None:
-        await throttle.failed(session, counted)
-        raise InvalidApiKey("The API key is not valid.")
-    await throttle.succeeded(session, counted)
+    key = await _valid_key(session, secret, counted, scopes.NATIVE)
     key.last_used_at = clock.now()
     return await _issue_pair(session, settings, key, family_id=new_id("rtf"))
+
+
+async def authenticate(
+    session: AsyncSession, secret: str, surface: str, *, client: str | None = None
+) -> ApiKey:
+    """The key a provider dialect's request sends as its credential, for that dialect (`surface`).
+
+    Refused as the token exchange refuses it, except that a wrong key is not counted here: the request's
+    transaction rolls back with the refusal, so the caller counts it in one of its own
+    (`count_failed_key`). A key made for another API is `ApiKeyWrongScope`. A key's `last_used_at`
+    moves at most once a minute, so reads do not all write.
+    """
+    counted = await throttle.subjects(session, client, secret)
+    await throttle.check(session, counted)
+    key = await _valid_key(session, secret, counted, surface, count=False)
+    now = clock.now()
+    if key.last_used_at is None or now - key.last_used_at >= _LAST_USED_STEP:
+        key.last_used_at = now
+    return key
+
+
+async def count_failed_key(session: AsyncSession, secret: str, *, client: str | None = None) -> None:
+    """Count a refused key against the client's address and the key its prefix names."""
+    await throttle.failed(session, await throttle.subjects(session, client, secret))
+
+
+_LAST_USED_STEP = timedelta(minutes=1)
+
+
+async def _valid_key(
+    session: AsyncSession, secret: str, counted: list[tuple[str, str]], surface: str, *, count: bool = True
+) -> ApiKey:
+    key = await repository.api_key_by_hash(session, hash_secret(secret))
+    if key is None or key.revoked_at is not None:
+        if count:
+            await throttle.failed(session, counted)
+        raise InvalidApiKey("The API key is not valid.")
+    await throttle.succeeded(session, counted)
+    if not scopes.admits(key.scope, surface):
+        raise ApiKeyWrongScope(
+            f"This API key is for the {key.scope} API, not the {surface} API; create a key for it."
+        )
+    return key
 
 
 def invalid_refresh_token() -> Unauthorized:

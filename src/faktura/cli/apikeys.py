@@ -15,6 +15,13 @@ apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
 def apikey_create(
     merchant: Annotated[str, typer.Option(help="The merchant's id.")],
     name: Annotated[str, typer.Option(help="A label for the key.")] = "default",
+    dialect: Annotated[
+        str,
+        typer.Option(
+            help="Where the key works: native (the default; exchanged for tokens), a provider dialect "
+            "(farpay, feewise, frontpayment, rehive: sent as that provider's credential), or all."
+        ),
+    ] = "native",
     as_json: JsonOption = False,
 ) -> None:
     """Create another API key for a merchant (shown once)."""
@@ -25,10 +32,10 @@ def apikey_create(
     async def work(session: Any) -> str:
         if await merchants.find(session, merchant) is None:
             raise ResourceNotFound("merchant", merchant)
-        _, secret = await create_api_key(session, merchant, name)
+        _, secret = await create_api_key(session, merchant, name, dialect)
         return secret
 
-    emit({"merchantId": merchant, "apiKey": run_in_transaction(work)}, as_json)
+    emit({"merchantId": merchant, "dialect": dialect, "apiKey": run_in_transaction(work)}, as_json)
 
 
 @apikey_app.command("list")
@@ -45,6 +52,7 @@ def apikey_list(
                 "id": k.id,
                 "name": k.name,
                 "prefix": k.prefix,
+                "dialect": k.scope,
                 "createdAt": k.created_at.isoformat(),
                 "lastUsedAt": k.last_used_at.isoformat() if k.last_used_at else None,
                 "revokedAt": k.revoked_at.isoformat() if k.revoked_at else None,
@@ -58,7 +66,7 @@ def apikey_list(
     else:
         for key in keys:
             state = f"revoked {key['revokedAt']}" if key["revokedAt"] else "active"
-            typer.echo(f"{key['id']}  {key['prefix']}...  {key['name']}  {state}")
+            typer.echo(f"{key['id']}  {key['prefix']}...  {key['name']}  {key['dialect']}  {state}")
 
 
 @apikey_app.command("revoke")

@@ -93,6 +93,20 @@ class NotFound(FakturaError):
     status = 404
 
 
+class MethodNotAllowed(FakturaError):
+    """The path exists, but not with this HTTP method."""
+
+    code = "method_not_allowed"
+    status = 405
+
+
+class NotAcceptable(FakturaError):
+    """The response cannot be given in a media type the `Accept` header allows."""
+
+    code = "not_acceptable"
+    status = 406
+
+
 class Conflict(FakturaError):
     """The request conflicts with the resource's state."""
 

@@ -15,31 +15,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faktura.kit.errors import (
+    BadRequest,
     ConcurrentChange,
     FakturaError,
     FieldError,
+    Forbidden,
     InternalError,
     InvalidCharacters,
     MalformedJson,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
     PayloadTooLarge,
     StoredMeanwhile,
+    Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
 )
 from faktura.kit.schemas import Schema
 
 log = logging.getLogger("faktura")
-
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-}
 
 # pydantic's error types, renamed where ours read better; others pass through as they are.
 _PYDANTIC_CODES = {
@@ -96,39 +91,55 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
     return details
 
 
-def install_error_handlers(app: FastAPI) -> None:
+Render = Callable[[FakturaError], JSONResponse]
+
+
+# Starlette's own refusals (no such route, wrong method, ...) as the error types with their codes.
+_HTTP_ERRORS: dict[int, type[FakturaError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    406: NotAcceptable,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+}
+
+
+def install_error_handlers(app: FastAPI, render: Render = error_response) -> None:
+    """Every failure as a FakturaError, rendered by `render`: the native API's shape by default, a provider
+    dialect's own for its application."""
+
     @app.exception_handler(FakturaError)
     async def _faktura(request: Request, exc: FakturaError) -> JSONResponse:
         if exc.status >= 500 and isinstance(exc, InternalError):
             # The server's own fault: its text is for the log, the client gets the one plain answer.
             return await _unexpected(request, exc)
-        return error_response(exc)
+        return render(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         if isinstance(exc.body, bytes):
             # A body FastAPI did not parse because its Content-Type is not JSON.
-            return error_response(
-                UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
-            )
-        return error_response(validation_error(exc.errors()))
+            return render(UnsupportedMediaType("Send the body as JSON with Content-Type: application/json."))
+        return render(validation_error(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if exc.status_code == 413:
             message = "The request body is too large."
         if exc.status_code == 404:
             message = "No such resource or route."
-        body = {"error": {"code": code, "message": message, "details": []}}
-        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        kind = _HTTP_ERRORS.get(exc.status_code, BadRequest)
+        return render(kind(message, headers=getattr(exc, "headers", None)))
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         # A uniqueness race that the service's own check could not see: the loser gets a 409, not a 500.
         log.info("integrity conflict: %s", exc.orig)
-        return error_response(StoredMeanwhile("The request conflicts with data stored meanwhile; retry it."))
+        return render(StoredMeanwhile("The request conflicts with data stored meanwhile; retry it."))
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -136,7 +147,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # stored, and the same request sent again succeeds.
         if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
             log.warning("transaction conflict on %s %s: %s", request.method, request.url.path, exc.orig)
-            return error_response(
+            return render(
                 ConcurrentChange("The request met a concurrent change and was not applied; retry it.")
             )
         return await _unexpected(request, exc)
@@ -144,10 +155,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = {
-            "error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": []}
-        }
-        return JSONResponse(body, status_code=500)
+        return render(InternalError("Something went wrong on our side."))
 
 
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from fastapi import APIRouter, Request, Response
 from fastapi.dependencies.models import Dependant
@@ -55,6 +55,9 @@ class TransactionalRoute(APIRoute):
     the summary, the rest the description. Its `responses=errors(...)` name the errors it raises; the
     errors any operation of its shape can meet (a bad body, a lost race, a server error) are added here."""
 
+    # How the route's OpenAPI states the errors it raises: the native API's shape; a dialect's own.
+    error_responses: ClassVar[Callable[..., dict[int | str, dict[str, Any]]]] = staticmethod(errors)
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if endpoint.__doc__:
             summary, _, description = inspect.cleandoc(endpoint.__doc__).partition("\n")
@@ -65,7 +68,7 @@ class TransactionalRoute(APIRoute):
         responses = kwargs.get("responses") or {}
         raised = [*error_types(responses), *self.common_errors(path, endpoint, kwargs)]
         plain = {status: r for status, r in responses.items() if not isinstance(r, ErrorResponse)}
-        kwargs["responses"] = {**plain, **errors(*raised)}
+        kwargs["responses"] = {**plain, **type(self).error_responses(*raised)}
         super().__init__(path, endpoint, **kwargs)
 
     def common_errors(

@@ -18,6 +18,9 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(20))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Where the key works: "native" (exchanged for tokens at /api/v1/Auth/token), one provider dialect
+    # ("farpay", "feewise", "frontpayment", "rehive": sent as that provider's credential), or "all".
+    scope: Mapped[str] = mapped_column(String(20), default="native", server_default="native")
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

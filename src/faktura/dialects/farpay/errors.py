@@ -1,0 +1,133 @@
+"""FarPay's error body, from the services' typed errors.
+
+FarPay answers `{"Message", "CorrelationId", "Details": [{"Code", "Message", "Details": [{"Key",
+"Value"}]}]}`, with its numeric violation codes. A refused request is one Details entry per violation:
+FarPay's code where one fits the error's type (or, for a field, its path and code), else 0, and as
+Key/Value pairs the field (in FarPay's names) and Faktura's own stable code, so a client can tell every
+case apart. Invalid fields are HTTP 400, as FarPay answers them; other errors keep their status (401,
+403, 404, 409, 429, 500).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from faktura.kit.errors import FakturaError, ValidationFailed
+
+log = logging.getLogger("faktura.farpay")
+
+# FarPay's violation codes (its API documentation, "Bad Request"), by Faktura's error code.
+VIOLATIONS: dict[str, tuple[int, str]] = {
+    "capture_already_requested": (1001, "CaptureAlreadyRequested"),
+    "order_missing_customer": (1002, "MissingCustomer"),
+    "invalid_payment_type": (1101, "InvalidPaymentType"),
+    "order_not_pending_capture": (1200, "OrderNotInPendingCapture"),
+    "invalid_status_for_capture": (1201, "InvalidStatusForCapture"),
+    "invalid_status_for_cancellation": (1202, "InvalidStatusForCancellation"),
+    "flagged_for_auto_capture": (1203, "FlaggedForAutoCapture"),
+    "order_already_cancelled": (6001, "AlreadyCancelled"),
+}
+# ... and by the field a validation error names, with its code.
+FIELD_VIOLATIONS: dict[tuple[str, str], tuple[int, str]] = {
+    ("Payment.Amount", "required"): (1400, "MissingPaymentAmount"),
+    ("Payment", "required"): (1400, "MissingPaymentAmount"),
+    ("Payment.Amount", "invalid_amount"): (1401, "InvalidPaymentAmount"),
+    ("Payment.Amount", "too_small"): (1401, "InvalidPaymentAmount"),
+    ("PaymentTypes", "invalid_choice"): (1101, "InvalidPaymentType"),
+    ("CallbackUrl", "required"): (1501, "MissingCallbackUrl"),
+}
+NO_CODE = 0
+
+
+class KeyValue(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    key: str = Field(alias="Key")
+    value: str = Field(alias="Value")
+
+
+class Violation(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    code: int = Field(alias="Code", description="FarPay's violation code; 0 where none of FarPay's fits")
+    message: str = Field(alias="Message")
+    details: list[KeyValue] = Field(alias="Details")
+
+
+class ApiResponseMessage(BaseModel):
+    """FarPay's error body."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    message: str = Field(alias="Message")
+    correlation_id: str = Field(alias="CorrelationId", description="Quote it when asking about the request")
+    details: list[Violation] = Field(alias="Details")
+
+
+def body(error: FakturaError, correlation_id: str) -> dict[str, Any]:
+    violations: list[dict[str, Any]] = []
+    if error.details:
+        for detail in error.details:
+            code, _ = FIELD_VIOLATIONS.get((detail.field, detail.code), (NO_CODE, ""))
+            pairs = [{"Key": "Field", "Value": detail.field}, {"Key": "FakturaCode", "Value": detail.code}]
+            violations.append({"Code": code, "Message": detail.message, "Details": pairs})
+    else:
+        code, _ = VIOLATIONS.get(error.instance_code, (NO_CODE, ""))
+        pairs = [{"Key": "FakturaCode", "Value": error.instance_code}]
+        violations.append({"Code": code, "Message": error.message, "Details": pairs})
+    return {"Message": error.message, "CorrelationId": correlation_id, "Details": violations}
+
+
+def status_of(error: FakturaError) -> int:
+    return 400 if isinstance(error, ValidationFailed) else error.status
+
+
+def render(error: FakturaError) -> JSONResponse:
+    """`error` as FarPay answers a refused request."""
+    correlation_id = str(uuid.uuid4())
+    if error.status >= 500:
+        log.warning(
+            "farpay: %s answered %s (correlation id %s)", error.instance_code, error.status, correlation_id
+        )
+    return JSONResponse(body(error, correlation_id), status_code=status_of(error), headers=error.headers)
+
+
+_TITLES = {
+    400: "Invalid request (FarPay's violations in `Details`)",
+    401: "Missing or invalid X-API-KEY",
+    403: "The key is not for this API",
+    404: "No such resource for this merchant",
+    409: "Conflicts with the resource's state",
+    413: "Request body too large",
+    415: "The body is not JSON",
+    429: "Too many failed attempts; retry after `Retry-After` seconds",
+    500: "Server error; nothing was stored",
+    503: "Not available now",
+}
+
+
+def _listed(codes: list[str]) -> str:
+    return ", ".join(f"`{code}`" for code in codes)
+
+
+def responses(*types: type[FakturaError]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI responses of a FarPay route that raises `types`: FarPay's body, with each of
+    Faktura's codes it can carry as `FakturaCode`."""
+    by_status: dict[int, list[str]] = {}
+    for error in sorted(types, key=lambda t: (t.status, t.code)):
+        status = 400 if issubclass(error, ValidationFailed) else error.status
+        codes = by_status.setdefault(status, [])
+        if error.code not in codes:
+            codes.append(error.code)
+    return {
+        status: {
+            "model": ApiResponseMessage,
+            "description": f"{_TITLES.get(status, 'Error')}. `FakturaCode`: {_listed(codes)}.",
+        }
+        for status, codes in sorted(by_status.items())
+    }
