@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
 from faktura.invoices import settlement
+from faktura.invoices.errors import InvoiceNotFound
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
@@ -20,6 +21,7 @@ from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
 from faktura.payments import announce, repository, transitions
 from faktura.payments.errors import (
+    InvoiceNotRefundable,
     PaymentFullyRefunded,
     PaymentIntentNotRefundable,
     RefundNotFound,
@@ -107,6 +109,49 @@ async def create(
     )
     await _book_on_payment(session, intent, payment, amount)
     return out
+
+
+async def refund_invoice(
+    session: AsyncSession, merchant_id: str, invoice_id: str, amount: int, *, settings: Settings
+) -> list[RefundOut]:
+    """Refund `amount` of what payments settled on the invoice: the newest payment first, each up to what
+    it still settles there and has left to refund, through `create` (so each is a refund of that
+    payment, with its journal entries; where each one's money comes from is `create`'s rule). Payments
+    of gateways that do not refund are passed over; credit applied to the invoice is not money paid."""
+    invoice = await repository.get_invoice(session, merchant_id, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    refundable: list[tuple[str, int]] = []
+    for intent_id, settled in await repository.settled_on_invoice(session, merchant_id, invoice_id):
+        intent = await repository.get_intent(session, merchant_id, intent_id)
+        assert intent is not None
+        left = min(settled, intent.amount_received - intent.amount_refunded)
+        if intent.status == IntentStatus.SUCCEEDED and gateway_info(intent.gateway).refunds and left > 0:
+            refundable.append((intent_id, left))
+    if not refundable:
+        raise InvoiceNotRefundable(
+            f"Invoice {invoice_id} is {invoice.status}: no payment that can be refunded settles any of it."
+        )
+    if amount <= 0:
+        raise ValidationFailed.field("amount", "invalid_amount", "The amount to refund must be positive.")
+    total = sum(left for _, left in refundable)
+    if amount > total:
+        raise ValidationFailed.field(
+            "amount",
+            "refund_exceeds_paid",
+            f"At most {total} of invoice {invoice_id} can be refunded: what its payments settle of it.",
+        )
+    refunds = []
+    remaining = amount
+    for intent_id, left in refundable:
+        if remaining == 0:
+            break
+        taken = min(left, remaining)
+        reason = f"Refund of invoice {invoice_id}"
+        data = RefundCreate(payment_intent_id=intent_id, amount=taken, reason=reason)
+        refunds.append(await create(session, merchant_id, data, settings=settings))
+        remaining -= taken
+    return refunds
 
 
 async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) -> int:
