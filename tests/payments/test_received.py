@@ -8,10 +8,12 @@ import pytest
 
 from faktura.config import Settings
 from faktura.invoices.errors import InvoiceNotFound
+from faktura.invoices.settlement import apply_payment
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.pagination import PageParams
+from faktura.models import Payment
 from faktura.payments import received, refunds
 from faktura.payments.errors import InvoiceNotRefundable, PaymentNotFound
 from tests.factories import Api
@@ -96,3 +98,32 @@ async def test_an_invoice_without_refundable_payments_is_refused(
         for invoice in (unpaid, unfinished):
             with pytest.raises(InvoiceNotRefundable):
                 await refunds.refund_invoice(session, api.merchant_id, invoice["id"], 1, settings=settings)
+
+
+async def test_an_invoices_refund_takes_the_money_back_from_that_invoice(
+    api: Api, database: Database, settings: Settings
+) -> None:
+    first = await finalized(api)
+    customer_id = first["customerId"]
+    second = await finalized(api, customer_id)
+    # The customer has 20.00 of credit (an overpayment of a third invoice) ...
+    third = await finalized(api, customer_id)
+    await pay(database, api, third, LINES_TOTAL + 2000)
+    # ... and one payment settles 300.00 of each of the first two, the second one last.
+    payment_id = await receive_payment(database, api.merchant_id, 60000, customer_id=customer_id)
+    async with database.transaction() as session:
+        for invoice in (first, second):
+            payment = await session.get(Payment, payment_id)
+            assert payment is not None
+            await apply_payment(session, invoice_id=invoice["id"], payment=payment, amount=30000)
+
+    # A refund of the payment alone would take the credit first, then the newer invoice; a refund of the
+    # first invoice takes it back from the first invoice.
+    async with database.transaction() as session:
+        made = await refunds.refund_invoice(session, api.merchant_id, first["id"], 10000, settings=settings)
+    assert [(r.payment_id, r.amount) for r in made] == [(payment_id, 10000)]
+    assert (await fetch(api, first["id"]))["amountDue"] == LINES_TOTAL - 30000 + 10000
+    assert (await fetch(api, second["id"]))["amountDue"] == LINES_TOTAL - 30000
+    credits = (await api.get("/api/v1/CustomerCredits", params={"customerId": customer_id})).json()
+    assert credits["balances"] == [{"currency": "NOK", "amount": 2000}]
+    await assert_books_agree(database, api.merchant_id)

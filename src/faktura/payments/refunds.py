@@ -34,8 +34,15 @@ from faktura.payments.views import refund_out
 
 
 async def create(
-    session: AsyncSession, merchant_id: str, data: RefundCreate, *, settings: Settings
+    session: AsyncSession,
+    merchant_id: str,
+    data: RefundCreate,
+    *,
+    settings: Settings,
+    from_invoice: str | None = None,
 ) -> RefundOut:
+    """Refund `data.amount` of the intent's payment. `from_invoice`: the money is taken back from what
+    the payment settles of that invoice first (a refund of the invoice), then as `_take_back` says."""
     intent = await repository.get_intent(session, merchant_id, data.payment_intent_id)
     if intent is None:
         raise ValidationFailed.field(
@@ -73,7 +80,7 @@ async def create(
         status=RefundStatus.SUCCEEDED.value,
         reason=data.reason,
     )
-    from_credit = await _take_back(session, payment, refund)
+    from_credit = await _take_back(session, payment, refund, from_invoice)
     refund.gateway_reference = await get_gateway(intent.gateway, settings).refund(intent, amount)
     session.add(refund)
     await session.flush()
@@ -116,8 +123,8 @@ async def refund_invoice(
 ) -> list[RefundOut]:
     """Refund `amount` of what payments settled on the invoice: the newest payment first, each up to what
     it still settles there and has left to refund, through `create` (so each is a refund of that
-    payment, with its journal entries; where each one's money comes from is `create`'s rule). Payments
-    of gateways that do not refund are passed over; credit applied to the invoice is not money paid."""
+    payment, with its journal entries), taken back from this invoice, which owes it again. Payments of
+    gateways that do not refund are passed over; credit applied to the invoice is not money paid."""
     invoice = await repository.get_invoice(session, merchant_id, invoice_id)
     if invoice is None:
         raise InvoiceNotFound(invoice_id)
@@ -149,19 +156,29 @@ async def refund_invoice(
         taken = min(left, remaining)
         reason = f"Refund of invoice {invoice_id}"
         data = RefundCreate(payment_intent_id=intent_id, amount=taken, reason=reason)
-        refunds.append(await create(session, merchant_id, data, settings=settings))
+        refunds.append(await create(session, merchant_id, data, settings=settings, from_invoice=invoice_id))
         remaining -= taken
     return refunds
 
 
-async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) -> int:
+async def _take_back(
+    session: AsyncSession, payment: Payment, refund: Refund, from_invoice: str | None
+) -> int:
     """Find the refund's money; return the part taken from the customer's credit.
 
-    First what the payment left unapplied and uncredited (held on its order); then the customer's credit
+    A refund of an invoice takes it back from that invoice first. Otherwise, and for what that leaves:
+    first what the payment left unapplied and uncredited (held on its order); then the customer's credit
     (the payment's own overpayment, or a credit note that released it from an invoice), which is money
     owed to the customer anyway; only then is the payment taken back from the invoices it paid, which
     leaves them owing again.
     """
+    wanted = refund.amount
+    if from_invoice is not None:
+        wanted -= await settlement.unapply_payment(
+            session, payment=payment, amount=wanted, invoice_id=from_invoice
+        )
+        if wanted == 0:
+            return 0
     applied = await repository.applied_total(session, payment.id)
     unapplied = payment.amount - payment.amount_refunded - applied
     credit = 0
@@ -172,9 +189,9 @@ async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) ->
         held = max(unapplied - await repository.credit_left_from_payment(session, payment), 0)
     else:
         held = max(unapplied, 0)
-    from_held = min(refund.amount, held)
-    from_credit = min(refund.amount - from_held, max(credit, 0))
-    rest = refund.amount - from_held - from_credit
+    from_held = min(wanted, held)
+    from_credit = min(wanted - from_held, max(credit, 0))
+    rest = wanted - from_held - from_credit
     if rest:
         taken = await settlement.unapply_payment(session, payment=payment, amount=rest)
         if taken < rest:
