@@ -37,8 +37,8 @@ payments_router = router("Payments")
 Session = Annotated[AsyncSession, Depends(get_session)]
 
 # FarPay's payment types, by Faktura's gateway: the test gateway takes cards; the manual one is money
-# the merchant received outside Faktura (a bank transfer); pay-later receives nothing itself.
-PAYMENT_TYPES = {"test": "Card", "manual": "BankTransfer", "invoice": "Invoice"}
+# the merchant received outside Faktura (a bank transfer). Pay-later (`invoice`) receives no payment.
+PAYMENT_TYPES = {"test": "Card", "manual": "BankTransfer"}
 
 # FarPay's payment webhook events (Succeeded 200, Refunded 245); a partial refund leaves it Succeeded.
 EVENTS = {
@@ -76,7 +76,7 @@ class FarPayPayment(BaseModel):
     paid_amount: Major = Field(alias="PaidAmount", description="Received less refunded")
     refunded_amount: Major = Field(alias="RefundedAmount")
     currency: str = Field(alias="Currency")
-    payment_type: str = Field(alias="PaymentType", description="Card, BankTransfer or Invoice")
+    payment_type: str = Field(alias="PaymentType", description="Card or BankTransfer; else the gateway's id")
     payment_reference: str | None = Field(alias="PaymentReference", description="The KID paid with")
     payment_status: str = Field(alias="PaymentStatus", description="Faktura's status of the payment")
     event: int = Field(alias="Event", description="FarPay's payment event: 200 Succeeded, 245 Refunded")
