@@ -106,13 +106,23 @@ async def page(
     merchant_id: str,
     params: PageParams,
     *,
-    status: str | None,
-    customer_id: str | None,
-    order_id: str | None,
+    status: str | None = None,
+    customer_id: str | None = None,
+    order_id: str | None = None,
+    statuses: Collection[str] | None = None,
+    due_from: date | None = None,
+    due_to: date | None = None,
 ) -> tuple[list[Invoice], str | None]:
+    """`due_from` and `due_to` are inclusive; an invoice without a due date (a draft) matches neither."""
     stmt = select(Invoice).where(Invoice.merchant_id == merchant_id).options(selectinload(Invoice.items))
     if status is not None:
         stmt = stmt.where(Invoice.status == status)
+    if statuses is not None:
+        stmt = stmt.where(Invoice.status.in_(list(statuses)))
+    if due_from is not None:
+        stmt = stmt.where(Invoice.due_date >= due_from)
+    if due_to is not None:
+        stmt = stmt.where(Invoice.due_date <= due_to)
     if customer_id is not None:
         stmt = stmt.where(Invoice.customer_id == customer_id)
     if order_id is not None:

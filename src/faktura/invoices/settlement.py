@@ -35,18 +35,24 @@ async def apply_payment(session: AsyncSession, *, invoice_id: str, payment: Paym
     return await settle(session, invoice, payment, amount)
 
 
-async def unapply_payment(session: AsyncSession, *, payment: Payment, amount: int) -> int:
-    """Take back up to `amount` of the payment from the invoices it settled, newest first; return it."""
+async def unapply_payment(
+    session: AsyncSession, *, payment: Payment, amount: int, invoice_id: str | None = None
+) -> int:
+    """Take back up to `amount` of the payment from the invoices it settled, newest first (only from
+    `invoice_id`, when given); return what was taken back."""
     if amount <= 0:
         raise ValidationFailed.field("amount", "invalid_amount", "The amount to take back must be positive.")
     await session.flush()
     payment = await _locked(session, payment)
     merchant_id = payment.merchant_id
     remaining = amount
-    for invoice_id, net in await repository.applied_by_invoice(session, payment.id):
+    settled = await repository.applied_by_invoice(session, payment.id)
+    for settled_id, net in settled:
         if remaining == 0:
             break
-        invoice = await load(session, merchant_id, invoice_id, lock=True)
+        if invoice_id is not None and settled_id != invoice_id:
+            continue
+        invoice = await load(session, merchant_id, settled_id, lock=True)
         taken = min(net, remaining)
         application_id = new_id("pap")
         await repository.add_new(

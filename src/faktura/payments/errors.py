@@ -126,6 +126,13 @@ class PaymentFullyRefunded(Conflict):
     code = "payment_fully_refunded"
 
 
+class InvoiceNotRefundable(Conflict):
+    """Nothing refundable was paid on the invoice: it is a draft, unpaid, or paid only by credit or by a
+    gateway that does not refund."""
+
+    code = "invoice_not_refundable"
+
+
 class RefundNotPossible(Conflict):
     """Part of the payment was used as the customer's credit on other invoices and cannot be refunded."""
 

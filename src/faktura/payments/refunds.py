@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
 from faktura.invoices import settlement
+from faktura.invoices.errors import InvoiceNotFound
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
@@ -20,6 +21,7 @@ from faktura.orders import service as order_service
 from faktura.orders.states import OrderStatus
 from faktura.payments import announce, repository, transitions
 from faktura.payments.errors import (
+    InvoiceNotRefundable,
     PaymentFullyRefunded,
     PaymentIntentNotRefundable,
     RefundNotFound,
@@ -32,8 +34,15 @@ from faktura.payments.views import refund_out
 
 
 async def create(
-    session: AsyncSession, merchant_id: str, data: RefundCreate, *, settings: Settings
+    session: AsyncSession,
+    merchant_id: str,
+    data: RefundCreate,
+    *,
+    settings: Settings,
+    from_invoice: str | None = None,
 ) -> RefundOut:
+    """Refund `data.amount` of the intent's payment. `from_invoice`: the money is taken back from what
+    the payment settles of that invoice first (a refund of the invoice), then as `_take_back` says."""
     intent = await repository.get_intent(session, merchant_id, data.payment_intent_id)
     if intent is None:
         raise ValidationFailed.field(
@@ -71,7 +80,7 @@ async def create(
         status=RefundStatus.SUCCEEDED.value,
         reason=data.reason,
     )
-    from_credit = await _take_back(session, payment, refund)
+    from_credit = await _take_back(session, payment, refund, from_invoice)
     refund.gateway_reference = await get_gateway(intent.gateway, settings).refund(intent, amount)
     session.add(refund)
     await session.flush()
@@ -109,14 +118,67 @@ async def create(
     return out
 
 
-async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) -> int:
+async def refund_invoice(
+    session: AsyncSession, merchant_id: str, invoice_id: str, amount: int, *, settings: Settings
+) -> list[RefundOut]:
+    """Refund `amount` of what payments settled on the invoice: the newest payment first, each up to what
+    it still settles there and has left to refund, through `create` (so each is a refund of that
+    payment, with its journal entries), taken back from this invoice, which owes it again. Payments of
+    gateways that do not refund are passed over; credit applied to the invoice is not money paid."""
+    invoice = await repository.get_invoice(session, merchant_id, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    refundable: list[tuple[str, int]] = []
+    for intent_id, settled in await repository.settled_on_invoice(session, merchant_id, invoice_id):
+        intent = await repository.get_intent(session, merchant_id, intent_id)
+        assert intent is not None
+        left = min(settled, intent.amount_received - intent.amount_refunded)
+        if intent.status == IntentStatus.SUCCEEDED and gateway_info(intent.gateway).refunds and left > 0:
+            refundable.append((intent_id, left))
+    if not refundable:
+        raise InvoiceNotRefundable(
+            f"Invoice {invoice_id} is {invoice.status}: no payment that can be refunded settles any of it."
+        )
+    if amount <= 0:
+        raise ValidationFailed.field("amount", "invalid_amount", "The amount to refund must be positive.")
+    total = sum(left for _, left in refundable)
+    if amount > total:
+        raise ValidationFailed.field(
+            "amount",
+            "refund_exceeds_paid",
+            f"At most {total} of invoice {invoice_id} can be refunded: what its payments settle of it.",
+        )
+    refunds = []
+    remaining = amount
+    for intent_id, left in refundable:
+        if remaining == 0:
+            break
+        taken = min(left, remaining)
+        reason = f"Refund of invoice {invoice_id}"
+        data = RefundCreate(payment_intent_id=intent_id, amount=taken, reason=reason)
+        refunds.append(await create(session, merchant_id, data, settings=settings, from_invoice=invoice_id))
+        remaining -= taken
+    return refunds
+
+
+async def _take_back(
+    session: AsyncSession, payment: Payment, refund: Refund, from_invoice: str | None
+) -> int:
     """Find the refund's money; return the part taken from the customer's credit.
 
-    First what the payment left unapplied and uncredited (held on its order); then the customer's credit
+    A refund of an invoice takes it back from that invoice first. Otherwise, and for what that leaves:
+    first what the payment left unapplied and uncredited (held on its order); then the customer's credit
     (the payment's own overpayment, or a credit note that released it from an invoice), which is money
     owed to the customer anyway; only then is the payment taken back from the invoices it paid, which
     leaves them owing again.
     """
+    wanted = refund.amount
+    if from_invoice is not None:
+        wanted -= await settlement.unapply_payment(
+            session, payment=payment, amount=wanted, invoice_id=from_invoice
+        )
+        if wanted == 0:
+            return 0
     applied = await repository.applied_total(session, payment.id)
     unapplied = payment.amount - payment.amount_refunded - applied
     credit = 0
@@ -127,9 +189,9 @@ async def _take_back(session: AsyncSession, payment: Payment, refund: Refund) ->
         held = max(unapplied - await repository.credit_left_from_payment(session, payment), 0)
     else:
         held = max(unapplied, 0)
-    from_held = min(refund.amount, held)
-    from_credit = min(refund.amount - from_held, max(credit, 0))
-    rest = refund.amount - from_held - from_credit
+    from_held = min(wanted, held)
+    from_credit = min(wanted - from_held, max(credit, 0))
+    rest = wanted - from_held - from_credit
     if rest:
         taken = await settlement.unapply_payment(session, payment=payment, amount=rest)
         if taken < rest:

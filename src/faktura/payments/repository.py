@@ -378,6 +378,106 @@ async def page_refunds(
     return await fetch_page(session, stmt, Refund, params)
 
 
+async def get_payment(session: AsyncSession, merchant_id: str, payment_id: str) -> Payment | None:
+    return await get_owned(session, Payment, merchant_id, payment_id)
+
+
+async def page_payments(
+    session: AsyncSession,
+    merchant_id: str,
+    params: PageParams,
+    *,
+    received_from: datetime | None = None,
+    received_before: datetime | None = None,
+    invoice_id: str | None = None,
+    payment_reference: str | None = None,
+) -> tuple[list[Payment], str | None]:
+    """The merchant's payments, newest first: received in [from, before), for or settling the invoice,
+    or made through an intent with the payment reference (KID)."""
+    stmt = select(Payment).where(Payment.merchant_id == merchant_id)
+    if received_from is not None:
+        stmt = stmt.where(Payment.received_at >= received_from)
+    if received_before is not None:
+        stmt = stmt.where(Payment.received_at < received_before)
+    if invoice_id is not None:
+        for_invoice = select(PaymentIntent.id).where(
+            PaymentIntent.merchant_id == merchant_id, PaymentIntent.invoice_id == invoice_id
+        )
+        settling = select(PaymentApplication.payment_id).where(
+            PaymentApplication.merchant_id == merchant_id, PaymentApplication.invoice_id == invoice_id
+        )
+        stmt = stmt.where(or_(Payment.payment_intent_id.in_(for_invoice), Payment.id.in_(settling)))
+    if payment_reference is not None:
+        stmt = stmt.where(
+            Payment.payment_intent_id.in_(
+                select(PaymentIntent.id).where(
+                    PaymentIntent.merchant_id == merchant_id,
+                    PaymentIntent.payment_reference == payment_reference,
+                )
+            )
+        )
+    return await fetch_page(session, stmt, Payment, params)
+
+
+async def references_of(
+    session: AsyncSession, intent_ids: Iterable[str]
+) -> dict[str, tuple[str | None, str | None]]:
+    """Intent id -> (its payment reference, the invoice it was made for)."""
+    ids = list(set(intent_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(PaymentIntent.id, PaymentIntent.payment_reference, PaymentIntent.invoice_id).where(
+            PaymentIntent.id.in_(ids)
+        )
+    )
+    return {intent_id: (reference, invoice_id) for intent_id, reference, invoice_id in rows}
+
+
+async def first_invoices_settled(session: AsyncSession, payment_ids: Iterable[str]) -> dict[str, str]:
+    """Payment id -> the first invoice it was applied to."""
+    ids = list(set(payment_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(PaymentApplication.payment_id, PaymentApplication.invoice_id)
+        .where(PaymentApplication.payment_id.in_(ids), PaymentApplication.amount > 0)
+        .order_by(PaymentApplication.id.desc())
+    )
+    # Newest first, so the oldest application of each payment is written last.
+    return {payment_id: invoice_id for payment_id, invoice_id in rows if payment_id is not None}
+
+
+async def invoice_numbers(
+    session: AsyncSession, invoice_ids: Iterable[str]
+) -> dict[str, tuple[str, int | None]]:
+    """Invoice id -> (series, number); the number is None for a draft."""
+    ids = list(set(invoice_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Invoice.id, Invoice.series, Invoice.number).where(Invoice.id.in_(ids))
+    )
+    return {invoice_id: (series, number) for invoice_id, series, number in rows}
+
+
+async def settled_on_invoice(
+    session: AsyncSession, merchant_id: str, invoice_id: str
+) -> list[tuple[str, int]]:
+    """(payment intent id, what its payment still settles of the invoice) for each payment that settles
+    some of it, the newest payment first."""
+    net = func.sum(PaymentApplication.amount)
+    rows = await session.execute(
+        select(Payment.payment_intent_id, net)
+        .join(Payment, Payment.id == PaymentApplication.payment_id)
+        .where(PaymentApplication.merchant_id == merchant_id, PaymentApplication.invoice_id == invoice_id)
+        .group_by(Payment.id, Payment.payment_intent_id)
+        .having(net > 0)
+        .order_by(Payment.id.desc())
+    )
+    return [(intent_id, int(amount)) for intent_id, amount in rows]
+
+
 # -- gateway events ------------------------------------------------------------------------------------
 
 

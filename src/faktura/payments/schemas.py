@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
@@ -194,6 +195,18 @@ class IntentOut(Schema):
     metadata: dict[str, str]
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """A payment as a report of money received shows it: with its payment reference (KID), the invoice
+    it was for or settled first, and its refunds (oldest first)."""
+
+    payment: PaymentOut
+    payment_reference: str | None
+    invoice_id: str | None
+    invoice_number: str | None
+    refunds: list[RefundOut]
 
 
 class RefundCreate(RequestSchema):

@@ -35,7 +35,11 @@ def router(tag: str) -> APIRouter:
 
 
 def _routers() -> list[APIRouter]:
-    return []
+    # Imported here: the routers' modules import this one for `router` and `FarPayAuth`.
+    from faktura.dialects.farpay.invoices import invoices_router
+    from faktura.dialects.farpay.payments import payments_router
+
+    return [invoices_router, payments_router]
 
 
 def create() -> FastAPI:

@@ -41,6 +41,18 @@ FIELD_VIOLATIONS: dict[tuple[str, str], tuple[int, str]] = {
     ("PaymentTypes", "invalid_choice"): (1101, "InvalidPaymentType"),
     ("CallbackUrl", "required"): (1501, "MissingCallbackUrl"),
 }
+# FarPay answers a refused refund with code 20050 and a sub-code (its docs, "Invoice Refund"), by
+# Faktura's code (an error's or a field's); the sub-code goes in the FarPayCode pair.
+REFUND = 20050
+REFUND_CODES: dict[str, str] = {
+    "refund_exceeds_paid": "20050:200",  # more than the original paid amount
+    "invoice_not_refundable": "20050:300",  # nothing paid by a payment that can be refunded
+    "payment_intent_not_refundable": "20050:300",
+    "payment_fully_refunded": "20050:450",
+    "refund_exceeds_captured": "20050:460",  # more than is left to refund of the payment
+}
+# The services' field names, as FarPay's bodies name them.
+FIELD_NAMES: dict[str, str] = {"amount": "Amount"}
 NO_CODE = 0
 
 
@@ -73,14 +85,22 @@ def body(error: FakturaError, correlation_id: str) -> dict[str, Any]:
     violations: list[dict[str, Any]] = []
     if error.details:
         for detail in error.details:
-            code, _ = FIELD_VIOLATIONS.get((detail.field, detail.code), (NO_CODE, ""))
-            pairs = [{"Key": "Field", "Value": detail.field}, {"Key": "FakturaCode", "Value": detail.code}]
-            violations.append({"Code": code, "Message": detail.message, "Details": pairs})
+            field = FIELD_NAMES.get(detail.field, detail.field)
+            code, _ = FIELD_VIOLATIONS.get((field, detail.code), (NO_CODE, ""))
+            pairs = [{"Key": "Field", "Value": field}, {"Key": "FakturaCode", "Value": detail.code}]
+            violations.append(_violation(code, detail.message, pairs, detail.code))
     else:
         code, _ = VIOLATIONS.get(error.instance_code, (NO_CODE, ""))
         pairs = [{"Key": "FakturaCode", "Value": error.instance_code}]
-        violations.append({"Code": code, "Message": error.message, "Details": pairs})
+        violations.append(_violation(code, error.message, pairs, error.instance_code))
     return {"Message": error.message, "CorrelationId": correlation_id, "Details": violations}
+
+
+def _violation(code: int, message: str, pairs: list[dict[str, str]], faktura_code: str) -> dict[str, Any]:
+    if faktura_code in REFUND_CODES:
+        code = REFUND
+        pairs = [*pairs, {"Key": "FarPayCode", "Value": REFUND_CODES[faktura_code]}]
+    return {"Code": code, "Message": message, "Details": pairs}
 
 
 def status_of(error: FakturaError) -> int:
