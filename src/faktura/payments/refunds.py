@@ -22,6 +22,7 @@ from faktura.orders.states import OrderStatus
 from faktura.payments import announce, repository, transitions
 from faktura.payments.errors import (
     InvoiceNotRefundable,
+    PaymentChanged,
     PaymentFullyRefunded,
     PaymentIntentNotRefundable,
     RefundNotFound,
@@ -166,19 +167,24 @@ async def _take_back(
 ) -> int:
     """Find the refund's money; return the part taken from the customer's credit.
 
-    A refund of an invoice takes it back from that invoice first. Otherwise, and for what that leaves:
-    first what the payment left unapplied and uncredited (held on its order); then the customer's credit
-    (the payment's own overpayment, or a credit note that released it from an invoice), which is money
-    owed to the customer anyway; only then is the payment taken back from the invoices it paid, which
-    leaves them owing again.
+    A refund of an invoice takes it back from that invoice, all of it (`refund_invoice` asks no more of
+    a payment than it settles there). Otherwise: first what the payment left unapplied and uncredited
+    (held on its order); then the customer's credit (the payment's own overpayment, or a credit note
+    that released it from an invoice), which is money owed to the customer anyway; only then is the
+    payment taken back from the invoices it paid, which leaves them owing again.
     """
     wanted = refund.amount
     if from_invoice is not None:
-        wanted -= await settlement.unapply_payment(
+        taken = await settlement.unapply_payment(
             session, payment=payment, amount=wanted, invoice_id=from_invoice
         )
-        if wanted == 0:
-            return 0
+        if taken < wanted:
+            # What `refund_invoice` read the payment to settle there was taken back meanwhile (another
+            # refund of the invoice): no other money of the payment's stands in for it.
+            raise PaymentChanged(
+                f"Payment {payment.id} settles less of invoice {from_invoice} than it did; read it and retry."
+            )
+        return 0
     applied = await repository.applied_total(session, payment.id)
     unapplied = payment.amount - payment.amount_refunded - applied
     credit = 0
