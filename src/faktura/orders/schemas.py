@@ -60,6 +60,12 @@ class OrderCreate(_OrderFields):
     )
     items: list[OrderItemIn] = Field(min_length=1, max_length=500)
     prices_include_tax: bool = False
+    language: str | None = Field(
+        None,
+        max_length=10,
+        description="The payer's page's language (en, no, sv, da or de); default: the customer's, else "
+        "the merchant's country's",
+    )
 
 
 class OrderUpdate(_OrderFields):

@@ -35,7 +35,10 @@ def router(tag: str) -> APIRouter:
 
 
 def _routers() -> list[APIRouter]:
-    return []
+    # Imported here: each dialect module builds its router with `router()` above.
+    from faktura.dialects.farpay.orders.endpoints import orders
+
+    return [orders]
 
 
 def create() -> FastAPI:
