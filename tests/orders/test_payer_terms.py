@@ -22,6 +22,14 @@ async def test_an_order_speaks_the_language_it_is_given(api: Api) -> None:
         "language"
     ] == "sv"
     assert (await api.created("/api/v1/Orders", order_body()))["quote"]["language"] == "no"
+    # A change keeps it, unless it names another language or another customer.
+    kept = await api.patch(f"/api/v1/Orders/{given['id']}", json={"reference": "PO-7"})
+    assert kept.json()["quote"]["language"] == "da"
+    changed = await api.patch(f"/api/v1/Orders/{given['id']}", json={"language": "en"})
+    assert changed.json()["quote"]["language"] == "en"
+    other = await api.created("/api/v1/Customers", customer_body(preferredLanguage="de"))
+    moved = await api.patch(f"/api/v1/Orders/{given['id']}", json={"customerId": other["id"]})
+    assert moved.json()["quote"]["language"] == "de"
     refused = await api.post("/api/v1/Orders", json=order_body(language="fo"))
     assert refused.status_code == 422
     assert [(d["field"], d["code"]) for d in refused.json()["error"]["details"]] == [

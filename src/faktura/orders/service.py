@@ -129,7 +129,11 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
         billing_cycle_id=sent.get("billing_cycle_id", order.billing_cycle_id),
         coupon_code=sent.get("coupon_code", order.coupon_code),
         items=data.items,
+        language=sent.get("language"),
     )
+    if terms.language is None and terms.customer_id == order.customer_id:
+        # The language stays as it was set, unless the change is to the customer whose language it was.
+        terms.language = order.language
     assert terms.currency is not None
     basis_changed = (
         terms.currency.upper() != order.currency or terms.prices_include_tax != order.prices_include_tax
