@@ -292,6 +292,8 @@ async def test_orders_are_listed_by_farpay_status_name_or_number(
         ({"Payment": {"Amount": 49.955}}, "Payment.Amount", 0, "too_many_decimals"),
         ({"Payment": {"Amount": 0}}, "Payment.Amount", 1401, "invalid_amount"),
         ({"Payment": {"Amount": -5}}, "Payment.Amount", 1401, "invalid_amount"),
+        ({"Payment": {"Amount": 10**13}}, "Payment.Amount", 0, "too_large"),
+        ({"Payment": {"Amount": 10**16}}, "Payment.Amount", 0, "too_large"),
         ({"Payment": {"Currency": "NOK"}}, "Payment.Currency", 0, "currency_not_accepted"),
         ({"Payment": {"InvoiceNumber": "1001"}}, "Payment.InvoiceNumber", 0, "not_supported"),
         ({"PaymentTypes": "bs,mp"}, "PaymentTypes", 1101, "invalid_choice"),

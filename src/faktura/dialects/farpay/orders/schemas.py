@@ -11,9 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 from faktura.kit.text import TextLine
 from faktura.payments.schemas import checked_url
 
-# FarPay's amounts are JSON numbers. Below 10^13 with at most the currency's decimals a float's shortest
-# repr is the exact decimal, so the number written is the amount itself.
-MAX_AMOUNT = Decimal("9999999999999")
+# FarPay's amounts are JSON numbers. An order's amount has at most 15 digits (the service refuses more),
+# and a double's shortest repr of a 15-digit decimal is that decimal: the number written is the amount.
+MAX_AMOUNT = Decimal(10**15)
 MajorAmount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Url = Annotated[str, Field(max_length=2000), AfterValidator(checked_url)]
 

@@ -40,7 +40,7 @@ from faktura.orders import schemas as native
 from faktura.orders import service as orders
 from faktura.payments import refunds
 from faktura.payments import service as payments
-from faktura.payments.schemas import IntentCreate, RefundCreate
+from faktura.payments.schemas import MAX_AMOUNT, IntentCreate, RefundCreate
 from faktura.payments.states import CancellationReason, CaptureMethod, IntentStatus
 
 CARD_GATEWAY = "test"  # the gateway the payer's page takes cards with
@@ -49,19 +49,15 @@ PAYMENT_TYPES = frozenset({"bs", "ls", "mp", "card"})
 # FarPay's languages -> the order's. The payer's page has no Faroese; Faroese readers read Danish.
 LANGUAGES = {"en": "en", "da": "da", "fo": "da"}
 
-_ = "farpay."
-EXTERNAL_ID, ACCEPT_URL, CANCEL_URL, CALLBACK_URL = (
-    _ + "ExternalID",
-    _ + "AcceptUrl",
-    _ + "CancelUrl",
-    _ + "CallbackUrl",
-)
-LANG, PAYMENT_TYPES_KEY, REFERENCE, AUTO_CAPTURE = (
-    _ + "Lang",
-    _ + "PaymentTypes",
-    _ + "Reference",
-    _ + "AutoCapture",
-)
+# The order's metadata keys of what FarPay shows and Faktura's order has no field for.
+EXTERNAL_ID = "farpay.ExternalID"
+ACCEPT_URL = "farpay.AcceptUrl"
+CANCEL_URL = "farpay.CancelUrl"
+CALLBACK_URL = "farpay.CallbackUrl"
+LANG = "farpay.Lang"
+PAYMENT_TYPES_KEY = "farpay.PaymentTypes"
+REFERENCE = "farpay.Reference"
+AUTO_CAPTURE = "farpay.AutoCapture"
 
 # Where a service's field is in FarPay's body.
 _FIELDS = {
@@ -91,6 +87,13 @@ async def create(session: AsyncSession, merchant_id: str, body: OrderIn, *, sett
             "Payment.Amount",
             "invalid_amount",
             f"Payment amount cannot be zero or negative. Amount listed: {payment.amount}",
+        )
+    if amount >= MAX_AMOUNT:
+        # Below it the amount has at most 15 digits, which its JSON number (a double) keeps exactly.
+        raise ValidationFailed.field(
+            "Payment.Amount",
+            "too_large",
+            f"Payment amount must be below {from_minor(MAX_AMOUNT, currency)}.",
         )
     customer_id = await _customer_id(session, merchant_id, body.customer) if body.customer else None
     with _in_farpay_terms():
