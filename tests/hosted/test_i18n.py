@@ -67,6 +67,9 @@ def test_the_query_beats_the_document_beats_the_browser() -> None:
     assert choose_language("klingon", "no", "sv") == "nb"
     assert choose_language(None, None, "sv-SE") == "sv"
     assert choose_language(None, "fi", "fi") == "en"
+    # No Faroese pages: Faroese readers read Danish.
+    assert choose_language("fo", None, None) == "da"
+    assert choose_language(None, None, "fo-FO, en;q=0.5") == "da"
     assert known_language("EN_gb") == "en"
 
 

@@ -305,3 +305,25 @@ async def test_two_submits_racing_charge_once(api: Api, database: Database, paye
     assert MESSAGES["paid_title"]["en"] in loser.text
     intents = await intents_of_order(api, order["id"])
     assert [i["status"] for i in intents] == ["succeeded"]
+
+
+async def test_an_order_paid_after_its_payer_cancelled_keeps_the_merchants_urls_and_capture(
+    api: Api, database: Database, payer: httpx.AsyncClient
+) -> None:
+    order, token = await order_link(api, database)
+    await intent_link(api, order, captureMethod="manual")
+    _, csrf = await open_page(payer, token)
+    cancelled = await payer.post(f"/pay/{token}/cancel", data={"csrf": csrf})
+    assert cancelled.headers["location"].startswith(f"{CANCEL_URL}?")
+    # The order's page makes a new attempt, made like the merchant's: same URLs, authorized only.
+    _, csrf = await open_page(payer, token)
+    paid = await pay_with(payer, token, csrf)
+    assert paid.status_code == 303
+    assert paid.headers["location"].startswith(RETURN_URL.split("?")[0])
+    newest, first = await intents_of_order(api, order["id"])
+    assert (first["status"], newest["status"]) == ("canceled", "requires_capture")
+    assert (newest["captureMethod"], newest["returnUrl"], newest["cancelUrl"]) == (
+        "manual",
+        RETURN_URL,
+        CANCEL_URL,
+    )

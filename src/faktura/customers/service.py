@@ -196,3 +196,9 @@ async def id_by_organization_number(session: AsyncSession, merchant_id: str, num
 async def id_by_email(session: AsyncSession, merchant_id: str, email: str) -> str | None:
     """The id of the merchant's customer with this e-mail address (lower case), if any."""
     return await repository.id_by_email(session, merchant_id, email)
+
+
+async def by_external_id(session: AsyncSession, merchant_id: str, external_id: str) -> CustomerOut | None:
+    """The merchant's live customer with this `externalId` (the merchant's own customer number), if any."""
+    customer = await repository.by_external_id(session, merchant_id, external_id)
+    return CustomerOut.of(customer) if customer is not None else None

@@ -52,6 +52,9 @@ class Checkout:
     currency: str
     amount: int  # what the payer pays now
     seller: Party  # as the invoice's document prints it, or the merchant as it is now
+    # The newest card intent the merchant or an earlier attempt made: a new attempt keeps its return and
+    # cancel URLs and its capture method (the payer may have cancelled it, then come back).
+    last_card_intent: PaymentIntent | None = None
 
     @property
     def document_language(self) -> str | None:
@@ -60,11 +63,13 @@ class Checkout:
 
     @property
     def return_url(self) -> str | None:
-        return self.intent.return_url if self.intent is not None else None
+        intent = self.intent or self.last_card_intent
+        return intent.return_url if intent is not None else None
 
     @property
     def cancel_url(self) -> str | None:
-        return self.intent.cancel_url if self.intent is not None else None
+        intent = self.intent or self.last_card_intent
+        return intent.cancel_url if intent is not None else None
 
     @property
     def payable(self) -> bool:
@@ -123,6 +128,7 @@ async def load(session: AsyncSession, token: str) -> Checkout | None:
             order.currency,
             order.total,
             seller_party(merchant),
+            _last_card_intent(intents),
         )
     else:
         invoice = await repository.invoice(session, merchant.id, link.target_id)
@@ -144,6 +150,7 @@ async def load(session: AsyncSession, token: str) -> Checkout | None:
             invoice.currency,
             amount,
             await _seller(session, merchant, invoice),
+            _last_card_intent(intents),
         )
     _expire_link(checkout)
     return checkout
@@ -202,6 +209,10 @@ def _working_intent(intents: list[PaymentIntent]) -> PaymentIntent | None:
         if intent.status in _OPEN_INTENT and intent.gateway == CARD_GATEWAY:
             return intent
     return None
+
+
+def _last_card_intent(intents: list[PaymentIntent]) -> PaymentIntent | None:
+    return next((intent for intent in intents if intent.gateway == CARD_GATEWAY), None)
 
 
 def _combine(intent_state: PageState | None, document_state: PageState) -> PageState:

@@ -20,7 +20,7 @@ from faktura.models import PaymentIntent
 from faktura.payments import service
 from faktura.payments.gateways import get_test_gateway
 from faktura.payments.schemas import IntentCreate, IntentOut
-from faktura.payments.states import CancellationReason, IntentStatus
+from faktura.payments.states import CancellationReason, CaptureMethod, IntentStatus
 
 
 class Result(StrEnum):
@@ -113,6 +113,7 @@ def _open_intent_id(checkout: Checkout) -> str | None:
 
 
 async def _new_intent(session: AsyncSession, settings: Settings, checkout: Checkout) -> str:
+    last = checkout.last_card_intent
     created = await service.create(
         session,
         checkout.merchant.id,
@@ -122,6 +123,11 @@ async def _new_intent(session: AsyncSession, settings: Settings, checkout: Check
             amount=checkout.amount,
             currency=checkout.currency,
             gateway=CARD_GATEWAY,
+            capture_method=CaptureMethod(last.capture_method)
+            if last is not None
+            else CaptureMethod.AUTOMATIC,
+            return_url=checkout.return_url,
+            cancel_url=checkout.cancel_url,
         ),
         settings=settings,
     )

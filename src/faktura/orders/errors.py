@@ -23,6 +23,12 @@ class OrderHasPayment(Conflict):
     code = "order_has_payment"
 
 
+class OrderCustomerFixed(Conflict):
+    """The order has another customer already, or has ended: its customer can no longer be set."""
+
+    code = "order_customer_fixed"
+
+
 class OrderChanged(Conflict):
     """The order changed meanwhile (a concurrent request); read it and retry."""
 

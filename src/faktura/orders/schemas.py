@@ -43,6 +43,12 @@ class _OrderFields(RequestSchema):
         description="The buyer's purchase order number: its invoice prints it as the order reference (BT-13)",
     )
     description: TextBlock | None = Field(None, max_length=1000)
+    language: str | None = Field(
+        None,
+        max_length=10,
+        description="The payer's page's language (en, no, sv, da or de); default: the customer's, else "
+        "the merchant's country's",
+    )
     metadata: dict[str, str] | None = Field(None, max_length=50)
     expires_at: UtcDateTime | None = Field(None, description="Quote validity; default 30 days")
     subtotal: int | None = Amount

@@ -26,11 +26,17 @@ from faktura.links import service as links
 from faktura.merchants.errors import MerchantNotFound
 from faktura.models import Coupon, Order, OrderItem
 from faktura.orders import pricing, repository
-from faktura.orders.errors import OrderChanged, OrderHasPayment, OrderNotDraft, OrderNotFound
+from faktura.orders.errors import (
+    OrderChanged,
+    OrderCustomerFixed,
+    OrderHasPayment,
+    OrderNotDraft,
+    OrderNotFound,
+)
 from faktura.orders.schemas import OrderCreate, OrderItemIn, OrderOut, OrderUpdate
 from faktura.orders.states import ORDER_STATES, OrderStatus
 from faktura.orders.views import order_out
-from faktura.parties.validation import default_language
+from faktura.parties.validation import default_language, normalize_language
 from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, Totals, compute_totals
 
 QUOTE_VALIDITY = timedelta(days=30)
@@ -61,6 +67,7 @@ class _Terms:
     billing_cycle_id: str | None
     coupon_code: str | None
     items: list[OrderItemIn] | None
+    language: str | None = None
 
 
 async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> OrderOut:
@@ -72,6 +79,7 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
         billing_cycle_id=data.billing_cycle_id,
         coupon_code=data.coupon_code,
         items=data.items,
+        language=data.language,
     )
     _check_expiry(data.expires_at)
     draft = await _prepare(session, merchant_id, terms, sent)
@@ -121,7 +129,11 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
         billing_cycle_id=sent.get("billing_cycle_id", order.billing_cycle_id),
         coupon_code=sent.get("coupon_code", order.coupon_code),
         items=data.items,
+        language=sent.get("language"),
     )
+    if terms.language is None and terms.customer_id == order.customer_id:
+        # The language stays as it was set, unless the change is to the customer whose language it was.
+        terms.language = order.language
     assert terms.currency is not None
     basis_changed = (
         terms.currency.upper() != order.currency or terms.prices_include_tax != order.prices_include_tax
@@ -238,6 +250,37 @@ async def get(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOu
     return order_out(order, tokens.get(order.id), public_url_of(session))
 
 
+async def by_token(session: AsyncSession, merchant_id: str, token: str) -> OrderOut:
+    """The order whose payer's page is `/pay/{token}` (FarPay names orders by it)."""
+    link = await links.resolve(session, token)
+    if link is None or link.merchant_id != merchant_id or link.target_type != links.LinkTarget.ORDER:
+        raise OrderNotFound(token)
+    return await get(session, merchant_id, link.target_id)
+
+
+async def attach_customer(
+    session: AsyncSession, merchant_id: str, order_id: str, customer_id: str
+) -> OrderOut:
+    """Name the buyer of an order made without one, before or after it is paid (a pay-first order);
+    naming the customer it has already changes nothing."""
+    order = await _get(session, merchant_id, order_id, lock=True)
+    if order.customer_id == customer_id:
+        return await get(session, merchant_id, order.id)
+    if order.customer_id is not None:
+        raise OrderCustomerFixed(f"Order {order.id} is for customer {order.customer_id} already.")
+    if order.status not in _CUSTOMER_OPEN:
+        raise OrderCustomerFixed(f"Order {order.id} is {order.status}; its customer can no longer be set.")
+    if await repository.customer_language(session, merchant_id, customer_id) is None:
+        raise ValidationFailed.field("customerId", "customer_not_found", f"No customer '{customer_id}'.")
+    await name_customer(session, order, customer_id)
+    out = await get(session, merchant_id, order.id)
+    await _record(session, merchant_id, out, "order.updated")
+    return out
+
+
+_CUSTOMER_OPEN = frozenset({OrderStatus.DRAFT, OrderStatus.OPEN, OrderStatus.PAID})
+
+
 async def page(
     session: AsyncSession, merchant_id: str, params: PageParams, **filters: Any
 ) -> tuple[list[OrderOut], str | None]:
@@ -280,6 +323,8 @@ async def _prepare(
             errors.add("customerId", "customer_not_found", f"No customer '{terms.customer_id}'.")
         else:
             language = customer_language
+    if terms.language is not None:
+        language = errors.check(partial(normalize_language, terms.language, "language")) or language
     if terms.billing_cycle_id is not None:
         active = await repository.billing_cycle_active(session, merchant_id, terms.billing_cycle_id)
         if not active:

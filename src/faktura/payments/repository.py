@@ -96,6 +96,18 @@ async def page_intents(
     return await fetch_page(session, stmt, PaymentIntent, params)
 
 
+async def intent_statuses_of_orders(
+    session: AsyncSession, merchant_id: str, order_ids: list[str]
+) -> list[tuple[str, str]]:
+    """(order id, intent status) of every intent of these orders."""
+    rows = await session.execute(
+        select(PaymentIntent.order_id, PaymentIntent.status).where(
+            PaymentIntent.merchant_id == merchant_id, PaymentIntent.order_id.in_(order_ids)
+        )
+    )
+    return [(order_id, status) for order_id, status in rows.all() if order_id is not None]
+
+
 def _same_target(intent: PaymentIntent) -> Any:
     if intent.order_id is not None:
         return PaymentIntent.order_id == intent.order_id

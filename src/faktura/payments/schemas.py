@@ -21,7 +21,7 @@ ID = Field(None, max_length=40)
 MAX_AMOUNT = 10**15
 
 
-def _checked_url(value: str | None) -> str | None:
+def checked_url(value: str | None) -> str | None:
     if value is None:
         return None
     parts = urlsplit(value)
@@ -69,7 +69,7 @@ class IntentCreate(RequestSchema):
     cancel_url: str | None = Field(None, max_length=2000)
     metadata: dict[str, str] | None = Field(None, max_length=50)
 
-    _urls = field_validator("return_url", "cancel_url")(_checked_url)
+    _urls = field_validator("return_url", "cancel_url")(checked_url)
 
 
 class IntentConfirm(RequestSchema):
@@ -78,7 +78,7 @@ class IntentConfirm(RequestSchema):
     )
     return_url: str | None = Field(None, max_length=2000, description="Where 3-D Secure sends the payer back")
 
-    _urls = field_validator("return_url")(_checked_url)
+    _urls = field_validator("return_url")(checked_url)
 
 
 class IntentCapture(RequestSchema):

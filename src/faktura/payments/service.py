@@ -255,6 +255,17 @@ async def page(
     return await views_of(session, rows, settings), cursor
 
 
+async def intent_statuses_of_orders(
+    session: AsyncSession, merchant_id: str, order_ids: list[str]
+) -> dict[str, list[IntentStatus]]:
+    """Order id -> the statuses of its intents (none: an empty list), read at once for a listing."""
+    statuses: dict[str, list[IntentStatus]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        for order_id, status in await repository.intent_statuses_of_orders(session, merchant_id, order_ids):
+            statuses[order_id].append(IntentStatus(status))
+    return statuses
+
+
 @finalization.on_order_invoiced
 async def invoice_issued(session: AsyncSession, merchant_id: str, order_id: str) -> int:
     """The order's invoice was issued: its pay-later intents have done their job and end as canceled

@@ -18,7 +18,7 @@ DEFAULT_LANGUAGE = "en"
 
 # Stored documents say `no` for Norwegian (one written Norwegian, see parties.validation); the payer's
 # page speaks Bokmål, and a browser may ask for any of the three tags.
-_ALIASES = {"no": "nb", "nn": "nb"}
+_ALIASES = {"no": "nb", "nn": "nb", "fo": "da"}
 _LOCALES = {"en": "en_GB", "nb": "nb_NO", "sv": "sv_SE", "da": "da_DK", "de": "de_DE"}
 _MAX_ACCEPT_LANGUAGE = 1000
 
