@@ -1,5 +1,7 @@
 """Schemathesis against a real `faktura serve`: no input, however bad, may produce a 500.
 
+The native API's document and each provider dialect's (`/farpay/v2/openapi.json`, with a key made for it).
+
 Runs on SQLite and on PostgreSQL (PostgreSQL is required when CI=true, skipped with a note otherwise).
 `make fuzz`; FUZZ_EXAMPLES sets the examples per operation (default 30), FUZZ_SEED fixes the seed.
 """
@@ -30,6 +32,8 @@ EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "30")
 SEED = os.environ.get("FUZZ_SEED", "20261121")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
+# Each provider dialect's document, fuzzed with a key of its own in its provider's header.
+DIALECTS = [("farpay", "/farpay/v2", "X-API-KEY")]
 
 
 @contextmanager
@@ -63,7 +67,8 @@ def _tally(report_dir: Path) -> tuple[int, int]:
     return tests - failed - int(suites.get("skipped", "0")), failed
 
 
-def _fuzz(label: str, env: dict[str, str], report_dir: Path) -> tuple[int, int]:
+def _fuzz(label: str, env: dict[str, str], report_dir: Path) -> list[tuple[int, int]]:
+    """Every API surface of one live server on one database: the native API, then each dialect's."""
     subprocess.run([*FAKTURA, "db", "upgrade"], env=env, check=True, capture_output=True)
     created = subprocess.run(
         [*FAKTURA, "merchant", "create", "--name", "Fuzz AS", "--json"],
@@ -71,57 +76,82 @@ def _fuzz(label: str, env: dict[str, str], report_dir: Path) -> tuple[int, int]:
         check=True,
         capture_output=True,
     )
-    api_key = json.loads(created.stdout)["apiKey"]
+    merchant = json.loads(created.stdout)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = (report_dir / f"server-{label}.log").open("wb")
     server = subprocess.Popen([*FAKTURA, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
     try:
         wait_until_ready(base)
-        token = httpx.post(f"{base}/api/v1/Auth/token", json={"apiKey": api_key}).json()["accessToken"]
-        transcript = report_dir / f"schemathesis-{label}.log"
-        print(f"fuzz: {label}: schemathesis, {EXAMPLES} examples per operation, log {transcript}", flush=True)
-        with transcript.open("w") as out:
-            result = subprocess.run(
-                [
-                    str(Path(sys.executable).parent / "schemathesis"),
-                    "run",
-                    f"{base}/openapi.json",
-                    "--header",
-                    f"Authorization: Bearer {token}",
-                    "--checks",
-                    CHECKS,
-                    "--max-examples",
-                    EXAMPLES,
-                    "--seed",
-                    SEED,
-                    "--generation-deterministic",
-                    # One worker: CPython before 3.11.8 keeps the AST builder's recursion count per
-                    # interpreter, so two threads parsing at once (hypothesis reads lambda sources with
-                    # ast.parse) can fail with "AST constructor recursion depth mismatch" (gh-106905).
-                    "--workers",
-                    "1",
-                    "--report",
-                    "junit",
-                    "--report-dir",
-                    str(report_dir / label),
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=1800,
-            )
-        passed, failed = _tally(report_dir / label)
-        if result.returncode != 0 and failed == 0:
-            failed = 1  # schemathesis itself broke down; never report that as a pass
-        if failed:
-            print(transcript.read_text()[-20_000:], flush=True)
-        print(f"fuzz: {label}: {passed} operations passed, {failed} failed", flush=True)
-        return passed, failed
+        token = httpx.post(f"{base}/api/v1/Auth/token", json={"apiKey": merchant["apiKey"]}).json()[
+            "accessToken"
+        ]
+        runs = [
+            _schemathesis(label, f"{base}/openapi.json", f"Authorization: Bearer {token}", env, report_dir)
+        ]
+        for dialect, prefix, header in DIALECTS:
+            key = _dialect_key(env, merchant["merchantId"], dialect)
+            url = f"{base}{prefix}/openapi.json"
+            runs.append(_schemathesis(f"{label}-{dialect}", url, f"{header}: {key}", env, report_dir))
+        return runs
     finally:
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+def _dialect_key(env: dict[str, str], merchant_id: str, dialect: str) -> str:
+    made = subprocess.run(
+        [*FAKTURA, "apikey", "create", "--merchant", merchant_id, "--dialect", dialect, "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return str(json.loads(made.stdout)["apiKey"])
+
+
+def _schemathesis(
+    label: str, openapi: str, header: str, env: dict[str, str], report_dir: Path
+) -> tuple[int, int]:
+    transcript = report_dir / f"schemathesis-{label}.log"
+    print(f"fuzz: {label}: schemathesis, {EXAMPLES} examples per operation, log {transcript}", flush=True)
+    with transcript.open("w") as out:
+        result = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "schemathesis"),
+                "run",
+                openapi,
+                "--header",
+                header,
+                "--checks",
+                CHECKS,
+                "--max-examples",
+                EXAMPLES,
+                "--seed",
+                SEED,
+                "--generation-deterministic",
+                # One worker: CPython before 3.11.8 keeps the AST builder's recursion count per
+                # interpreter, so two threads parsing at once (hypothesis reads lambda sources with
+                # ast.parse) can fail with "AST constructor recursion depth mismatch" (gh-106905).
+                "--workers",
+                "1",
+                "--report",
+                "junit",
+                "--report-dir",
+                str(report_dir / label),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=1800,
+        )
+    passed, failed = _tally(report_dir / label)
+    if result.returncode != 0 and failed == 0:
+        failed = 1  # schemathesis itself broke down; never report that as a pass
+    if failed:
+        print(transcript.read_text()[-20_000:], flush=True)
+    print(f"fuzz: {label}: {passed} operations passed, {failed} failed", flush=True)
+    return passed, failed
 
 
 def main() -> int:
@@ -132,12 +162,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as data_dir:
         env = {**os.environ, "FAKTURA_DATA_DIR": data_dir, "FAKTURA_ACCESS_TOKEN_TTL": "7200"}
         env.pop("FAKTURA_DATABASE_URL", None)
-        runs.append(_fuzz("sqlite", env, report_dir))
+        runs.extend(_fuzz("sqlite", env, report_dir))
     with _postgres() as url, tempfile.TemporaryDirectory() as data_dir:
         if url is not None:
             env = {**os.environ, "FAKTURA_DATA_DIR": data_dir, "FAKTURA_DATABASE_URL": url}
             env["FAKTURA_ACCESS_TOKEN_TTL"] = "7200"
-            runs.append(_fuzz("postgresql", env, report_dir))
+            runs.extend(_fuzz("postgresql", env, report_dir))
     passed = sum(run[0] for run in runs)
     failed = sum(run[1] for run in runs)
     # One operation fuzzed on one database is one test; the closing line has pytest's summary form.

@@ -173,12 +173,12 @@ async def test_the_payer_pays_in_the_orders_language_and_returns_to_the_accept_u
     assert [o["Token"] for o in (await farpay.get("/orders", params={"status": "Ok"})).json()] == [token]
     # An order that is Ok has ended; it is not cancelled any more.
     assert violation(await farpay.get(f"/orders/{token}/cancel")) == (
-        409,
+        400,
         1202,
         "invalid_status_for_cancellation",
     )
     assert violation(await farpay.get(f"/orders/{token}/capture")) == (
-        409,
+        400,
         1201,
         "invalid_status_for_capture",
     )
@@ -189,7 +189,7 @@ async def test_manual_capture_after_a_payer_cancelled_once_and_came_back(
 ) -> None:
     customer = {"CustomerNumber": "42", "CustomerName": "Jens Hansen"}
     token = (await created(farpay, Customer=customer, Payment={"AutoCapture": False}))["Token"]
-    assert violation(await farpay.get(f"/orders/{token}/capture")) == (409, 1200, "order_not_pending_capture")
+    assert violation(await farpay.get(f"/orders/{token}/capture")) == (400, 1200, "order_not_pending_capture")
     page = await payer.get(f"/pay/{token}")
     gave_up = await payer.post(f"/pay/{token}/cancel", data={"csrf": csrf_of(page.text)})
     assert gave_up.status_code == 303
@@ -213,7 +213,7 @@ async def test_manual_capture_after_a_payer_cancelled_once_and_came_back(
         ("succeeded", "manual"),
     ]
     assert violation(await farpay.get(f"/orders/{token}/capture")) == (
-        409,
+        400,
         1201,
         "invalid_status_for_capture",
     )
@@ -226,9 +226,9 @@ async def test_cancelling_a_new_order_and_then_again(farpay: httpx.AsyncClient, 
     assert (cancelled.json()["Status"], cancelled.json()["StatusCode"]) == ("Cancelled", 400)
     [intent] = (await merchant.get("/api/v1/PaymentIntents")).json()["data"]
     assert intent["status"] == "canceled"
-    assert violation(await farpay.get(f"/orders/{token}/cancel")) == (409, 6001, "order_already_cancelled")
+    assert violation(await farpay.get(f"/orders/{token}/cancel")) == (400, 6001, "order_already_cancelled")
     assert violation(await farpay.get(f"/orders/{token}/capture")) == (
-        409,
+        400,
         1201,
         "invalid_status_for_capture",
     )
@@ -380,7 +380,7 @@ async def test_the_orders_are_in_the_dialects_openapi_document(farpay: httpx.Asy
     assert set(paths["/orders"]) == {"get", "post", "put"}
     assert "get" in paths["/orders/{token}/capture"]
     assert "get" in paths["/orders/{token}/cancel"]
-    capture = paths["/orders/{token}/capture"]["get"]["responses"]["409"]["description"]
+    capture = paths["/orders/{token}/capture"]["get"]["responses"]["400"]["description"]
     assert "`order_not_pending_capture`" in capture
     assert "`invalid_status_for_capture`" in capture
     order_schema = document["components"]["schemas"]["OrderOut"]["properties"]

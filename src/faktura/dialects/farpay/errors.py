@@ -4,8 +4,9 @@ FarPay answers `{"Message", "CorrelationId", "Details": [{"Code", "Message", "De
 "Value"}]}]}`, with its numeric violation codes. A refused request is one Details entry per violation:
 FarPay's code where one fits the error's type (or, for a field, its path and code), else 0, and as
 Key/Value pairs the field (in FarPay's names) and Faktura's own stable code, so a client can tell every
-case apart. Invalid fields are HTTP 400, as FarPay answers them; other errors keep their status (401,
-403, 404, 409, 429, 500).
+case apart. Invalid fields and FarPay's own violations (a capture or cancellation the order's status
+does not allow) are HTTP 400, as FarPay answers them; other errors keep their status (401, 403, 404,
+409, 429, 500).
 """
 
 from __future__ import annotations
@@ -104,7 +105,12 @@ def _violation(code: int, message: str, pairs: list[dict[str, str]], faktura_cod
 
 
 def status_of(error: FakturaError) -> int:
-    return 400 if isinstance(error, ValidationFailed) else error.status
+    """FarPay answers its violations, and invalid fields, with 400; other errors keep their status."""
+    return _status(type(error), error.instance_code)
+
+
+def _status(kind: type[FakturaError], code: str) -> int:
+    return 400 if issubclass(kind, ValidationFailed) or code in VIOLATIONS else kind.status
 
 
 def render(error: FakturaError) -> JSONResponse:
@@ -140,7 +146,7 @@ def responses(*types: type[FakturaError]) -> dict[int | str, dict[str, Any]]:
     Faktura's codes it can carry as `FakturaCode`."""
     by_status: dict[int, list[str]] = {}
     for error in sorted(types, key=lambda t: (t.status, t.code)):
-        status = 400 if issubclass(error, ValidationFailed) else error.status
+        status = _status(error, error.code)
         codes = by_status.setdefault(status, [])
         if error.code not in codes:
             codes.append(error.code)
