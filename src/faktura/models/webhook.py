@@ -22,8 +22,14 @@ class WebhookEndpoint(IdMixin, TimestampMixin, Base):
     enabled: Mapped[bool] = mapped_column(Boolean)
     disabled_reason: Mapped[str | None] = mapped_column(String(40))
     in_order: Mapped[bool] = mapped_column(Boolean)
-    # Kept in the clear because it must sign; the API shows it only when it is made.
-    secret: Mapped[str] = mapped_column(String(100))
+    # The body's shape: "standard" (Standard Webhooks' `{type, timestamp, data}`), or a provider
+    # dialect's, rendered by what that dialect registers (`webhooks.formats`).
+    format: Mapped[str] = mapped_column(String(30), default="standard", server_default="standard")
+    # Set: the endpoint hears only the events about this one resource (a FarPay order's CallbackUrl).
+    resource_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    # Kept in the clear because it must sign; the API shows it only when it is made. None: unsigned
+    # (a dialect's endpoint configured without one).
+    secret: Mapped[str | None] = mapped_column(String(100))
     previous_secret: Mapped[str | None] = mapped_column(String(100))
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())

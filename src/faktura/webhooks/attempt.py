@@ -1,8 +1,10 @@
 """One attempt of one delivery: read what to send, POST it outside any transaction, record the outcome.
 
 Every attempt of a delivery carries its id as `webhook-id`, so a receiver that saw it once can drop the
-repeat; the body is the event (`type`, `timestamp` = when the event happened, `data`), signed afresh
-with the endpoint's secrets at the time of sending (`webhook-timestamp` is the sending time).
+repeat; the body is the event (`type`, `timestamp` = when the event happened, `data`), or for an endpoint
+of a dialect's format that dialect's rendering of it (`webhooks.formats`), signed afresh with the
+endpoint's secrets at the time of sending (`webhook-timestamp` is the sending time; no signature for an
+endpoint without a secret).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from faktura.events import record, snapshot
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.ids import new_id
-from faktura.webhooks import repository, signing
+from faktura.webhooks import formats, repository, signing
 from faktura.webhooks.outbound import Reply
 from faktura.webhooks.schedule import FAILING_DISABLES_AFTER, MAX_ATTEMPTS, delay_after
 from faktura.webhooks.schemas import DisabledReason, FailureReason
@@ -71,10 +73,21 @@ def message_for(found: repository.ToSend, body: bytes, now: datetime) -> Message
 async def prepare(database: Database, delivery_ids: Collection[str]) -> dict[str, Message]:
     """The signed requests to send, by delivery; a delivery left out has nothing to send any more
     (its endpoint was deleted, another run finished it, or its endpoint is disabled: it fails now)."""
+    bodies: dict[tuple[str, str], bytes] = {}  # one event sent to several endpoints is rendered once
     async with database.transaction(write=False) as session:
         found = await repository.deliveries_to_send(session, delivery_ids)
+        for one in found:
+            key = (one.format, one.event_id)
+            if (
+                one.format != formats.STANDARD
+                and one.status == WebhookDeliveryStatus.pending
+                and key not in bodies
+            ):
+                facts = formats.EventFacts(
+                    one.merchant_id, one.event_id, one.event_type, one.event_created_at, one.data
+                )
+                bodies[key] = await formats.renderer(one.format)(session, facts)
     now = clock.now()
-    bodies: dict[str, bytes] = {}  # one event sent to several endpoints is serialized once
     messages: dict[str, Message] = {}
     disabled = []
     for one in found:
@@ -83,9 +96,10 @@ async def prepare(database: Database, delivery_ids: Collection[str]) -> dict[str
         if not one.enabled:
             disabled.append(one.delivery_id)
             continue
-        body = bodies.get(one.event_id)
+        key = (one.format, one.event_id)
+        body = bodies.get(key)
         if body is None:
-            body = bodies[one.event_id] = body_of(one.event_type, one.event_created_at, one.data)
+            body = bodies[key] = body_of(one.event_type, one.event_created_at, one.data)
         messages[one.delivery_id] = message_for(one, body, now)
     if disabled:
         async with database.transaction() as session:

@@ -54,7 +54,7 @@ async def dispatch_batch(session: AsyncSession, limit: int = BATCH) -> int:
     jobs: list[tuple[str, WebhookEndpoint]] = []
     for event in events:
         for endpoint in endpoints_of.get(event.merchant_id, ()):
-            if matches(endpoint.events, event.type):
+            if matches(endpoint.events, event.type) and endpoint.resource_id in (None, event.resource_id):
                 delivery_id = new_id("msg")
                 rows.append(_delivery_row(delivery_id, event, endpoint, now))
                 jobs.append((delivery_id, endpoint))

@@ -42,6 +42,21 @@ async def endpoints_page(
     return await fetch_page(session, stmt, WebhookEndpoint, params)
 
 
+async def endpoints_in_formats(
+    session: AsyncSession, merchant_id: str, names: Collection[str]
+) -> list[WebhookEndpoint]:
+    stmt = (
+        select(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.merchant_id == merchant_id,
+            WebhookEndpoint.format.in_(list(names)),
+            WebhookEndpoint.resource_id.is_(None),
+        )
+        .order_by(WebhookEndpoint.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
 async def enabled_endpoints(session: AsyncSession, merchant_ids: Collection[str]) -> list[WebhookEndpoint]:
     stmt = (
         select(WebhookEndpoint)
@@ -99,12 +114,13 @@ class Undispatched:
     id: str
     merchant_id: str
     type: str
+    resource_id: str
 
 
 async def claim_undispatched(session: AsyncSession, limit: int) -> list[Undispatched]:
     """The oldest events not yet dispatched, locked until this transaction marks them dispatched."""
     stmt = (
-        select(Event.id, Event.merchant_id, Event.type)
+        select(Event.id, Event.merchant_id, Event.type, Event.resource_id)
         .where(Event.dispatched_at.is_(None))
         .order_by(Event.id)
         .limit(limit)
@@ -139,10 +155,12 @@ class ToSend:
     endpoint_id: str
     url: str
     enabled: bool
-    secret: str
+    format: str
+    secret: str | None
     previous_secret: str | None
     previous_secret_expires_at: datetime | None
     failing_since: datetime | None
+    merchant_id: str
     event_id: str
     event_type: str
     event_created_at: datetime
@@ -157,10 +175,12 @@ def _to_send(ids: int) -> AnySelect:
             WebhookEndpoint.id,
             WebhookEndpoint.url,
             WebhookEndpoint.enabled,
+            WebhookEndpoint.format,
             WebhookEndpoint.secret,
             WebhookEndpoint.previous_secret,
             WebhookEndpoint.previous_secret_expires_at,
             WebhookEndpoint.failing_since,
+            Event.merchant_id,
             Event.id,
             Event.type,
             Event.created_at,

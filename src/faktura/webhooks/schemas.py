@@ -58,6 +58,11 @@ class WebhookEndpointOut(Schema):
     enabled: bool
     disabled_reason: DisabledReason | None = Field(description="Why it is disabled, when it is")
     in_order: bool
+    format: str = Field(
+        description="The body's shape: `standard` (Standard Webhooks), or a provider dialect's "
+        "(`farpay.order`, `farpay.payment`), for endpoints a dialect configured"
+    )
+    resource_id: str | None = Field(description="Set: it hears only the events about this resource")
     failing_since: datetime | None = Field(description="First failure of a run of failed attempts")
     previous_secret_expires_at: datetime | None = Field(
         description="After a rotation, until when deliveries are also signed with the old secret"
@@ -67,7 +72,7 @@ class WebhookEndpointOut(Schema):
 
 
 class WebhookEndpointWithSecret(WebhookEndpointOut):
-    secret: str = Field(description="The signing secret (whsec_...); shown only now")
+    secret: str | None = Field(description="The signing secret (whsec_...); shown only now")
 
 
 class ReplaySince(RequestSchema):

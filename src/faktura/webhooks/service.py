@@ -17,7 +17,7 @@ from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.validation import Collector
 from faktura.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from faktura.webhooks import dispatch, repository, signing
+from faktura.webhooks import dispatch, formats, repository, signing
 from faktura.webhooks.errors import (
     WebhookDeliveryNotFound,
     WebhookDeliveryPending,
@@ -66,6 +66,53 @@ async def create(
     session.add(endpoint)
     await session.flush()
     return endpoint
+
+
+async def create_formatted(
+    session: AsyncSession,
+    settings: Settings,
+    merchant_id: str,
+    *,
+    url: str,
+    events: list[str],
+    format: str,
+    secret: str | None,
+    resource_id: str | None = None,
+    description: str | None = None,
+) -> WebhookEndpoint:
+    """An endpoint a provider dialect configures: its body in the dialect's `format`, signed only when
+    `secret` (a `whsec_` secret the merchant's receiver holds) is given, for every event `events` names,
+    or only those about `resource_id`. The URL is checked as any endpoint's is (scheme, private hosts)."""
+    if format not in formats.registered():
+        raise LookupError(f"No webhook format {format!r}: register it first (webhooks.formats).")
+    errors = Collector()
+    checked, wanted = _checked(settings, url, events)
+    if secret is not None:
+        errors.check(partial(signing.checked_secret, secret))
+    errors.raise_if_any()
+    assert checked is not None
+    assert wanted is not None
+    endpoint = WebhookEndpoint(
+        id=new_id("we"),
+        merchant_id=merchant_id,
+        url=checked,
+        description=description,
+        events=wanted,
+        enabled=True,
+        disabled_reason=None,
+        in_order=False,
+        format=format,
+        resource_id=resource_id,
+        secret=secret,
+    )
+    session.add(endpoint)
+    await session.flush()
+    return endpoint
+
+
+async def formatted(session: AsyncSession, merchant_id: str, names: Collection[str]) -> list[WebhookEndpoint]:
+    """The merchant's endpoints in these formats that hear all their events (not one resource's)."""
+    return await repository.endpoints_in_formats(session, merchant_id, names)
 
 
 def _checked(
@@ -161,7 +208,7 @@ class Secrets(Protocol):
     """An endpoint's secrets: a WebhookEndpoint, or what a delivery read of it."""
 
     @property
-    def secret(self) -> str: ...
+    def secret(self) -> str | None: ...
     @property
     def previous_secret(self) -> str | None: ...
     @property
@@ -169,8 +216,9 @@ class Secrets(Protocol):
 
 
 def signing_secrets(endpoint: Secrets, now: datetime) -> list[str]:
-    """The secrets a delivery sent now is signed with: the current one, and the old one while it lasts."""
-    secrets = [endpoint.secret]
+    """The secrets a delivery sent now is signed with: the current one, and the old one while it lasts;
+    none for an endpoint without a secret (a dialect's, configured unsigned)."""
+    secrets = [endpoint.secret] if endpoint.secret else []
     expires = endpoint.previous_secret_expires_at
     if endpoint.previous_secret and expires is not None and now < expires:
         secrets.append(endpoint.previous_secret)

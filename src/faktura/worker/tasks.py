@@ -1,9 +1,11 @@
-"""Every module whose import registers job handlers and periodic work; the worker loads this one."""
+"""Every module whose import registers job handlers, periodic work, or webhook formats; the worker loads
+this one."""
 
 from __future__ import annotations
 
 import importlib
 
+import faktura.dialects.farpay.webhooks
 import faktura.invoices.delivery.tasks
 import faktura.invoices.document_tasks
 import faktura.invoices.overdue
@@ -14,6 +16,7 @@ import faktura.worker.maintenance
 from faktura.config import Settings
 
 MODULES = (
+    faktura.dialects.farpay.webhooks,  # FarPay's webhook formats (`webhooks.formats`)
     faktura.invoices.delivery.tasks,
     faktura.invoices.document_tasks,
     faktura.invoices.overdue,

@@ -39,8 +39,9 @@ def _routers() -> list[APIRouter]:
     from faktura.dialects.farpay.invoices import invoices_router
     from faktura.dialects.farpay.orders.endpoints import orders
     from faktura.dialects.farpay.payments import payments_router
+    from faktura.dialects.farpay.webhooks import webhooks_router
 
-    return [orders, invoices_router, payments_router]
+    return [orders, invoices_router, payments_router, webhooks_router]
 
 
 def create() -> FastAPI:

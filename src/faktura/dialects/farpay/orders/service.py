@@ -32,6 +32,7 @@ from faktura.dialects.farpay.orders.schemas import (
     PaymentOut,
 )
 from faktura.dialects.farpay.states import ORDER_STATUSES, FarPayOrderStatus, farpay_status
+from faktura.dialects.farpay.webhooks import order_callback
 from faktura.kit.currencies import from_minor, to_minor
 from faktura.kit.errors import FieldError, ValidationFailed
 from faktura.kit.pagination import MAX_LIMIT, PageParams, decode_cursor
@@ -127,6 +128,8 @@ async def create(session: AsyncSession, merchant_id: str, body: OrderIn, *, sett
             ),
             settings=settings,
         )
+    if body.callback_url is not None:
+        await order_callback(session, settings, merchant_id, order.id, str(body.callback_url))
     return await _shown(session, merchant_id, await orders.get(session, merchant_id, order.id))
 
 
