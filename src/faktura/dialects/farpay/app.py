@@ -35,7 +35,9 @@ def router(tag: str) -> APIRouter:
 
 
 def _routers() -> list[APIRouter]:
-    return []
+    from faktura.dialects.farpay import deliveries  # its routes are FarPay routes, made by `router` here
+
+    return [deliveries.deliveries, deliveries.uploads]
 
 
 def create() -> FastAPI:
