@@ -48,36 +48,36 @@ async def hand_over(
         raise UnsupportedDocumentFormat(
             f"Faktura reads UBL invoices (oioubl, peppol), not '{declared_format[:40]}'."
         )
-    row = DocumentHandoff(
+    handoff = DocumentHandoff(
         id=new_id("hof"), merchant_id=merchant_id, source=source, kind=INVOICE, filename=filename
     )
     if content is None:
         token = new_secret("upl")
-        row.status = HandoffStatus.PENDING_FILE.value
-        row.format = declared_format
-        row.upload_token_hash = hash_secret(token)
-        row.upload_expires_at = clock.now() + UPLOAD_VALID_FOR
-        await repository.add(session, row)
-        return Received(await get(session, merchant_id, row.id), upload_token=token)
+        handoff.status = HandoffStatus.PENDING_FILE.value
+        handoff.format = declared_format
+        handoff.upload_token_hash = hash_secret(token)
+        handoff.upload_expires_at = clock.now() + UPLOAD_VALID_FOR
+        await repository.add(session, handoff)
+        return Received(await get(session, merchant_id, handoff.id), upload_token=token)
     result = _readable(content)
-    row.status = HandoffStatus.NEW.value
-    _keep_file(row, content, result)
-    await repository.add(session, row)
-    return await _book(session, row, result)
+    handoff.status = HandoffStatus.NEW.value
+    _keep_file(handoff, content, result)
+    await repository.add(session, handoff)
+    return await _book(session, handoff, result)
 
 
 async def upload(session: AsyncSession, token: str, content: bytes) -> Received:
     """The file of a handoff waiting at the upload link `token`; booked as `hand_over` books it."""
-    row = await repository.by_upload_token(session, hash_secret(token))
-    expires = row.upload_expires_at if row is not None else None
-    if row is None or expires is None or expires <= clock.now():
+    handoff = await repository.by_upload_token(session, hash_secret(token))
+    expires = handoff.upload_expires_at if handoff is not None else None
+    if handoff is None or expires is None or expires <= clock.now():
         raise UploadLinkInvalid("No document waits for its file at this link (unknown, used or expired).")
     result = _readable(content)
-    _keep_file(row, content, result)
-    row.upload_token_hash, row.upload_expires_at = None, None
+    _keep_file(handoff, content, result)
+    handoff.upload_token_hash, handoff.upload_expires_at = None, None
     await session.flush()
-    await transition(session, row, HandoffStatus.NEW)
-    return await _book(session, row, result)
+    await transition(session, handoff, HandoffStatus.NEW)
+    return await _book(session, handoff, result)
 
 
 async def get(session: AsyncSession, merchant_id: str, handoff_id: str) -> HandoffOut:
@@ -109,22 +109,22 @@ async def listed(
     rows = await repository.listed(
         session, merchant_id, status=status, created_from=start, created_before=end, limit=limit
     )
-    return [_view(*row) for row in rows]
+    return [_view(*handoff) for handoff in rows]
 
 
 async def transition(
-    session: AsyncSession, row: DocumentHandoff, target: HandoffStatus, **columns: object
+    session: AsyncSession, handoff: DocumentHandoff, target: HandoffStatus, **columns: object
 ) -> None:
     """The one door to a handoff's status: a move in the table, made only from the status read."""
-    current = HandoffStatus(row.status)
+    current = HandoffStatus(handoff.status)
     HANDOFF_STATES.check(current, target)
     now = clock.now()
-    if not await repository.move(session, row.id, current, target, now, **columns):
+    if not await repository.move(session, handoff.id, current, target, now, **columns):
         raise ConcurrentChange("The document changed meanwhile; retry.")
-    row.status = target.value
-    row.updated_at = now
+    handoff.status = target.value
+    handoff.updated_at = now
     for name, value in columns.items():
-        setattr(row, name, value)
+        setattr(handoff, name, value)
 
 
 def _readable(content: bytes) -> ReadResult:
@@ -138,33 +138,33 @@ def _readable(content: bytes) -> ReadResult:
     return result
 
 
-def _keep_file(row: DocumentHandoff, content: bytes, result: ReadResult) -> None:
-    row.content = content
-    row.size = len(content)
-    row.sha256 = hashlib.sha256(content).hexdigest()
-    row.format = result.format.value if result.format else None
+def _keep_file(handoff: DocumentHandoff, content: bytes, result: ReadResult) -> None:
+    handoff.content = content
+    handoff.size = len(content)
+    handoff.sha256 = hashlib.sha256(content).hexdigest()
+    handoff.format = result.format.value if result.format else None
 
 
-async def _book(session: AsyncSession, row: DocumentHandoff, result: ReadResult) -> Received:
-    await transition(session, row, HandoffStatus.PROCESSING)
+async def _book(session: AsyncSession, handoff: DocumentHandoff, result: ReadResult) -> Received:
+    await transition(session, handoff, HandoffStatus.PROCESSING)
     try:
         async with session.begin_nested():
-            draft = await importing.import_read(session, row.merchant_id, result)
-            issued = await finalization.finalize(session, row.merchant_id, draft.id)
+            draft = await importing.import_read(session, handoff.merchant_id, result)
+            issued = await finalization.finalize(session, handoff.merchant_id, draft.id)
     except (ValidationFailed, Conflict) as exc:
         if isinstance(exc, ConcurrentChange | StoredMeanwhile):
             raise  # a lost race: the request is answered as retryable, and nothing is kept
         await transition(
             session,
-            row,
+            handoff,
             HandoffStatus.ERROR,
             error_code=exc.instance_code,
             error_path=_path(exc),
             error_message=_message(exc),
         )
-        return Received(await get(session, row.merchant_id, row.id), refusal=exc)
-    await transition(session, row, HandoffStatus.OK, invoice_id=issued.id)
-    return Received(await get(session, row.merchant_id, row.id))
+        return Received(await get(session, handoff.merchant_id, handoff.id), refusal=exc)
+    await transition(session, handoff, HandoffStatus.OK, invoice_id=issued.id)
+    return Received(await get(session, handoff.merchant_id, handoff.id))
 
 
 def _path(error: FakturaError) -> str | None:
@@ -176,19 +176,19 @@ def _message(error: FakturaError) -> str:
     return " ".join(parts)[:_MESSAGE_LIMIT]
 
 
-def _view(row: DocumentHandoff, series: str | None, number: int | None) -> HandoffOut:
+def _view(handoff: DocumentHandoff, series: str | None, number: int | None) -> HandoffOut:
     return HandoffOut(
-        id=row.id,
-        created_at=row.created_at,
-        source=row.source,
-        kind=row.kind,
-        format=row.format,
-        status=HandoffStatus(row.status),
-        filename=row.filename,
-        size=row.size,
-        error_code=row.error_code,
-        error_path=row.error_path,
-        error_message=row.error_message,
-        invoice_id=row.invoice_id,
+        id=handoff.id,
+        created_at=handoff.created_at,
+        source=handoff.source,
+        kind=handoff.kind,
+        format=handoff.format,
+        status=HandoffStatus(handoff.status),
+        filename=handoff.filename,
+        size=handoff.size,
+        error_code=handoff.error_code,
+        error_path=handoff.error_path,
+        error_message=handoff.error_message,
+        invoice_id=handoff.invoice_id,
         invoice_number=display_number(series, number) if series is not None else None,
     )
