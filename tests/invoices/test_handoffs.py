@@ -135,9 +135,12 @@ async def test_an_upload_link_works_once_and_for_a_day(api: Api, database: Datab
     async with database.transaction() as session:
         done = await handoffs.upload(session, waiting.upload_token, Oioubl().xml().encode())
     assert done.handoff.status is HandoffStatus.OK
+    async with database.transaction() as session:
+        retried = await handoffs.upload(session, waiting.upload_token, Oioubl().xml().encode())
+    assert (retried.repeated, retried.handoff.invoice_id) == (True, done.handoff.invoice_id)
     with pytest.raises(UploadLinkInvalid):
         async with database.transaction() as session:
-            await handoffs.upload(session, waiting.upload_token, Oioubl().xml().encode())
+            await handoffs.upload(session, waiting.upload_token, Oioubl(number="2").xml().encode())
     clock.freeze(clock.now() + handoffs.UPLOAD_VALID_FOR + timedelta(seconds=1))
     try:
         with pytest.raises(UploadLinkInvalid):
@@ -149,6 +152,31 @@ async def test_an_upload_link_works_once_and_for_a_day(api: Api, database: Datab
         assert (
             await handoffs.get(session, api.merchant_id, late.handoff.id)
         ).status is HandoffStatus.PENDING_FILE
+
+
+async def test_the_same_file_booked_before_is_that_handoff_not_a_second_invoice(
+    api: Api, database: Database
+) -> None:
+    content = Oioubl().xml().encode()
+    async with database.transaction() as session:
+        first = await handoffs.hand_over(
+            session, api.merchant_id, source="farpay", filename=None, content=content
+        )
+        again = await handoffs.hand_over(
+            session, api.merchant_id, source="farpay", filename=None, content=content
+        )
+        other = await handoffs.hand_over(
+            session,
+            api.merchant_id,
+            source="farpay",
+            filename=None,
+            content=Oioubl(number="2").xml().encode(),
+        )
+    assert (first.repeated, again.repeated, other.repeated) == (False, True, False)
+    assert again.handoff.id == first.handoff.id
+    assert other.handoff.invoice_id != first.handoff.invoice_id
+    async with database.transaction(write=False) as session:
+        assert len(await handoffs.listed(session, api.merchant_id)) == 2
 
 
 async def test_the_status_moves_only_by_the_table_and_from_the_status_read(

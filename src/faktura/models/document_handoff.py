@@ -31,8 +31,11 @@ class DocumentHandoff(IdMixin, TimestampMixin, Base):
     error_path: Mapped[str | None] = mapped_column(String(500))
     error_message: Mapped[str | None] = mapped_column(Text)
     invoice_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("invoices.id", ondelete="SET NULL"))
-    # The file sent later (status pending_file): only the upload token's SHA-256 is kept, until it is used.
+    # The file sent later (status pending_file): only the upload link's token's SHA-256 is kept.
     upload_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     upload_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_document_handoffs_merchant_created", "merchant_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_document_handoffs_merchant_created", "merchant_id", "created_at"),
+        Index("ix_document_handoffs_merchant_sha256", "merchant_id", "sha256"),
+    )

@@ -143,8 +143,11 @@ async def test_a_paid_orders_payment_moves_to_the_delivered_invoice(
     assert moved["lines"] == [("2900", 48000, 0, None), ("1500", 0, 48000, paid["customerId"])]
     await assert_books_agree(database, api.merchant_id)
     # The order is invoiced: delivering it again is refused, and kept as an Error.
+    # The same file again (a retry) is the same delivery; another invoice for the order is refused.
     again = await farpay.post("/deliveries", json=delivery(invoice), headers=key)
-    [refusal] = violations(again, 409)
+    assert (again.status_code, again.json()["Id"]) == (200, response.json()["Id"])
+    other = Invoice(number="187505512", lines=ORDER_LINES, order_token=token, capture_amount="480.00")
+    [refusal] = violations(await farpay.post("/deliveries", json=delivery(other), headers=key), 409)
     assert refusal["FakturaCode"] == "order_not_invoiceable"
 
 
@@ -275,8 +278,11 @@ async def test_a_delivery_without_data_waits_for_its_file_at_its_upload_link(
     assert sent.status_code == 201, sent.text
     assert (sent.json()["Id"], sent.json()["DeliveryStatus"]) == (pending["Id"], "Ok")
     assert (await api.get(f"/api/v1/Invoices/{sent.json()['InvoiceId']}")).json()["status"] == "open"
-    # The link works once.
-    assert violations(await farpay.put(upload, content=Invoice().data()), 404) == [
+    # A link takes one file: the same again (a retry) answers the delivery as it is; another is refused.
+    retried = await farpay.put(upload, content=Invoice().data())
+    assert (retried.status_code, retried.json()["InvoiceId"]) == (200, sent.json()["InvoiceId"])
+    assert len((await api.get("/api/v1/Invoices")).json()["data"]) == 1
+    assert violations(await farpay.put(upload, content=Invoice(number="2").data()), 404) == [
         {"FakturaCode": "upload_link_invalid"}
     ]
     unknown = "http://faktura.test/farpay/v2/deliveries/uploads/upl_nothing"
@@ -300,6 +306,8 @@ async def test_an_uploaded_file_that_cannot_be_booked_makes_the_delivery_an_erro
     assert (refusal["DeliveryId"], refusal["FakturaCode"]) == (pending["Id"], "order_not_found")
     kept = (await farpay.get(f"/deliveries/{pending['Id']}", headers=key)).json()
     assert (kept["DeliveryStatus"], kept["ErrorPath"]) == ("Error", ORDER_TOKEN)
+    retried = await farpay.put(upload, content=unknown.xml().encode())
+    assert (retried.status_code, retried.json()["DeliveryStatus"]) == (200, "Error")
     assert violations(await farpay.put(upload, content=Invoice().data()), 404) == [
         {"FakturaCode": "upload_link_invalid"}
     ]

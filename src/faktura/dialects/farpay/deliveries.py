@@ -11,7 +11,7 @@ import base64
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -157,9 +157,13 @@ def _fields(handoff: HandoffOut) -> dict[str, Any]:
     }
 
 
-def _answer(received: Received, upload_uri: str | None = None) -> CreatedDelivery | JSONResponse:
+def _answer(
+    received: Received, response: Response, upload_uri: str | None = None
+) -> CreatedDelivery | JSONResponse:
     if received.refusal is not None:
         return farpay_errors.render(received.refusal, about={"DeliveryId": received.handoff.id})
+    if received.repeated:
+        response.status_code = 200  # the delivery of the same file, made before
     return CreatedDelivery(**_fields(received.handoff), file_upload_uri=upload_uri)
 
 
@@ -173,13 +177,14 @@ def _file(text: str) -> bytes:
     response_model=CreatedDelivery,
     responses=errors(*_UNREADABLE, *_NOT_BOOKED),
 )
-async def create_delivery(request: Request, body: DeliveryIn, auth: FarPayAuth) -> Any:
+async def create_delivery(request: Request, response: Response, body: DeliveryIn, auth: FarPayAuth) -> Any:
     """Deliver an invoice (OIOUBL), booked and issued at once; a FarPay extension's order pays it.
 
     With `File.Data` null the delivery waits (PendingFile) for its file at `FileUploadUri`. A file that
     cannot be read (another format, broken or hostile XML, bad base64) is refused and not kept. An invoice
     that is read but cannot be booked is kept with DeliveryStatus Error, and the 400 (or 409) names the
-    element at fault and the `DeliveryId`.
+    element at fault and the `DeliveryId`. The same file again answers 200 with the delivery that booked
+    it: a retry never books an invoice twice.
     """
     declared = body.delivery_format.strip().lower() if body.delivery_format else None
     content = _file(body.file.data) if body.file.data is not None else None
@@ -195,7 +200,7 @@ async def create_delivery(request: Request, body: DeliveryIn, auth: FarPayAuth) 
     if received.upload_token is not None:
         public_url = request.app.state.settings.public_url.rstrip("/")
         uri = f"{public_url}{PREFIX}/deliveries/uploads/{received.upload_token}"
-    return _answer(received, uri)
+    return _answer(received, response, uri)
 
 
 @uploads.put(
@@ -210,15 +215,15 @@ async def create_delivery(request: Request, body: DeliveryIn, auth: FarPayAuth) 
         }
     },
 )
-async def upload_delivery_file(request: Request, token: str) -> Any:
+async def upload_delivery_file(request: Request, response: Response, token: str) -> Any:
     """Send the file of a PendingFile delivery to its FileUploadUri, which is its own credential.
 
     The body is the file base64-encoded, as FarPay's upload takes it (the XML itself is taken too). The
-    link works once, for 24 hours.
+    link takes one file, within 24 hours; the same file again (a retry) answers the delivery as it is.
     """
     raw = await request.body()
     content = raw if raw.lstrip().startswith(b"<") else _file(raw.decode("ascii", "replace"))
-    return _answer(await handoffs.upload(session_of(request), token, content))
+    return _answer(await handoffs.upload(session_of(request), token, content), response)
 
 
 @deliveries.get(

@@ -38,15 +38,25 @@ async def get(session: AsyncSession, merchant_id: str, handoff_id: str) -> Row |
 
 
 async def by_upload_token(session: AsyncSession, token_hash: str) -> DocumentHandoff | None:
-    """The handoff waiting for its file at this link, locked while it is received."""
+    """The handoff of this upload link, locked while its file is received."""
     return await session.scalar(
         select(DocumentHandoff)
-        .where(
-            DocumentHandoff.upload_token_hash == token_hash,
-            DocumentHandoff.status == HandoffStatus.PENDING_FILE.value,
-        )
+        .where(DocumentHandoff.upload_token_hash == token_hash)
         .with_for_update()
         .execution_options(populate_existing=True)
+    )
+
+
+async def booked_with(session: AsyncSession, merchant_id: str, sha256: str) -> str | None:
+    """The merchant's handoff booked (ok) from a file with this SHA-256, if any."""
+    return await session.scalar(
+        select(DocumentHandoff.id)
+        .where(
+            DocumentHandoff.merchant_id == merchant_id,
+            DocumentHandoff.sha256 == sha256,
+            DocumentHandoff.status == HandoffStatus.OK.value,
+        )
+        .limit(1)
     )
 
 

@@ -30,8 +30,10 @@ class HandoffOut(BaseModel):
 @dataclass(frozen=True, slots=True)
 class Received:
     """A hand-off as it stands after a request: `upload_token` once, when its file is to follow; `refusal`,
-    the error that made it `error` (the invoice's services' own), for the caller to answer with."""
+    the error that made it `error` (the invoice's services' own), for the caller to answer with;
+    `repeated`, the same file was booked before and this is that handoff."""
 
     handoff: HandoffOut
     upload_token: str | None = None
     refusal: FakturaError | None = None
+    repeated: bool = False

@@ -43,7 +43,7 @@ async def hand_over(
     declared_format: str | None = None,
 ) -> Received:
     """Keep a document and book it as an issued invoice; with no content, keep it waiting for its file
-    and return the upload link's token (once)."""
+    and return the upload link's token (once). A file booked before is not booked again."""
     if declared_format is not None and declared_format not in {f.value for f in UblFormat}:
         raise UnsupportedDocumentFormat(
             f"Faktura reads UBL invoices (oioubl, peppol), not '{declared_format[:40]}'."
@@ -60,6 +60,11 @@ async def hand_over(
         await repository.add(session, handoff)
         return Received(await get(session, merchant_id, handoff.id), upload_token=token)
     result = _readable(content)
+    # A sender that retries after losing the answer sends the same bytes: it gets the invoice booked
+    # the first time, not a second one.
+    booked = await repository.booked_with(session, merchant_id, _digest(content))
+    if booked is not None:
+        return Received(await get(session, merchant_id, booked), repeated=True)
     handoff.status = HandoffStatus.NEW.value
     _keep_file(handoff, content, result)
     await repository.add(session, handoff)
@@ -67,15 +72,18 @@ async def hand_over(
 
 
 async def upload(session: AsyncSession, token: str, content: bytes) -> Received:
-    """The file of a handoff waiting at the upload link `token`; booked as `hand_over` books it."""
+    """The file of a handoff waiting at the upload link `token`; booked as `hand_over` books it. A link
+    takes one file, for `UPLOAD_VALID_FOR`; the same file again (a retry) answers the handoff as it is."""
     handoff = await repository.by_upload_token(session, hash_secret(token))
+    if handoff is not None and handoff.status != HandoffStatus.PENDING_FILE.value:
+        if handoff.sha256 == _digest(content):
+            return Received(await get(session, handoff.merchant_id, handoff.id), repeated=True)
+        handoff = None
     expires = handoff.upload_expires_at if handoff is not None else None
     if handoff is None or expires is None or expires <= clock.now():
         raise UploadLinkInvalid("No document waits for its file at this link (unknown, used or expired).")
     result = _readable(content)
     _keep_file(handoff, content, result)
-    handoff.upload_token_hash, handoff.upload_expires_at = None, None
-    await session.flush()
     await transition(session, handoff, HandoffStatus.NEW)
     return await _book(session, handoff, result)
 
@@ -141,7 +149,7 @@ def _readable(content: bytes) -> ReadResult:
 def _keep_file(handoff: DocumentHandoff, content: bytes, result: ReadResult) -> None:
     handoff.content = content
     handoff.size = len(content)
-    handoff.sha256 = hashlib.sha256(content).hexdigest()
+    handoff.sha256 = _digest(content)
     handoff.format = result.format.value if result.format else None
 
 
@@ -165,6 +173,10 @@ async def _book(session: AsyncSession, handoff: DocumentHandoff, result: ReadRes
         return Received(await get(session, handoff.merchant_id, handoff.id), refusal=exc)
     await transition(session, handoff, HandoffStatus.OK, invoice_id=issued.id)
     return Received(await get(session, handoff.merchant_id, handoff.id))
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def _path(error: FakturaError) -> str | None:
