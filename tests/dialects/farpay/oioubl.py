@@ -8,7 +8,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape
+
+from faktura.kit.db import Database
+from tests.factories import Api, order_body
+from tests.invoices.helpers import move_order, order_token, receive_payment
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -207,3 +212,19 @@ class Invoice:
             ),
             a("Price", b("PriceAmount", line.price, **cur), b("BaseQuantity", "1", unitCode="EA")),
         )
+
+
+# The lines of `order_body()`: 2 x 100.00 at 25 % and 1 x 200.00 at 15 % = 480.00 with VAT.
+ORDER_LINES = [
+    Line("Widget", Decimal(2), Decimal("100.00"), Decimal(25)),
+    Line("Cookbook", Decimal(1), Decimal("200.00"), Decimal(15)),
+]
+
+
+async def paid_order(api: Api, database: Database) -> tuple[dict[str, Any], str, str]:
+    """An anonymous order paid on its hosted page, the money held on it waiting for an invoice; with
+    its payment's id and its token."""
+    order = await api.created("/api/v1/Orders", order_body())
+    await move_order(database, api.merchant_id, order["id"], "open", "paid")
+    payment_id = await receive_payment(database, api.merchant_id, order["total"], order_id=order["id"])
+    return order, payment_id, await order_token(database, api.merchant_id, order["id"])

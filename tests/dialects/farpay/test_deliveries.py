@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import itertools
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -17,22 +16,10 @@ from faktura.config import Settings
 from faktura.documents.ubl.read import CAPTURE_AMOUNT, ORDER_TOKEN
 from faktura.kit.db import Database
 from faktura.ledger.postings import EntryKind
-from tests.dialects.farpay.oioubl import Invoice, Line
-from tests.factories import Api, new_merchant, order_body
-from tests.invoices.helpers import (
-    assert_books_agree,
-    entries,
-    move_order,
-    order_token,
-    payment_row,
-    receive_payment,
-)
+from tests.dialects.farpay.oioubl import ORDER_LINES, Invoice, paid_order
+from tests.factories import Api, new_merchant
+from tests.invoices.helpers import assert_books_agree, entries, payment_row
 
-# The lines of `order_body()`: 2 x 100.00 at 25 % and 1 x 200.00 at 15 % = 480.00 with VAT.
-ORDER_LINES = [
-    Line("Widget", Decimal(2), Decimal("100.00"), Decimal(25)),
-    Line("Cookbook", Decimal(1), Decimal("200.00"), Decimal(15)),
-]
 _addresses = itertools.count(1)
 
 
@@ -65,14 +52,6 @@ def violations(response: httpx.Response, status: int = 400) -> list[dict[str, st
     error = response.json()
     assert set(error) == {"Message", "CorrelationId", "Details"}
     return [{pair["Key"]: pair["Value"] for pair in violation["Details"]} for violation in error["Details"]]
-
-
-async def paid_order(api: Api, database: Database) -> tuple[dict[str, Any], str, str]:
-    """An anonymous order paid on its hosted page: the money is held on it, waiting for an invoice."""
-    order = await api.created("/api/v1/Orders", order_body())
-    await move_order(database, api.merchant_id, order["id"], "open", "paid")
-    payment_id = await receive_payment(database, api.merchant_id, order["total"], order_id=order["id"])
-    return order, payment_id, await order_token(database, api.merchant_id, order["id"])
 
 
 async def test_an_oioubl_invoice_as_farpays_example_writes_it_is_booked_and_issued(
@@ -368,9 +347,20 @@ async def test_deliveries_need_the_merchants_farpay_key(farpay: httpx.AsyncClien
 async def test_the_deliveries_are_in_the_dialects_openapi_document(farpay: httpx.AsyncClient) -> None:
     document = (await farpay.get("/openapi.json")).json()
     post = document["paths"]["/deliveries"]["post"]
-    assert "`capture_amount_mismatch`" in post["responses"]["400"]["description"]
+    for code in (
+        "capture_amount_mismatch",
+        "document_invalid",
+        "validation_error",
+        "unsupported_document_format",
+        "invalid_base64",
+        "xml_doctype_forbidden",
+        "xml_malformed",
+    ):
+        assert f"`{code}`" in post["responses"]["400"]["description"], code
     assert "`order_not_invoiceable`" in post["responses"]["409"]["description"]
-    assert "`xml_doctype_forbidden`" in post["responses"]["400"]["description"]
+    assert "`missing_api_key`" in post["responses"]["401"]["description"]
+    listing = document["paths"]["/deliveries"]["get"]
+    assert "`validation_error`" in listing["responses"]["400"]["description"]
     put = document["paths"]["/deliveries/uploads/{token}"]["put"]
     assert "`upload_link_invalid`" in put["responses"]["404"]["description"]
     assert "security" not in put
