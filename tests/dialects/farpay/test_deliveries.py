@@ -90,6 +90,28 @@ async def test_an_oioubl_invoice_as_farpays_example_writes_it_is_booked_and_issu
     assert without["DeliveryStatus"] == "Ok"
 
 
+async def test_a_danish_merchant_delivers_farpays_example_in_dkk(
+    client: httpx.AsyncClient, database: Database, farpay: httpx.AsyncClient
+) -> None:
+    danish = await new_merchant(client, database, country="DK")
+    key = {"X-API-KEY": (await danish.created("/api/v1/ApiKeys", {"dialect": "farpay"}))["apiKey"]}
+    invoice = Invoice(seller_org="12345674", seller_country="DK", currency="DKK")
+    response = await farpay.post("/deliveries", json=delivery(invoice), headers=key)
+    assert response.status_code == 201, response.text
+    booked = (await danish.get(f"/api/v1/Invoices/{response.json()['InvoiceId']}")).json()
+    assert (booked["currency"], booked["total"], booked["taxTotal"], booked["status"]) == (
+        "DKK",
+        9900,
+        0,
+        "open",
+    )
+    assert booked["items"][0]["taxCategory"] == "Z"
+    # Another seller's invoice is not this merchant's to book.
+    foreign = Invoice(seller_org="11111111", seller_country="DK", currency="DKK")
+    [refusal] = violations(await farpay.post("/deliveries", json=delivery(foreign), headers=key))
+    assert (refusal["Field"], refusal["FakturaCode"]) == ("cac:AccountingSupplierParty", "seller_mismatch")
+
+
 async def test_the_format_is_detected_when_not_given_and_oioubl_2_1_is_read(
     farpay: httpx.AsyncClient, key: dict[str, str]
 ) -> None:
