@@ -69,14 +69,14 @@ async def import_read(session: AsyncSession, merchant_id: str, result: ReadResul
     try:
         created = await drafts.create(session, merchant_id, body)
     except ValidationFailed as exc:
-        if result.order_token is None or not exc.details:
+        if result.order_token is None or not exc.details or type(exc) is not ValidationFailed:
             raise
         # The order is named by the document's OrderToken: the refusal names that element.
         details = [
             FieldError(ORDER_TOKEN if d.field in _ORDER_FIELDS else d.field, d.code, d.message)
             for d in exc.details
         ]
-        raise ValidationFailed(exc.message, code=exc.instance_code, details=details) from exc
+        raise ValidationFailed(exc.message, details=details) from exc
     _check_totals(created, document)
     if result.capture_amount is not None:
         await _check_capture(session, merchant_id, created.id, result.capture_amount)

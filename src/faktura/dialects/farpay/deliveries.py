@@ -167,15 +167,16 @@ def _answer(
     return CreatedDelivery(**_fields(received.handoff), file_upload_uri=upload_uri)
 
 
-def _file(text: str) -> bytes:
-    return decode_base64(text)
+_REPEATED: dict[int | str, dict[str, Any]] = {
+    200: {"model": CreatedDelivery, "description": "The same file was delivered before: that delivery"}
+}
 
 
 @deliveries.post(
     "/deliveries",
     status_code=201,
     response_model=CreatedDelivery,
-    responses=errors(*_UNREADABLE, *_NOT_BOOKED),
+    responses={**_REPEATED, **errors(*_UNREADABLE, *_NOT_BOOKED)},
 )
 async def create_delivery(request: Request, response: Response, body: DeliveryIn, auth: FarPayAuth) -> Any:
     """Deliver an invoice (OIOUBL), booked and issued at once; a FarPay extension's order pays it.
@@ -187,7 +188,7 @@ async def create_delivery(request: Request, response: Response, body: DeliveryIn
     it: a retry never books an invoice twice.
     """
     declared = body.delivery_format.strip().lower() if body.delivery_format else None
-    content = _file(body.file.data) if body.file.data is not None else None
+    content = decode_base64(body.file.data) if body.file.data is not None else None
     received = await handoffs.hand_over(
         session_of(request),
         auth.merchant_id,
@@ -207,7 +208,7 @@ async def create_delivery(request: Request, response: Response, body: DeliveryIn
     "/deliveries/uploads/{token}",
     status_code=201,
     response_model=CreatedDelivery,
-    responses=errors(UploadLinkInvalid, *_UNREADABLE, *_NOT_BOOKED),
+    responses={**_REPEATED, **errors(UploadLinkInvalid, *_UNREADABLE, *_NOT_BOOKED)},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -222,7 +223,7 @@ async def upload_delivery_file(request: Request, response: Response, token: str)
     link takes one file, within 24 hours; the same file again (a retry) answers the delivery as it is.
     """
     raw = await request.body()
-    content = raw if raw.lstrip().startswith(b"<") else _file(raw.decode("ascii", "replace"))
+    content = raw if raw.lstrip().startswith(b"<") else decode_base64(raw)
     return _answer(await handoffs.upload(session_of(request), token, content), response)
 
 
