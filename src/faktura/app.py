@@ -19,7 +19,7 @@ from faktura.idempotency import IdempotentReplay
 from faktura.kit.db import Database
 from faktura.kit.errors import NotReady
 from faktura.kit.gc_freeze import freeze_startup_objects
-from faktura.kit.http import BodyLimit, CleanPath, error_response, install_error_handlers
+from faktura.kit.http import BodyLimit, CleanPath, Renderers, error_response, install_error_handlers
 from faktura.kit.metrics import MetricsMiddleware
 from faktura.worker.runner import background
 
@@ -102,7 +102,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = database
-    install_error_handlers(app)
+    renderers = Renderers()
+    install_error_handlers(app, renderers)
 
     @app.exception_handler(IdempotentReplay)
     async def _replay(_: object, exc: IdempotentReplay) -> Response:
@@ -114,20 +115,23 @@ def create_app(
     for router in _public_routers():
         app.include_router(router)
     _operations(app, database)
-    _dialects(app)
+    _dialects(app, renderers)
     install_docs(app)
     app.add_middleware(MetricsMiddleware)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(CleanPath)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, renderers=renderers)
+    app.add_middleware(CleanPath, renderers=renderers)
     return app
 
 
-def _dialects(app: FastAPI) -> None:
-    """The provider dialects, each an application of its own under its provider's prefix."""
+def _dialects(app: FastAPI, renderers: Renderers) -> None:
+    """The provider dialects, each an application of its own under its provider's prefix, whose errors
+    are in its provider's body also where the service answers before the dialect is reached."""
     from faktura.dialects.farpay import app as farpay
+    from faktura.dialects.farpay import errors as farpay_errors
     from faktura.dialects.mounting import mount
 
     mount(app, farpay.PREFIX, farpay.create())
+    renderers.add(farpay.PREFIX, farpay_errors.render)
 
 
 def serving_app() -> FastAPI:

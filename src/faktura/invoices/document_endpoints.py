@@ -29,10 +29,17 @@ from faktura.documents.service import FileFormat, Rendered
 from faktura.documents.ubl.formats import UblFormat
 from faktura.documents.ubl.read import decode_base64
 from faktura.invoices import importing, issued
-from faktura.invoices.errors import CreditNoteNotFound, InvoiceNotFinalized, InvoiceNotFound
+from faktura.invoices.errors import (
+    CaptureAmountMismatch,
+    CreditNoteNotFound,
+    InvoiceNotFinalized,
+    InvoiceNotFound,
+    OrderAlreadyInvoiced,
+    OrderNotInvoiceable,
+)
 from faktura.invoices.schemas import InvoiceOut
 from faktura.kit.db import Database
-from faktura.kit.errors import PayloadTooLarge, UnsupportedMediaType
+from faktura.kit.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from faktura.kit.http import errors
 from faktura.kit.routing import api_router, get_session
 
@@ -165,6 +172,11 @@ _IMPORT_BODY = {
         XmlTooDeep,
         XmlProcessingInstructionForbidden,
         XmlExternalReferenceForbidden,
+        # FarPay's extension: the order its token names, and what that order holds.
+        ValidationFailed,
+        CaptureAmountMismatch,
+        OrderNotInvoiceable,
+        OrderAlreadyInvoiced,
     ),
     openapi_extra=_IMPORT_BODY,
 )

@@ -208,17 +208,24 @@ async def _order(
     field = "orderId"
     if order_id is None and data.order_token is not None:
         field = "orderToken"
-        link = await links.resolve(session, data.order_token)
-        if link is not None and link.merchant_id == merchant_id:
-            if link.target_type == links.LinkTarget.ORDER.value:
-                order_id = link.target_id
-            elif link.target_type == links.LinkTarget.PAYMENT_INTENT.value:
-                # The payer paid through the intent's page; that intent names the order.
-                order_id = await repository.order_of_intent(session, merchant_id, link.target_id)
+        order_id = await order_id_of_token(session, merchant_id, data.order_token)
     order = await orders.find(session, merchant_id, order_id, lock=True) if order_id else None
     if order is None:
         errors.add(field, "order_not_found", "No such order.")
     return order
+
+
+async def order_id_of_token(session: AsyncSession, merchant_id: str, token: str) -> str | None:
+    """The merchant's order that `token` (an order's or a payment intent's page token) names."""
+    link = await links.resolve(session, token)
+    if link is None or link.merchant_id != merchant_id:
+        return None
+    if link.target_type == links.LinkTarget.ORDER.value:
+        return link.target_id
+    if link.target_type == links.LinkTarget.PAYMENT_INTENT.value:
+        # The payer paid through the intent's page; that intent names the order.
+        return await repository.order_of_intent(session, merchant_id, link.target_id)
+    return None
 
 
 async def _from_lines(

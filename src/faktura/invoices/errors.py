@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faktura.kit.errors import Conflict, InvalidTransition, MissingResource
+from faktura.kit.errors import Conflict, InvalidTransition, MissingResource, ValidationFailed
 
 
 class InvoiceNotFound(MissingResource):
@@ -93,3 +93,9 @@ class KidLengthExceeded(Conflict):
     """The invoice number and check digit no longer fit the merchant's `kidLength`."""
 
     code = "kid_length_exceeded"
+
+
+class CaptureAmountMismatch(ValidationFailed):
+    """The amount a FarPay extension says to capture is not what the order holds."""
+
+    code = "capture_amount_mismatch"

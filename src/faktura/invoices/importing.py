@@ -5,9 +5,15 @@ hand over OIOUBL this way) lets Faktura number, send and collect it. The buyer b
 by organisation number or e-mail, else created. The lines are priced again by Faktura's calculator and
 every total must come out as the document states; a document whose figures disagree is refused with the
 element paths, never stored with other numbers than the buyer received.
+
+A document carrying FarPay's extension names a paid order by its token: the invoice is made from that
+order (its lines must give the document's totals), for the order's customer or, for an order paid
+without one, for the document's buyer; the extension's CaptureAmount must be what the order holds.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,11 +21,14 @@ from faktura.customers import service as customers
 from faktura.customers.schemas import CustomerCreate
 from faktura.documents.errors import DocumentInvalid
 from faktura.documents.model import BuyerType, Document, Party
-from faktura.documents.ubl.read import ReadResult, read
-from faktura.invoices import drafts
+from faktura.documents.ubl.read import CAPTURE_AMOUNT, ORDER_TOKEN, ReadResult, read
+from faktura.invoices import drafts, service, settlement
+from faktura.invoices.errors import CaptureAmountMismatch
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
+from faktura.kit.currencies import from_minor, to_minor
 from faktura.kit.errors import FieldError, ValidationFailed
 from faktura.merchants import service as merchants
+from faktura.orders import service as orders
 from faktura.orders.schemas import OrderItemIn
 from faktura.parties.schemas import AddressIn
 
@@ -30,14 +39,22 @@ _TOTALS = (
     ("tax_total", "cac:TaxTotal/cbc:TaxAmount"),
     ("tax_inclusive_amount", "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount"),
 )
+_ORDER_FIELDS = frozenset({"orderToken", "customerId"})
 
 
 async def import_document(session: AsyncSession, merchant_id: str, data: bytes) -> InvoiceOut:
-    result = read(data)
+    return await import_read(session, merchant_id, read(data))
+
+
+async def import_read(session: AsyncSession, merchant_id: str, result: ReadResult) -> InvoiceOut:
+    """The draft invoice of a document already read (`read`)."""
     document = _readable(result)
     await _check_seller(session, merchant_id, document.seller)
     if result.order_token is not None:
-        body = InvoiceCreate(order_token=result.order_token)
+        body = InvoiceCreate(
+            order_token=result.order_token,
+            customer_id=await _order_customer(session, merchant_id, result.order_token, document),
+        )
     else:
         customer_id = await _customer(session, merchant_id, document.buyer, document.language)
         body = InvoiceCreate(
@@ -49,9 +66,51 @@ async def import_document(session: AsyncSession, merchant_id: str, data: bytes) 
             note=document.note,
             issue_date=None,
         )
-    created = await drafts.create(session, merchant_id, body)
+    try:
+        created = await drafts.create(session, merchant_id, body)
+    except ValidationFailed as exc:
+        if result.order_token is None or not exc.details or type(exc) is not ValidationFailed:
+            raise
+        # The order is named by the document's OrderToken: the refusal names that element.
+        details = [
+            FieldError(ORDER_TOKEN if d.field in _ORDER_FIELDS else d.field, d.code, d.message)
+            for d in exc.details
+        ]
+        raise ValidationFailed(exc.message, details=details) from exc
     _check_totals(created, document)
+    if result.capture_amount is not None:
+        await _check_capture(session, merchant_id, created.id, result.capture_amount)
     return created
+
+
+async def _order_customer(
+    session: AsyncSession, merchant_id: str, token: str, document: Document
+) -> str | None:
+    """The buyer's customer when the token's order was paid without one; else None (the order's own)."""
+    order_id = await drafts.order_id_of_token(session, merchant_id, token)
+    order = await orders.find(session, merchant_id, order_id) if order_id else None
+    if order is None or order.customer_id is not None:
+        return None  # `drafts.create` refuses an unknown token, and keeps the order's customer
+    return await _customer(session, merchant_id, document.buyer, document.language)
+
+
+async def _check_capture(session: AsyncSession, merchant_id: str, invoice_id: str, capture: Decimal) -> None:
+    """FarPay's CaptureAmount is what moves from the order: it must be what the order holds."""
+    invoice = await service.load(session, merchant_id, invoice_id, lock=True)
+    held = settlement.free_amount(await settlement.held_payments(session, invoice), invoice.currency)
+    wanted = to_minor(capture, invoice.currency, CAPTURE_AMOUNT)
+    if wanted != held:
+        shown = from_minor(held, invoice.currency)
+        raise CaptureAmountMismatch(
+            "The CaptureAmount is not what the order holds.",
+            details=[
+                FieldError(
+                    CAPTURE_AMOUNT,
+                    "capture_amount_mismatch",
+                    f"CaptureAmount is {capture}; the order holds {shown} {invoice.currency}.",
+                )
+            ],
+        )
 
 
 def _readable(result: ReadResult) -> Document:

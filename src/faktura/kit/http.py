@@ -107,39 +107,62 @@ _HTTP_ERRORS: dict[int, type[FakturaError]] = {
 }
 
 
-def install_error_handlers(app: FastAPI, render: Render = error_response) -> None:
+class Renderers:
+    """Which body an error is rendered in, by the request's path: a provider dialect's under its prefix
+    (what the service answers there before the dialect's own application is reached: a bad URL, a body
+    too large, a path no route takes), the native API's everywhere else."""
+
+    def __init__(self) -> None:
+        self._by_prefix: list[tuple[str, Render]] = []
+
+    def add(self, prefix: str, render: Render) -> None:
+        self._by_prefix.append((prefix.rstrip("/") + "/", render))
+
+    def for_path(self, path: str) -> Render:
+        for prefix, render in self._by_prefix:
+            if path.startswith(prefix) or path == prefix[:-1]:
+                return render
+        return error_response
+
+
+def install_error_handlers(app: FastAPI, render: Render | Renderers = error_response) -> None:
     """Every failure as a FakturaError, rendered by `render`: the native API's shape by default, a provider
-    dialect's own for its application."""
+    dialect's own for its application, or by the request's path (`Renderers`) for the service as a
+    whole."""
+
+    def pick(request: Request) -> Render:
+        return render.for_path(request.url.path) if isinstance(render, Renderers) else render
 
     @app.exception_handler(FakturaError)
     async def _faktura(request: Request, exc: FakturaError) -> JSONResponse:
         if exc.status >= 500 and isinstance(exc, InternalError):
             # The server's own fault: its text is for the log, the client gets the one plain answer.
             return await _unexpected(request, exc)
-        return render(exc)
+        return pick(request)(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         if isinstance(exc.body, bytes):
             # A body FastAPI did not parse because its Content-Type is not JSON.
-            return render(UnsupportedMediaType("Send the body as JSON with Content-Type: application/json."))
-        return render(validation_error(exc.errors()))
+            refused = UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+            return pick(request)(refused)
+        return pick(request)(validation_error(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if exc.status_code == 413:
             message = "The request body is too large."
         if exc.status_code == 404:
             message = "No such resource or route."
         kind = _HTTP_ERRORS.get(exc.status_code, BadRequest)
-        return render(kind(message, headers=getattr(exc, "headers", None)))
+        return pick(request)(kind(message, headers=getattr(exc, "headers", None)))
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         # A uniqueness race that the service's own check could not see: the loser gets a 409, not a 500.
         log.info("integrity conflict: %s", exc.orig)
-        return render(StoredMeanwhile("The request conflicts with data stored meanwhile; retry it."))
+        return pick(request)(StoredMeanwhile("The request conflicts with data stored meanwhile; retry it."))
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -147,7 +170,7 @@ def install_error_handlers(app: FastAPI, render: Render = error_response) -> Non
         # stored, and the same request sent again succeeds.
         if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
             log.warning("transaction conflict on %s %s: %s", request.method, request.url.path, exc.orig)
-            return render(
+            return pick(request)(
                 ConcurrentChange("The request met a concurrent change and was not applied; retry it.")
             )
         return await _unexpected(request, exc)
@@ -155,7 +178,7 @@ def install_error_handlers(app: FastAPI, render: Render = error_response) -> Non
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return render(InternalError("Something went wrong on our side."))
+        return pick(request)(InternalError("Something went wrong on our side."))
 
 
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
@@ -263,8 +286,9 @@ def _example(code: str, error: type[FakturaError]) -> dict[str, Any]:
 class CleanPath:
     """A NUL or a malformed escape in the path or query is refused before any handler reads it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, renderers: Renderers | None = None) -> None:
         self.app = app
+        self.renderers = renderers or Renderers()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -275,7 +299,7 @@ class CleanPath:
                 query = "\x00"
             if "\x00" in path or "\x00" in query or not _encodable(path) or not _encodable(query):
                 bad = InvalidCharacters("The URL contains characters that are not allowed.")
-                await error_response(bad)(scope, receive, send)
+                await self.renderers.for_path(path)(bad)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -295,9 +319,10 @@ class BodyLimit:
     oversize stream never reaches FastAPI, which would report it as a 400 parse error.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, renderers: Renderers | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.renderers = renderers or Renderers()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
@@ -327,7 +352,7 @@ class BodyLimit:
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         too_large = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
-        await error_response(too_large)(scope, receive, send)
+        await self.renderers.for_path(scope.get("path", ""))(too_large)(scope, receive, send)
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:

@@ -4,6 +4,7 @@ from faktura.models.api_key import ApiKey, RefreshToken, TokenFailures
 from faktura.models.base import Base
 from faktura.models.catalog import BillingCycle, Coupon, MerchantCurrency, Price, Product, TaxRule
 from faktura.models.customer import Customer
+from faktura.models.document_handoff import DocumentHandoff
 from faktura.models.event import Event
 from faktura.models.idempotency_key import IdempotencyKey
 from faktura.models.invoice import (
@@ -41,6 +42,7 @@ __all__ = [
     "Customer",
     "CustomerCredit",
     "DocumentFile",
+    "DocumentHandoff",
     "Event",
     "GatewayEvent",
     "IdempotencyKey",

@@ -157,3 +157,27 @@ async def test_the_dialect_has_its_own_openapi_document(farpay_client: httpx.Asy
     }
     assert "`order_not_found`" in operation["responses"]["404"]["description"]
     assert "`invalid_api_key`" in operation["responses"]["401"]["description"]
+
+
+async def test_what_the_service_refuses_before_the_dialect_is_reached_is_in_farpays_body(
+    api: Api, farpay_client: httpx.AsyncClient
+) -> None:
+    headers = await _farpay_key(api)
+    # A NUL in the query (refused before any route), a path no route takes (a newline in it: the mount
+    # itself does not match), and a body over the limit.
+    refusals = [
+        (await farpay_client.get("/probe/x?a=%00", headers=headers), 400, "invalid_characters"),
+        (await farpay_client.get("/probe/a%0Ab/x", headers=headers), 404, "not_found"),
+        (
+            await farpay_client.post("/probe", content=b"{" * 2_000_000, headers=headers),
+            413,
+            "payload_too_large",
+        ),
+    ]
+    for response, status, code in refusals:
+        assert response.status_code == status, response.text
+        assert set(response.json()) == {"Message", "CorrelationId", "Details"}
+        assert response.json()["Details"][0]["Details"] == [{"Key": "FakturaCode", "Value": code}]
+    # The native API keeps its own body.
+    native = await farpay_client.get("http://faktura.test/api/v1/Customers?a=%00")
+    assert native.json()["error"]["code"] == "invalid_characters"

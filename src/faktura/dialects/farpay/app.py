@@ -36,12 +36,20 @@ def router(tag: str) -> APIRouter:
 
 def _routers() -> list[APIRouter]:
     # Imported here: the routers' modules import this one for `router` and `FarPayAuth`.
+    from faktura.dialects.farpay import deliveries
     from faktura.dialects.farpay.invoices import invoices_router
     from faktura.dialects.farpay.orders.endpoints import orders
     from faktura.dialects.farpay.payments import payments_router
     from faktura.dialects.farpay.webhooks import webhooks_router
 
-    return [orders, invoices_router, payments_router, webhooks_router]
+    return [
+        orders,
+        deliveries.deliveries,
+        deliveries.uploads,
+        invoices_router,
+        payments_router,
+        webhooks_router,
+    ]
 
 
 def create() -> FastAPI:

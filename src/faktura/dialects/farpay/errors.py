@@ -82,18 +82,21 @@ class ApiResponseMessage(BaseModel):
     details: list[Violation] = Field(alias="Details")
 
 
-def body(error: FakturaError, correlation_id: str) -> dict[str, Any]:
+def body(error: FakturaError, correlation_id: str, about: dict[str, str] | None = None) -> dict[str, Any]:
+    """`about`: Key/Value pairs every violation carries besides its own (a refused delivery's
+    `DeliveryId`)."""
     violations: list[dict[str, Any]] = []
+    extra = [{"Key": key, "Value": value} for key, value in (about or {}).items()]
     if error.details:
         for detail in error.details:
             field = FIELD_NAMES.get(detail.field, detail.field)
             code, _ = FIELD_VIOLATIONS.get((field, detail.code), (NO_CODE, ""))
             pairs = [{"Key": "Field", "Value": field}, {"Key": "FakturaCode", "Value": detail.code}]
-            violations.append(_violation(code, detail.message, pairs, detail.code))
+            violations.append(_violation(code, detail.message, [*pairs, *extra], detail.code))
     else:
         code, _ = VIOLATIONS.get(error.instance_code, (NO_CODE, ""))
         pairs = [{"Key": "FakturaCode", "Value": error.instance_code}]
-        violations.append(_violation(code, error.message, pairs, error.instance_code))
+        violations.append(_violation(code, error.message, [*pairs, *extra], error.instance_code))
     return {"Message": error.message, "CorrelationId": correlation_id, "Details": violations}
 
 
@@ -113,14 +116,16 @@ def _status(kind: type[FakturaError], code: str) -> int:
     return 400 if issubclass(kind, ValidationFailed) or code in VIOLATIONS else kind.status
 
 
-def render(error: FakturaError) -> JSONResponse:
+def render(error: FakturaError, *, about: dict[str, str] | None = None) -> JSONResponse:
     """`error` as FarPay answers a refused request."""
     correlation_id = str(uuid.uuid4())
     if error.status >= 500:
         log.warning(
             "farpay: %s answered %s (correlation id %s)", error.instance_code, error.status, correlation_id
         )
-    return JSONResponse(body(error, correlation_id), status_code=status_of(error), headers=error.headers)
+    return JSONResponse(
+        body(error, correlation_id, about), status_code=status_of(error), headers=error.headers
+    )
 
 
 _TITLES = {

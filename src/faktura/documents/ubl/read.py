@@ -72,6 +72,7 @@ class ReadResult:
     document: Document | None
     problems: tuple[Problem, ...]
     order_token: str | None = None  # FarPay's extension: the order whose payment moves to this invoice
+    capture_amount: Decimal | None = None  # ... and the amount of it the sender expects to move
 
 
 class Context:
@@ -257,7 +258,8 @@ def read(data: bytes, *, max_bytes: int = MAX_BYTES) -> ReadResult:
         return ReadResult(None, None, tuple(ctx.problems))
     ctx.format = _detect_format(ctx)
     document = _read_document(ctx, kind)
-    return ReadResult(ctx.format, document if ctx.complete else None, tuple(ctx.problems), _order_token(ctx))
+    token, capture = _farpay(ctx)
+    return ReadResult(ctx.format, document if ctx.complete else None, tuple(ctx.problems), token, capture)
 
 
 def _detect_format(ctx: Context) -> UblFormat:
@@ -410,16 +412,32 @@ def _accounting_currency(ctx: Context) -> AccountingCurrency | None:
     return AccountingCurrency(info.code, rate or Decimal(0), round_half_up(minor))
 
 
-def _order_token(ctx: Context) -> str | None:
-    """FarPay's extension: UBLExtension with cbc:ID FarPay and ExtensionContent/FarPay/OrderToken."""
+_FARPAY = "/Invoice/ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/FarPay"
+CAPTURE_AMOUNT, ORDER_TOKEN = f"{_FARPAY}/CaptureAmount", f"{_FARPAY}/OrderToken"
+
+
+def _farpay(ctx: Context) -> tuple[str | None, Decimal | None]:
+    """FarPay's extension: UBLExtension with cbc:ID FarPay and ExtensionContent/FarPay/{OrderToken,
+    CaptureAmount}; (token, amount), each None when not given."""
     for extension in ctx.findall(ctx.root, "ext:UBLExtensions/ext:UBLExtension"):
-        if ctx.text(extension, "cbc:ID") == "FarPay":
-            # FarPay's own elements: matched by local name, whatever namespace the sender gave them.
-            tokens = extension.xpath(
-                "ext:ExtensionContent/*[local-name()='FarPay']/*[local-name()='OrderToken']", namespaces=NS
-            )
-            for token in tokens:
-                value = " ".join((token.text or "").split())
-                if value:
-                    return value
-    return None
+        if ctx.text(extension, "cbc:ID") != "FarPay":
+            continue
+        # FarPay's own elements: matched by local name, whatever namespace the sender gave them.
+        [content] = extension.xpath("ext:ExtensionContent/*[local-name()='FarPay']", namespaces=NS)[:1] or [
+            None
+        ]
+        if content is None:
+            continue
+        tokens = [
+            " ".join((node.text or "").split()) for node in content.xpath("*[local-name()='OrderToken']")
+        ]
+        amounts = content.xpath("*[local-name()='CaptureAmount']")
+        capture = None
+        if amounts:
+            text = (amounts[0].text or "").strip()
+            if _DECIMAL.fullmatch(text):
+                capture = Decimal(text)
+            else:
+                ctx.report(CAPTURE_AMOUNT, "invalid_amount", f"'{text[:40]}' is not a decimal number.")
+        return next((token for token in tokens if token), None), capture
+    return None, None

@@ -29,6 +29,7 @@ COUPON_PREFIX = "Coupon "
 LINE_SLACK = Fraction(2, 100)  # PEPPOL-EN16931-R120, in currency units
 _HUNDREDTHS = Decimal("0.01")
 Group = tuple[TaxCategory, Decimal]  # a VAT group: category and rate with two decimals
+_NO_NAMES = frozenset({"N/A", "n/a", "-"})
 # OIOUBL 2.x names its VAT categories (urn:oioubl:id:taxcategoryid-1.1); PEPPOL uses UNCL 5305 codes.
 _OIOUBL_CATEGORIES = {
     "STANDARDRATED": TaxCategory.STANDARD,
@@ -99,7 +100,10 @@ def _line(ctx: Context, node: etree._Element, position: int, quantity_name: str)
     if category_node is None:
         ctx.missing(node, "cac:Item/cac:ClassifiedTaxCategory")
     group = tax_category(ctx, category_node) if category_node is not None else None
-    description = ctx.text(node, "cac:Item/cbc:Name") or ctx.text(node, "cac:Item/cbc:Description")
+    name = ctx.text(node, "cac:Item/cbc:Name")
+    if ctx.format is UblFormat.OIOUBL and name in _NO_NAMES:
+        name = None  # "N/A" where the description names the item (FarPay's example)
+    description = name or ctx.text(node, "cac:Item/cbc:Description") or ctx.text(node, "cac:Item/cbc:Name")
     if description is None:
         ctx.missing(node, "cac:Item/cbc:Name")
     if quantity is None or net is None or price is None or group is None or description is None:

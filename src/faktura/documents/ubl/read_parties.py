@@ -36,6 +36,9 @@ _IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{8,30}")
 _BIC = re.compile(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?")
 _COUNTRY_PREFIX = re.compile(r"^[A-Za-z]{2}(?=\d)")
 _SEPARATORS = re.compile(r"[\s.\-]")
+# What OIOUBL writers put where they have nothing (FarPay's own example): a dash, or an identifier of zeros.
+_PLACEHOLDERS = frozenset({"-", "--", "."})
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def read_party(ctx: Context, role: str, *, seller: bool) -> Party | None:
@@ -44,12 +47,20 @@ def read_party(ctx: Context, role: str, *, seller: bool) -> Party | None:
     if party is None:
         ctx.missing(ctx.root, f"{role}/cac:Party")
         return None
+    lenient = ctx.format is UblFormat.OIOUBL
+    postal = ctx.find(party, "cac:PostalAddress")
+    email = _given(ctx, party, "cac:Contact/cbc:ElectronicMail", lenient) or _street_email(
+        ctx, postal, lenient
+    )
+    contact_name = _given(ctx, party, "cac:Contact/cbc:Name", lenient)
     name = ctx.text(party, "cac:PartyLegalEntity/cbc:RegistrationName") or ctx.text(
         party, "cac:PartyName/cbc:Name"
     )
+    if name is None and lenient and not seller:
+        # OIOUBL writers leave a consumer's name empty (FarPay's example): the contact names the buyer.
+        name = contact_name or email
     if name is None:
         ctx.missing(party, "cac:PartyLegalEntity/cbc:RegistrationName")
-    postal = ctx.find(party, "cac:PostalAddress")
     country = _country(ctx, party, postal)
     vat_number = _tax_scheme_id(ctx, party, _VAT_SCHEMES)
     organization_number = _organization_number(ctx, party, (vat_number, name))
@@ -64,9 +75,9 @@ def read_party(ctx: Context, role: str, *, seller: bool) -> Party | None:
         organization_number=organization_number,
         vat_number=vat_number.replace(" ", "") if vat_number else None,
         electronic_address=electronic_address,
-        email=ctx.text(party, "cac:Contact/cbc:ElectronicMail"),
-        phone=ctx.text(party, "cac:Contact/cbc:Telephone"),
-        contact_name=ctx.text(party, "cac:Contact/cbc:Name"),
+        email=email,
+        phone=_given(ctx, party, "cac:Contact/cbc:Telephone", lenient),
+        contact_name=contact_name,
         # NO: the seller's "Foretaksregisteret" is a PartyTaxScheme of scheme TAX (NO-R-002).
         business_register=_tax_scheme_id(ctx, party, frozenset({"TAX"})) if seller else None,
         buyer_type=BuyerType.CORPORATE if corporate else BuyerType.PRIVATE,
@@ -138,16 +149,31 @@ def _country(ctx: Context, party: etree._Element, postal: etree._Element | None)
     return code.upper()
 
 
-def _address(ctx: Context, postal: etree._Element | None, country: str) -> Address | None:
+def _given(ctx: Context, parent: etree._Element | None, name: str, lenient: bool) -> str | None:
+    """The element's text; in OIOUBL, a placeholder (`-`) is no value."""
+    value = ctx.text(parent, name)
+    return None if lenient and value in _PLACEHOLDERS else value
+
+
+def _street_email(ctx: Context, postal: etree._Element | None, lenient: bool) -> str | None:
+    """OIOUBL writers put a consumer's e-mail address in StreetName (FarPay's example)."""
     street = ctx.text(postal, "cbc:StreetName")
-    building = ctx.text(postal, "cbc:BuildingNumber")  # OIOUBL's structured Danish address
+    return street if lenient and street and _EMAIL.fullmatch(street) else None
+
+
+def _address(ctx: Context, postal: etree._Element | None, country: str) -> Address | None:
+    lenient = ctx.format is UblFormat.OIOUBL
+    street = _given(ctx, postal, "cbc:StreetName", lenient)
+    if street and lenient and _EMAIL.fullmatch(street):
+        street = None  # an e-mail address is no street (`_street_email`)
+    building = _given(ctx, postal, "cbc:BuildingNumber", lenient)  # OIOUBL's structured Danish address
     if street and building:
         street = f"{street} {building}"
     address = Address(
         street=street,
-        additional=ctx.text(postal, "cbc:AdditionalStreetName"),
-        zip=ctx.text(postal, "cbc:PostalZone"),
-        city=ctx.text(postal, "cbc:CityName"),
+        additional=_given(ctx, postal, "cbc:AdditionalStreetName", lenient),
+        zip=_given(ctx, postal, "cbc:PostalZone", lenient),
+        city=_given(ctx, postal, "cbc:CityName", lenient),
         country=country,
     )
     return address if (address.street or address.additional or address.zip or address.city) else None
@@ -167,6 +193,8 @@ def _organization_number(ctx: Context, party: etree._Element, others: tuple[str 
     if unschemed and value in others:
         return None
     digits = _COUNTRY_PREFIX.sub("", _SEPARATORS.sub("", value)).removesuffix("MVA")
+    if digits.isdigit() and ctx.format is UblFormat.OIOUBL and not digits.strip("0"):
+        return None  # `DK00000000`: a placeholder, no number (FarPay's example)
     if digits.isdigit():
         return digits
     if unschemed:
@@ -195,6 +223,8 @@ def _electronic_address(ctx: Context, party: etree._Element) -> ElectronicAddres
         ctx.report(ctx.path(node), "missing_attribute", "EndpointID needs a schemeID (BR-62, BR-63).")
         return None
     icd = _OIOUBL_SCHEMES.get(scheme.upper(), scheme)
+    if ctx.format is UblFormat.OIOUBL and not _COUNTRY_PREFIX.sub("", identifier).strip("0"):
+        return None  # `0000000000000`: a placeholder, no address (FarPay's example)
     if icd == "0184":
         identifier = _COUNTRY_PREFIX.sub("", identifier)
     return ElectronicAddress(icd, identifier)
