@@ -82,7 +82,8 @@ async def create_formatted(
 ) -> WebhookEndpoint:
     """An endpoint a provider dialect configures: its body in the dialect's `format`, signed only when
     `secret` (a `whsec_` secret the merchant's receiver holds) is given, for every event `events` names,
-    or only those about `resource_id`. The URL is checked as any endpoint's is (scheme, private hosts)."""
+    or only those about `resource_id`, delivered in order. The URL is checked as any endpoint's is
+    (scheme, private hosts)."""
     if format not in formats.registered():
         raise LookupError(f"No webhook format {format!r}: register it first (webhooks.formats).")
     errors = Collector()
@@ -100,7 +101,9 @@ async def create_formatted(
         events=wanted,
         enabled=True,
         disabled_reason=None,
-        in_order=False,
+        # One delivery at a time, in the order of the events: a provider's receiver reads each
+        # notification as the resource's new state, so a later state must not arrive first.
+        in_order=True,
         format=format,
         resource_id=resource_id,
         secret=secret,

@@ -107,20 +107,20 @@ async def order_body(session: AsyncSession, event: formats.EventFacts) -> bytes:
 
 async def payment_body(session: AsyncSession, event: formats.EventFacts) -> bytes:
     data = event.data
-    if event.type == "payment.succeeded":
-        record = await received.get(session, event.merchant_id, data["id"])
-        code, amount, invoice_id = SUCCEEDED, data["amount"], record.invoice_id
-        reference, gateway = record.payment_reference, data["gateway"]
-    elif event.type == "refund.created":
-        record = await received.get(session, event.merchant_id, data["paymentId"])
-        code, amount, invoice_id = REFUNDED, data["amount"], record.invoice_id
+    if event.type in ("payment.succeeded", "refund.created"):
+        succeeded = event.type == "payment.succeeded"
+        record = await received.get(
+            session, event.merchant_id, data["id"] if succeeded else data["paymentId"]
+        )
+        code, amount, invoice_id = SUCCEEDED if succeeded else REFUNDED, data["amount"], record.invoice_id
         reference, gateway = record.payment_reference, record.payment.gateway
+        payer = record.payment.customer_id
     else:  # payment_intent.payment_failed: the attempt's intent
         code, amount, invoice_id = FAILED, data["amount"], data.get("invoiceId")
-        reference, gateway = data.get("paymentReference"), data["gateway"]
+        reference, gateway, payer = data.get("paymentReference"), data["gateway"], data.get("customerId")
     currency = data["currency"]
     invoice = await _invoice(session, event.merchant_id, invoice_id)
-    customer_id = invoice.customer_id if invoice is not None else data.get("customerId")
+    customer_id = invoice.customer_id if invoice is not None else payer
     return _json(
         {
             "Type": "Payment",
