@@ -1,8 +1,8 @@
 """FarPay's Deliveries: the merchant hands over an OIOUBL invoice, which Faktura books and issues.
 
 A translation onto document hand-offs (`faktura.invoices.handoffs`): FarPay's names and statuses, its
-base64 file, and its upload link for a file sent later (`FileUploadUri`). docs/dialects/farpay/deliveries.md
-is the integrator's guide.
+base64 file, and its upload link for a file sent later (`FileUploadUri`). The integrator's guide is
+docs/dialects/farpay.md, "Deliveries".
 """
 
 from __future__ import annotations
