@@ -18,6 +18,7 @@ from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock
 from faktura.kit.clock import today
 from faktura.kit.currencies import get_currency
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.validation import Collector
 from faktura.links import service as links
@@ -47,12 +48,20 @@ _LINES_ONLY = ("currency", "prices_include_tax", "items", *_CHECKED_TOTALS)
 _REQUIRED = ("customer_id", "currency", "prices_include_tax", "items", "series", "payment_terms_days")
 
 
-async def create(session: AsyncSession, merchant_id: str, data: InvoiceCreate) -> InvoiceOut:
+async def create(
+    session: AsyncSession, merchant_id: str, data: InvoiceCreate, *, own_lines: bool = False
+) -> InvoiceOut:
+    """A draft invoice: of an order (its lines), or of lines for a customer.
+
+    `own_lines`, for a document handed over (`importing`): the invoice bills the order with the
+    document's lines, which are what the buyer received, while the order was a payment request for an
+    amount (FarPay's); the order's money still goes to it when it is issued.
+    """
     sent = data.model_dump(exclude_unset=True)
     errors = Collector()
     common = await _common_fields(session, merchant_id, sent, errors)
     if data.order_id is not None or data.order_token is not None:
-        invoice = await _from_order(session, merchant_id, data, sent, common, errors)
+        invoice = await _from_order(session, merchant_id, data, sent, common, errors, own_lines=own_lines)
     else:
         invoice = await _from_lines(session, merchant_id, data, sent, common, errors)
     issuing(session, invoice)  # new: nothing has credited it, paid it from credit or rendered it
@@ -160,9 +169,11 @@ async def _from_order(
     sent: dict[str, Any],
     common: dict[str, Any],
     errors: Collector,
+    *,
+    own_lines: bool = False,
 ) -> Invoice:
     for name in (*_LINES_ONLY, "invoice_fee"):
-        if sent.get(name) not in (None, False):
+        if sent.get(name) not in (None, False) and not (own_lines and name != "invoice_fee"):
             errors.add(
                 to_camel(name), "not_allowed", "An invoice made from an order takes the order's lines."
             )
@@ -191,6 +202,20 @@ async def _from_order(
     invoice.currency = order.currency
     invoice.prices_include_tax = order.prices_include_tax
     invoice.language = language or order.language
+    if own_lines:
+        if data.currency is not None and data.currency.upper() != order.currency:
+            raise ValidationFailed.field(
+                "currency", "currency_mismatch", f"The order is in {order.currency}, not {data.currency}."
+            )
+        include_tax = bool(data.prices_include_tax)
+        priced = await _priced(
+            session, merchant_id, order.currency, include_tax, list(data.items or []), errors
+        )
+        errors.raise_if_any()
+        invoice.prices_include_tax = include_tax
+        _set_lines(invoice, *priced)
+        await repository.add(session, invoice)
+        return invoice
     invoice.coupon_id = order.coupon_id
     invoice.coupon_code = order.coupon_code
     for name in _FIGURES:

@@ -40,6 +40,7 @@ _TOTALS = (
     ("tax_inclusive_amount", "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount"),
 )
 _ORDER_FIELDS = frozenset({"orderToken", "customerId"})
+PAYABLE_AMOUNT = "cac:LegalMonetaryTotal/cbc:PayableAmount"
 
 
 async def import_document(session: AsyncSession, merchant_id: str, data: bytes) -> InvoiceOut:
@@ -51,9 +52,16 @@ async def import_read(session: AsyncSession, merchant_id: str, result: ReadResul
     document = _readable(result)
     await _check_seller(session, merchant_id, document.seller)
     if result.order_token is not None:
+        # The document's lines bill the order: they are what the buyer received (FarPay's order asks for
+        # an amount only); the order's money moves to the invoice as it is issued.
         body = InvoiceCreate(
             order_token=result.order_token,
             customer_id=await _order_customer(session, merchant_id, result.order_token, document),
+            currency=document.currency,
+            prices_include_tax=False,
+            items=[_item(document, index) for index in range(len(document.lines))],
+            reference=document.buyer_reference,
+            note=document.note,
         )
     else:
         customer_id = await _customer(session, merchant_id, document.buyer, document.language)
@@ -67,7 +75,7 @@ async def import_read(session: AsyncSession, merchant_id: str, result: ReadResul
             issue_date=None,
         )
     try:
-        created = await drafts.create(session, merchant_id, body)
+        created = await drafts.create(session, merchant_id, body, own_lines=result.order_token is not None)
     except ValidationFailed as exc:
         if result.order_token is None or not exc.details or type(exc) is not ValidationFailed:
             raise
@@ -78,8 +86,8 @@ async def import_read(session: AsyncSession, merchant_id: str, result: ReadResul
         ]
         raise ValidationFailed(exc.message, details=details) from exc
     _check_totals(created, document)
-    if result.capture_amount is not None:
-        await _check_capture(session, merchant_id, created.id, result.capture_amount)
+    if result.order_token is not None:
+        await _check_order_money(session, merchant_id, created, result.capture_amount)
     return created
 
 
@@ -94,13 +102,15 @@ async def _order_customer(
     return await _customer(session, merchant_id, document.buyer, document.language)
 
 
-async def _check_capture(session: AsyncSession, merchant_id: str, invoice_id: str, capture: Decimal) -> None:
-    """FarPay's CaptureAmount is what moves from the order: it must be what the order holds."""
-    invoice = await service.load(session, merchant_id, invoice_id, lock=True)
+async def _check_order_money(
+    session: AsyncSession, merchant_id: str, created: InvoiceOut, capture: Decimal | None
+) -> None:
+    """What the order holds moves to the invoice as it is issued: FarPay's CaptureAmount, when given,
+    must be exactly that, and the invoice must not be for less (the rest would become credit unasked)."""
+    invoice = await service.load(session, merchant_id, created.id, lock=True)
     held = settlement.free_amount(await settlement.held_payments(session, invoice), invoice.currency)
-    wanted = to_minor(capture, invoice.currency, CAPTURE_AMOUNT)
-    if wanted != held:
-        shown = from_minor(held, invoice.currency)
+    shown = from_minor(held, invoice.currency)
+    if capture is not None and to_minor(capture, invoice.currency, CAPTURE_AMOUNT) != held:
         raise CaptureAmountMismatch(
             "The CaptureAmount is not what the order holds.",
             details=[
@@ -110,6 +120,13 @@ async def _check_capture(session: AsyncSession, merchant_id: str, invoice_id: st
                     f"CaptureAmount is {capture}; the order holds {shown} {invoice.currency}.",
                 )
             ],
+        )
+    if invoice.total < held:
+        raise ValidationFailed.field(
+            PAYABLE_AMOUNT,
+            "less_than_order_holds",
+            f"The invoice is for {from_minor(invoice.total, invoice.currency)} {invoice.currency}; the order "
+            f"holds {shown} {invoice.currency}, which would be more than it owes. Invoice what was paid for.",
         )
 
 
