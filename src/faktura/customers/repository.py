@@ -35,6 +35,20 @@ async def id_by_email(session: AsyncSession, merchant_id: str, email: str) -> st
     )
 
 
+async def external_ids(session: AsyncSession, merchant_id: str, customer_ids: list[str]) -> dict[str, str]:
+    """Customer id -> its `externalId`, for those that have one (deleted customers too)."""
+    if not customer_ids:
+        return {}
+    rows = await session.execute(
+        select(Customer.id, Customer.external_id).where(
+            Customer.merchant_id == merchant_id,
+            Customer.id.in_(customer_ids),
+            Customer.external_id.is_not(None),
+        )
+    )
+    return {customer_id: external_id for customer_id, external_id in rows if external_id is not None}
+
+
 async def by_external_id(session: AsyncSession, merchant_id: str, external_id: str) -> Customer | None:
     return await session.scalar(
         select(Customer).where(

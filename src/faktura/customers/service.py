@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import partial
 from typing import Any
 
@@ -196,6 +196,13 @@ async def id_by_organization_number(session: AsyncSession, merchant_id: str, num
 async def id_by_email(session: AsyncSession, merchant_id: str, email: str) -> str | None:
     """The id of the merchant's customer with this e-mail address (lower case), if any."""
     return await repository.id_by_email(session, merchant_id, email)
+
+
+async def external_ids(
+    session: AsyncSession, merchant_id: str, customer_ids: Collection[str]
+) -> dict[str, str]:
+    """Customer id -> the merchant's own number for it (`externalId`), for those that have one."""
+    return await repository.external_ids(session, merchant_id, sorted(set(customer_ids)))
 
 
 async def by_external_id(session: AsyncSession, merchant_id: str, external_id: str) -> CustomerOut | None:

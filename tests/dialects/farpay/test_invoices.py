@@ -12,6 +12,7 @@ from tests.factories import Api, new_merchant
 from tests.invoices.helpers import (
     LINES_TOTAL,
     assert_books_agree,
+    customer,
     draft,
     entries,
     fetch,
@@ -31,7 +32,7 @@ async def test_an_invoice_in_farpays_fields(api: Api, database: Database, farpay
     assert shown["Id"] == invoice["id"]
     assert shown["InvoiceNumber"] == invoice["invoiceNumber"]
     assert shown["InvoiceTypeCode"] == "PIE"
-    assert shown["CustomerNumber"] == invoice["customerId"]
+    assert shown["CustomerNumber"] is None  # FarPay's customer number is the customer's externalId: none here
     assert shown["InvoiceDate"] == invoice["issueDate"]
     assert shown["PaymentDueDate"] == invoice["dueDate"]
     assert shown["Currency"] == "NOK"
@@ -216,3 +217,12 @@ async def test_refusals_of_an_invoice_refund(api: Api, database: Database, farpa
     # Nothing was refunded by the refusals.
     assert (await fetch(api, invoice["id"]))["amountPaid"] == 20000
     await assert_books_agree(database, api.merchant_id)
+
+
+async def test_the_customer_number_is_the_customers_external_id(api: Api, farpay: httpx.AsyncClient) -> None:
+    key = await farpay_key(api)
+    invoice = await finalized(api, await customer(api, externalId="999918"))
+    shown = (await farpay.get(f"/invoices/{invoice['id']}", headers=key)).json()
+    assert shown["CustomerNumber"] == "999918"
+    [listed] = [i for i in (await farpay.get("/invoices", headers=key)).json() if i["Id"] == invoice["id"]]
+    assert listed["CustomerNumber"] == "999918"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import SettingsDep
+from faktura.customers import service as customers
 from faktura.dialects.farpay import invoice_states
 from faktura.dialects.farpay.app import FarPayAuth, router
 from faktura.dialects.farpay.major import Major, major
@@ -65,7 +66,9 @@ class FarPayInvoice(BaseModel):
     created: datetime = Field(alias="Created")
     invoice_number: str | None = Field(alias="InvoiceNumber", description="The printed number, e.g. INV-42")
     invoice_type_code: str = Field("PIE", alias="InvoiceTypeCode", description="PIE: an invoice")
-    customer_number: str = Field(alias="CustomerNumber", description="Faktura's customer id")
+    customer_number: str | None = Field(
+        alias="CustomerNumber", description="The customer's number (its externalId); null without one"
+    )
     invoice_date: date | None = Field(alias="InvoiceDate")
     payment_due_date: date | None = Field(alias="PaymentDueDate")
     currency: str = Field(alias="Currency")
@@ -94,14 +97,14 @@ class InvoiceRefund(BaseModel):
     payments: list[FarPayPayment] = Field(alias="Payments", description="The payments refunded, as now")
 
 
-def farpay_invoice(invoice: InvoiceOut) -> FarPayInvoice:
+def farpay_invoice(invoice: InvoiceOut, numbers: dict[str, str]) -> FarPayInvoice:
     currency = invoice.currency
     paid, sent = invoice_states.payment_status(invoice), invoice_states.send_status(invoice)
     return FarPayInvoice(
         id=invoice.id,
         created=invoice.created_at,
         invoice_number=invoice.invoice_number,
-        customer_number=invoice.customer_id,
+        customer_number=numbers.get(invoice.customer_id),
         invoice_date=invoice.issue_date,
         payment_due_date=invoice.due_date,
         currency=currency,
@@ -166,13 +169,17 @@ async def list_invoices(
         due_to=due_date_to,
     )
     next_cursor(response, cursor)
-    return [farpay_invoice(row) for row in rows]
+    numbers = await customers.external_ids(session, auth.merchant_id, [row.customer_id for row in rows])
+    return [farpay_invoice(row, numbers) for row in rows]
 
 
 @invoices_router.get("/invoices/{id}", response_model=FarPayInvoice, responses=errors(InvoiceNotFound))
 async def get_invoice(id: str, auth: FarPayAuth, session: Session) -> FarPayInvoice:
     """Get an invoice by Faktura's invoice id, with its lines."""
-    return farpay_invoice(await invoices.get(session, auth.merchant_id, id))
+    invoice = await invoices.get(session, auth.merchant_id, id)
+    return farpay_invoice(
+        invoice, await customers.external_ids(session, auth.merchant_id, [invoice.customer_id])
+    )
 
 
 @invoices_router.post(
@@ -201,10 +208,13 @@ async def refund_invoice(
     made = await refunds.refund_invoice(session, auth.merchant_id, id, amount, settings=settings)
     payments = [await received.get(session, auth.merchant_id, refund.payment_id) for refund in made]
     refunded = _refunded_text(body.amount, invoice.currency, len(made))
+    shown = await invoices.get(session, auth.merchant_id, id)
+    payers = [p.payment.customer_id for p in payments if p.payment.customer_id is not None]
+    numbers = await customers.external_ids(session, auth.merchant_id, [shown.customer_id, *payers])
     return InvoiceRefund(
         message=refunded,
-        invoice=farpay_invoice(await invoices.get(session, auth.merchant_id, id)),
-        payments=[farpay_payment(p) for p in payments],
+        invoice=farpay_invoice(shown, numbers),
+        payments=[farpay_payment(p, numbers) for p in payments],
     )
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import SettingsDep
+from faktura.customers import service as customers
 from faktura.dialects.farpay.app import FarPayAuth, router
 from faktura.dialects.farpay.major import Major, major
 from faktura.dialects.farpay.paging import Paging, next_cursor
@@ -70,7 +71,9 @@ class FarPayPayment(BaseModel):
     payment_id: str = Field(alias="PaymentId", description="Faktura's payment id")
     invoice_id: str | None = Field(alias="InvoiceId", description="The invoice it was for or first settled")
     invoice_number: str | None = Field(alias="InvoiceNumber")
-    customer_number: str | None = Field(alias="CustomerNumber", description="Faktura's customer id")
+    customer_number: str | None = Field(
+        alias="CustomerNumber", description="The customer's number (its externalId); null without one"
+    )
     payment_date: date = Field(alias="PaymentDate", description="The day it was received (UTC)")
     amount: Major = Field(alias="Amount", description="What was received")
     paid_amount: Major = Field(alias="PaidAmount", description="Received less refunded")
@@ -85,14 +88,14 @@ class FarPayPayment(BaseModel):
     refunds: list[FarPayRefund] = Field(alias="Refunds", description="Oldest first")
 
 
-def farpay_payment(record: PaymentRecord) -> FarPayPayment:
+def farpay_payment(record: PaymentRecord, numbers: dict[str, str]) -> FarPayPayment:
     payment, currency = record.payment, record.payment.currency
     event, event_name = EVENTS[payment.status]
     return FarPayPayment(
         payment_id=payment.id,
         invoice_id=record.invoice_id,
         invoice_number=record.invoice_number,
-        customer_number=payment.customer_id,
+        customer_number=numbers.get(payment.customer_id) if payment.customer_id else None,
         payment_date=payment.received_at.date(),
         amount=major(payment.amount, currency),
         paid_amount=major(payment.amount - payment.amount_refunded, currency),
@@ -141,12 +144,14 @@ async def list_payments(
         payment_reference=payment_reference,
     )
     next_cursor(response, cursor)
-    return [farpay_payment(row) for row in rows]
+    numbers = await _numbers(session, auth.merchant_id, rows)
+    return [farpay_payment(row, numbers) for row in rows]
 
 
 async def get_payment(id: str, auth: FarPayAuth, session: Session) -> FarPayPayment:
     """Get a payment with its refunds."""
-    return farpay_payment(await received.get(session, auth.merchant_id, id))
+    record = await received.get(session, auth.merchant_id, id)
+    return farpay_payment(record, await _numbers(session, auth.merchant_id, [record]))
 
 
 async def refund_payment(
@@ -160,7 +165,8 @@ async def refund_payment(
     amount = to_minor(body.amount, payment.currency, field="Amount")
     data = RefundCreate(payment_intent_id=payment.payment_intent_id, amount=amount)
     await refunds.create(session, auth.merchant_id, data, settings=settings)
-    return farpay_payment(await received.get(session, auth.merchant_id, id))
+    record = await received.get(session, auth.merchant_id, id)
+    return farpay_payment(record, await _numbers(session, auth.merchant_id, [record]))
 
 
 _REFUND_ERRORS = errors(
@@ -186,3 +192,9 @@ for path, hidden in (("/Payments", False), ("/payments", True)):
         responses=_REFUND_ERRORS,
         include_in_schema=not hidden,
     )(refund_payment)
+
+
+async def _numbers(session: AsyncSession, merchant_id: str, records: list[PaymentRecord]) -> dict[str, str]:
+    """The payers' customer numbers (`externalId`), by customer id."""
+    ids = [r.payment.customer_id for r in records if r.payment.customer_id is not None]
+    return await customers.external_ids(session, merchant_id, ids)
