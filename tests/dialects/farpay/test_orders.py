@@ -385,3 +385,12 @@ async def test_the_orders_are_in_the_dialects_openapi_document(farpay: httpx.Asy
     assert "`invalid_status_for_capture`" in capture
     order_schema = document["components"]["schemas"]["OrderOut"]["properties"]
     assert {"Token", "Status", "StatusCode", "UserInputUrl", "UserUrl"} <= set(order_schema)
+
+
+async def test_the_list_pages_by_x_next_cursor(farpay: httpx.AsyncClient) -> None:
+    tokens = [(await created(farpay, ExternalID=f"PAGE-{n}"))["Token"] for n in range(3)]
+    first = await farpay.get("/orders", params={"limit": 2})
+    assert [o["Token"] for o in first.json()] == tokens[::-1][:2]
+    rest = await farpay.get("/orders", params={"limit": 2, "cursor": first.headers["X-Next-Cursor"]})
+    assert [o["Token"] for o in rest.json()] == tokens[:1]
+    assert "X-Next-Cursor" not in rest.headers

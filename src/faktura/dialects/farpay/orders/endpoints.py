@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import SettingsDep
@@ -18,6 +18,7 @@ from faktura.dialects.farpay.orders.errors import (
     OrderNotInPendingCapture,
 )
 from faktura.dialects.farpay.orders.schemas import OrderCustomerIn, OrderIn, OrderOut
+from faktura.dialects.farpay.paging import Paging, next_cursor
 from faktura.dialects.farpay.states import FarPayOrderStatus
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.http import errors
@@ -43,12 +44,19 @@ async def create_order(body: OrderIn, auth: FarPayAuth, session: Session, settin
 async def list_orders(
     auth: FarPayAuth,
     session: Session,
+    paging: Paging,
+    response: Response,
     status: Annotated[
         str | None,
         Query(max_length=30, description="A FarPay status, by name (PendingCapture) or number (170)"),
     ] = None,
 ) -> list[OrderOut]:
-    """List the merchant's orders, newest first, optionally in one FarPay status."""
+    """List the merchant's orders, newest first, optionally in one FarPay status.
+
+    `limit` orders are read a page (100 at most, the default); when there are more, the `X-Next-Cursor`
+    header holds the `cursor` of the next page. With `status`, a page shows those of its orders in it, so
+    it may hold fewer than `limit`.
+    """
     wanted = None
     if status is not None:
         wanted = FarPayOrderStatus.parse(status)
@@ -57,7 +65,9 @@ async def list_orders(
             raise ValidationFailed.field(
                 "status", "invalid_choice", f"Unknown status '{status}'; one of {names}."
             )
-    return await service.listed(session, auth.merchant_id, wanted)
+    shown, cursor = await service.listed(session, auth.merchant_id, wanted, paging)
+    next_cursor(response, cursor)
+    return shown
 
 
 @orders.put(

@@ -35,7 +35,7 @@ from faktura.dialects.farpay.states import ORDER_STATUSES, FarPayOrderStatus, fa
 from faktura.dialects.farpay.webhooks import order_callback
 from faktura.kit.currencies import from_minor, to_minor
 from faktura.kit.errors import FieldError, ValidationFailed
-from faktura.kit.pagination import MAX_LIMIT, PageParams, decode_cursor
+from faktura.kit.pagination import MAX_LIMIT, PageParams
 from faktura.kit.validation import Collector
 from faktura.orders import schemas as native
 from faktura.orders import service as orders
@@ -137,35 +137,29 @@ async def get(session: AsyncSession, merchant_id: str, token: str) -> OrderOut:
     return await _shown(session, merchant_id, await orders.by_token(session, merchant_id, token))
 
 
-async def listed(session: AsyncSession, merchant_id: str, status: FarPayOrderStatus | None) -> list[OrderOut]:
-    """Every order of the merchant, newest first; with `status`, those in it. FarPay's list has no pages,
-    so this reads the native pages one after another."""
+async def listed(
+    session: AsyncSession, merchant_id: str, status: FarPayOrderStatus | None, params: PageParams
+) -> tuple[list[OrderOut], str | None]:
+    """One page of the merchant's orders, newest first (`params.limit` read, those in `status` shown), and
+    the cursor of the next page, if there is one."""
     wanted = ORDER_STATUSES[status] if status is not None else None
     if wanted is not None and not wanted:
-        return []
+        return [], None
     native_status = next(iter(wanted)).value if wanted is not None and len(wanted) == 1 else None
-    shown: list[OrderOut] = []
-    after: str | None = None
-    while True:
-        rows, cursor = await orders.page(
-            session,
-            merchant_id,
-            PageParams(limit=MAX_LIMIT, after_id=after),
-            status=native_status,
-            customer_id=None,
-            created_from=None,
-            created_to=None,
-        )
-        if wanted is not None:
-            rows = [row for row in rows if row.status in wanted]
-        intents = await payments.intent_statuses_of_orders(session, merchant_id, [row.id for row in rows])
-        for row in rows:
-            order = await _shown(session, merchant_id, row, intents[row.id])
-            if status is None or order.status_code == status:
-                shown.append(order)
-        if cursor is None:
-            return shown
-        after = decode_cursor(cursor)
+    rows, cursor = await orders.page(
+        session,
+        merchant_id,
+        params,
+        status=native_status,
+        customer_id=None,
+        created_from=None,
+        created_to=None,
+    )
+    if wanted is not None:
+        rows = [row for row in rows if row.status in wanted]
+    intents = await payments.intent_statuses_of_orders(session, merchant_id, [row.id for row in rows])
+    shown = [await _shown(session, merchant_id, row, intents[row.id]) for row in rows]
+    return [order for order in shown if status is None or order.status_code == status], cursor
 
 
 async def set_customer(session: AsyncSession, merchant_id: str, body: OrderCustomerIn) -> OrderOut:
