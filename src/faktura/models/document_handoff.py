@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faktura.kit.types import UTCDateTime
@@ -38,4 +38,14 @@ class DocumentHandoff(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_document_handoffs_merchant_created", "merchant_id", "created_at"),
         Index("ix_document_handoffs_merchant_sha256", "merchant_id", "sha256"),
+        # A file is booked once: of two identical deliveries at the same moment, the second to commit
+        # is refused (and, sent again, answered with the first).
+        Index(
+            "uq_document_handoffs_booked_file",
+            "merchant_id",
+            "sha256",
+            unique=True,
+            postgresql_where=text("status = 'ok'"),
+            sqlite_where=text("status = 'ok'"),
+        ),
     )

@@ -3,6 +3,7 @@ order's payment moves to it. Refusals in FarPay's error body, naming the element
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 from collections.abc import AsyncIterator
@@ -391,3 +392,22 @@ async def test_the_deliveries_are_in_the_dialects_openapi_document(farpay: httpx
         "`handoff_not_found`"
         in document["paths"]["/deliveries/{delivery_id}"]["get"]["responses"]["404"]["description"]
     )
+
+
+async def test_the_same_file_delivered_twice_at_once_is_booked_once(
+    api: Api, farpay: httpx.AsyncClient, key: dict[str, str]
+) -> None:
+    invoice = Invoice(number="187505599")
+    answers = await asyncio.gather(
+        *(farpay.post("/deliveries", json=delivery(invoice), headers=key) for _ in range(2))
+    )
+    statuses = sorted(answer.status_code for answer in answers)
+    # The first books it; the second, by then or when it commits, finds it booked: the same delivery
+    # (200), or a conflict to retry (409), which then answers the same delivery.
+    assert statuses in ([200, 201], [201, 409]), [a.text for a in answers]
+    retried = await farpay.post("/deliveries", json=delivery(invoice), headers=key)
+    assert retried.status_code == 200, retried.text
+    booked = [a.json()["Id"] for a in answers if a.status_code == 201]
+    assert retried.json()["Id"] == booked[0]
+    invoices = (await api.get("/api/v1/Invoices")).json()["data"]
+    assert len(invoices) == 1

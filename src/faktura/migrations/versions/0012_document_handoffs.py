@@ -59,12 +59,20 @@ def upgrade() -> None:
             "ix_document_handoffs_merchant_created", ["merchant_id", "created_at"], unique=False
         )
         batch_op.create_index("ix_document_handoffs_merchant_sha256", ["merchant_id", "sha256"], unique=False)
+        batch_op.create_index(
+            "uq_document_handoffs_booked_file",
+            ["merchant_id", "sha256"],
+            unique=True,
+            postgresql_where=sa.text("status = 'ok'"),
+            sqlite_where=sa.text("status = 'ok'"),
+        )
         batch_op.create_index(batch_op.f("ix_document_handoffs_merchant_id"), ["merchant_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("document_handoffs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_document_handoffs_merchant_id"))
+        batch_op.drop_index("uq_document_handoffs_booked_file")
         batch_op.drop_index("ix_document_handoffs_merchant_sha256")
         batch_op.drop_index("ix_document_handoffs_merchant_created")
     op.drop_table("document_handoffs")
