@@ -25,6 +25,9 @@ class WebhookEndpoint(IdMixin, TimestampMixin, Base):
     # The body's shape: "standard" (Standard Webhooks' `{type, timestamp, data}`), or a provider
     # dialect's, rendered by what that dialect registers (`webhooks.formats`).
     format: Mapped[str] = mapped_column(String(30), default="standard", server_default="standard")
+    # POST (the body as JSON), or GET with the body's fields as query parameters (a provider's variant,
+    # never signed).
+    method: Mapped[str] = mapped_column(String(6), default="POST", server_default="POST")
     # Set: the endpoint hears only the events about this one resource (a FarPay order's CallbackUrl).
     resource_id: Mapped[str | None] = mapped_column(String(40), index=True)
     # Kept in the clear because it must sign; the API shows it only when it is made. None: unsigned

@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +44,7 @@ class Message:
     body: bytes
     headers: dict[str, str]
     endpoint_failing: bool  # a success then ends the endpoint's run of failures
+    method: str = "POST"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +65,39 @@ def body_of(event_type: str, created_at: datetime, data: Any) -> bytes:
 
 
 def message_for(found: repository.ToSend, body: bytes, now: datetime) -> Message:
+    failing = found.failing_since is not None
+    if found.method == "GET":
+        # The body's fields as query parameters, unsigned (there is no body to sign): a provider's GET
+        # variant (FarPay's); the webhook-id still names the delivery.
+        url = _with_query(found.url, query_fields(orjson.loads(body)))
+        headers = signing.headers(found.delivery_id, now, b"", [])
+        headers["faktura-event-id"] = found.event_id
+        return Message(found.delivery_id, found.endpoint_id, url, b"", headers, failing, "GET")
     headers = signing.headers(found.delivery_id, now, body, signing_secrets(found, now))
     headers["faktura-event-id"] = found.event_id
-    return Message(
-        found.delivery_id, found.endpoint_id, found.url, body, headers, found.failing_since is not None
-    )
+    return Message(found.delivery_id, found.endpoint_id, found.url, body, headers, failing)
+
+
+def query_fields(body: Any) -> list[tuple[str, str]]:
+    """A JSON body's scalar fields as query parameters, by their own names (an object's fields are
+    flattened into the query; a null is left out; true/false as `true`/`false`)."""
+    found: list[tuple[str, str]] = []
+    if isinstance(body, dict):
+        for name, value in body.items():
+            if isinstance(value, dict | list):
+                found.extend(query_fields(value))
+            elif value is not None:
+                found.append((name, "true" if value is True else "false" if value is False else str(value)))
+    elif isinstance(body, list):
+        for item in body:
+            found.extend(query_fields(item))
+    return found
+
+
+def _with_query(url: str, fields: list[tuple[str, str]]) -> str:
+    parts = urlsplit(url)
+    query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), *fields])
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 async def prepare(database: Database, delivery_ids: Collection[str]) -> dict[str, Message]:

@@ -240,7 +240,9 @@ class OutboundClient:
         # An origin's turns, and how many requests hold or wait for one.
         self._per_origin: dict[tuple[str, str, int | None], tuple[asyncio.Semaphore, int]] = {}
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Reply:
+    async def post(self, url: str, body: bytes, headers: dict[str, str], *, method: str = "POST") -> Reply:
+        """Send one webhook: a POST of `body`, or (`method="GET"`, a provider's query-string variant) a
+        GET of `url` with its query and no body."""
         started = time.perf_counter()
 
         def took() -> int:
@@ -255,7 +257,7 @@ class OutboundClient:
         try:
             async with turn:
                 started = time.perf_counter()  # the request's time, not its wait for a turn
-                return await self._send(url, body, headers, took)
+                return await self._send(method, url, body, headers, took)
         finally:
             # An origin nobody is sending to is forgotten, so the table holds only the busy ones.
             turn, waiting = self._per_origin[origin]
@@ -264,14 +266,17 @@ class OutboundClient:
             else:
                 self._per_origin[origin] = (turn, waiting - 1)
 
-    async def _send(self, url: str, body: bytes, headers: dict[str, str], took: Callable[[], int]) -> Reply:
+    async def _send(
+        self, method: str, url: str, body: bytes, headers: dict[str, str], took: Callable[[], int]
+    ) -> Reply:
         try:
             async with asyncio.timeout(self.timeout):
+                typed = {"content-type": "application/json"} if method == "POST" else {}
                 request = httpx.Request(
-                    "POST",
+                    method,
                     url,
-                    content=body,
-                    headers={"user-agent": USER_AGENT, "content-type": "application/json", **headers},
+                    content=body if method == "POST" else None,
+                    headers={"user-agent": USER_AGENT, **typed, **headers},
                     extensions=self._extensions,
                 )
                 response = await self._transport.handle_async_request(request)

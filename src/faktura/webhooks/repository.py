@@ -156,6 +156,7 @@ class ToSend:
     url: str
     enabled: bool
     format: str
+    method: str
     secret: str | None
     previous_secret: str | None
     previous_secret_expires_at: datetime | None
@@ -176,6 +177,7 @@ def _to_send(ids: int) -> AnySelect:
             WebhookEndpoint.url,
             WebhookEndpoint.enabled,
             WebhookEndpoint.format,
+            WebhookEndpoint.method,
             WebhookEndpoint.secret,
             WebhookEndpoint.previous_secret,
             WebhookEndpoint.previous_secret_expires_at,

@@ -62,6 +62,7 @@ class WebhookEndpointOut(Schema):
         description="The body's shape: `standard` (Standard Webhooks), or a provider dialect's "
         "(`farpay.order`, `farpay.payment`), for endpoints a dialect configured"
     )
+    method: str = Field(description="POST, or GET with the body's fields as query parameters (a dialect's)")
     resource_id: str | None = Field(description="Set: it hears only the events about this resource")
     failing_since: datetime | None = Field(description="First failure of a run of failed attempts")
     previous_secret_expires_at: datetime | None = Field(

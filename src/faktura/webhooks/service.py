@@ -79,17 +79,20 @@ async def create_formatted(
     secret: str | None,
     resource_id: str | None = None,
     description: str | None = None,
+    method: str = "POST",
 ) -> WebhookEndpoint:
     """An endpoint a provider dialect configures: its body in the dialect's `format`, signed only when
     `secret` (a `whsec_` secret the merchant's receiver holds) is given, for every event `events` names,
-    or only those about `resource_id`, delivered in order. The URL is checked as any endpoint's is
-    (scheme, private hosts)."""
+    or only those about `resource_id`, delivered in order, as POSTs or (`method="GET"`) as GETs with the
+    body's fields in the query. The URL is checked as any endpoint's is (scheme, private hosts)."""
     if format not in formats.registered():
         raise LookupError(f"No webhook format {format!r}: register it first (webhooks.formats).")
     errors = Collector()
     checked, wanted = _checked(settings, url, events)
     if secret is not None:
         errors.check(partial(signing.checked_secret, secret))
+        if method == "GET":
+            errors.add("secret", "not_signable", "A GET delivery has no body to sign: leave the secret out.")
     errors.raise_if_any()
     assert checked is not None
     assert wanted is not None
@@ -105,6 +108,7 @@ async def create_formatted(
         # notification as the resource's new state, so a later state must not arrive first.
         in_order=True,
         format=format,
+        method=method,
         resource_id=resource_id,
         secret=secret,
     )

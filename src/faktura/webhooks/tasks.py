@@ -47,7 +47,9 @@ async def deliver_webhooks(contexts: list[JobContext]) -> list[BaseException | N
 
     async def send(message: attempt.Message) -> tuple[datetime, Reply]:
         started_at = clock.now()
-        return started_at, await client.post(message.url, message.body, message.headers)
+        return started_at, await client.post(
+            message.url, message.body, message.headers, method=message.method
+        )
 
     replies = dict(zip(messages, await asyncio.gather(*(send(m) for m in messages.values())), strict=True))
     sent: dict[str, attempt.Sent] = {}

@@ -29,6 +29,7 @@ def endpoint_out(endpoint: WebhookEndpoint) -> WebhookEndpointOut:
         disabled_reason=DisabledReason(endpoint.disabled_reason) if endpoint.disabled_reason else None,
         in_order=endpoint.in_order,
         format=endpoint.format,
+        method=endpoint.method,
         resource_id=endpoint.resource_id,
         failing_since=endpoint.failing_since,
         previous_secret_expires_at=expires if expires is not None and expires > clock.now() else None,

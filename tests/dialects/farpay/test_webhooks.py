@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -212,3 +213,40 @@ def test_every_process_that_sends_webhooks_knows_farpays_formats(entry: str, rep
         [sys.executable, "-c", check], capture_output=True, text=True, check=True, cwd=repo_root
     )
     assert found.stdout.strip() == "['farpay.order', 'farpay.payment']"
+
+
+async def test_a_get_receiver_takes_the_fields_as_query_parameters_unsigned(
+    farpay: httpx.AsyncClient, database: Database, private_settings: Settings
+) -> None:
+    refused = await farpay.post(
+        "/webhooks",
+        json={
+            "Url": "https://hooks.example/x",
+            "Type": "Order",
+            "Method": "GET",
+            "Secret": signing.new_secret(),
+        },
+    )
+    assert _refusal(refused) == (400, "Secret", "not_signable")
+    with receiving() as receiver:
+        path = _path()
+        made = await farpay.post(
+            "/webhooks", json={"Url": receiver.url + path + "?shop=7", "Type": "Order", "Method": "GET"}
+        )
+        assert made.status_code == 201, made.text
+        assert (made.json()["Method"], made.json()["Signed"]) == ("GET", False)
+        order = await created(farpay, CallbackUrl=None)
+        await deliver_due(database, private_settings)
+        [request] = receiver.wait_for(1)
+    assert (request.method, request.body) == ("GET", b"")
+    assert "webhook-signature" not in request.headers
+    assert request.headers["webhook-id"].startswith("msg_")
+    parts = urlsplit(request.path)
+    assert parts.path == path
+    assert parse_qsl(parts.query) == [
+        ("shop", "7"),
+        ("Token", order["Token"]),
+        ("OrderEvent", "300"),
+        ("ExternalId", "DOMAIN_REFERENCE-002"),
+        ("Created", order["Created"].replace("+00:00", "Z")),
+    ]

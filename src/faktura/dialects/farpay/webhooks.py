@@ -4,7 +4,9 @@ FarPay configures a merchant's receivers in its portal; here `POST /webhooks {Ur
 (listed at `GET /webhooks`, removed with `DELETE /webhooks/{Id}`), and an order's `CallbackUrl` also hears
 that order's Order webhooks. They are Faktura's webhook endpoints in FarPay's formats: the same durable
 jobs, retry schedule, SSRF guard and replay as native webhooks, the same `webhook-id` on every retry, and
-signed per Standard Webhooks (`webhook-signature`) when a `whsec_` secret is configured, unsigned otherwise.
+signed per Standard Webhooks (`webhook-signature`) when a `whsec_` secret is configured, unsigned otherwise;
+a receiver may take them as GETs with the body's fields as query parameters instead (`Method: "GET"`,
+never signed).
 
 - Order: `{"Order": {"Token", "OrderEvent", "ExternalId", "Created", "CustomerNumber"}}` when an order is
   created (New 300), paid (PendingCustomerNumber 320 without a customer, else Completed 330) and completed
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Depends
@@ -188,6 +190,11 @@ class WebhookIn(BaseModel):
         max_length=100,
         description="A Standard Webhooks secret (`whsec_` and base64); deliveries are signed with it",
     )
+    method: Literal["POST", "GET"] = Field(
+        "POST",
+        alias="Method",
+        description="POST: the body as JSON. GET: the body's fields as query parameters (unsigned)",
+    )
 
 
 class WebhookOut(BaseModel):
@@ -196,6 +203,7 @@ class WebhookOut(BaseModel):
     id: str = Field(alias="Id")
     url: str = Field(alias="Url")
     type: WebhookType = Field(alias="Type")
+    method: str = Field(alias="Method")
     signed: bool = Field(alias="Signed", description="Whether deliveries carry `webhook-signature`")
     enabled: bool = Field(alias="Enabled")
     created: datetime = Field(alias="Created")
@@ -206,6 +214,7 @@ def _shown(endpoint: Any) -> WebhookOut:
         id=endpoint.id,
         url=endpoint.url,
         type=_TYPE_OF[endpoint.format],
+        method=endpoint.method,
         signed=endpoint.secret is not None,
         enabled=endpoint.enabled,
         created=endpoint.created_at,
@@ -232,6 +241,7 @@ async def create_webhook(
             events=_EVENTS_OF[body.type],
             format=_FORMAT_OF[body.type],
             secret=body.secret,
+            method=body.method,
         )
     return _shown(endpoint)
 

@@ -21,6 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("format", sa.String(length=30), server_default="standard", nullable=False)
         )
+        batch_op.add_column(sa.Column("method", sa.String(length=6), server_default="POST", nullable=False))
         batch_op.add_column(sa.Column("resource_id", sa.String(length=40), nullable=True))
         batch_op.alter_column("secret", existing_type=sa.String(length=100), nullable=True)
         batch_op.create_index(batch_op.f("ix_webhook_endpoints_resource_id"), ["resource_id"], unique=False)
@@ -31,4 +32,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_endpoints_resource_id"))
         batch_op.alter_column("secret", existing_type=sa.String(length=100), nullable=False)
         batch_op.drop_column("resource_id")
+        batch_op.drop_column("method")
         batch_op.drop_column("format")
