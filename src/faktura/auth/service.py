@@ -74,8 +74,8 @@ async def exchange_api_key(
     TooManyAttempts without looking at the key.
     """
     counted = await throttle.subjects(session, client, secret)
-    await throttle.check(session, counted)
-    key = await _valid_key(session, secret, counted, scopes.NATIVE)
+    open_windows = await throttle.check(session, counted)
+    key = await _valid_key(session, secret, counted, open_windows, scopes.NATIVE)
     key.last_used_at = clock.now()
     return await _issue_pair(session, settings, key, family_id=new_id("rtf"))
 
@@ -91,8 +91,8 @@ async def authenticate(
     moves at most once a minute, so reads do not all write.
     """
     counted = await throttle.subjects(session, client, secret)
-    await throttle.check(session, counted)
-    key = await _valid_key(session, secret, counted, surface, count=False)
+    open_windows = await throttle.check(session, counted)
+    key = await _valid_key(session, secret, counted, open_windows, surface, count=False)
     now = clock.now()
     if key.last_used_at is None or now - key.last_used_at >= _LAST_USED_STEP:
         key.last_used_at = now
@@ -108,14 +108,20 @@ _LAST_USED_STEP = timedelta(minutes=1)
 
 
 async def _valid_key(
-    session: AsyncSession, secret: str, counted: list[tuple[str, str]], surface: str, *, count: bool = True
+    session: AsyncSession,
+    secret: str,
+    counted: list[tuple[str, str]],
+    open_windows: list[tuple[str, str]],
+    surface: str,
+    *,
+    count: bool = True,
 ) -> ApiKey:
     key = await repository.api_key_by_hash(session, hash_secret(secret))
     if key is None or key.revoked_at is not None:
         if count:
             await throttle.failed(session, counted)
         raise InvalidApiKey("The API key is not valid.")
-    await throttle.succeeded(session, counted)
+    await throttle.succeeded(session, open_windows)
     if not scopes.admits(key.scope, surface):
         raise ApiKeyWrongScope(
             f"This API key is for the {key.scope} API, not the {surface} API; create a key for it."

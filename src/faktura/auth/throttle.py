@@ -46,18 +46,19 @@ async def subjects(session: AsyncSession, client: str | None, secret: str) -> li
     return found
 
 
-async def check(session: AsyncSession, counted: list[tuple[str, str]]) -> None:
-    """Raise TooManyAttempts while any subject's window holds its limit of failures."""
+async def check(session: AsyncSession, counted: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Raise TooManyAttempts while any subject's window holds its limit of failures; else return the
+    subjects with an open window (what a success then has to forget: nothing, as a rule)."""
     now = clock.now()
+    windows = await repository.failure_windows(session, counted, now - WINDOW)
     waits = [
         _seconds_left(started, now)
-        for scope, _subject, started, failures in await repository.failure_windows(
-            session, counted, now - WINDOW
-        )
+        for scope, _subject, started, failures in windows
         if failures >= LIMITS[scope]
     ]
     if waits:
         raise TooManyAttempts(max(waits))
+    return [(scope, subject) for scope, subject, _started, _failures in windows]
 
 
 async def failed(session: AsyncSession, counted: list[tuple[str, str]]) -> None:
@@ -67,9 +68,10 @@ async def failed(session: AsyncSession, counted: list[tuple[str, str]]) -> None:
         await repository.count_failure(session, scope, subject, now, now - WINDOW)
 
 
-async def succeeded(session: AsyncSession, counted: list[tuple[str, str]]) -> None:
-    """A key that worked starts afresh; its address keeps its count."""
-    for scope, subject in counted:
+async def succeeded(session: AsyncSession, open_windows: list[tuple[str, str]]) -> None:
+    """A key that worked starts afresh; its address keeps its count. `open_windows` is what `check`
+    found: a key with no failures costs no statement."""
+    for scope, subject in open_windows:
         if scope == "key":
             await repository.forget_failures(session, scope, subject)
 

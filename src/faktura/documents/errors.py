@@ -116,3 +116,19 @@ class XmlExternalReferenceForbidden(XmlRefused):
     """XInclude and other external references are not allowed."""
 
     code = "xml_external_reference_forbidden"
+
+
+# Every way a handed-over file can be refused before it is read: not base64, empty or too large, or
+# XML that is broken or hostile. The import endpoints list them as the errors they answer with.
+UNREADABLE: tuple[type[UploadRefused], ...] = (
+    NotBase64,
+    DocumentTooLarge,
+    EmptyDocument,
+    XmlMalformed,
+    XmlNotUtf8,
+    XmlDoctypeForbidden,
+    XmlEntityForbidden,
+    XmlTooDeep,
+    XmlProcessingInstructionForbidden,
+    XmlExternalReferenceForbidden,
+)

@@ -8,21 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.auth.dependencies import Auth
 from faktura.documents import service as files
 from faktura.documents.errors import (
+    UNREADABLE,
     DocumentInconsistent,
     DocumentInvalid,
-    DocumentTooLarge,
-    EmptyDocument,
-    NotBase64,
     SellerDetailsMissing,
     UblCurrencyUnsupported,
     UblSellerUnaddressable,
-    XmlDoctypeForbidden,
-    XmlEntityForbidden,
-    XmlExternalReferenceForbidden,
-    XmlMalformed,
-    XmlNotUtf8,
-    XmlProcessingInstructionForbidden,
-    XmlTooDeep,
 )
 from faktura.documents.model import DocumentKind
 from faktura.documents.service import FileFormat, Rendered
@@ -162,16 +153,7 @@ _IMPORT_BODY = {
         PayloadTooLarge,
         UnsupportedMediaType,
         DocumentInvalid,
-        NotBase64,
-        DocumentTooLarge,
-        EmptyDocument,
-        XmlMalformed,
-        XmlNotUtf8,
-        XmlDoctypeForbidden,
-        XmlEntityForbidden,
-        XmlTooDeep,
-        XmlProcessingInstructionForbidden,
-        XmlExternalReferenceForbidden,
+        *UNREADABLE,
         # FarPay's extension: the order its token names, and what that order holds.
         ValidationFailed,
         CaptureAmountMismatch,

@@ -18,27 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.dialects.farpay import errors as farpay_errors
 from faktura.dialects.farpay.app import PREFIX, SURFACE, FarPayAuth, FarPayRoute, router
-from faktura.documents.errors import (
-    DocumentInvalid,
-    DocumentTooLarge,
-    EmptyDocument,
-    NotBase64,
-    SellerDetailsMissing,
-    XmlDoctypeForbidden,
-    XmlEntityForbidden,
-    XmlExternalReferenceForbidden,
-    XmlMalformed,
-    XmlNotUtf8,
-    XmlProcessingInstructionForbidden,
-    XmlTooDeep,
-)
+from faktura.documents.errors import UNREADABLE, DocumentInvalid, SellerDetailsMissing
 from faktura.documents.ubl.read import decode_base64
 from faktura.invoices.errors import CaptureAmountMismatch, OrderAlreadyInvoiced, OrderNotInvoiceable
 from faktura.invoices.handoffs import service as handoffs
 from faktura.invoices.handoffs.errors import HandoffNotFound, UnsupportedDocumentFormat, UploadLinkInvalid
 from faktura.invoices.handoffs.schemas import HandoffOut, Received
 from faktura.invoices.handoffs.states import HandoffStatus
-from faktura.kit.errors import ValidationFailed
+from faktura.kit.errors import FakturaError, ValidationFailed
 from faktura.kit.http import errors
 from faktura.kit.routing import session_of
 
@@ -57,19 +44,7 @@ _BY_NAME = {name.lower(): status for status, name in STATUSES.items()}
 # FarPay derives the type from the format; every format Faktura reads is an invoice.
 INVOICE = "Invoice"
 # Refused on reading, before anything is kept.
-_UNREADABLE = (
-    UnsupportedDocumentFormat,
-    NotBase64,
-    DocumentTooLarge,
-    EmptyDocument,
-    XmlMalformed,
-    XmlNotUtf8,
-    XmlDoctypeForbidden,
-    XmlEntityForbidden,
-    XmlTooDeep,
-    XmlProcessingInstructionForbidden,
-    XmlExternalReferenceForbidden,
-)
+_UNREADABLE: tuple[type[FakturaError], ...] = (UnsupportedDocumentFormat, *UNREADABLE)
 # Read but not booked: the delivery is kept as Error, and the answer names its DeliveryId.
 _NOT_BOOKED = (
     DocumentInvalid,
