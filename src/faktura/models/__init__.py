@@ -30,6 +30,7 @@ from faktura.models.payment import (
     PaymentLink,
     Refund,
 )
+from faktura.models.subscription import Subscription, SubscriptionBilling, SubscriptionItem, TestClock
 from faktura.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -67,7 +68,11 @@ __all__ = [
     "Product",
     "RefreshToken",
     "Refund",
+    "Subscription",
+    "SubscriptionBilling",
+    "SubscriptionItem",
     "TaxRule",
+    "TestClock",
     "TokenFailures",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, text
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faktura.kit.types import PortableJSON, UTCDateTime
@@ -29,6 +29,10 @@ class Customer(IdMixin, TimestampMixin, Base):
     peppol_participant: Mapped[str | None] = mapped_column(String(60))
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", PortableJSON, default=dict)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A test customer: its subscriptions run on this clock's time, never on the real one.
+    test_clock_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("test_clocks.id"), index=True
+    )
 
     __table_args__ = (
         Index(
