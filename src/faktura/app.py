@@ -37,6 +37,7 @@ def _native_routers() -> list[APIRouter]:
     from faktura.merchants.endpoints import router as merchant_router
     from faktura.orders.endpoints import router as orders_router
     from faktura.payments.endpoints import routers as payment_routers
+    from faktura.subscriptions.endpoints import routers as subscription_routers
     from faktura.tax.endpoints import router as tax_router
     from faktura.webhooks.endpoints import routers as webhook_routers
 
@@ -53,6 +54,7 @@ def _native_routers() -> list[APIRouter]:
         *delivery_routers,
         *invoice_routers,
         *ledger_routers,
+        *subscription_routers,
         *event_routers,
         *webhook_routers,
     ]

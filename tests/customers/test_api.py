@@ -47,6 +47,7 @@ async def test_create_private_customer_answers_every_field_normalised(api: Api) 
         "externalId": "crm-1",
         "peppolParticipantId": None,
         "metadata": {},
+        "testClockId": None,
     }
 
 
@@ -75,6 +76,7 @@ async def test_only_type_and_name_are_required(api: Api) -> None:
         "externalId": None,
         "peppolParticipantId": None,
         "metadata": {},
+        "testClockId": None,
     }
 
 
@@ -476,6 +478,7 @@ async def test_put_replaces_the_customer_and_clears_what_is_left_out(api: Api) -
         "externalId": None,
         "peppolParticipantId": "0192:974760673",
         "metadata": {},
+        "testClockId": None,
     }
 
 

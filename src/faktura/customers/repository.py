@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page, get_owned
-from faktura.models import Customer
+from faktura.models import Customer, TestClock
 
 
 async def get(session: AsyncSession, merchant_id: str, customer_id: str) -> Customer | None:
@@ -77,3 +77,10 @@ async def page(
     if customer_type is not None:
         stmt = stmt.where(Customer.type == customer_type)
     return await fetch_page(session, stmt, Customer, params)
+
+
+async def test_clock_exists(session: AsyncSession, merchant_id: str, clock_id: str) -> bool:
+    found = await session.scalar(
+        select(TestClock.id).where(TestClock.id == clock_id, TestClock.merchant_id == merchant_id)
+    )
+    return found is not None

@@ -26,6 +26,9 @@ class CustomerCreate(RequestSchema):
     preferred_language: str | None = Field(None, max_length=10, description="en, no, sv, da or de")
     external_id: str | None = Field(None, min_length=1, max_length=100)
     metadata: Metadata | None = Field(None, max_length=50)
+    test_clock_id: str | None = Field(
+        None, max_length=40, description="A test customer on this test clock (fixed once created)"
+    )
 
 
 class CustomerUpdate(RequestSchema):
@@ -58,6 +61,7 @@ class CustomerOut(Schema):
     external_id: str | None
     peppol_participant_id: str | None = Field(description="Derived from the organisation number")
     metadata: Metadata
+    test_clock_id: str | None = Field(None, description="Set for a test customer: it lives on that clock")
     created_at: datetime
     updated_at: datetime
 
@@ -77,6 +81,7 @@ class CustomerOut(Schema):
             external_id=c.external_id,
             peppol_participant_id=c.peppol_participant,
             metadata=c.metadata_ or {},
+            test_clock_id=c.test_clock_id,
             created_at=c.created_at,
             updated_at=c.updated_at,
         )

@@ -13,6 +13,7 @@ from faktura.customers import repository
 from faktura.customers.errors import CustomerNotFound, ExternalIdTaken
 from faktura.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
 from faktura.kit import clock
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.validation import Collector
@@ -36,9 +37,13 @@ _FIELDS = (
 
 
 async def create(session: AsyncSession, merchant_id: str, data: CustomerCreate) -> Customer:
-    fields = await _validated(session, merchant_id, data.model_dump(exclude_unset=True))
+    raw = data.model_dump(exclude_unset=True)
+    clock_id = raw.pop("test_clock_id", None)
+    if clock_id is not None and not await repository.test_clock_exists(session, merchant_id, clock_id):
+        raise ValidationFailed.field("testClockId", "test_clock_not_found", f"No test clock '{clock_id}'.")
+    fields = await _validated(session, merchant_id, raw)
     await _check_external_id(session, merchant_id, fields.get("external_id"), None)
-    customer = Customer(id=new_id("cus"), merchant_id=merchant_id, **_columns(fields))
+    customer = Customer(id=new_id("cus"), merchant_id=merchant_id, test_clock_id=clock_id, **_columns(fields))
     session.add(customer)
     await session.flush()
     await _announce(session, customer, "customer.created")

@@ -1,7 +1,7 @@
 """The catalogue of event types: every type a service may record, the resource it carries, and when.
 
 docs/api/events.md renders the same table for people; a test keeps the code, this table and that page
-in step. Types marked `coming` are reserved names for what is not built yet (subscriptions):
+in step. Types marked `coming` are reserved names for what is not built yet (dunning):
 subscribers may register for them now.
 """
 
@@ -149,22 +149,32 @@ CATALOGUE: dict[str, EventType] = _types(
         "Faktura disabled a webhook endpoint: it answered 410 Gone, or every delivery failed for days "
         "(`disabledReason`). A merchant turning one off is not told.",
     ),
-    # Subscriptions: reserved until subscriptions are built.
-    EventType("subscription.created", "subscription", "A subscription was created.", coming=True),
-    EventType("subscription.updated", "subscription", "A subscription was changed.", coming=True),
+    # Subscriptions
+    EventType("subscription.created", "subscription", "A subscription was created."),
+    EventType(
+        "subscription.updated",
+        "subscription",
+        "A subscription was changed: items, cycle, a scheduled change or cancellation set or undone.",
+    ),
     EventType(
         "subscription.renewed",
         "subscription",
-        "A new billing period began and its invoice was made.",
-        coming=True,
+        "A new billing period began and its invoice was made (`data.latestBilling` names it).",
     ),
+    EventType("subscription.trial_ended", "subscription", "The trial ended; the first paid period began."),
+    EventType("subscription.paused", "subscription", "The subscription was paused: nothing is billed."),
+    EventType("subscription.resumed", "subscription", "A paused subscription runs again, from a new period."),
     EventType(
         "subscription.past_due",
         "subscription",
-        "A period's invoice passed its due date unpaid.",
+        "A period's invoice passed its due date unpaid, or its charge failed.",
         coming=True,
     ),
-    EventType("subscription.canceled", "subscription", "A subscription was cancelled.", coming=True),
+    EventType(
+        "subscription.canceled",
+        "subscription",
+        "A subscription ended: cancelled now, at its period's end, or when dunning gave up.",
+    ),
 )
 
 RESOURCES: frozenset[str] = frozenset(entry.resource for entry in CATALOGUE.values())

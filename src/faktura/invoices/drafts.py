@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from typing import Any
@@ -25,13 +26,13 @@ from faktura.links import service as links
 from faktura.merchants import service as merchants
 from faktura.merchants.errors import MerchantNotFound
 from faktura.merchants.terms import invoice_terms
-from faktura.models import Invoice, InvoiceItem, Order
+from faktura.models import Coupon, Invoice, InvoiceItem, Order
 from faktura.models.numbering import INVOICE_SERIES, series_problem
 from faktura.orders import pricing
 from faktura.orders import service as orders
 from faktura.orders.schemas import OrderItemIn
 from faktura.parties.validation import default_language
-from faktura.totals.calculator import Totals, compute_totals
+from faktura.totals.calculator import CouponInput, Totals, compute_totals
 
 _FIGURES = (
     "subtotal",
@@ -72,6 +73,61 @@ async def create(
     # Pay-first in one call: a paid order's held money settles the invoice as it is numbered.
     await finalization.finalize_locked(session, invoice)
     return await view(session, invoice)
+
+
+@dataclass(frozen=True, slots=True)
+class Billed:
+    """An invoice a service bills from lines it priced itself (a subscription's period)."""
+
+    customer_id: str
+    currency: str
+    prices_include_tax: bool
+    lines: list[pricing.PricedLine]
+    issue_date: date
+    coupon: Coupon | None = None
+    payment_terms_days: int | None = None
+    series: str | None = None
+    note: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def billed_totals(billed: Billed) -> tuple[list[pricing.PricedLine], Totals]:
+    """The lines and figures an invoice of `billed` gets: what `create_billed` stores and a preview shows."""
+    lines = billed.lines
+    coupon = None
+    if billed.coupon is not None:
+        lines = pricing.with_coupon_eligibility(lines, billed.coupon.product_ids)
+        coupon = CouponInput(percent_off=billed.coupon.percent_off, amount_off=billed.coupon.amount_off)
+    totals = compute_totals(
+        [p.line for p in lines], prices_include_tax=billed.prices_include_tax, coupon=coupon
+    )
+    return lines, totals
+
+
+async def create_billed(session: AsyncSession, merchant_id: str, billed: Billed) -> Invoice:
+    """A draft of lines priced by the caller, dated `issue_date`; announced as invoice.created."""
+    data = InvoiceCreate(
+        customer_id=billed.customer_id,
+        payment_terms_days=billed.payment_terms_days,
+        note=billed.note,
+        metadata=billed.metadata,
+    )
+    common = {"series": billed.series}
+    invoice = await _new_invoice(session, merchant_id, data, billed.customer_id, common)
+    invoice.currency = billed.currency
+    invoice.prices_include_tax = billed.prices_include_tax
+    invoice.issue_date = billed.issue_date
+    invoice.language = (
+        await orders.customer_language(session, merchant_id, billed.customer_id) or invoice.language
+    )
+    _set_lines(invoice, *billed_totals(billed))
+    if billed.coupon is not None:
+        invoice.coupon_id = billed.coupon.id
+        invoice.coupon_code = billed.coupon.code
+    await repository.add(session, invoice)
+    issuing(session, invoice)
+    await record(session, invoice, await view(session, invoice), "invoice.created")
+    return invoice
 
 
 async def update(session: AsyncSession, merchant_id: str, invoice_id: str, data: InvoiceUpdate) -> InvoiceOut:

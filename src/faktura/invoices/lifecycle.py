@@ -46,6 +46,11 @@ async def resend(
     return delivery
 
 
+async def send_locked(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
+    """`send` for an invoice the caller holds locked (a subscription's renewal)."""
+    return await _send(session, invoice)
+
+
 async def _send(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
     """Queue a delivery (the channel is chosen when it runs). A draft is finalized first; sending again
     queues another delivery, and `sentAt` keeps the first time."""

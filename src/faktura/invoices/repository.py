@@ -373,3 +373,17 @@ async def overdue_recorded(session: AsyncSession, merchant_id: str, invoice_id: 
         .limit(1)
     )
     return found is not None
+
+
+async def statuses(
+    session: AsyncSession, merchant_id: str, invoice_ids: Collection[str]
+) -> dict[str, tuple[str, date | None]]:
+    """Each invoice's status and due date, without loading the invoices."""
+    if not invoice_ids:
+        return {}
+    rows = await session.execute(
+        select(Invoice.id, Invoice.status, Invoice.due_date).where(
+            Invoice.merchant_id == merchant_id, Invoice.id.in_(list(invoice_ids))
+        )
+    )
+    return {str(i): (str(s), d) for i, s, d in rows}

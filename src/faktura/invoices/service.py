@@ -6,6 +6,8 @@ off), credit_notes, credits (the customer's balance) and settlement (payments).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -34,6 +36,13 @@ async def load(session: AsyncSession, merchant_id: str, invoice_id: str, *, lock
     if invoice is None:
         raise InvoiceNotFound(invoice_id)
     return invoice
+
+
+async def statuses(
+    session: AsyncSession, merchant_id: str, invoice_ids: Collection[str]
+) -> dict[str, tuple[str, date | None]]:
+    """Each invoice's status and due date (for the records that follow invoices)."""
+    return await repository.statuses(session, merchant_id, invoice_ids)
 
 
 async def get(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:

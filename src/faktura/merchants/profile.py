@@ -30,9 +30,10 @@ from faktura.merchants.schemas import (
     InvoiceSettingsOut,
     MerchantOut,
     MerchantUpdate,
+    SubscriptionSettingsOut,
     fee_out,
 )
-from faktura.merchants.terms import invoice_terms
+from faktura.merchants.terms import invoice_terms, retry_days_problem, subscription_terms, time_zone_problem
 from faktura.models import Merchant
 from faktura.parties.schemas import Address
 from faktura.parties.validation import (
@@ -106,6 +107,7 @@ def _same(sent: object, stored: object) -> bool:
 def view(merchant: Merchant) -> MerchantOut:
     settings = merchant.invoice_settings or {}
     terms = invoice_terms(settings)
+    subscriptions = subscription_terms(settings)
     participant = None
     if merchant.organization_number:
         participant = peppol_participant(merchant.country, merchant.organization_number)
@@ -131,6 +133,15 @@ def view(merchant: Merchant) -> MerchantOut:
             logo=settings.get("logo"),
             color=settings.get("color"),
             invoice_fee=fee_out(_mapping(settings.get("invoiceFee"))),
+            subscriptions=SubscriptionSettingsOut(
+                time_zone=subscriptions.time_zone,
+                renewal_grace_minutes=subscriptions.renewal_grace_minutes,
+                dunning_retry_days=list(subscriptions.dunning_retry_days),
+                dunning_final_status=subscriptions.dunning_final_status,
+                upgrade_proration=subscriptions.upgrade_proration,
+                downgrade_proration=subscriptions.downgrade_proration,
+                upcoming_notice_days=subscriptions.upcoming_notice_days,
+            ),
         ),
         created_at=merchant.created_at,
         updated_at=merchant.updated_at,
@@ -163,10 +174,30 @@ def _merge_settings(
             settings.pop(key, None)
         elif name == "invoice_fee":
             settings[key] = _fee(errors, data)
+        elif name == "subscriptions":
+            settings[key] = _subscription_settings(errors, settings.get(key) or {}, value)
         elif name in checks:
             settings[key] = checks[name](value)
         else:
             settings[key] = value
+
+
+def _subscription_settings(errors: Collector, stored: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """Merge `invoiceSettings.subscriptions` field by field; a null goes back to the default."""
+    merged = dict(stored)
+    for name, value in sent.items():
+        key = to_camel(name)
+        if value is None:
+            merged.pop(key, None)
+            continue
+        field = f"invoiceSettings.subscriptions.{key}"
+        if name == "time_zone" and (problem := time_zone_problem(value)):
+            errors.add(field, "invalid_time_zone", problem)
+        elif name == "dunning_retry_days" and (problem := retry_days_problem(value)):
+            errors.add(field, "invalid_retry_days", problem)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _fee(errors: Collector, data: InvoiceSettingsIn) -> dict[str, Any] | None:

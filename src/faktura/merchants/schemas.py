@@ -56,6 +56,44 @@ class InvoiceSettingsIn(RequestSchema):
     )
     color: str | None = Field(None, pattern=r"^#[0-9A-Fa-f]{6}$", description="Accent colour, #rrggbb")
     invoice_fee: InvoiceFeeIn | None = None
+    subscriptions: SubscriptionSettingsIn | None = None
+
+
+ProrationMode = Literal["invoice_now", "next_invoice", "at_period_end", "none"]
+
+
+class SubscriptionSettingsIn(RequestSchema):
+    """How the merchant's subscriptions bill; each field sent replaces the stored one (null: the default)."""
+
+    time_zone: TextLine | None = Field(
+        None, max_length=64, description="IANA name; customers' dates are in it. Default Europe/Oslo"
+    )
+    renewal_grace_minutes: int | None = Field(
+        None, ge=0, le=4320, description="A renewal's invoice stays a draft this long. Default 60"
+    )
+    dunning_retry_days: list[int] | None = Field(
+        None,
+        max_length=8,
+        description="Days after a failed renewal charge to try again, ascending. Default [3, 5, 7]",
+    )
+    dunning_final_status: Literal["unpaid", "canceled"] | None = Field(
+        None, description="What a subscription becomes when dunning gives up. Default unpaid"
+    )
+    upgrade_proration: ProrationMode | None = Field(None, description="Default invoice_now")
+    downgrade_proration: ProrationMode | None = Field(None, description="Default at_period_end")
+    upcoming_notice_days: int | None = Field(
+        None, ge=1, le=60, description="invoice.upcoming this many days before a yearly renewal. Default 7"
+    )
+
+
+class SubscriptionSettingsOut(Schema):
+    time_zone: str
+    renewal_grace_minutes: int
+    dunning_retry_days: list[int]
+    dunning_final_status: str
+    upgrade_proration: str
+    downgrade_proration: str
+    upcoming_notice_days: int
 
 
 class InvoiceSettingsOut(Schema):
@@ -70,6 +108,7 @@ class InvoiceSettingsOut(Schema):
     logo: str | None
     color: str | None
     invoice_fee: InvoiceFeeOut | None
+    subscriptions: SubscriptionSettingsOut
 
 
 class MerchantUpdate(RequestSchema):

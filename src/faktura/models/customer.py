@@ -30,9 +30,7 @@ class Customer(IdMixin, TimestampMixin, Base):
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", PortableJSON, default=dict)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A test customer: its subscriptions run on this clock's time, never on the real one.
-    test_clock_id: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("test_clocks.id"), index=True
-    )
+    test_clock_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("test_clocks.id"), index=True)
 
     __table_args__ = (
         Index(

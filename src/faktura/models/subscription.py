@@ -136,6 +136,8 @@ class SubscriptionBilling(IdMixin, TimestampMixin, Base):
     # When the draft is finalized (the merchant's grace window), or the next payment attempt is made.
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # A proration waiting for the next renewal's invoice (`next_invoice`): its lines, priced.
+    lines: Mapped[list[dict[str, Any]] | None] = mapped_column(PortableJSON)
 
     __table_args__ = (
         Index(

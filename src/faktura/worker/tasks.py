@@ -10,6 +10,8 @@ import faktura.invoices.delivery.tasks
 import faktura.invoices.document_tasks
 import faktura.invoices.overdue
 import faktura.payments.expiry
+import faktura.subscriptions.clocks
+import faktura.subscriptions.runs
 import faktura.webhooks.tasks
 import faktura.worker.gateways
 import faktura.worker.maintenance
@@ -21,6 +23,8 @@ MODULES = (
     faktura.invoices.document_tasks,
     faktura.invoices.overdue,
     faktura.payments.expiry,
+    faktura.subscriptions.clocks,
+    faktura.subscriptions.runs,
     faktura.webhooks.tasks,
     faktura.worker.gateways,
     faktura.worker.maintenance,

@@ -127,6 +127,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_action_at", faktura.kit.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=300), nullable=True),
+        sa.Column("lines", faktura.kit.types.PortableJSON, nullable=True),
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("created_at", faktura.kit.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", faktura.kit.types.UTCDateTime(timezone=True), nullable=False),

@@ -1,0 +1,252 @@
+"""Changes of a subscription's items or cycle, and their previews: one plan makes both.
+
+A change is an upgrade when the new items cost more per period than the old, a downgrade when less.
+Its proration mode, asked for or the merchant's policy for its direction, says when the difference
+is billed: `invoice_now` (an invoice for the rest of the period, issued now), `next_invoice` (the
+same lines, on the next renewal's invoice), `at_period_end` (nothing now: the change waits for the
+period's end, shown as the pending change) or `none` (the new items from now, no difference billed).
+A new cycle always starts at the period's end. A lower price for the rest of a period paid already
+would need a credit note for part of a line; until that exists, a change that lowers what the period
+costs takes effect at the period's end or without proration, and the other modes say so (422).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.invoices import drafts
+from faktura.kit.errors import ValidationFailed
+from faktura.kit.ids import new_id
+from faktura.kit.periods import Interval
+from faktura.kit.validation import Collector
+from faktura.merchants.terms import SubscriptionTerms
+from faktura.models import Subscription, SubscriptionBilling
+from faktura.orders.repository import CatalogProduct
+from faktura.subscriptions import billing, pricing, repository, service, views
+from faktura.subscriptions.periods import Cycle, Period, Schedule, local_day
+from faktura.subscriptions.schemas import (
+    PreviewLineOut,
+    PreviewOut,
+    ProrationMode,
+    SubscriptionChange,
+    SubscriptionOut,
+)
+from faktura.subscriptions.states import BillingStatus, SubscriptionStatus
+from faktura.subscriptions.timing import schedule
+
+S = SubscriptionStatus
+# Statuses with a period paid for: a change within it is prorated.
+_IN_PERIOD = (S.ACTIVE, S.PAST_DUE)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    mode: ProrationMode
+    effective_on: date
+    billed: str  # now | next_invoice | at_period_end | never
+    items: list[pricing.ItemTerms] | None
+    cycle: dict[str, object] | None
+    period: Period | None  # the period whose rest is prorated
+    prorations: list[pricing.Proration]
+    invoice: drafts.Billed | None  # the lines the change bills (now, next, or the next period's)
+
+
+async def preview(
+    session: AsyncSession, merchant_id: str, subscription_id: str, data: SubscriptionChange
+) -> PreviewOut:
+    subscription, now, terms = await service.live(session, merchant_id, subscription_id)
+    plan = await _plan(session, subscription, data, now, terms)
+    lines: list[PreviewLineOut] = []
+    subtotal = tax_total = total = 0
+    if plan.invoice is not None:
+        priced, totals = drafts.billed_totals(plan.invoice)
+        for p, figures in zip(priced, totals.lines, strict=True):
+            lines.append(
+                PreviewLineOut(
+                    description=p.description,
+                    product_id=p.product_id,
+                    price_id=p.price_id,
+                    quantity=p.line.quantity,
+                    unit_price=p.line.unit_price,
+                    net_amount=figures.net_amount,
+                    tax_amount=figures.tax_amount,
+                    tax_rate=p.line.tax_rate,
+                    tax_category=p.line.tax_category,
+                )
+            )
+        subtotal, tax_total, total = totals.tax_exclusive_amount, totals.tax_total, totals.total
+    return PreviewOut(
+        proration_mode=plan.mode,
+        effective_on=plan.effective_on,
+        billed=plan.billed,
+        currency=subscription.currency,
+        lines=lines,
+        subtotal=subtotal,
+        tax_total=tax_total,
+        total=total,
+    )
+
+
+async def change(
+    session: AsyncSession, merchant_id: str, subscription_id: str, data: SubscriptionChange
+) -> SubscriptionOut:
+    subscription, now, terms = await service.live(session, merchant_id, subscription_id)
+    if data.metadata is not None:
+        subscription.metadata_ = data.metadata
+    if data.items is None and data.billing_cycle_id is None:
+        await service.record(session, subscription, "subscription.updated")
+        return views.subscription_out(subscription)
+    plan = await _plan(session, subscription, data, now, terms)
+    if plan.billed == "at_period_end":
+        subscription.pending_change = {
+            "effectiveOn": plan.effective_on.isoformat(),
+            "items": [item.as_json() for item in plan.items] if plan.items is not None else None,
+            "cycle": plan.cycle,
+        }
+    else:
+        subscription.pending_change = None
+        if plan.items is not None:
+            views.replace_items(subscription, plan.items)
+    if plan.prorations and plan.period is not None:
+        row = SubscriptionBilling(
+            id=new_id("sbl"),
+            merchant_id=merchant_id,
+            subscription_id=subscription.id,
+            customer_id=subscription.customer_id,
+            kind="proration",
+            period_index=plan.period.index,
+            period_start=plan.effective_on,
+            period_end=plan.period.end,
+            currency=subscription.currency,
+            amount=sum(p.amount for p in plan.prorations),
+            attempts=0,
+            status=BillingStatus.DRAFT.value,
+            lines=[p.as_json() for p in plan.prorations],
+        )
+        if plan.billed == "now":
+            assert plan.invoice is not None
+            invoice = await drafts.create_billed(session, merchant_id, plan.invoice)
+            row.invoice_id = invoice.id
+            await repository.add_billing(session, row)
+            await billing.issue(session, subscription, row, invoice)
+        else:
+            await repository.add_billing(session, row)
+    await service.record(session, subscription, "subscription.updated")
+    return views.subscription_out(subscription)
+
+
+async def _plan(
+    session: AsyncSession,
+    subscription: Subscription,
+    data: SubscriptionChange,
+    now: datetime,
+    terms: SubscriptionTerms,
+) -> Plan:
+    errors = Collector()
+    current = [views.item_terms(item) for item in subscription.items]
+    items = None
+    if data.items is not None:
+        items = await service.checked_items(
+            session, subscription.merchant_id, list(data.items), subscription.currency, current, errors
+        )
+    cycle = None
+    if data.billing_cycle_id is not None:
+        found = await repository.cycle(session, subscription.merchant_id, data.billing_cycle_id)
+        if found is None or found.archived:
+            code = "billing_cycle_not_found" if found is None else "billing_cycle_archived"
+            errors.add("billingCycleId", code, f"No active billing cycle '{data.billing_cycle_id}'.")
+        else:
+            cycle = {"id": found.id, "interval": found.interval, "count": found.interval_count}
+    errors.raise_if_any()
+    status = S(subscription.status)
+    new_items = items if items is not None else current
+    catalog = await pricing.products(
+        session,
+        subscription.merchant_id,
+        {i.product_id for i in [*current, *new_items]},
+        subscription.currency,
+    )
+    today = local_day(now, subscription.time_zone)
+    if status not in _IN_PERIOD:
+        # Nothing paid to prorate (a trial, a pause, a start to come): new items from now, a new
+        # cycle from the next boundary.
+        mode: ProrationMode = data.proration_mode or "none"
+        if cycle is not None or mode == "at_period_end":
+            return await _at_period_end(session, subscription, items, cycle, catalog, now)
+        return Plan(mode, today, "never", items, None, None, [], None)
+    assert subscription.current_period_start is not None
+    assert subscription.current_period_end is not None
+    period = Period(
+        subscription.period_index, subscription.current_period_start, subscription.current_period_end
+    )
+    before = sum(pricing.charge(catalog[i.product_id], i, subscription.prices_include_tax) for i in current)
+    after = sum(pricing.charge(catalog[i.product_id], i, subscription.prices_include_tax) for i in new_items)
+    mode = data.proration_mode or (terms.upgrade_proration if after >= before else terms.downgrade_proration)  # type: ignore[assignment]
+    if cycle is not None or mode == "at_period_end":
+        if cycle is not None and data.proration_mode not in (None, "at_period_end"):
+            raise ValidationFailed.field(
+                "prorationMode",
+                "cycle_change_at_period_end",
+                "A new billing cycle starts at the period's end.",
+            )
+        return await _at_period_end(session, subscription, items, cycle, catalog, now)
+    if mode == "none":
+        return Plan(mode, today, "never", items, None, period, [], None)
+    prorations = pricing.netted(
+        catalog,
+        pricing.prorations(catalog, current, new_items, subscription.prices_include_tax, period, today),
+    )
+    if any(p.amount < 0 for p in prorations):
+        raise ValidationFailed.field(
+            "prorationMode",
+            "proration_credit_unsupported",
+            "This change lowers what the rest of the period costs: make it at_period_end, or none.",
+        )
+    invoice = None
+    if prorations:
+        invoice = await billing.billed_lines(
+            session, subscription, [p.line(catalog[p.product_id]) for p in prorations], now, with_coupon=False
+        )
+    return Plan(
+        mode,
+        today,
+        "now" if mode == "invoice_now" else "next_invoice",
+        items,
+        None,
+        period,
+        prorations,
+        invoice,
+    )
+
+
+async def _at_period_end(
+    session: AsyncSession,
+    subscription: Subscription,
+    items: list[pricing.ItemTerms] | None,
+    cycle: dict[str, object] | None,
+    catalog: dict[str, CatalogProduct],
+    now: datetime,
+) -> Plan:
+    """The change waits for the next boundary; what it bills is the next period's invoice."""
+    effective = billing.boundary(subscription)
+    if effective is None:
+        raise ValidationFailed.field("items", "nothing_to_change", "The subscription has no period to come.")
+    interval = Interval(str(cycle["interval"])) if cycle else Interval(subscription.interval)
+    count = int(cycle["count"]) if cycle else subscription.interval_count  # type: ignore[call-overload]
+    anchor = subscription.anchor_day if interval in (Interval.MONTH, Interval.YEAR) else None
+    if anchor is None and interval in (Interval.MONTH, Interval.YEAR):
+        anchor = effective.day
+    next_period = Schedule(effective, Cycle(interval, count), anchor).period(0)
+    if cycle is None and S(subscription.status) in _IN_PERIOD:
+        # The same schedule goes on: its next period, not a new schedule's first.
+        next_period = schedule(subscription).period(subscription.period_index + 1)
+    bills = items if items is not None else [views.item_terms(item) for item in subscription.items]
+    lines = [
+        pricing.period_line(catalog[i.product_id], i, subscription.prices_include_tax, next_period)
+        for i in bills
+    ]
+    invoice = await billing.billed_lines(session, subscription, lines, now, with_coupon=True)
+    return Plan("at_period_end", effective, "at_period_end", items, cycle, None, [], invoice)

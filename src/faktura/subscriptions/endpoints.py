@@ -1,0 +1,179 @@
+"""Subscriptions, their billing history, and test clocks (`/api/v1/`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.auth.dependencies import Auth
+from faktura.kit.http import errors
+from faktura.kit.pagination import Page, PageParams, page_params
+from faktura.kit.routing import api_router, get_session
+from faktura.subscriptions import changes, clocks, service
+from faktura.subscriptions.errors import (
+    InvalidSubscriptionTransition,
+    NoPendingChange,
+    SubscriptionEnded,
+    SubscriptionNotFound,
+    TestClockBusy,
+    TestClockNotFound,
+)
+from faktura.subscriptions.schemas import (
+    BillingOut,
+    CancelRequest,
+    PauseRequest,
+    PreviewOut,
+    SubscriptionChange,
+    SubscriptionCreate,
+    SubscriptionOut,
+    TestClockAdvance,
+    TestClockCreate,
+    TestClockOut,
+)
+from faktura.subscriptions.states import SubscriptionStatus
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+Paging = Annotated[PageParams, Depends(page_params)]
+_CHANGING = (SubscriptionNotFound, SubscriptionEnded, InvalidSubscriptionTransition)
+
+subscriptions = api_router("/api/v1/Subscriptions", "Subscriptions")
+histories = api_router("/api/v1/SubscriptionBillingHistories", "Subscriptions")
+test_clocks = api_router("/api/v1/TestClocks", "Test clocks")
+
+
+@subscriptions.post("", status_code=201, response_model=SubscriptionOut)
+async def create_subscription(body: SubscriptionCreate, auth: Auth, session: Session) -> SubscriptionOut:
+    """Start a subscription: directly, or from an order (`orderId`, its customer and products).
+
+    A start date today or earlier bills its first period now (every missed period, for a start in
+    the past); a later one waits as `scheduled`; a trial bills nothing until it ends. Monthly and
+    yearly cycles bill on `billingAnchor` (1-31, the month's last day where it is shorter).
+    """
+    return await service.create(session, auth.merchant_id, body)
+
+
+@subscriptions.get("", response_model=Page[SubscriptionOut])
+async def list_subscriptions(
+    auth: Auth,
+    session: Session,
+    paging: Paging,
+    customer_id: Annotated[str | None, Query(alias="customerId", max_length=40)] = None,
+    status: Annotated[SubscriptionStatus | None, Query()] = None,
+) -> Page[SubscriptionOut]:
+    """List subscriptions, newest first; filter by customer and status."""
+    rows, cursor = await service.page(
+        session, auth.merchant_id, paging, customer_id=customer_id, status=status.value if status else None
+    )
+    return Page(data=rows, next_cursor=cursor)
+
+
+@subscriptions.get(
+    "/{subscription_id}", response_model=SubscriptionOut, responses=errors(SubscriptionNotFound)
+)
+async def get_subscription(subscription_id: str, auth: Auth, session: Session) -> SubscriptionOut:
+    """Get a subscription, with its current period and any change waiting for the period's end."""
+    return await service.get(session, auth.merchant_id, subscription_id)
+
+
+@subscriptions.patch("/{subscription_id}", response_model=SubscriptionOut, responses=errors(*_CHANGING))
+async def change_subscription(
+    subscription_id: str, body: SubscriptionChange, auth: Auth, session: Session
+) -> SubscriptionOut:
+    """Change the items (as a whole) or the cycle; `prorationMode` says when the difference is billed.
+
+    `invoice_now` bills the rest of the period now, `next_invoice` on the next renewal,
+    `at_period_end` makes the change wait for the period's end (`pendingChange`), `none` bills no
+    difference. Default: the merchant's policy (upgrades now, downgrades at the period's end).
+    """
+    return await changes.change(session, auth.merchant_id, subscription_id, body)
+
+
+@subscriptions.post("/{subscription_id}/preview", response_model=PreviewOut, responses=errors(*_CHANGING))
+async def preview_change(
+    subscription_id: str, body: SubscriptionChange, auth: Auth, session: Session
+) -> PreviewOut:
+    """The invoice lines a change would make, computed by the code that makes them; changes nothing."""
+    return await changes.preview(session, auth.merchant_id, subscription_id, body)
+
+
+@subscriptions.post("/{subscription_id}/cancel", response_model=SubscriptionOut, responses=errors(*_CHANGING))
+async def cancel_subscription(
+    subscription_id: str, body: CancelRequest, auth: Auth, session: Session
+) -> SubscriptionOut:
+    """Cancel now, or at the period's end (`atPeriodEnd`); what was invoiced stands."""
+    return await service.cancel(session, auth.merchant_id, subscription_id, body)
+
+
+@subscriptions.post(
+    "/{subscription_id}/uncancel",
+    response_model=SubscriptionOut,
+    responses=errors(*_CHANGING, NoPendingChange),
+)
+async def uncancel_subscription(subscription_id: str, auth: Auth, session: Session) -> SubscriptionOut:
+    """Undo a cancellation set for the period's end."""
+    return await service.uncancel(session, auth.merchant_id, subscription_id)
+
+
+@subscriptions.post("/{subscription_id}/pause", response_model=SubscriptionOut, responses=errors(*_CHANGING))
+async def pause_subscription(
+    subscription_id: str, body: PauseRequest, auth: Auth, session: Session
+) -> SubscriptionOut:
+    """Pause at the period's end; it resumes on `resumesAt` by itself, or when resumed."""
+    return await service.pause(session, auth.merchant_id, subscription_id, body)
+
+
+@subscriptions.post(
+    "/{subscription_id}/resume", response_model=SubscriptionOut, responses=errors(*_CHANGING, NoPendingChange)
+)
+async def resume_subscription(subscription_id: str, auth: Auth, session: Session) -> SubscriptionOut:
+    """Resume a paused subscription from today (a new period is billed), or call off a pause to come."""
+    return await service.resume(session, auth.merchant_id, subscription_id)
+
+
+@histories.get("", response_model=Page[BillingOut])
+async def list_billing_histories(
+    auth: Auth,
+    session: Session,
+    paging: Paging,
+    subscription_id: Annotated[str | None, Query(alias="subscriptionId", max_length=40)] = None,
+    customer_id: Annotated[str | None, Query(alias="customerId", max_length=40)] = None,
+) -> Page[BillingOut]:
+    """One row per period billed (and per prorated change), newest first; its status follows its invoice."""
+    rows, cursor = await service.billings(
+        session, auth.merchant_id, paging, subscription_id=subscription_id, customer_id=customer_id
+    )
+    return Page(data=rows, next_cursor=cursor)
+
+
+@test_clocks.post("", status_code=201, response_model=TestClockOut)
+async def create_test_clock(body: TestClockCreate, auth: Auth, session: Session) -> TestClockOut:
+    """A clock frozen at `frozenTime`; customers created with its id live on its time."""
+    return await clocks.create(session, auth.merchant_id, body)
+
+
+@test_clocks.get("", response_model=Page[TestClockOut])
+async def list_test_clocks(auth: Auth, session: Session, paging: Paging) -> Page[TestClockOut]:
+    """List test clocks, newest first."""
+    rows, cursor = await clocks.page(session, auth.merchant_id, paging)
+    return Page(data=rows, next_cursor=cursor)
+
+
+@test_clocks.get("/{clock_id}", response_model=TestClockOut, responses=errors(TestClockNotFound))
+async def get_test_clock(clock_id: str, auth: Auth, session: Session) -> TestClockOut:
+    """Get a test clock; after an advance, poll until `status` is `ready`."""
+    return await clocks.get(session, auth.merchant_id, clock_id)
+
+
+@test_clocks.post(
+    "/{clock_id}/advance", response_model=TestClockOut, responses=errors(TestClockNotFound, TestClockBusy)
+)
+async def advance_test_clock(
+    clock_id: str, body: TestClockAdvance, auth: Auth, session: Session
+) -> TestClockOut:
+    """Move the clock forward: renewals, grace windows and what follows them run in time order."""
+    return await clocks.advance(session, auth.merchant_id, clock_id, body)
+
+
+routers: list[APIRouter] = [subscriptions, histories, test_clocks]
