@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -498,6 +499,17 @@ async def name_customer(session: AsyncSession, order: Order, customer_id: str) -
 async def customer_language(session: AsyncSession, merchant_id: str, customer_id: str) -> str | None:
     """The live customer's preferred language, or None when there is no such customer."""
     return await repository.customer_language(session, merchant_id, customer_id)
+
+
+CatalogProduct = repository.CatalogProduct
+CatalogPrice = repository.CatalogPrice
+
+
+async def products_with_prices(
+    session: AsyncSession, merchant_id: str, product_ids: Iterable[str], currency: str
+) -> dict[str, CatalogProduct]:
+    """Each product with its active price in `currency` and its VAT rule (for a subscription's lines)."""
+    return await repository.products_with_prices(session, merchant_id, product_ids, currency)
 
 
 async def merchant_terms(

@@ -24,7 +24,7 @@ from faktura.kit.periods import Interval
 from faktura.kit.validation import Collector
 from faktura.merchants.terms import SubscriptionTerms
 from faktura.models import Subscription, SubscriptionBilling
-from faktura.orders.repository import CatalogProduct
+from faktura.orders.service import CatalogProduct
 from faktura.subscriptions import billing, pricing, repository, service, views
 from faktura.subscriptions.periods import Cycle, Period, Schedule, local_day
 from faktura.subscriptions.schemas import (

@@ -62,7 +62,10 @@ async def list_subscriptions(
     customer_id: Annotated[str | None, Query(alias="customerId", max_length=40)] = None,
     status: Annotated[SubscriptionStatus | None, Query()] = None,
 ) -> Page[SubscriptionOut]:
-    """List subscriptions, newest first; filter by customer and status."""
+    """List subscriptions, newest first.
+
+    Filter by `customerId` and `status`; pages by cursor.
+    """
     rows, cursor = await service.page(
         session, auth.merchant_id, paging, customer_id=customer_id, status=status.value if status else None
     )
@@ -73,7 +76,10 @@ async def list_subscriptions(
     "/{subscription_id}", response_model=SubscriptionOut, responses=errors(SubscriptionNotFound)
 )
 async def get_subscription(subscription_id: str, auth: Auth, session: Session) -> SubscriptionOut:
-    """Get a subscription, with its current period and any change waiting for the period's end."""
+    """Get a subscription.
+
+    With its current period (ISO dates, the end exclusive) and any change waiting for the period's end.
+    """
     return await service.get(session, auth.merchant_id, subscription_id)
 
 
@@ -94,7 +100,10 @@ async def change_subscription(
 async def preview_change(
     subscription_id: str, body: SubscriptionChange, auth: Auth, session: Session
 ) -> PreviewOut:
-    """The invoice lines a change would make, computed by the code that makes them; changes nothing."""
+    """Preview a change: the invoice lines it would make.
+
+    Computed by the same code as the change itself, with the same body; nothing is stored.
+    """
     return await changes.preview(session, auth.merchant_id, subscription_id, body)
 
 
@@ -102,7 +111,10 @@ async def preview_change(
 async def cancel_subscription(
     subscription_id: str, body: CancelRequest, auth: Auth, session: Session
 ) -> SubscriptionOut:
-    """Cancel now, or at the period's end (`atPeriodEnd`); what was invoiced stands."""
+    """Cancel a subscription.
+
+    Now, or at the period's end with `atPeriodEnd`; what was invoiced stands, and nothing more is billed.
+    """
     return await service.cancel(session, auth.merchant_id, subscription_id, body)
 
 
@@ -112,7 +124,10 @@ async def cancel_subscription(
     responses=errors(*_CHANGING, NoPendingChange),
 )
 async def uncancel_subscription(subscription_id: str, auth: Auth, session: Session) -> SubscriptionOut:
-    """Undo a cancellation set for the period's end."""
+    """Undo a cancellation.
+
+    Only one set for the period's end can be undone; a canceled subscription stays canceled.
+    """
     return await service.uncancel(session, auth.merchant_id, subscription_id)
 
 
@@ -120,7 +135,11 @@ async def uncancel_subscription(subscription_id: str, auth: Auth, session: Sessi
 async def pause_subscription(
     subscription_id: str, body: PauseRequest, auth: Auth, session: Session
 ) -> SubscriptionOut:
-    """Pause at the period's end; it resumes on `resumesAt` by itself, or when resumed."""
+    """Pause a subscription.
+
+    It pauses at the period's end, bills nothing while paused, and resumes on `resumesAt` by itself
+    or when resumed.
+    """
     return await service.pause(session, auth.merchant_id, subscription_id, body)
 
 
@@ -128,7 +147,11 @@ async def pause_subscription(
     "/{subscription_id}/resume", response_model=SubscriptionOut, responses=errors(*_CHANGING, NoPendingChange)
 )
 async def resume_subscription(subscription_id: str, auth: Auth, session: Session) -> SubscriptionOut:
-    """Resume a paused subscription from today (a new period is billed), or call off a pause to come."""
+    """Resume a subscription.
+
+    A paused one starts a new period today (billed at once, on its anchor day); a pause still to come
+    is called off.
+    """
     return await service.resume(session, auth.merchant_id, subscription_id)
 
 
@@ -140,7 +163,11 @@ async def list_billing_histories(
     subscription_id: Annotated[str | None, Query(alias="subscriptionId", max_length=40)] = None,
     customer_id: Annotated[str | None, Query(alias="customerId", max_length=40)] = None,
 ) -> Page[BillingOut]:
-    """One row per period billed (and per prorated change), newest first; its status follows its invoice."""
+    """List billing history.
+
+    One row per period billed and per prorated change, newest first; a row's status follows its
+    invoice. Filter by `subscriptionId` or `customerId`.
+    """
     rows, cursor = await service.billings(
         session, auth.merchant_id, paging, subscription_id=subscription_id, customer_id=customer_id
     )
@@ -149,20 +176,30 @@ async def list_billing_histories(
 
 @test_clocks.post("", status_code=201, response_model=TestClockOut)
 async def create_test_clock(body: TestClockCreate, auth: Auth, session: Session) -> TestClockOut:
-    """A clock frozen at `frozenTime`; customers created with its id live on its time."""
+    """Create a test clock.
+
+    Frozen at `frozenTime`; customers created with its id (`testClockId`) live on its time, and their
+    invoices take the TEST series.
+    """
     return await clocks.create(session, auth.merchant_id, body)
 
 
 @test_clocks.get("", response_model=Page[TestClockOut])
 async def list_test_clocks(auth: Auth, session: Session, paging: Paging) -> Page[TestClockOut]:
-    """List test clocks, newest first."""
+    """List test clocks.
+
+    Newest first, with each one's status.
+    """
     rows, cursor = await clocks.page(session, auth.merchant_id, paging)
     return Page(data=rows, next_cursor=cursor)
 
 
 @test_clocks.get("/{clock_id}", response_model=TestClockOut, responses=errors(TestClockNotFound))
 async def get_test_clock(clock_id: str, auth: Auth, session: Session) -> TestClockOut:
-    """Get a test clock; after an advance, poll until `status` is `ready`."""
+    """Get a test clock.
+
+    After an advance, poll until `status` is `ready`: everything due up to `frozenTime` has run.
+    """
     return await clocks.get(session, auth.merchant_id, clock_id)
 
 
@@ -172,7 +209,11 @@ async def get_test_clock(clock_id: str, auth: Auth, session: Session) -> TestClo
 async def advance_test_clock(
     clock_id: str, body: TestClockAdvance, auth: Auth, session: Session
 ) -> TestClockOut:
-    """Move the clock forward: renewals, grace windows and what follows them run in time order."""
+    """Advance a test clock.
+
+    Moves it forward; renewals, grace windows and what follows them run in time order, and the clock
+    is `advancing` until they have.
+    """
     return await clocks.advance(session, auth.merchant_id, clock_id, body)
 
 

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.money import round_half_up
-from faktura.orders import repository as catalog
+from faktura.orders import service as catalog
 from faktura.orders.pricing import DEFAULT_UNIT_CODE, PricedLine, convert_price
-from faktura.orders.repository import CatalogPrice, CatalogProduct
+from faktura.orders.service import CatalogPrice, CatalogProduct
 from faktura.subscriptions.periods import Period, prorate
 from faktura.totals.calculator import LineInput, TaxCategory
 
