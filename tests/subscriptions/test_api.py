@@ -256,6 +256,7 @@ async def test_bad_requests_name_each_field(api: Api) -> None:
         ("billingCycleId", "billing_cycle_not_found"),
         ("items[0].productId", "product_not_found"),
         ("paymentMethodId", "required"),
+        ("collectionMethod", "collection_method_unavailable"),
         ("trialEnd", "conflicting_trial"),
         ("timeZone", "invalid_time_zone"),
     }

@@ -260,6 +260,12 @@ def _coupon_periods(coupon: Coupon | None) -> int | None:
 
 def _check_collection(data: SubscriptionCreate, errors: Collector) -> None:
     if data.collection_method == "charge_automatically":
+        # Saved cards are not charged off-session yet: a subscription that cannot collect is refused.
+        errors.add(
+            "collectionMethod",
+            "collection_method_unavailable",
+            "charge_automatically is not available yet; use send_invoice.",
+        )
         if data.payment_method_id is None:
             errors.add("paymentMethodId", "required", "charge_automatically charges a saved payment method.")
         if data.payment_terms_days is not None:
