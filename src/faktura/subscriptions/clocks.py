@@ -50,8 +50,22 @@ def view(row: TestClock) -> TestClockOut:
     )
 
 
+def _checked(moment: datetime) -> datetime:
+    """A clock's time in UTC, within the years billing dates can reach (2000-2200)."""
+    if not 2000 <= moment.year <= 2200:
+        raise ValidationFailed.field(
+            "frozenTime", "clock_time_out_of_range", "A test clock's time is in 2000-2200."
+        )
+    moment = clock.as_utc(moment)
+    if not 2000 <= moment.year <= 2200:
+        raise ValidationFailed.field(
+            "frozenTime", "clock_time_out_of_range", "A test clock's time is in 2000-2200."
+        )
+    return moment
+
+
 async def create(session: AsyncSession, merchant_id: str, data: TestClockCreate) -> TestClockOut:
-    moment = clock.as_utc(data.frozen_time)
+    moment = _checked(data.frozen_time)
     row = TestClock(
         id=new_id("clock"),
         merchant_id=merchant_id,
@@ -83,7 +97,7 @@ async def advance(
     row = await require_owned(session, TestClock, merchant_id, clock_id, TestClockNotFound)
     if row.status == ClockStatus.ADVANCING:
         raise TestClockBusy(f"Test clock {row.id} is still advancing.")
-    moment = clock.as_utc(data.frozen_time)
+    moment = _checked(data.frozen_time)
     if moment <= row.frozen_time:
         raise ValidationFailed.field(
             "frozenTime",

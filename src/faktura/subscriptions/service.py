@@ -40,6 +40,8 @@ from faktura.subscriptions.timing import present
 S = SubscriptionStatus
 # How far back a subscription may start: its missed periods are all billed at once.
 MAX_BACKDATE_DAYS = 366
+# How far ahead a start or a trial's end may be set.
+MAX_LEAD_DAYS = 730
 
 
 async def create(session: AsyncSession, merchant_id: str, data: SubscriptionCreate) -> SubscriptionOut:
@@ -75,6 +77,12 @@ async def create(session: AsyncSession, merchant_id: str, data: SubscriptionCrea
             "start_date_too_early",
             f"A subscription starts at most {MAX_BACKDATE_DAYS} days back.",
         )
+        start = today
+    elif start > today + timedelta(days=MAX_LEAD_DAYS):
+        errors.add(
+            "startDate", "start_date_too_late", f"A subscription starts at most {MAX_LEAD_DAYS} days ahead."
+        )
+        start = today
     trial_end = _trial_end(data, start, errors)
     errors.raise_if_any()
     assert customer is not None
@@ -282,6 +290,9 @@ def _trial_end(data: SubscriptionCreate, start: date, errors: Collector) -> date
         return start + timedelta(days=data.trial_days)
     if data.trial_end is not None and data.trial_end <= start:
         errors.add("trialEnd", "trial_end_before_start", "The trial ends after the subscription starts.")
+        return None
+    if data.trial_end is not None and data.trial_end > start + timedelta(days=MAX_LEAD_DAYS):
+        errors.add("trialEnd", "trial_too_long", f"A trial lasts at most {MAX_LEAD_DAYS} days.")
         return None
     return data.trial_end
 
