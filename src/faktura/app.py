@@ -37,6 +37,7 @@ def _native_routers() -> list[APIRouter]:
     from faktura.merchants.endpoints import router as merchant_router
     from faktura.orders.endpoints import router as orders_router
     from faktura.payments.endpoints import routers as payment_routers
+    from faktura.payments.method_endpoints import routers as payment_method_routers
     from faktura.subscriptions.endpoints import routers as subscription_routers
     from faktura.tax.endpoints import router as tax_router
     from faktura.webhooks.endpoints import routers as webhook_routers
@@ -50,6 +51,7 @@ def _native_routers() -> list[APIRouter]:
         coupons_router,
         orders_router,
         *payment_routers,
+        *payment_method_routers,
         *document_routers,
         *delivery_routers,
         *invoice_routers,

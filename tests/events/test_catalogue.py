@@ -18,7 +18,16 @@ from tests.factories import Api
 
 _TYPE = re.compile(rf"^({'|'.join(sorted(RESOURCES))})\.[a-z_]+$")
 # The calls that record an event, and the names the type is kept in before such a call.
-_RECORDING_CALLS = {"record", "_record", "announce", "_announce", "intent_event", "payment_event"}
+_RECORDING_CALLS = {
+    "record",
+    "_record",
+    "announce",
+    "_announce",
+    "intent_event",
+    "payment_event",
+    "method_event",
+    "followup",
+}
 _TYPE_NAMES = {"event_type", "ENTERED", "_ENTERED"}
 # Recorded by the worker's periodic checks and the webhooks side, which keep the type in constants.
 _RECORDED_ELSEWHERE = {"invoice.overdue", "order.expired", "webhook_endpoint.disabled"}

@@ -30,7 +30,8 @@ from faktura.hosted.i18n.catalog import MESSAGES
 from faktura.kit.db import Database
 from faktura.links import service as links
 from faktura.links.service import LinkTarget
-from tests.factories import order_body
+from faktura.payments.off_session import OffSessionResult, charge_off_session
+from tests.factories import SELLER_PROFILES, customer_body, order_body
 from tests.hosted.flows import DECLINED_CARD, SUCCESS_CARD, THREE_DS_CARD, future_expiry
 from tests.live import free_port, wait_until_ready
 
@@ -305,3 +306,74 @@ def test_cancel(faktura: Faktura, page_for: Any, shot: Shots) -> None:
     assert MESSAGES["cancelled_title"]["sv"] in page.locator("h1").first.inner_text()
     assert page.locator("form").count() == 0
     shot(page, "03-cancelled-page")
+
+
+def test_a_card_saved_on_the_page_pays_an_invoice_once_the_payer_authenticates(
+    faktura: Faktura, page_for: Any, shot: Shots
+) -> None:
+    # What an invoice needs of its seller besides the organisation number the merchant was made with.
+    profile = {
+        "vatNumber": "NO974760673MVA",
+        **{k: SELLER_PROFILES["NO"][k] for k in ("address", "bankAccount")},
+    }
+    faktura.api("PATCH", "/api/v1/Merchant", profile)
+    customer = faktura.api("POST", "/api/v1/Customers", customer_body())
+    order = faktura.api("POST", "/api/v1/Orders", order_body(reference="WEB-2002", customerId=customer["id"]))
+    intent = faktura.api(
+        "POST",
+        "/api/v1/PaymentIntents",
+        {
+            "orderId": order["id"],
+            "amount": order["total"],
+            "currency": order["currency"],
+            "returnUrl": f"{faktura.shop}/return?cart=2002",
+            "setupFutureUsage": "off_session",
+        },
+    )
+    page = page_for()
+    page.goto(f"{intent['paymentUrl']}?lang=nb")
+    consent = page.locator("#save-card-consent")
+    assert consent.inner_text() == MESSAGES["save_card_consent"]["nb"].format(merchant="Fjord Kaffe AS")
+    shot(page, "01-consent")
+    _fill_card(page, THREE_DS_CARD)
+    page.click("#pay")
+    page.wait_for_url("**/pay/3ds/**")
+    page.click("#approve")
+    page.wait_for_url(f"{faktura.shop}/return**")
+    [method] = faktura.api("GET", f"/api/v1/Customers/{customer['id']}/PaymentMethods")["data"]
+    assert method["last4"] == "3184"
+
+    invoice = faktura.api(
+        "POST",
+        "/api/v1/Invoices",
+        {
+            "customerId": customer["id"],
+            "currency": "NOK",
+            "finalize": True,
+            "items": [{"description": "Abonnement", "quantity": "1", "unitPrice": 19900, "taxRate": "25"}],
+        },
+    )
+    settings = Settings(data_dir=faktura.data_dir, public_url=faktura.base)
+
+    async def charge() -> OffSessionResult:
+        database = Database(settings.resolved_database_url)
+        try:
+            async with database.transaction() as session:
+                return await charge_off_session(
+                    session, faktura.merchant_id, invoice["id"], method["id"], settings=settings
+                )
+        finally:
+            await database.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        result = pool.submit(asyncio.run, charge()).result(timeout=30)
+    assert result.status == "requires_action"
+    assert result.action_url is not None
+    page.goto(result.action_url)
+    page.wait_for_url("**/pay/3ds/**")
+    shot(page, "02-challenge")
+    page.click("#approve")
+    page.wait_for_url("**/pay/*?lang=*")
+    shot(page, "03-paid")
+    assert MESSAGES["paid_title"]["nb"] in page.locator("h1").first.inner_text()
+    assert faktura.api("GET", f"/api/v1/Invoices/{invoice['id']}")["status"] == "paid"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from faktura.config import Settings
+from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.models import JournalEntry, JournalLine, Payment
+from faktura.kit.ids import new_id
+from faktura.models import JournalEntry, JournalLine, Payment, PaymentMethod
 from faktura.payments.gateways import get_test_gateway
 from faktura.payments.gateways.base import Decline
 from faktura.payments.gateways.test import EVENT_FAILED, EVENT_SUCCEEDED
@@ -112,3 +115,59 @@ async def payment_of(database: Database, intent_id: str) -> Payment:
         payment = await session.scalar(select(Payment).where(Payment.payment_intent_id == intent_id))
     assert payment is not None
     return payment
+
+
+METHODS = "/api/v1/PaymentMethods"
+
+
+def methods_of(customer_id: str) -> str:
+    return f"/api/v1/Customers/{customer_id}/PaymentMethods"
+
+
+async def saved_by_paying(api: Api, **order_overrides: Any) -> dict[str, Any]:
+    """A card saved the way a payer saves one: an order of a customer paid with setupFutureUsage. The
+    saved payment method."""
+    order = await new_order(api, **order_overrides)
+    intent = await new_intent(api, order, paymentMethodToken="tok_success", setupFutureUsage="off_session")
+    assert intent["status"] == "succeeded", intent
+    response = await api.get(f"{METHODS}/{intent['paymentMethodId']}")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def stored_card(
+    database: Database,
+    settings: Settings,
+    api: Api,
+    customer_id: str,
+    token: str,
+    *,
+    saved_at: datetime | None = None,
+) -> str:
+    """The id of a card saved earlier whose number now has `token`'s outcome.
+
+    Saving goes through a payment that succeeds, and the test gateway ties a card's outcome to its
+    number for good, so a card the issuer declines later cannot be saved by paying: the row is written
+    as saving writes it, with the gateway's own reusable token (`saved_at` dates the card, and its
+    expiry with it, back to then).
+    """
+    clock.freeze(saved_at)
+    try:
+        saved = get_test_gateway(settings).save_card(token)
+    finally:
+        clock.freeze(None)
+    async with database.transaction() as session:
+        method = PaymentMethod(
+            id=new_id("pm"),
+            merchant_id=api.merchant_id,
+            customer_id=customer_id,
+            gateway="test",
+            token=saved.token,
+            brand=saved.card.brand,
+            last4=saved.card.last4,
+            exp_month=saved.card.exp_month,
+            exp_year=saved.card.exp_year,
+            created_at=clock.now(),
+        )
+        session.add(method)
+    return method.id

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+from faktura.config import Settings
 from faktura.kit.db import Database
 from faktura.subscriptions import clocks, repository, runs
 from tests.asserts import error_code
@@ -28,11 +29,13 @@ async def _setup(api: Api, *, frozen: str = "2027-01-31T10:00:00Z", grace: int =
     return {"clock": clock, "customer": customer, "monthly": monthly, "basic": basic, "pro": pro}
 
 
-async def _advance(api: Api, database: Database, clock_id: str, to: str) -> dict[str, Any]:
+async def _advance(
+    api: Api, database: Database, settings: Settings, clock_id: str, to: str
+) -> dict[str, Any]:
     response = await api.post(f"/api/v1/TestClocks/{clock_id}/advance", json={"frozenTime": to})
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "advancing"
-    await clocks.run(database, clock_id)
+    await clocks.run(database, settings, clock_id)
     ready = (await api.get(f"/api/v1/TestClocks/{clock_id}")).json()
     assert ready["status"] == "ready", ready
     return dict(ready)
@@ -51,20 +54,21 @@ async def _subscribe(api: Api, ctx: dict[str, Any], **extra: Any) -> dict[str, A
         "billingCycleId": ctx["monthly"]["id"],
         "billingAnchor": 31,
         "collectionMethod": "send_invoice",
+        "paymentTermsDays": 365,  # dunning is tested on its own (test_dunning.py)
         **extra,
     }
     return await api.created(SUBS, body)
 
 
 async def test_a_monthly_subscription_on_the_31st_bills_the_months_last_day_and_never_drifts(
-    api: Api, database: Database
+    api: Api, database: Database, settings: Settings
 ) -> None:
     ctx = await _setup(api)
     sub = await _subscribe(api, ctx)
 
     assert sub["status"] == "active"
     assert (sub["currentPeriodStart"], sub["currentPeriodEnd"]) == ("2027-01-31", "2027-02-28")
-    await _advance(api, database, ctx["clock"]["id"], "2027-06-01T10:00:00Z")
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-06-01T10:00:00Z")
 
     starts = [(row["periodStart"], row["periodEnd"]) for row in await _history(api, sub["id"])]
     assert starts == [
@@ -84,7 +88,9 @@ async def test_a_monthly_subscription_on_the_31st_bills_the_months_last_day_and_
     assert (current["currentPeriodStart"], current["currentPeriodEnd"]) == ("2027-05-31", "2027-06-30")
 
 
-async def test_billing_runs_at_once_and_again_make_each_period_once(api: Api, database: Database) -> None:
+async def test_billing_runs_at_once_and_again_make_each_period_once(
+    api: Api, database: Database, settings: Settings
+) -> None:
     ctx = await _setup(api)
     sub = await _subscribe(api, ctx)
     moment = datetime(2027, 5, 1, 10, tzinfo=UTC)
@@ -92,38 +98,40 @@ async def test_billing_runs_at_once_and_again_make_each_period_once(api: Api, da
         await repository.set_clock_reached(session, ctx["clock"]["id"], moment)
 
     await asyncio.gather(
-        *(runs.bill_due(database, moment, test_clock_id=ctx["clock"]["id"]) for _ in range(4))
+        *(runs.bill_due(database, settings, moment, test_clock_id=ctx["clock"]["id"]) for _ in range(4))
     )
-    await runs.bill_due(database, moment, test_clock_id=ctx["clock"]["id"])
+    await runs.bill_due(database, settings, moment, test_clock_id=ctx["clock"]["id"])
 
     rows = await _history(api, sub["id"])
     assert [row["periodStart"] for row in rows] == ["2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30"]
     assert len({row["invoiceId"] for row in rows}) == 4
 
 
-async def test_the_draft_waits_out_the_grace_window_then_is_issued(api: Api, database: Database) -> None:
+async def test_the_draft_waits_out_the_grace_window_then_is_issued(
+    api: Api, database: Database, settings: Settings
+) -> None:
     ctx = await _setup(api, frozen="2027-01-30T10:00:00Z", grace=120)
     sub = await _subscribe(api, ctx, startDate="2027-01-30")
     first = (await _history(api, sub["id"]))[0]
     assert first["status"] == "open"  # the grace window of a period begun yesterday (Oslo) is over
 
-    await _advance(api, database, ctx["clock"]["id"], "2027-01-31T00:30:00Z")  # 01:30 in Oslo
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-01-31T00:30:00Z")  # 01:30 in Oslo
     second = (await _history(api, sub["id"]))[-1]
     assert (second["periodStart"], second["status"]) == ("2027-01-31", "draft")
     assert (await api.get(f"/api/v1/Invoices/{second['invoiceId']}")).json()["status"] == "draft"
 
-    await _advance(api, database, ctx["clock"]["id"], "2027-01-31T01:30:00Z")
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-01-31T01:30:00Z")
     second = (await _history(api, sub["id"]))[-1]
     assert second["status"] == "open"
     assert (await api.get(f"/api/v1/Invoices/{second['invoiceId']}")).json()["number"] is not None
 
 
 async def test_an_upgrade_bills_the_rest_of_the_period_now_as_its_preview_said(
-    api: Api, database: Database
+    api: Api, database: Database, settings: Settings
 ) -> None:
     ctx = await _setup(api)
     sub = await _subscribe(api, ctx)
-    await _advance(api, database, ctx["clock"]["id"], "2027-02-14T10:00:00Z")  # 14 of 28 days left
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-02-14T10:00:00Z")  # 14 of 28 days left
     change = {"items": [{"productId": ctx["pro"]["id"]}], "prorationMode": "invoice_now"}
 
     preview = (await api.post(f"{SUBS}/{sub['id']}/preview", json=change)).json()
@@ -150,7 +158,9 @@ async def test_an_upgrade_bills_the_rest_of_the_period_now_as_its_preview_said(
     assert invoice["status"] == "open"
 
 
-async def test_a_downgrade_waits_for_the_period_end_by_default(api: Api, database: Database) -> None:
+async def test_a_downgrade_waits_for_the_period_end_by_default(
+    api: Api, database: Database, settings: Settings
+) -> None:
     ctx = await _setup(api)
     sub = await _subscribe(api, ctx, items=[{"productId": ctx["pro"]["id"]}])
 
@@ -160,7 +170,7 @@ async def test_a_downgrade_waits_for_the_period_end_by_default(api: Api, databas
     body = response.json()
     assert body["items"][0]["productId"] == ctx["pro"]["id"]
     assert body["pendingChange"]["effectiveOn"] == "2027-02-28"
-    await _advance(api, database, ctx["clock"]["id"], "2027-03-01T10:00:00Z")
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-03-01T10:00:00Z")
     after = (await api.get(f"{SUBS}/{sub['id']}")).json()
     assert after["items"][0]["productId"] == ctx["basic"]["id"]
     assert after["pendingChange"] is None
@@ -182,7 +192,7 @@ async def test_a_downgrade_cannot_be_credited_mid_period_yet(api: Api) -> None:
 
 
 async def test_cancel_at_period_end_bills_nothing_more_and_uncancel_undoes_it(
-    api: Api, database: Database
+    api: Api, database: Database, settings: Settings
 ) -> None:
     ctx = await _setup(api)
     sub = await _subscribe(api, ctx)
@@ -192,7 +202,7 @@ async def test_cancel_at_period_end_bills_nothing_more_and_uncancel_undoes_it(
     undone = (await api.post(f"{SUBS}/{sub['id']}/uncancel")).json()
     assert undone["cancelAtPeriodEnd"] is False
     await api.post(f"{SUBS}/{sub['id']}/cancel", json={"atPeriodEnd": True})
-    await _advance(api, database, ctx["clock"]["id"], "2027-05-01T10:00:00Z")
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-05-01T10:00:00Z")
 
     ended = (await api.get(f"{SUBS}/{sub['id']}")).json()
     assert ended["status"] == "canceled"
@@ -204,16 +214,16 @@ async def test_cancel_at_period_end_bills_nothing_more_and_uncancel_undoes_it(
 
 
 async def test_a_pause_skips_periods_and_a_resume_starts_a_new_one_on_the_anchor(
-    api: Api, database: Database
+    api: Api, database: Database, settings: Settings
 ) -> None:
     ctx = await _setup(api)
     sub = await _subscribe(api, ctx)
 
     paused = await api.post(f"{SUBS}/{sub['id']}/pause", json={"resumesAt": "2027-04-10"})
     assert paused.status_code == 200, paused.text
-    await _advance(api, database, ctx["clock"]["id"], "2027-03-15T10:00:00Z")
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-03-15T10:00:00Z")
     assert (await api.get(f"{SUBS}/{sub['id']}")).json()["status"] == "paused"
-    await _advance(api, database, ctx["clock"]["id"], "2027-04-12T10:00:00Z")
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-04-12T10:00:00Z")
 
     resumed = (await api.get(f"{SUBS}/{sub['id']}")).json()
     assert resumed["status"] == "active"
@@ -222,14 +232,14 @@ async def test_a_pause_skips_periods_and_a_resume_starts_a_new_one_on_the_anchor
     assert [row["periodStart"] for row in rows] == ["2027-01-31", "2027-04-10"]
 
 
-async def test_a_trial_bills_nothing_until_it_ends(api: Api, database: Database) -> None:
+async def test_a_trial_bills_nothing_until_it_ends(api: Api, database: Database, settings: Settings) -> None:
     ctx = await _setup(api)
     sub = await _subscribe(api, ctx, trialDays=14, billingAnchor=None)
 
     assert sub["status"] == "trialing"
     assert (sub["currentPeriodStart"], sub["currentPeriodEnd"]) == ("2027-01-31", "2027-02-14")
     assert await _history(api, sub["id"]) == []
-    await _advance(api, database, ctx["clock"]["id"], "2027-02-15T10:00:00Z")
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-02-15T10:00:00Z")
     active = (await api.get(f"{SUBS}/{sub['id']}")).json()
     assert active["status"] == "active"
     assert (active["currentPeriodStart"], active["currentPeriodEnd"]) == ("2027-02-14", "2027-03-14")
@@ -256,7 +266,6 @@ async def test_bad_requests_name_each_field(api: Api) -> None:
         ("billingCycleId", "billing_cycle_not_found"),
         ("items[0].productId", "product_not_found"),
         ("paymentMethodId", "required"),
-        ("collectionMethod", "collection_method_unavailable"),
         ("trialEnd", "conflicting_trial"),
         ("timeZone", "invalid_time_zone"),
     }

@@ -1,7 +1,7 @@
 """The catalogue of event types: every type a service may record, the resource it carries, and when.
 
 docs/api/events.md renders the same table for people; a test keeps the code, this table and that page
-in step. Types marked `coming` are reserved names for what is not built yet (dunning):
+in step. Types marked `coming` are reserved names for what is not built yet:
 subscribers may register for them now.
 """
 
@@ -96,6 +96,17 @@ CATALOGUE: dict[str, EventType] = _types(
     ),
     EventType("payment.refunded", "payment", "All or part of a payment was refunded."),
     EventType("refund.created", "refund", "A refund was made; refunds succeed at once."),
+    # Saved payment methods
+    EventType(
+        "payment_method.attached",
+        "payment_method",
+        "A card was saved for its customer: a payment intent with `setupFutureUsage` succeeded.",
+    ),
+    EventType(
+        "payment_method.detached",
+        "payment_method",
+        "A saved payment method was detached (DELETE); it is never charged again.",
+    ),
     # Invoices
     EventType(
         "invoice.created", "invoice", "An invoice was created (as a draft, also with `finalize: true`)."
@@ -140,6 +151,12 @@ CATALOGUE: dict[str, EventType] = _types(
         "An open or partially paid invoice passed its due date (the worker's hourly check; once each).",
     ),
     EventType("invoice.deleted", "invoice", "A draft invoice was deleted; `data` is its last state."),
+    EventType(
+        "invoice.upcoming",
+        "invoice",
+        "A yearly (or longer) subscription renews in its notice days: `data` previews the invoice; "
+        "`resourceId` is the subscription's id, as no invoice exists yet.",
+    ),
     # Credit notes
     EventType("credit_note.created", "credit_note", "A credit note was issued for an invoice."),
     # Webhook endpoints
@@ -167,8 +184,13 @@ CATALOGUE: dict[str, EventType] = _types(
     EventType(
         "subscription.past_due",
         "subscription",
-        "A period's invoice passed its due date unpaid, or its charge failed.",
-        coming=True,
+        "A renewal's invoice passed its due date unpaid, or its charge failed: dunning begins.",
+    ),
+    EventType(
+        "subscription.payment_failed",
+        "subscription",
+        "A charge of the saved card for the subscription failed or needs the payer's authentication "
+        "(`data.latestBilling.lastError`); each attempt.",
     ),
     EventType(
         "subscription.canceled",

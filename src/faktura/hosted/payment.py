@@ -96,6 +96,15 @@ async def cancel(session: AsyncSession, settings: Settings, checkout: Checkout) 
     return True
 
 
+def saves_card(checkout: Checkout) -> bool:
+    """Paying on the page saves the card: the intent the form confirms asks for it (setupFutureUsage),
+    so the payer is told before paying."""
+    intent = checkout.intent
+    return (
+        intent is not None and intent.setup_future_usage is not None and _open_intent_id(checkout) is not None
+    )
+
+
 _WAITING = frozenset({IntentStatus.REQUIRES_PAYMENT_METHOD.value, IntentStatus.REQUIRES_ACTION.value})
 
 

@@ -9,6 +9,7 @@ from faktura.documents.pdf.view import Row
 from faktura.hosted import security
 from faktura.hosted.checkout import Checkout, PageState
 from faktura.hosted.i18n import Translator, choose_language
+from faktura.hosted.payment import saves_card
 from faktura.hosted.redirects import origin, safe_target, with_outcome
 from faktura.hosted.render import render
 from faktura.hosted.summary import summarize
@@ -67,6 +68,7 @@ def payment_page(
         problem=problem,
         errors={**dict.fromkeys(_CARD_FIELDS), **{name: t(key) for name, key in (errors or {}).items()}},
         values={"expiry": "", "name": "", **(values or {})},
+        save_card=saves_card(checkout),
     )
 
 

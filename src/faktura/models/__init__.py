@@ -28,6 +28,7 @@ from faktura.models.payment import (
     PaymentApplication,
     PaymentIntent,
     PaymentLink,
+    PaymentMethod,
     Refund,
 )
 from faktura.models.subscription import Subscription, SubscriptionBilling, SubscriptionItem, TestClock
@@ -64,6 +65,7 @@ __all__ = [
     "PaymentApplication",
     "PaymentIntent",
     "PaymentLink",
+    "PaymentMethod",
     "Price",
     "Product",
     "RefreshToken",

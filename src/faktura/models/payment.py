@@ -40,8 +40,39 @@ class PaymentIntent(IdMixin, TimestampMixin, Base):
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", PortableJSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # `off_session`: the card the payer pays with is saved for charges without the payer.
+    setup_future_usage: Mapped[str | None] = mapped_column(String(20))
+    # The saved card this intent saved, or charged off-session.
+    payment_method_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("payment_methods.id"), index=True
+    )
+    # The gateway's reusable token of the card being saved, kept only until the payment succeeds (the
+    # card is saved) or fails.
+    card_to_save: Mapped[str | None] = mapped_column(String(600))
 
     __table_args__ = (Index("ix_payment_intents_merchant_status", "merchant_id", "status"),)
+
+
+class PaymentMethod(IdMixin, TimestampMixin, Base):
+    """A customer's card saved at a gateway for charges without the payer (off-session).
+
+    The number is never stored: only the gateway's reusable token and what the payer may be shown.
+    Detaching keeps the row (intents refer to it) and ends its use for good.
+    """
+
+    __tablename__ = "payment_methods"
+
+    merchant_id: Mapped[str] = merchant_fk()
+    customer_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("customers.id"), index=True, nullable=False
+    )
+    gateway: Mapped[str] = mapped_column(String(20))
+    token: Mapped[str] = mapped_column(String(600))
+    brand: Mapped[str] = mapped_column(String(20))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int] = mapped_column(Integer)
+    exp_year: Mapped[int] = mapped_column(Integer)
+    detached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Payment(IdMixin, TimestampMixin, Base):

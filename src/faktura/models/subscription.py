@@ -63,6 +63,8 @@ class Subscription(IdMixin, TimestampMixin, Base):
     current_period_start: Mapped[date | None] = mapped_column(Date)
     current_period_end: Mapped[date | None] = mapped_column(Date)
     renews_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When `invoice.upcoming` is due for the next renewal (yearly and longer cycles), until it is sent.
+    upcoming_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     coupon_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("coupons.id"))
     coupon_code: Mapped[str | None] = mapped_column(String(64))
     # Billed periods the coupon still discounts (`repeating`); None: every period (`forever`).
@@ -86,6 +88,7 @@ class Subscription(IdMixin, TimestampMixin, Base):
 
     __table_args__ = (
         Index("ix_subscriptions_due", "renews_at"),
+        Index("ix_subscriptions_upcoming_notice", "upcoming_notice_at"),
         Index("ix_subscriptions_merchant_created", "merchant_id", "created_at"),
     )
 
@@ -133,7 +136,11 @@ class SubscriptionBilling(IdMixin, TimestampMixin, Base):
     amount: Mapped[int] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # When the draft is finalized (the merchant's grace window), or the next payment attempt is made.
+    # What happens next to an unpaid billing, and when (`faktura.subscriptions.dunning`): issue the draft
+    # after the grace window, charge the card again, remind, mark it past due, give up.
+    action: Mapped[str | None] = mapped_column(String(20))
+    # When its collection first failed: the retry days count from here.
+    dunning_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(300))
     # A proration waiting for the next renewal's invoice (`next_invoice`): its lines, priced.

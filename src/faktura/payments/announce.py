@@ -6,10 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
 from faktura.kit.routing import public_url_of
-from faktura.models import Payment, PaymentIntent
+from faktura.models import Payment, PaymentIntent, PaymentMethod
 from faktura.payments.schemas import IntentOut, RefundOut
 from faktura.payments.states import IntentStatus
-from faktura.payments.views import intents_out, payment_out
+from faktura.payments.views import intents_out, payment_method_out, payment_out
 
 _S = IntentStatus
 # The event of the status an intent moved to. A decline keeps or puts the intent back in
@@ -60,4 +60,15 @@ async def refund_created(session: AsyncSession, merchant_id: str, out: RefundOut
         resource="refund",
         resource_id=out.id,
         data=events.snapshot(out),
+    )
+
+
+async def method_event(session: AsyncSession, method: PaymentMethod, event_type: str) -> None:
+    await events.record(
+        session,
+        merchant_id=method.merchant_id,
+        type=event_type,
+        resource="payment_method",
+        resource_id=method.id,
+        data=events.snapshot(payment_method_out(method)),
     )

@@ -173,3 +173,21 @@ class GatewayHasNoCallbacks(NotFound):
     """This gateway sends no callbacks."""
 
     code = "gateway_has_no_callbacks"
+
+
+class PaymentMethodNotFound(MissingResource):
+    """No saved payment method with this id for this merchant."""
+
+    code = "payment_method_not_found"
+
+
+class PaymentMethodDetached(Conflict):
+    """The payment method is detached already; it is never charged again."""
+
+    code = "payment_method_detached"
+
+
+class PaymentMethodNotOfCustomer(Conflict):
+    """The payment method belongs to another customer than the invoice's."""
+
+    code = "payment_method_not_of_customer"

@@ -162,6 +162,23 @@ async def waiting_intents(
     return list((await session.scalars(stmt)).all())
 
 
+async def off_session_challenge(
+    session: AsyncSession, merchant_id: str, invoice_id: str, payment_method_id: str
+) -> PaymentIntent | None:
+    """The invoice's intent that charged this saved card and waits for the payer's 3-D Secure, if any."""
+    return await session.scalar(
+        select(PaymentIntent)
+        .where(
+            PaymentIntent.merchant_id == merchant_id,
+            PaymentIntent.invoice_id == invoice_id,
+            PaymentIntent.payment_method_id == payment_method_id,
+            PaymentIntent.status == IntentStatus.REQUIRES_ACTION.value,
+        )
+        .order_by(PaymentIntent.id.desc())
+        .limit(1)
+    )
+
+
 async def count_refunded(session: AsyncSession, intent: PaymentIntent, amount: int) -> bool:
     """Add a refund to a succeeded intent's refunded amount (its status stays); compare-and-set on the
     version, and on success the object is read back."""

@@ -68,6 +68,11 @@ class IntentCreate(RequestSchema):
     return_url: str | None = Field(None, max_length=2000)
     cancel_url: str | None = Field(None, max_length=2000)
     metadata: dict[str, str] | None = Field(None, max_length=50)
+    setup_future_usage: Literal["off_session"] | None = Field(
+        None,
+        description="off_session: save the card the payer pays with, for charges without the payer; "
+        "needs an order or invoice with a customer",
+    )
 
     _urls = field_validator("return_url", "cancel_url")(checked_url)
 
@@ -103,12 +108,27 @@ class IntentMarkReceived(RequestSchema):
     amount: int = Field(gt=0, le=MAX_AMOUNT, description="What arrived; for an order, its whole amount")
 
 
-class PaymentMethodOut(Schema):
+class CardOut(Schema):
     type: str
     brand: str
     last4: str
     exp_month: int
     exp_year: int
+
+
+class PaymentMethodOut(Schema):
+    """A customer's card saved for charges without the payer."""
+
+    id: str
+    type: Literal["card"]
+    customer_id: str
+    gateway: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    created_at: datetime
+    detached_at: datetime | None = Field(description="Set once detached: it is never charged again")
 
 
 class ErrorOut(Schema):
@@ -180,7 +200,11 @@ class IntentOut(Schema):
     cancel_url: str | None
     next_action: NextAction | None
     last_error: ErrorOut | None
-    payment_method: PaymentMethodOut | None
+    payment_method: CardOut | None
+    setup_future_usage: Literal["off_session"] | None
+    payment_method_id: str | None = Field(
+        description="The saved payment method this intent saved (setupFutureUsage) or was charged with"
+    )
     payment_reference: str | None = Field(description="KID of a bank transfer")
     gateway_reference: str | None = Field(
         description="The gateway's id of the charge (its callbacks name it)"

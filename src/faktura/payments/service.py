@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import luhn
@@ -21,8 +22,8 @@ from faktura.kit.errors import InvalidTransition, ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.links.service import LinkTarget, token_for
-from faktura.models import PaymentIntent
-from faktura.payments import announce, receipts, repository, targets, transitions
+from faktura.models import PaymentIntent, PaymentMethod
+from faktura.payments import announce, methods, receipts, repository, targets, transitions
 from faktura.payments.errors import (
     GatewayNotBankTransfer,
     GatewayNotConfirmable,
@@ -71,6 +72,10 @@ async def create(
             "payment_method_not_accepted",
             f"The {info.id} gateway takes no payment method.",
         )
+    if data.setup_future_usage is not None and not info.takes_payment_method:
+        raise ValidationFailed.field(
+            "setupFutureUsage", "setup_future_usage_unsupported", f"The {info.id} gateway saves no card."
+        )
     target = await targets.for_new_intent(
         session,
         merchant_id,
@@ -81,6 +86,12 @@ async def create(
     )
     if info.kind is GatewayKind.INVOICE:
         _check_pay_later(target)
+    if data.setup_future_usage is not None and target.customer_id is None:
+        raise ValidationFailed.field(
+            "setupFutureUsage",
+            "customer_required",
+            "A card is saved for a customer: the order or invoice needs one.",
+        )
     now = clock.now()
     intent_id = new_id("pi")
     intent = PaymentIntent(
@@ -102,6 +113,7 @@ async def create(
         cancel_url=data.cancel_url,
         payment_reference=_payment_reference(target) if info.kind is GatewayKind.BANK_TRANSFER else None,
         metadata_=data.metadata or {},
+        setup_future_usage=data.setup_future_usage,
         version=1,
         created_at=now,
         updated_at=now,
@@ -130,7 +142,32 @@ async def confirm(
     return_url: str | None = None,
 ) -> IntentOut:
     """Charge a tokenized payment method. A decline leaves the intent waiting for another method, with
-    `lastError` saying why; 3-D Secure leaves it in requires_action with a redirect."""
+    `lastError` saying why; 3-D Secure leaves it in requires_action with a redirect. With
+    setupFutureUsage the card is saved once the payment succeeds."""
+    extra: dict[str, object] = {"payment_method_id": None}
+    if return_url is not None:
+        extra["return_url"] = return_url
+    return await _charge(session, merchant_id, intent_id, payment_method_token, settings, extra)
+
+
+async def charge_saved(
+    session: AsyncSession, merchant_id: str, intent_id: str, method: PaymentMethod, *, settings: Settings
+) -> IntentOut:
+    """Charge a saved card without the payer (`payments.off_session`); the outcomes are confirm's."""
+    extra: dict[str, object] = {"payment_method_id": method.id}
+    return await _charge(session, merchant_id, intent_id, method.token, settings, extra, off_session=True)
+
+
+async def _charge(
+    session: AsyncSession,
+    merchant_id: str,
+    intent_id: str,
+    token: str,
+    settings: Settings,
+    extra: dict[str, object],
+    *,
+    off_session: bool = False,
+) -> IntentOut:
     intent = await _get(session, merchant_id, intent_id)
     info = gateway_info(intent.gateway)
     if not info.takes_payment_method:
@@ -138,10 +175,13 @@ async def confirm(
     _expect(intent, "confirmed", _S.REQUIRES_PAYMENT_METHOD)
     target = await targets.lock_for_payment(session, intent)
     intent = await _relock(session, intent, "confirmed", _S.REQUIRES_PAYMENT_METHOD)
-    charge = await get_gateway(intent.gateway, settings).charge(
-        intent, payment_method_token, capture=intent.capture_method == CaptureMethod.AUTOMATIC
+    gateway = get_gateway(intent.gateway, settings)
+    if intent.setup_future_usage is not None and not off_session:
+        # Asked of the gateway now, while the payer's token is at hand: 3-D Secure may come between.
+        extra["card_to_save"] = gateway.save_card(token).token
+    charge = await gateway.charge(
+        intent, token, capture=intent.capture_method == CaptureMethod.AUTOMATIC, off_session=off_session
     )
-    extra = {"return_url": return_url} if return_url is not None else {}
     await _apply(session, intent, charge, target, **extra)
     return await view(session, intent, settings)
 
@@ -231,6 +271,7 @@ async def cancel(
         canceled_at=clock.now(),
         amount_capturable=0,
         next_action=None,
+        card_to_save=None,
     )
     return await view(session, intent, settings)
 
@@ -325,7 +366,7 @@ async def settle_from_gateway(session: AsyncSession, intent: PaymentIntent, even
     if event.outcome is Outcome.DECLINED:
         decline = event.decline or Decline("card_declined", "The card was declined.")
         await transitions.transition_intent(
-            session, locked, _S.FAILED, last_error=decline.as_dict(), next_action=None
+            session, locked, _S.FAILED, last_error=decline.as_dict(), next_action=None, card_to_save=None
         )
     elif locked.capture_method == CaptureMethod.MANUAL:
         await transitions.transition_intent(
@@ -368,7 +409,7 @@ async def _apply(
             session,
             intent,
             _S.REQUIRES_PAYMENT_METHOD,
-            **(details | {"last_error": charge.decline.as_dict()}),
+            **(details | {"last_error": charge.decline.as_dict(), "card_to_save": None}),
         )
     elif outcome is Outcome.REQUIRES_ACTION:
         await transitions.transition_intent(session, intent, _S.REQUIRES_ACTION, **details)
@@ -383,6 +424,11 @@ async def _apply(
 async def _succeed(
     session: AsyncSession, intent: PaymentIntent, target: Target, amount: int, **details: object
 ) -> None:
+    card_to_save = details.get("card_to_save", intent.card_to_save)
+    if isinstance(card_to_save, str):
+        card = cast(dict[str, Any], details.get("payment_method") or intent.payment_method)
+        details["payment_method_id"] = await methods.save(session, intent, card_to_save, card)
+        details["card_to_save"] = None
     await transitions.transition_intent(
         session,
         intent,

@@ -90,7 +90,7 @@ async def for_new_intent(
         errors.add("invoiceId", "invoice_not_found", f"No invoice '{invoice_id}'.")
         errors.raise_if_any()
     assert invoice is not None
-    _check_invoice_payable(invoice)
+    check_invoice_payable(invoice)
     _check_amount(errors, amount, currency, invoice.amount_due, invoice.currency)
     return Target(order=None, invoice=invoice)
 
@@ -114,7 +114,7 @@ async def lock_for_payment(session: AsyncSession, intent: PaymentIntent, *, stri
         if order is not None:
             _check_order_payable(order)
         if invoice is not None:
-            _check_invoice_payable(invoice)
+            check_invoice_payable(invoice)
             if invoice.amount_due != intent.amount:
                 raise InvoiceAmountDueChanged(
                     f"Invoice {invoice.id} now has {invoice.amount_due} due, not {intent.amount}; "
@@ -142,7 +142,8 @@ def _check_order_payable(order: Order) -> None:
         raise OrderNotPayable(f"Order {order.id} is {status}; it cannot be paid.")
 
 
-def _check_invoice_payable(invoice: Invoice) -> None:
+def check_invoice_payable(invoice: Invoice) -> None:
+    """Refuse a draft, paid, void or written-off invoice with its own error."""
     refusal = _INVOICE_REFUSALS.get(invoice.status)
     if refusal is not None:
         refused, why = refusal

@@ -58,6 +58,7 @@ async def cancel_waiting(
             cancellation_reason=reason.value,
             canceled_at=now,
             next_action=None,
+            card_to_save=None,
         )
     return len(waiting)
 

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.links.service import LinkTarget, page_url, tokens_of
-from faktura.models import Payment, PaymentIntent, Refund
+from faktura.models import Payment, PaymentIntent, PaymentMethod, Refund
 from faktura.payments import repository
 from faktura.payments.gateways.base import GatewayInfo
 from faktura.payments.schemas import (
     BankTransfer,
+    CardOut,
     ErrorOut,
     GatewayCapabilities,
     GatewayOut,
@@ -43,6 +44,21 @@ def gateway_out(info: GatewayInfo) -> GatewayOut:
             three_d_secure=info.three_d_secure,
             callbacks=info.callbacks,
         ),
+    )
+
+
+def payment_method_out(method: PaymentMethod) -> PaymentMethodOut:
+    return PaymentMethodOut(
+        id=method.id,
+        type="card",
+        customer_id=method.customer_id,
+        gateway=method.gateway,
+        brand=method.brand,
+        last4=method.last4,
+        exp_month=method.exp_month,
+        exp_year=method.exp_year,
+        created_at=method.created_at,
+        detached_at=method.detached_at,
     )
 
 
@@ -129,7 +145,9 @@ def intent_out(
         cancel_url=intent.cancel_url,
         next_action=_next_action(intent, public_url, token),
         last_error=ErrorOut(code=error["code"], message=error["message"]) if error else None,
-        payment_method=PaymentMethodOut.model_validate(method) if method else None,
+        payment_method=CardOut.model_validate(method) if method else None,
+        setup_future_usage="off_session" if intent.setup_future_usage else None,
+        payment_method_id=intent.payment_method_id,
         payment_reference=intent.payment_reference,
         gateway_reference=intent.gateway_reference,
         amount_capturable=intent.amount_capturable,

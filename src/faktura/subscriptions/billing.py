@@ -4,8 +4,8 @@
 so a billing run that was down for a week bills each missed period, oldest first. Each period's renewal
 is a billing row unique by (subscription, period start): the lock makes a second run wait and then find
 nothing due, and the unique key stops any that slipped past it. A renewal's invoice is a draft for the
-merchant's grace window, counted from the period's first moment, and is then finalized and sent
-through the normal numbering, ledger and delivery (`finalize_renewal`). Never commits.
+merchant's grace window, counted from the period's first moment, and is then finalized and collected
+(`dunning.issue`): sent, or charged to the saved card. Never commits.
 """
 
 from __future__ import annotations
@@ -15,23 +15,24 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
-from faktura.invoices import drafts, finalization, lifecycle
-from faktura.invoices import service as invoices
-from faktura.invoices.states import InvoiceStatus
+from faktura.invoices import drafts
 from faktura.kit.ids import new_id
 from faktura.merchants import service as merchants
 from faktura.merchants.terms import SubscriptionTerms, subscription_terms
-from faktura.models import Invoice, Subscription, SubscriptionBilling
+from faktura.models import Subscription, SubscriptionBilling
 from faktura.models.numbering import INVOICE_SERIES
 from faktura.orders.pricing import PricedLine
-from faktura.subscriptions import pricing, repository, views
+from faktura.subscriptions import dunning, pricing, repository, views
 from faktura.subscriptions.periods import Period, local_day
-from faktura.subscriptions.states import SUBSCRIPTION_STATES, BillingStatus, SubscriptionStatus
-from faktura.subscriptions.timing import begins, schedule
+from faktura.subscriptions.states import BillingStatus, SubscriptionStatus
+from faktura.subscriptions.status import end, move, pause, record
+from faktura.subscriptions.timing import At, begins, boundary, schedule, set_next
 
 S = SubscriptionStatus
 # Invoices of test customers are numbered apart, so the merchant's own series never holds them.
 TEST_SERIES = "TEST"
+# Cycles this long or longer announce their renewal (`invoice.upcoming`).
+NOTICE_MONTHS = 12
 
 
 async def terms_of(session: AsyncSession, merchant_id: str) -> SubscriptionTerms:
@@ -39,53 +40,38 @@ async def terms_of(session: AsyncSession, merchant_id: str) -> SubscriptionTerms
     return subscription_terms(merchant.invoice_settings)
 
 
-def boundary(subscription: Subscription) -> date | None:
-    """The local date the subscription's next step happens on, or None when nothing is coming."""
-    status = S(subscription.status)
-    if status is S.SCHEDULED:
-        return subscription.start_date
-    if status is S.TRIALING:
-        return subscription.trial_end
-    if status is S.PAUSED:
-        return subscription.resumes_on
-    if status in (S.ACTIVE, S.PAST_DUE, S.INCOMPLETE):
-        return subscription.current_period_end
-    return None
-
-
-def set_next(subscription: Subscription) -> None:
-    day = boundary(subscription)
-    subscription.renews_at = begins(day, subscription.time_zone) if day is not None else None
-
-
-async def advance(
-    session: AsyncSession, subscription: Subscription, now: datetime, terms: SubscriptionTerms
-) -> int:
-    """Cross every boundary of a locked subscription up to `now`, in order; returns how many."""
+async def advance(session: AsyncSession, subscription: Subscription, at: At) -> int:
+    """Cross every boundary of a locked subscription up to `at.now`, in order, and send a renewal's
+    notice when its day comes; returns how many steps."""
     steps = 0
-    while subscription.renews_at is not None and subscription.renews_at <= now:
-        await _step(session, subscription, now, terms)
+    while True:
+        notice = subscription.upcoming_notice_at
+        renews = subscription.renews_at
+        if notice is not None and notice <= at.now and (renews is None or notice < renews):
+            await _announce_upcoming(session, subscription, at)
+        elif renews is not None and renews <= at.now:
+            await _step(session, subscription, at)
+        else:
+            return steps
         steps += 1
-    return steps
 
 
-async def _step(
-    session: AsyncSession, subscription: Subscription, now: datetime, terms: SubscriptionTerms
-) -> None:
+async def _step(session: AsyncSession, subscription: Subscription, at: At) -> None:
     day = boundary(subscription)
     assert day is not None
     status = S(subscription.status)
-    if status in (S.ACTIVE, S.PAST_DUE, S.INCOMPLETE) and subscription.cancel_at_period_end:
+    if status in (S.ACTIVE, S.PAST_DUE, S.UNPAID, S.TRIALING) and subscription.cancel_at_period_end:
         await end(session, subscription, begins(day, subscription.time_zone))
         return
-    if status in (S.ACTIVE, S.PAST_DUE) and subscription.pause_at_period_end:
-        await _pause(session, subscription)
+    if status in (S.ACTIVE, S.PAST_DUE, S.TRIALING) and subscription.pause_at_period_end:
+        await pause(session, subscription)
         return
     if status is S.SCHEDULED and subscription.trial_end is not None:
-        await _move(session, subscription, S.TRIALING)
+        await move(session, subscription, S.TRIALING)
         subscription.current_period_start = subscription.start_date
         subscription.current_period_end = subscription.trial_end
         set_next(subscription)
+        set_notice(subscription, at)
         return
     restarted = _apply_pending_change(subscription, day)
     if restarted or status in (S.SCHEDULED, S.TRIALING, S.PAUSED):
@@ -98,16 +84,86 @@ async def _step(
     subscription.current_period_end = period.end
     subscription.resumes_on = None
     subscription.renews_at = begins(period.end, subscription.time_zone)
-    billing = await bill_period(session, subscription, period, now, terms)
+    set_notice(subscription, at)
     if status is S.TRIALING:
-        await _move(session, subscription, S.ACTIVE)
-        await _record(session, subscription, "subscription.trial_ended")
+        await move(session, subscription, S.ACTIVE)
+        await record(session, subscription, "subscription.trial_ended")
     elif status is S.PAUSED:
-        await _move(session, subscription, S.ACTIVE)
-        await _record(session, subscription, "subscription.resumed")
-    elif status is S.SCHEDULED:
-        await _move(session, subscription, S.ACTIVE)
-    await _record(session, subscription, "subscription.renewed", billing)
+        await move(session, subscription, S.ACTIVE)
+        await record(session, subscription, "subscription.resumed")
+    billing, followups = await bill_period(session, subscription, period, at)
+    if status is S.SCHEDULED:
+        # The first period's payment decides: a charge that did not go through leaves it incomplete.
+        first_failed = billing.status in (BillingStatus.PAST_DUE, BillingStatus.FAILED)
+        await move(session, subscription, S.INCOMPLETE if first_failed else S.ACTIVE)
+        if first_failed:
+            subscription.renews_at = None
+    await record(session, subscription, "subscription.renewed", billing)
+    for event in followups:
+        await record(session, subscription, event, billing)
+
+
+def set_notice(subscription: Subscription, at: At) -> None:
+    """When `invoice.upcoming` is due for the next renewal: its notice days before, for yearly and
+    longer cycles, unless that has passed already."""
+    subscription.upcoming_notice_at = None
+    if subscription.renews_at is None or subscription.interval not in ("month", "year"):
+        return
+    months = subscription.interval_count * (12 if subscription.interval == "year" else 1)
+    if months < NOTICE_MONTHS:
+        return
+    notice = subscription.renews_at - timedelta(days=at.terms.upcoming_notice_days)
+    if notice > at.now:
+        subscription.upcoming_notice_at = notice
+
+
+async def _announce_upcoming(session: AsyncSession, subscription: Subscription, at: At) -> None:
+    """`invoice.upcoming`: the next renewal's invoice as it stands now (its lines and total)."""
+    subscription.upcoming_notice_at = None
+    day = boundary(subscription)
+    if day is None or subscription.status in (S.CANCELED, S.PAUSED, S.INCOMPLETE):
+        return
+    if subscription.cancel_at_period_end or subscription.pause_at_period_end:
+        return
+    if S(subscription.status) is S.TRIALING:
+        period = schedule(subscription).period(0)
+    else:
+        period = schedule(subscription).period(subscription.period_index + 1)
+    catalog = await pricing.products(
+        session, subscription.merchant_id, [i.product_id for i in subscription.items], subscription.currency
+    )
+    lines = [
+        pricing.period_line(
+            catalog[i.product_id], views.item_terms(i), subscription.prices_include_tax, period
+        )
+        for i in subscription.items
+    ]
+    billed = await billed_lines(session, subscription, lines, at.now, with_coupon=True)
+    priced, totals = drafts.billed_totals(billed)
+    await events.record(
+        session,
+        merchant_id=subscription.merchant_id,
+        type="invoice.upcoming",
+        resource="invoice",
+        resource_id=subscription.id,
+        data={
+            "subscriptionId": subscription.id,
+            "customerId": subscription.customer_id,
+            "periodStart": period.start.isoformat(),
+            "periodEnd": period.end.isoformat(),
+            "renewsAt": subscription.renews_at.isoformat() if subscription.renews_at else None,
+            "currency": subscription.currency,
+            "lines": [
+                {
+                    "description": p.description,
+                    "netAmount": figures.net_amount,
+                    "taxAmount": figures.tax_amount,
+                }
+                for p, figures in zip(priced, totals.lines, strict=True)
+            ],
+            "total": totals.total,
+        },
+    )
 
 
 def _apply_pending_change(subscription: Subscription, day: date) -> bool:
@@ -132,10 +188,10 @@ def _apply_pending_change(subscription: Subscription, day: date) -> bool:
 
 
 async def bill_period(
-    session: AsyncSession, subscription: Subscription, period: Period, now: datetime, terms: SubscriptionTerms
-) -> SubscriptionBilling:
-    """The period's renewal: its billing row and its invoice (a draft, or finalized and sent when the
-    grace window is over), with the prorations waiting for it."""
+    session: AsyncSession, subscription: Subscription, period: Period, at: At
+) -> tuple[SubscriptionBilling, list[str]]:
+    """The period's renewal: its billing row and its invoice (a draft, or issued when the grace window
+    is over), with the prorations waiting for it; and the events its collection calls for."""
     catalog = await pricing.products(
         session,
         subscription.merchant_id,
@@ -150,21 +206,16 @@ async def bill_period(
     ]
     waiting = await repository.waiting_prorations(session, subscription.id)
     if waiting:
-        proration_products = {
-            line["productId"]
-            for row in waiting
-            for line in row.lines or []
-            if line["productId"] not in catalog
-        }
-        if proration_products:
+        missing = {line["productId"] for row in waiting for line in row.lines or []} - set(catalog)
+        if missing:
             catalog |= await pricing.products(
-                session, subscription.merchant_id, proration_products, subscription.currency
+                session, subscription.merchant_id, missing, subscription.currency
             )
         for row in waiting:
             for line in row.lines or []:
                 proration = pricing.Proration.of_json(line)
                 lines.append(proration.line(catalog[proration.product_id]))
-    billed = await billed_lines(session, subscription, lines, now, with_coupon=True)
+    billed = await billed_lines(session, subscription, lines, at.now, with_coupon=True)
     _, totals = drafts.billed_totals(billed)
     billing = SubscriptionBilling(
         id=new_id("sbl"),
@@ -186,21 +237,22 @@ async def bill_period(
         await repository.add_billing(session, billing)
         for row in waiting:
             row.status = BillingStatus.NOTHING_DUE.value
-        return billing
+        return billing, []
     invoice = await drafts.create_billed(session, subscription.merchant_id, billed)
     billing.invoice_id = invoice.id
     billing.status = BillingStatus.DRAFT.value
     finalize_at = begins(period.start, subscription.time_zone) + timedelta(
-        minutes=terms.renewal_grace_minutes
+        minutes=at.terms.renewal_grace_minutes
     )
+    billing.action = dunning.Action.ISSUE.value
     billing.next_action_at = finalize_at
     await repository.add_billing(session, billing)
     for row in waiting:
         row.invoice_id = invoice.id
         row.status = BillingStatus.DRAFT.value
-    if finalize_at <= now:
-        await issue(session, subscription, billing, invoice)
-    return billing
+    if finalize_at <= at.now:
+        return billing, await dunning.issue(session, subscription, billing, invoice, at)
+    return billing, []
 
 
 async def billed_lines(
@@ -226,83 +278,4 @@ async def billed_lines(
         payment_terms_days=subscription.payment_terms_days,
         series=TEST_SERIES if subscription.test_clock_id else INVOICE_SERIES,
         metadata={"subscriptionId": subscription.id},
-    )
-
-
-async def issue(
-    session: AsyncSession, subscription: Subscription, billing: SubscriptionBilling, invoice: Invoice
-) -> None:
-    """Finalize the billing's draft and send it (send_invoice), or charge the saved card."""
-    billing.next_action_at = None
-    if invoice.status == InvoiceStatus.DRAFT:
-        if subscription.collection_method == "send_invoice":
-            await lifecycle.send_locked(session, invoice)
-        else:
-            await finalization.finalize_locked(session, invoice)
-    billing.status = (
-        BillingStatus.PAID.value if invoice.status == InvoiceStatus.PAID else BillingStatus.OPEN.value
-    )
-    billing.amount = invoice.total
-
-
-async def finalize_renewal(session: AsyncSession, merchant_id: str, billing_id: str, now: datetime) -> bool:
-    """Finalize a renewal whose grace window has passed; False when there was nothing to do (done by
-    another run, or the merchant finalized or deleted the draft meanwhile)."""
-    billing = await repository.billing(session, merchant_id, billing_id, lock=True)
-    if billing is None or billing.next_action_at is None or billing.next_action_at > now:
-        return False
-    subscription = await repository.load(session, merchant_id, billing.subscription_id, lock=True)
-    assert subscription is not None
-    if billing.invoice_id is None:  # the merchant deleted the draft in its grace window
-        billing.status = BillingStatus.VOID.value
-        billing.next_action_at = None
-        return True
-    invoice = await invoices.load(session, merchant_id, billing.invoice_id, lock=True)
-    await issue(session, subscription, billing, invoice)
-    return True
-
-
-async def end(session: AsyncSession, subscription: Subscription, at: datetime) -> None:
-    """Cancel: nothing more is billed; a draft still in its grace window is finalized all the same
-    (its period was served)."""
-    await _move(session, subscription, S.CANCELED)
-    subscription.canceled_at = subscription.canceled_at or at
-    subscription.ended_at = at
-    subscription.cancel_at_period_end = False
-    subscription.pause_at_period_end = False
-    subscription.pending_change = None
-    subscription.renews_at = None
-    await _record(session, subscription, "subscription.canceled")
-
-
-async def _pause(session: AsyncSession, subscription: Subscription) -> None:
-    await _move(session, subscription, S.PAUSED)
-    subscription.pause_at_period_end = False
-    subscription.current_period_start = None
-    subscription.current_period_end = None
-    set_next(subscription)
-    await _record(session, subscription, "subscription.paused")
-
-
-async def _move(session: AsyncSession, subscription: Subscription, target: SubscriptionStatus) -> None:
-    """The one door of a subscription's status."""
-    SUBSCRIPTION_STATES.check(S(subscription.status), target)
-    subscription.status = target.value
-
-
-async def _record(
-    session: AsyncSession, subscription: Subscription, event: str, billing: SubscriptionBilling | None = None
-) -> None:
-    subscription.version += 1
-    out = views.subscription_out(subscription)
-    data = events.snapshot(out)
-    if billing is not None:
-        data["latestBilling"] = events.snapshot(views.billing_out(billing, None))
-    await events.record(
-        session,
-        merchant_id=subscription.merchant_id,
-        type=event,
-        resource="subscription",
-        resource_id=subscription.id,
-        data=data,
     )

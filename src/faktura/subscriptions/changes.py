@@ -17,15 +17,15 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.config import Settings
 from faktura.invoices import drafts
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.periods import Interval
 from faktura.kit.validation import Collector
-from faktura.merchants.terms import SubscriptionTerms
 from faktura.models import Subscription, SubscriptionBilling
 from faktura.orders.service import CatalogProduct
-from faktura.subscriptions import billing, pricing, repository, service, views
+from faktura.subscriptions import billing, dunning, pricing, repository, service, views
 from faktura.subscriptions.periods import Cycle, Period, Schedule, local_day
 from faktura.subscriptions.schemas import (
     PreviewLineOut,
@@ -35,7 +35,7 @@ from faktura.subscriptions.schemas import (
     SubscriptionOut,
 )
 from faktura.subscriptions.states import BillingStatus, SubscriptionStatus
-from faktura.subscriptions.timing import schedule
+from faktura.subscriptions.timing import At, boundary, schedule
 
 S = SubscriptionStatus
 # Statuses with a period paid for: a change within it is prorated.
@@ -55,10 +55,14 @@ class Plan:
 
 
 async def preview(
-    session: AsyncSession, merchant_id: str, subscription_id: str, data: SubscriptionChange
+    session: AsyncSession,
+    merchant_id: str,
+    subscription_id: str,
+    data: SubscriptionChange,
+    settings: Settings,
 ) -> PreviewOut:
-    subscription, now, terms = await service.live(session, merchant_id, subscription_id)
-    plan = await _plan(session, subscription, data, now, terms)
+    subscription, at = await service.live(session, merchant_id, subscription_id, settings)
+    plan = await _plan(session, subscription, data, at)
     lines: list[PreviewLineOut] = []
     subtotal = tax_total = total = 0
     if plan.invoice is not None:
@@ -91,15 +95,21 @@ async def preview(
 
 
 async def change(
-    session: AsyncSession, merchant_id: str, subscription_id: str, data: SubscriptionChange
+    session: AsyncSession,
+    merchant_id: str,
+    subscription_id: str,
+    data: SubscriptionChange,
+    settings: Settings,
 ) -> SubscriptionOut:
-    subscription, now, terms = await service.live(session, merchant_id, subscription_id)
+    subscription, at = await service.live(session, merchant_id, subscription_id, settings)
     if data.metadata is not None:
         subscription.metadata_ = data.metadata
+    if data.payment_method_id is not None:
+        await _new_card(session, subscription, data.payment_method_id, at)
     if data.items is None and data.billing_cycle_id is None:
         await service.record(session, subscription, "subscription.updated")
         return views.subscription_out(subscription)
-    plan = await _plan(session, subscription, data, now, terms)
+    plan = await _plan(session, subscription, data, at)
     if plan.billed == "at_period_end":
         subscription.pending_change = {
             "effectiveOn": plan.effective_on.isoformat(),
@@ -131,20 +141,32 @@ async def change(
             invoice = await drafts.create_billed(session, merchant_id, plan.invoice)
             row.invoice_id = invoice.id
             await repository.add_billing(session, row)
-            await billing.issue(session, subscription, row, invoice)
+            for event in await dunning.issue(session, subscription, row, invoice, at):
+                await service.record(session, subscription, event)
         else:
             await repository.add_billing(session, row)
     await service.record(session, subscription, "subscription.updated")
     return views.subscription_out(subscription)
 
 
-async def _plan(
-    session: AsyncSession,
-    subscription: Subscription,
-    data: SubscriptionChange,
-    now: datetime,
-    terms: SubscriptionTerms,
-) -> Plan:
+async def _new_card(session: AsyncSession, subscription: Subscription, method_id: str, at: At) -> None:
+    """Charge from now on to another saved card of the customer; what dunning is chasing is charged to
+    it at the next run (a card that failed for good no longer waits for the last retry day)."""
+    errors = Collector()
+    if subscription.collection_method != "charge_automatically":
+        errors.add("paymentMethodId", "not_allowed", "send_invoice sends invoices; it charges no card.")
+    else:
+        await service.check_payment_method(
+            session, subscription.merchant_id, method_id, subscription.customer_id, errors
+        )
+    errors.raise_if_any()
+    subscription.payment_method_id = method_id
+    for row in await repository.chasing(session, subscription.id):
+        row.action = dunning.Action.CHARGE.value
+        row.next_action_at = at.now
+
+
+async def _plan(session: AsyncSession, subscription: Subscription, data: SubscriptionChange, at: At) -> Plan:
     errors = Collector()
     current = [views.item_terms(item) for item in subscription.items]
     items = None
@@ -169,6 +191,7 @@ async def _plan(
         {i.product_id for i in [*current, *new_items]},
         subscription.currency,
     )
+    now, terms = at.now, at.terms
     today = local_day(now, subscription.time_zone)
     if status not in _IN_PERIOD:
         # Nothing paid to prorate (a trial, a pause, a start to come): new items from now, a new
@@ -231,7 +254,7 @@ async def _at_period_end(
     now: datetime,
 ) -> Plan:
     """The change waits for the next boundary; what it bills is the next period's invoice."""
-    effective = billing.boundary(subscription)
+    effective = boundary(subscription)
     if effective is None:
         raise ValidationFailed.field("items", "nothing_to_change", "The subscription has no period to come.")
     interval = Interval(str(cycle["interval"])) if cycle else Interval(subscription.interval)

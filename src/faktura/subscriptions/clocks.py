@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.config import Settings
 from faktura.jobs import JobContext, enqueue, handler
 from faktura.kit import clock
 from faktura.kit.db import Database
@@ -120,10 +121,10 @@ class StuckClock(Exception):
 
 @handler(ADVANCE)
 async def advance_task(ctx: JobContext) -> None:
-    await run(ctx.database, ctx.payload["clockId"])
+    await run(ctx.database, ctx.settings, ctx.payload["clockId"])
 
 
-async def run(database: Database, clock_id: str) -> None:
+async def run(database: Database, settings: Settings, clock_id: str) -> None:
     """Run everything due on the clock, moment by moment in time order, up to its frozen time."""
     async with database.transaction(write=False) as session:
         row = await session.get(TestClock, clock_id)
@@ -138,9 +139,10 @@ async def run(database: Database, clock_id: str) -> None:
             reach = moment or target
             async with database.transaction() as session:
                 await repository.set_clock_reached(session, clock_id, reach)
+            done = await runs.bill_due(database, settings, reach, test_clock_id=clock_id)
             if moment is None:
-                break
-            if not await runs.bill_due(database, reach, test_clock_id=clock_id):
+                break  # the last run settled what was paid meanwhile
+            if not done:
                 if stuck_at == moment:
                     raise StuckClock(f"What was due at {moment.isoformat()} could not be billed.")
                 stuck_at = moment
@@ -157,7 +159,3 @@ async def _settle(database: Database, clock_id: str, status: ClockStatus, failur
         if row is not None:
             row.status = status.value
             row.failure = failure
-
-
-def reached(row: TestClock) -> datetime:
-    return row.reached_time

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.auth.dependencies import Auth
+from faktura.auth.dependencies import Auth, SettingsDep
 from faktura.kit.http import errors
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
@@ -44,14 +44,16 @@ test_clocks = api_router("/api/v1/TestClocks", "Test clocks")
 
 
 @subscriptions.post("", status_code=201, response_model=SubscriptionOut)
-async def create_subscription(body: SubscriptionCreate, auth: Auth, session: Session) -> SubscriptionOut:
+async def create_subscription(
+    body: SubscriptionCreate, auth: Auth, session: Session, settings: SettingsDep
+) -> SubscriptionOut:
     """Start a subscription: directly, or from an order (`orderId`, its customer and products).
 
     A start date today or earlier bills its first period now (every missed period, for a start in
     the past); a later one waits as `scheduled`; a trial bills nothing until it ends. Monthly and
     yearly cycles bill on `billingAnchor` (1-31, the month's last day where it is shorter).
     """
-    return await service.create(session, auth.merchant_id, body)
+    return await service.create(session, auth.merchant_id, body, settings)
 
 
 @subscriptions.get("", response_model=Page[SubscriptionOut])
@@ -85,7 +87,7 @@ async def get_subscription(subscription_id: str, auth: Auth, session: Session) -
 
 @subscriptions.patch("/{subscription_id}", response_model=SubscriptionOut, responses=errors(*_CHANGING))
 async def change_subscription(
-    subscription_id: str, body: SubscriptionChange, auth: Auth, session: Session
+    subscription_id: str, body: SubscriptionChange, auth: Auth, session: Session, settings: SettingsDep
 ) -> SubscriptionOut:
     """Change the items (as a whole) or the cycle; `prorationMode` says when the difference is billed.
 
@@ -93,29 +95,29 @@ async def change_subscription(
     `at_period_end` makes the change wait for the period's end (`pendingChange`), `none` bills no
     difference. Default: the merchant's policy (upgrades now, downgrades at the period's end).
     """
-    return await changes.change(session, auth.merchant_id, subscription_id, body)
+    return await changes.change(session, auth.merchant_id, subscription_id, body, settings)
 
 
 @subscriptions.post("/{subscription_id}/preview", response_model=PreviewOut, responses=errors(*_CHANGING))
 async def preview_change(
-    subscription_id: str, body: SubscriptionChange, auth: Auth, session: Session
+    subscription_id: str, body: SubscriptionChange, auth: Auth, session: Session, settings: SettingsDep
 ) -> PreviewOut:
     """Preview a change: the invoice lines it would make.
 
     Computed by the same code as the change itself, with the same body; nothing is stored.
     """
-    return await changes.preview(session, auth.merchant_id, subscription_id, body)
+    return await changes.preview(session, auth.merchant_id, subscription_id, body, settings)
 
 
 @subscriptions.post("/{subscription_id}/cancel", response_model=SubscriptionOut, responses=errors(*_CHANGING))
 async def cancel_subscription(
-    subscription_id: str, body: CancelRequest, auth: Auth, session: Session
+    subscription_id: str, body: CancelRequest, auth: Auth, session: Session, settings: SettingsDep
 ) -> SubscriptionOut:
     """Cancel a subscription.
 
     Now, or at the period's end with `atPeriodEnd`; what was invoiced stands, and nothing more is billed.
     """
-    return await service.cancel(session, auth.merchant_id, subscription_id, body)
+    return await service.cancel(session, auth.merchant_id, subscription_id, body, settings)
 
 
 @subscriptions.post(
@@ -123,36 +125,40 @@ async def cancel_subscription(
     response_model=SubscriptionOut,
     responses=errors(*_CHANGING, NoPendingChange),
 )
-async def uncancel_subscription(subscription_id: str, auth: Auth, session: Session) -> SubscriptionOut:
+async def uncancel_subscription(
+    subscription_id: str, auth: Auth, session: Session, settings: SettingsDep
+) -> SubscriptionOut:
     """Undo a cancellation.
 
     Only one set for the period's end can be undone; a canceled subscription stays canceled.
     """
-    return await service.uncancel(session, auth.merchant_id, subscription_id)
+    return await service.uncancel(session, auth.merchant_id, subscription_id, settings)
 
 
 @subscriptions.post("/{subscription_id}/pause", response_model=SubscriptionOut, responses=errors(*_CHANGING))
 async def pause_subscription(
-    subscription_id: str, body: PauseRequest, auth: Auth, session: Session
+    subscription_id: str, body: PauseRequest, auth: Auth, session: Session, settings: SettingsDep
 ) -> SubscriptionOut:
     """Pause a subscription.
 
     It pauses at the period's end, bills nothing while paused, and resumes on `resumesAt` by itself
     or when resumed.
     """
-    return await service.pause(session, auth.merchant_id, subscription_id, body)
+    return await service.pause(session, auth.merchant_id, subscription_id, body, settings)
 
 
 @subscriptions.post(
     "/{subscription_id}/resume", response_model=SubscriptionOut, responses=errors(*_CHANGING, NoPendingChange)
 )
-async def resume_subscription(subscription_id: str, auth: Auth, session: Session) -> SubscriptionOut:
+async def resume_subscription(
+    subscription_id: str, auth: Auth, session: Session, settings: SettingsDep
+) -> SubscriptionOut:
     """Resume a subscription.
 
     A paused one starts a new period today (billed at once, on its anchor day); a pause still to come
     is called off.
     """
-    return await service.resume(session, auth.merchant_id, subscription_id)
+    return await service.resume(session, auth.merchant_id, subscription_id, settings)
 
 
 @histories.get("", response_model=Page[BillingOut])

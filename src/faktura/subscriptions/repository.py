@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
-from faktura.models import BillingCycle, Coupon, Customer, Price, Subscription, SubscriptionBilling, TestClock
+from faktura.models import (
+    BillingCycle,
+    Coupon,
+    Customer,
+    Invoice,
+    Price,
+    Subscription,
+    SubscriptionBilling,
+    TestClock,
+)
 
 
 async def load(
@@ -46,23 +55,27 @@ async def page(
 
 
 async def due(
-    session: AsyncSession, now: datetime, limit: int, *, test_clock_id: str | None
+    session: AsyncSession, now: datetime, limit: int, *, test_clock_id: str | None, after: str | None = None
 ) -> list[tuple[str, str]]:
     """(merchant id, id) of subscriptions whose next boundary has come, earliest first; those on a test
     clock only when that clock is asked for, live ones only when none is."""
-    stmt = select(Subscription.merchant_id, Subscription.id).where(Subscription.renews_at <= now)
+    stmt = select(Subscription.merchant_id, Subscription.id).where(
+        or_(Subscription.renews_at <= now, Subscription.upcoming_notice_at <= now)
+    )
     if test_clock_id is None:
         stmt = stmt.where(Subscription.test_clock_id.is_(None))
     else:
         stmt = stmt.where(Subscription.test_clock_id == test_clock_id)
-    rows = await session.execute(stmt.order_by(Subscription.renews_at, Subscription.id).limit(limit))
+    if after is not None:
+        stmt = stmt.where(Subscription.id > after)
+    rows = await session.execute(stmt.order_by(Subscription.id).limit(limit))
     return [(str(m), str(i)) for m, i in rows]
 
 
-async def drafts_due(
-    session: AsyncSession, now: datetime, limit: int, *, test_clock_id: str | None
+async def actions_due(
+    session: AsyncSession, now: datetime, limit: int, *, test_clock_id: str | None, after: str | None = None
 ) -> list[tuple[str, str]]:
-    """(merchant id, billing id) of renewal drafts whose grace window has passed, earliest first."""
+    """(merchant id, billing id) of billings whose next action's time has come, earliest first."""
     stmt = (
         select(SubscriptionBilling.merchant_id, SubscriptionBilling.id)
         .join(Subscription, Subscription.id == SubscriptionBilling.subscription_id)
@@ -72,18 +85,25 @@ async def drafts_due(
         stmt = stmt.where(Subscription.test_clock_id.is_(None))
     else:
         stmt = stmt.where(Subscription.test_clock_id == test_clock_id)
-    rows = await session.execute(
-        stmt.order_by(SubscriptionBilling.next_action_at, SubscriptionBilling.id).limit(limit)
-    )
+    if after is not None:
+        stmt = stmt.where(SubscriptionBilling.id > after)
+    rows = await session.execute(stmt.order_by(SubscriptionBilling.id).limit(limit))
     return [(str(m), str(i)) for m, i in rows]
 
 
 async def next_moment(session: AsyncSession, test_clock_id: str, until: datetime) -> datetime | None:
-    """The earliest thing due on a test clock up to `until`: a boundary or a draft's finalization."""
+    """The earliest thing due on a test clock up to `until`: a boundary, a renewal's notice, or a
+    billing's next action."""
     boundary = await session.scalar(
         select(Subscription.renews_at)
         .where(Subscription.test_clock_id == test_clock_id, Subscription.renews_at <= until)
         .order_by(Subscription.renews_at)
+        .limit(1)
+    )
+    notice = await session.scalar(
+        select(Subscription.upcoming_notice_at)
+        .where(Subscription.test_clock_id == test_clock_id, Subscription.upcoming_notice_at <= until)
+        .order_by(Subscription.upcoming_notice_at)
         .limit(1)
     )
     draft = await session.scalar(
@@ -93,7 +113,7 @@ async def next_moment(session: AsyncSession, test_clock_id: str, until: datetime
         .order_by(SubscriptionBilling.next_action_at)
         .limit(1)
     )
-    found = [moment for moment in (boundary, draft) if moment is not None]
+    found = [moment for moment in (boundary, notice, draft) if moment is not None]
     return min(found) if found else None
 
 
@@ -111,20 +131,6 @@ async def billing(
     if lock:
         stmt = stmt.with_for_update()
     return (await session.scalars(stmt)).first()
-
-
-async def renewal_of(
-    session: AsyncSession, subscription_id: str, period_start: date
-) -> SubscriptionBilling | None:
-    return (
-        await session.scalars(
-            select(SubscriptionBilling).where(
-                SubscriptionBilling.subscription_id == subscription_id,
-                SubscriptionBilling.kind == "renewal",
-                SubscriptionBilling.period_start == period_start,
-            )
-        )
-    ).first()
 
 
 async def waiting_prorations(session: AsyncSession, subscription_id: str) -> list[SubscriptionBilling]:
@@ -156,17 +162,6 @@ async def billings_page(
     if customer_id is not None:
         stmt = stmt.where(SubscriptionBilling.customer_id == customer_id)
     return await fetch_page(session, stmt, SubscriptionBilling, params)
-
-
-async def billings_of_invoices(
-    session: AsyncSession, invoice_ids: Collection[str]
-) -> list[SubscriptionBilling]:
-    if not invoice_ids:
-        return []
-    rows = await session.scalars(
-        select(SubscriptionBilling).where(SubscriptionBilling.invoice_id.in_(invoice_ids))
-    )
-    return list(rows.all())
 
 
 async def cycle(session: AsyncSession, merchant_id: str, cycle_id: str) -> BillingCycle | None:
@@ -205,12 +200,6 @@ async def clock_time(session: AsyncSession, test_clock_id: str) -> datetime | No
     return await session.scalar(select(TestClock.reached_time).where(TestClock.id == test_clock_id))
 
 
-async def set_renews_at(session: AsyncSession, subscription_id: str, renews_at: datetime | None) -> None:
-    await session.execute(
-        update(Subscription).where(Subscription.id == subscription_id).values(renews_at=renews_at)
-    )
-
-
 async def clocks_page(
     session: AsyncSession, merchant_id: str, params: PageParams
 ) -> tuple[list[TestClock], str | None]:
@@ -229,3 +218,64 @@ async def clock_of(session: AsyncSession, merchant_id: str, clock_id: str) -> Te
             select(TestClock).where(TestClock.id == clock_id, TestClock.merchant_id == merchant_id)
         )
     ).first()
+
+
+_IN_DUNNING = ("open", "past_due", "failed")
+
+
+async def settled_meanwhile(
+    session: AsyncSession, limit: int, *, test_clock_id: str | None, after: str | None = None
+) -> list[tuple[str, str]]:
+    """(merchant id, billing id) of billings still chasing an invoice that is paid or voided now."""
+    stmt = (
+        select(SubscriptionBilling.merchant_id, SubscriptionBilling.id)
+        .join(Invoice, Invoice.id == SubscriptionBilling.invoice_id)
+        .join(Subscription, Subscription.id == SubscriptionBilling.subscription_id)
+        .where(SubscriptionBilling.status.in_(_IN_DUNNING), Invoice.status.in_(("paid", "void")))
+    )
+    if test_clock_id is None:
+        stmt = stmt.where(Subscription.test_clock_id.is_(None))
+    else:
+        stmt = stmt.where(Subscription.test_clock_id == test_clock_id)
+    if after is not None:
+        stmt = stmt.where(SubscriptionBilling.id > after)
+    rows = await session.execute(stmt.order_by(SubscriptionBilling.id).limit(limit))
+    return [(str(m), str(i)) for m, i in rows]
+
+
+async def owed_in_dunning(session: AsyncSession, subscription_id: str) -> bool:
+    """Whether an invoice of the subscription is still owed after its collection failed."""
+    found = await session.scalar(
+        select(SubscriptionBilling.id)
+        .join(Invoice, Invoice.id == SubscriptionBilling.invoice_id)
+        .where(
+            SubscriptionBilling.subscription_id == subscription_id,
+            SubscriptionBilling.status.in_(("past_due", "failed")),
+            Invoice.status.in_(("open", "partially_paid")),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def clock_of_billing(session: AsyncSession, billing_id: str) -> str | None:
+    """The test clock of the billing's subscription, if it has one."""
+    return await session.scalar(
+        select(Subscription.test_clock_id)
+        .join(SubscriptionBilling, SubscriptionBilling.subscription_id == Subscription.id)
+        .where(SubscriptionBilling.id == billing_id)
+    )
+
+
+async def chasing(session: AsyncSession, subscription_id: str) -> list[SubscriptionBilling]:
+    """The subscription's billings whose collection failed and is still being chased (or expiring)."""
+    rows = await session.scalars(
+        select(SubscriptionBilling)
+        .where(
+            SubscriptionBilling.subscription_id == subscription_id,
+            SubscriptionBilling.status == "past_due",
+            SubscriptionBilling.action.in_(("charge", "give_up", "expire")),
+        )
+        .with_for_update()
+    )
+    return list(rows.all())

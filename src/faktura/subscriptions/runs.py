@@ -1,62 +1,137 @@
-"""The billing run: every subscription whose boundary has come is renewed, every renewal whose grace
-window has passed is issued. One subscription (or billing) per transaction, earliest first; safe to
-run any number of times at once (each step re-reads under the subscription's lock)."""
+"""The billing run: every subscription whose boundary has come is renewed, every billing whose next
+action's time has come has it done, every billing whose invoice was paid meanwhile is settled. One
+subscription (or billing) per transaction; safe to run any number of times at once (each step re-reads
+under the subscription's lock).
+
+Live, the periodic `subscription.bill` only finds the work and queues one job per subscription or
+billing (`subscription.renew`, `subscription.billing`, deduplicated while one is unfinished), so every
+worker shares a large run. A test clock's advance does the same steps in this process, one moment at a
+time (`bill_due`), since its order is the clock's.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.jobs import JobContext, periodic
+from faktura.config import Settings
+from faktura.jobs import JobContext, enqueue_many, handler, periodic
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.errors import FakturaError
-from faktura.subscriptions import billing, repository
-from faktura.subscriptions.timing import present
+from faktura.subscriptions import billing, dunning, repository
+from faktura.subscriptions.timing import At, present
 
 log = logging.getLogger("faktura.worker")
 BATCH = 200
 RUN = "subscription.bill"
 
 
+RENEW = "subscription.renew"
+BILLING = "subscription.billing"
+
+
 @periodic(RUN, every=timedelta(minutes=1))
 async def bill_task(ctx: JobContext) -> None:
-    await bill_due(ctx.database, clock.now())
+    await queue_due(ctx.database, clock.now())
 
 
-async def bill_due(database: Database, now: datetime, *, test_clock_id: str | None = None) -> int:
-    """Renew what is due and issue what has waited out its grace, up to `now`; returns the steps."""
+async def queue_due(database: Database, now: datetime) -> int:
+    """Queue a job for each live subscription or billing with work due at `now`; returns how many."""
+    queued = 0
+    for kind, find, what in (
+        (RENEW, partial(repository.due, now=now), "renew"),
+        (BILLING, partial(repository.actions_due, now=now), "act"),
+        (BILLING, repository.settled_meanwhile, "settle"),
+    ):
+        after = None
+        while True:
+            async with database.transaction() as session:
+                found = await find(session, limit=BATCH, test_clock_id=None, after=after)
+                jobs = [({"merchantId": m, "id": i, "do": what}, None, f"{what}:{i}", m) for m, i in found]
+                queued += await enqueue_many(session, kind, jobs, max_attempts=3)
+            if len(found) < BATCH:
+                break
+            after = found[-1][1]
+    if queued:
+        log.info("billing run queued %d job(s)", queued)
+    return queued
+
+
+@handler(RENEW)
+async def renew_task(ctx: JobContext) -> None:
+    await _each(ctx.database, ctx.settings, partial(_renew, ctx.payload["merchantId"], ctx.payload["id"]))
+
+
+@handler(BILLING)
+async def billing_task(ctx: JobContext) -> None:
+    act = dunning.act if ctx.payload["do"] == "act" else dunning.settle_paid
+    await _each(ctx.database, ctx.settings, partial(_act, act, ctx.payload["merchantId"], ctx.payload["id"]))
+
+
+async def bill_due(
+    database: Database, settings: Settings, now: datetime, *, test_clock_id: str | None = None
+) -> int:
+    """Renew what is due, do the billings' next actions, and settle the billings whose invoices were
+    paid, up to `now`; returns how many steps were taken."""
     done = 0
     while True:
         before = done
         async with database.transaction(write=False) as session:
             due = await repository.due(session, now, BATCH, test_clock_id=test_clock_id)
-            drafts = await repository.drafts_due(session, now, BATCH, test_clock_id=test_clock_id)
+            actions = await repository.actions_due(session, now, BATCH, test_clock_id=test_clock_id)
+            settled = await repository.settled_meanwhile(session, BATCH, test_clock_id=test_clock_id)
         for merchant_id, subscription_id in due:
-            done += await _each(database, lambda s, m=merchant_id, i=subscription_id: _renew(s, m, i))
-        for merchant_id, billing_id in drafts:
+            done += await _each(database, settings, partial(_renew, merchant_id, subscription_id))
+        for merchant_id, billing_id in actions:
+            done += await _each(database, settings, partial(_act, dunning.act, merchant_id, billing_id))
+        for merchant_id, billing_id in settled:
             done += await _each(
-                database, lambda s, m=merchant_id, i=billing_id: billing.finalize_renewal(s, m, i, now)
+                database, settings, partial(_act, dunning.settle_paid, merchant_id, billing_id)
             )
-        if (len(due) < BATCH and len(drafts) < BATCH) or done == before:
+        found = max(len(due), len(actions), len(settled))
+        if found < BATCH or done == before:
             return done
 
 
-async def _renew(session: AsyncSession, merchant_id: str, subscription_id: str) -> int:
+Work = Callable[[AsyncSession, Settings], Awaitable[int]]
+
+
+async def _renew(merchant_id: str, subscription_id: str, session: AsyncSession, settings: Settings) -> int:
     subscription = await repository.load(session, merchant_id, subscription_id, lock=True)
     if subscription is None:
         return 0
-    now = await present(session, subscription.test_clock_id)
-    terms = await billing.terms_of(session, merchant_id)
-    return await billing.advance(session, subscription, now, terms)
+    at = await at_of(session, settings, merchant_id, subscription.test_clock_id)
+    return await billing.advance(session, subscription, at)
 
 
-async def _each(database: Database, work: object) -> int:
+async def _act(
+    act: Callable[[AsyncSession, str, str, At], Awaitable[bool]],
+    merchant_id: str,
+    billing_id: str,
+    session: AsyncSession,
+    settings: Settings,
+) -> int:
+    clock_id = await repository.clock_of_billing(session, billing_id)
+    at = await at_of(session, settings, merchant_id, clock_id)
+    return int(await act(session, merchant_id, billing_id, at))
+
+
+async def at_of(session: AsyncSession, settings: Settings, merchant_id: str, test_clock_id: str | None) -> At:
+    """What a subscription of the merchant bills with now (its test clock's time, if it has one)."""
+    return At(await present(session, test_clock_id), await billing.terms_of(session, merchant_id), settings)
+
+
+async def _each(database: Database, settings: Settings, work: Work) -> int:
     try:
         async with database.transaction() as session:
-            return int(await work(session))  # type: ignore[operator]
+            # Views built for events carry links to the payer's pages.
+            session.info["public_url"] = settings.public_url
+            return await work(session, settings)
     except FakturaError as exc:
         log.warning("subscription billing left for the next run: %s", exc)
         return 0

@@ -62,6 +62,11 @@ class SubscriptionChange(RequestSchema):
     proration_mode: ProrationMode | None = Field(
         None, description="Default: the merchant's policy (upgrades invoice_now, downgrades at_period_end)"
     )
+    payment_method_id: str | None = Field(
+        None,
+        max_length=40,
+        description="charge_automatically: another saved card; an unpaid renewal is charged to it at once",
+    )
     metadata: dict[str, str] | None = Field(None, max_length=50)
 
 

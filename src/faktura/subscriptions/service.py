@@ -7,12 +7,13 @@ cycle are `changes`'.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
 from faktura.catalog.service import not_accepted_message
+from faktura.config import Settings
 from faktura.coupons import service as coupons
 from faktura.invoices import service as invoices
 from faktura.kit import clock
@@ -20,9 +21,11 @@ from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.validation import Collector
-from faktura.merchants.terms import SubscriptionTerms, time_zone_problem
+from faktura.merchants.terms import time_zone_problem
 from faktura.models import Coupon, Subscription
 from faktura.orders import service as orders
+from faktura.payments import methods
+from faktura.payments.errors import PaymentMethodNotFound
 from faktura.subscriptions import billing, pricing, repository, views
 from faktura.subscriptions.errors import NoPendingChange, SubscriptionEnded, SubscriptionNotFound
 from faktura.subscriptions.periods import local_day
@@ -35,7 +38,8 @@ from faktura.subscriptions.schemas import (
     SubscriptionOut,
 )
 from faktura.subscriptions.states import SUBSCRIPTION_STATES, SubscriptionStatus
-from faktura.subscriptions.timing import present
+from faktura.subscriptions.status import end
+from faktura.subscriptions.timing import At, present, set_next
 
 S = SubscriptionStatus
 # How far back a subscription may start: its missed periods are all billed at once.
@@ -44,7 +48,9 @@ MAX_BACKDATE_DAYS = 366
 MAX_LEAD_DAYS = 730
 
 
-async def create(session: AsyncSession, merchant_id: str, data: SubscriptionCreate) -> SubscriptionOut:
+async def create(
+    session: AsyncSession, merchant_id: str, data: SubscriptionCreate, settings: Settings
+) -> SubscriptionOut:
     errors = Collector()
     terms = await billing.terms_of(session, merchant_id)
     customer_id, items, currency, coupon_code = await _source(session, merchant_id, data, errors)
@@ -67,7 +73,7 @@ async def create(session: AsyncSession, merchant_id: str, data: SubscriptionCrea
         zone = terms.time_zone
     item_terms = await checked_items(session, merchant_id, items, currency, [], errors) if currency else []
     coupon = await _coupon(session, merchant_id, coupon_code, currency, item_terms, errors)
-    _check_collection(data, errors)
+    await _check_collection(session, merchant_id, data, customer_id, errors)
     now = await present(session, customer.test_clock_id if customer else None)
     today = local_day(now, zone)
     start = data.start_date or today
@@ -117,10 +123,10 @@ async def create(session: AsyncSession, merchant_id: str, data: SubscriptionCrea
         version=1,
     )
     views.replace_items(subscription, item_terms)
-    billing.set_next(subscription)
+    set_next(subscription)
     await repository.add(session, subscription)
     await record(session, subscription, "subscription.created")
-    await billing.advance(session, subscription, now, terms)
+    await billing.advance(session, subscription, At(now, terms, settings))
     return views.subscription_out(subscription)
 
 
@@ -266,20 +272,38 @@ def _coupon_periods(coupon: Coupon | None) -> int | None:
     return coupon.duration_in_cycles
 
 
-def _check_collection(data: SubscriptionCreate, errors: Collector) -> None:
-    if data.collection_method == "charge_automatically":
-        # Saved cards are not charged off-session yet: a subscription that cannot collect is refused.
-        errors.add(
-            "collectionMethod",
-            "collection_method_unavailable",
-            "charge_automatically is not available yet; use send_invoice.",
-        )
-        if data.payment_method_id is None:
-            errors.add("paymentMethodId", "required", "charge_automatically charges a saved payment method.")
-        if data.payment_terms_days is not None:
-            errors.add("paymentTermsDays", "not_allowed", "Payment terms are for send_invoice.")
-    elif data.payment_method_id is not None:
-        errors.add("paymentMethodId", "not_allowed", "send_invoice sends invoices; it charges no card.")
+async def _check_collection(
+    session: AsyncSession,
+    merchant_id: str,
+    data: SubscriptionCreate,
+    customer_id: str | None,
+    errors: Collector,
+) -> None:
+    if data.collection_method == "send_invoice":
+        if data.payment_method_id is not None:
+            errors.add("paymentMethodId", "not_allowed", "send_invoice sends invoices; it charges no card.")
+        return
+    if data.payment_terms_days is not None:
+        errors.add("paymentTermsDays", "not_allowed", "Payment terms are for send_invoice.")
+    if data.payment_method_id is None:
+        errors.add("paymentMethodId", "required", "charge_automatically charges a saved payment method.")
+        return
+    await check_payment_method(session, merchant_id, data.payment_method_id, customer_id, errors)
+
+
+async def check_payment_method(
+    session: AsyncSession, merchant_id: str, method_id: str, customer_id: str | None, errors: Collector
+) -> None:
+    """A saved card of the customer, not detached."""
+    try:
+        method = await methods.find(session, merchant_id, method_id)
+    except PaymentMethodNotFound:
+        errors.add("paymentMethodId", "payment_method_not_found", f"No payment method '{method_id}'.")
+        return
+    if method.detached_at is not None:
+        errors.add("paymentMethodId", "payment_method_detached", "The payment method was detached.")
+    elif customer_id is not None and method.customer_id != customer_id:
+        errors.add("paymentMethodId", "payment_method_not_of_customer", "The card is another customer's.")
 
 
 def _trial_end(data: SubscriptionCreate, start: date, errors: Collector) -> date | None:
@@ -323,36 +347,38 @@ async def page(
 
 
 async def live(
-    session: AsyncSession, merchant_id: str, subscription_id: str
-) -> tuple[Subscription, datetime, SubscriptionTerms]:
+    session: AsyncSession, merchant_id: str, subscription_id: str, settings: Settings
+) -> tuple[Subscription, At]:
     """The subscription locked, brought up to its present (boundaries passed are crossed first), with
     that present and the merchant's terms; a canceled one is refused."""
     subscription = await require(session, merchant_id, subscription_id, lock=True)
     terms = await billing.terms_of(session, merchant_id)
-    now = await present(session, subscription.test_clock_id)
-    await billing.advance(session, subscription, now, terms)
+    at = At(await present(session, subscription.test_clock_id), terms, settings)
+    await billing.advance(session, subscription, at)
     if subscription.status == S.CANCELED:
         raise SubscriptionEnded(f"Subscription {subscription.id} is canceled.")
-    return subscription, now, terms
+    return subscription, at
 
 
 async def cancel(
-    session: AsyncSession, merchant_id: str, subscription_id: str, data: CancelRequest
+    session: AsyncSession, merchant_id: str, subscription_id: str, data: CancelRequest, settings: Settings
 ) -> SubscriptionOut:
     """Now (nothing more is billed; the period already invoiced stands) or at the period's end."""
-    subscription, now, _ = await live(session, merchant_id, subscription_id)
+    subscription, at = await live(session, merchant_id, subscription_id, settings)
     status = S(subscription.status)
-    if data.at_period_end and status in (S.ACTIVE, S.PAST_DUE, S.TRIALING):
+    if data.at_period_end and status in (S.ACTIVE, S.PAST_DUE, S.UNPAID, S.TRIALING):
         subscription.cancel_at_period_end = True
         subscription.pause_at_period_end = False
         await record(session, subscription, "subscription.updated")
     else:
-        await billing.end(session, subscription, now)
+        await end(session, subscription, at.now)
     return views.subscription_out(subscription)
 
 
-async def uncancel(session: AsyncSession, merchant_id: str, subscription_id: str) -> SubscriptionOut:
-    subscription, _, _ = await live(session, merchant_id, subscription_id)
+async def uncancel(
+    session: AsyncSession, merchant_id: str, subscription_id: str, settings: Settings
+) -> SubscriptionOut:
+    subscription, _ = await live(session, merchant_id, subscription_id, settings)
     if not subscription.cancel_at_period_end:
         raise NoPendingChange(f"Subscription {subscription.id} is not set to cancel.")
     subscription.cancel_at_period_end = False
@@ -361,11 +387,11 @@ async def uncancel(session: AsyncSession, merchant_id: str, subscription_id: str
 
 
 async def pause(
-    session: AsyncSession, merchant_id: str, subscription_id: str, data: PauseRequest
+    session: AsyncSession, merchant_id: str, subscription_id: str, data: PauseRequest, settings: Settings
 ) -> SubscriptionOut:
     """At the period's end (a trial's end): the paid period is served, then nothing is billed until
     it resumes, by itself on `resumesAt` or when told."""
-    subscription, _, _ = await live(session, merchant_id, subscription_id)
+    subscription, _ = await live(session, merchant_id, subscription_id, settings)
     status = S(subscription.status)
     if status not in (S.ACTIVE, S.PAST_DUE, S.TRIALING):
         SUBSCRIPTION_STATES.check(status, S.PAUSED)
@@ -382,18 +408,20 @@ async def pause(
     return views.subscription_out(subscription)
 
 
-async def resume(session: AsyncSession, merchant_id: str, subscription_id: str) -> SubscriptionOut:
+async def resume(
+    session: AsyncSession, merchant_id: str, subscription_id: str, settings: Settings
+) -> SubscriptionOut:
     """A paused subscription starts a new period today (on its anchor day: the first is shorter); a
     pause still to come is called off."""
-    subscription, now, terms = await live(session, merchant_id, subscription_id)
+    subscription, at = await live(session, merchant_id, subscription_id, settings)
     if subscription.pause_at_period_end:
         subscription.pause_at_period_end = False
         subscription.resumes_on = None
         await record(session, subscription, "subscription.updated")
     elif subscription.status == S.PAUSED:
-        subscription.resumes_on = local_day(now, subscription.time_zone)
-        billing.set_next(subscription)
-        await billing.advance(session, subscription, now, terms)
+        subscription.resumes_on = local_day(at.now, subscription.time_zone)
+        set_next(subscription)
+        await billing.advance(session, subscription, at)
     else:
         raise NoPendingChange(f"Subscription {subscription.id} is not paused.")
     return views.subscription_out(subscription)

@@ -107,10 +107,8 @@ def _pending_item(data: dict[str, Any]) -> dict[str, object]:
     }
 
 
-# A billing's status follows its invoice once the invoice is issued.
-_FROM_INVOICE = {
-    InvoiceStatus.OPEN: BillingStatus.OPEN,
-    InvoiceStatus.PARTIALLY_PAID: BillingStatus.OPEN,
+# An invoice settled one way or another settles its billing, whatever its collection got to.
+_SETTLED_BY_INVOICE = {
     InvoiceStatus.PAID: BillingStatus.PAID,
     InvoiceStatus.VOID: BillingStatus.VOID,
     InvoiceStatus.UNCOLLECTIBLE: BillingStatus.FAILED,
@@ -123,10 +121,13 @@ def billing_out(
     today: date | None = None,
     due_date: date | None = None,
 ) -> BillingOut:
+    """The billing as its invoice stands now: paid, void or written off once the invoice is; past due
+    once an open invoice's due date has passed."""
     status = BillingStatus(billing.status)
     if invoice_status is not None and status is not BillingStatus.DRAFT:
-        status = _FROM_INVOICE.get(InvoiceStatus(invoice_status), status)
-        if status is BillingStatus.OPEN and due_date is not None and today is not None and due_date < today:
+        status = _SETTLED_BY_INVOICE.get(InvoiceStatus(invoice_status), status)
+        overdue = due_date is not None and today is not None and due_date < today
+        if status is BillingStatus.OPEN and overdue:
             status = BillingStatus.PAST_DUE
     return BillingOut(
         id=billing.id,

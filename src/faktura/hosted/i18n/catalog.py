@@ -184,6 +184,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Dit kortnummer bliver aldrig gemt.",
         "de": "Ihre Kartennummer wird nie gespeichert.",
     },
+    "save_card_consent": {
+        "en": "Your card will be saved: {merchant} may charge it for later payments without you being "
+        "present.",
+        "nb": "Kortet ditt blir lagret: {merchant} kan belaste det for senere betalinger uten at du er "
+        "til stede.",
+        "sv": "Ditt kort sparas: {merchant} kan debitera det för senare betalningar utan att du är "
+        "närvarande.",
+        "da": "Dit kort bliver gemt: {merchant} kan trække senere betalinger på det, uden at du er til "
+        "stede.",
+        "de": "Ihre Karte wird gespeichert: {merchant} kann sie für spätere Zahlungen belasten, ohne dass "
+        "Sie dabei sind.",
+    },
     "test_mode": {
         "en": (
             "Test mode: no money is moved. Use card 4242 4242 4242 4242, any future expiry date and any CVC."

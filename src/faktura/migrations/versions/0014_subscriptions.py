@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("current_period_start", sa.Date(), nullable=True),
         sa.Column("current_period_end", sa.Date(), nullable=True),
         sa.Column("renews_at", faktura.kit.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("upcoming_notice_at", faktura.kit.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("coupon_id", sa.String(length=40), nullable=True),
         sa.Column("coupon_code", sa.String(length=64), nullable=True),
         sa.Column("coupon_periods_left", sa.Integer(), nullable=True),
@@ -105,6 +106,7 @@ def upgrade() -> None:
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_subscriptions_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index("ix_subscriptions_due", ["renews_at"], unique=False)
+        batch_op.create_index("ix_subscriptions_upcoming_notice", ["upcoming_notice_at"], unique=False)
         batch_op.create_index(
             "ix_subscriptions_merchant_created", ["merchant_id", "created_at"], unique=False
         )
@@ -125,6 +127,8 @@ def upgrade() -> None:
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=True),
+        sa.Column("dunning_since", faktura.kit.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("next_action_at", faktura.kit.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=300), nullable=True),
         sa.Column("lines", faktura.kit.types.PortableJSON, nullable=True),
@@ -249,6 +253,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_subscriptions_test_clock_id"))
         batch_op.drop_index(batch_op.f("ix_subscriptions_merchant_id"))
         batch_op.drop_index("ix_subscriptions_merchant_created")
+        batch_op.drop_index("ix_subscriptions_upcoming_notice")
         batch_op.drop_index("ix_subscriptions_due")
         batch_op.drop_index(batch_op.f("ix_subscriptions_customer_id"))
 

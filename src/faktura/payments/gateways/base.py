@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from faktura.models import PaymentIntent
+from faktura.payments.gateways.cards import CardDetails
 
 
 class GatewayKind(StrEnum):
@@ -62,6 +63,14 @@ class Charge:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedCard:
+    """A card kept for charges without the payer: the gateway's reusable token, and what may be shown."""
+
+    token: str
+    card: CardDetails
+
+
+@dataclass(frozen=True, slots=True)
 class Payee:
     """What a gateway may tell the payer about the merchant (a bank transfer's account)."""
 
@@ -91,8 +100,14 @@ class Gateway(Protocol):
     async def begin(self, intent: PaymentIntent, payee: Payee) -> Charge | None:
         """What creating an intent starts; None when it waits for a payment method."""
 
-    async def charge(self, intent: PaymentIntent, payment_method_token: str, *, capture: bool) -> Charge:
-        """Charge (or with capture False, authorize) a tokenized payment method."""
+    async def charge(
+        self, intent: PaymentIntent, payment_method_token: str, *, capture: bool, off_session: bool = False
+    ) -> Charge:
+        """Charge (or with capture False, authorize) a tokenized payment method; `off_session`: a saved
+        card's token (`save_card`), charged without the payer."""
+
+    def save_card(self, payment_method_token: str) -> SavedCard:
+        """A reusable token for later charges of the card behind a payment-method token."""
 
     async def authenticate(self, intent: PaymentIntent, *, approved: bool) -> Charge:
         """The result of a 3-D Secure challenge the payer answered."""

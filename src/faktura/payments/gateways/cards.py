@@ -7,6 +7,7 @@ used for the checks and dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from stdnum import luhn
 
@@ -29,6 +30,10 @@ class CardDetails:
     last4: str
     exp_month: int
     exp_year: int
+
+    def expired(self, now: datetime) -> bool:
+        """Past the last day of its expiry month."""
+        return (self.exp_year, self.exp_month) < (now.year, now.month)
 
     def as_dict(self) -> dict[str, str | int]:
         return {

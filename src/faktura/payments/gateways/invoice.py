@@ -7,7 +7,15 @@ from collections.abc import Mapping
 
 from faktura.models import PaymentIntent
 from faktura.payments.errors import GatewayHasNoCallbacks
-from faktura.payments.gateways.base import CallbackEvent, Charge, GatewayInfo, GatewayKind, Outcome, Payee
+from faktura.payments.gateways.base import (
+    CallbackEvent,
+    Charge,
+    GatewayInfo,
+    GatewayKind,
+    Outcome,
+    Payee,
+    SavedCard,
+)
 
 INFO = GatewayInfo(
     id="invoice",
@@ -28,7 +36,12 @@ class InvoiceGateway:
     async def begin(self, intent: PaymentIntent, payee: Payee) -> Charge | None:
         return Charge(Outcome.PROCESSING, next_action={"type": "invoice"})
 
-    async def charge(self, intent: PaymentIntent, payment_method_token: str, *, capture: bool) -> Charge:
+    async def charge(
+        self, intent: PaymentIntent, payment_method_token: str, *, capture: bool, off_session: bool = False
+    ) -> Charge:
+        raise NotImplementedError("pay later takes no payment method")
+
+    def save_card(self, payment_method_token: str) -> SavedCard:
         raise NotImplementedError("pay later takes no payment method")
 
     async def authenticate(self, intent: PaymentIntent, *, approved: bool) -> Charge:

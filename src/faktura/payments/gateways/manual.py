@@ -7,7 +7,15 @@ from collections.abc import Mapping
 
 from faktura.models import PaymentIntent
 from faktura.payments.errors import GatewayHasNoCallbacks
-from faktura.payments.gateways.base import CallbackEvent, Charge, GatewayInfo, GatewayKind, Outcome, Payee
+from faktura.payments.gateways.base import (
+    CallbackEvent,
+    Charge,
+    GatewayInfo,
+    GatewayKind,
+    Outcome,
+    Payee,
+    SavedCard,
+)
 
 INFO = GatewayInfo(
     id="manual",
@@ -41,8 +49,13 @@ class ManualGateway:
             },
         )
 
-    async def charge(self, intent: PaymentIntent, payment_method_token: str, *, capture: bool) -> Charge:
+    async def charge(
+        self, intent: PaymentIntent, payment_method_token: str, *, capture: bool, off_session: bool = False
+    ) -> Charge:
         raise NotImplementedError("a bank transfer is not charged")
+
+    def save_card(self, payment_method_token: str) -> SavedCard:
+        raise NotImplementedError("a bank transfer has no card to save")
 
     async def authenticate(self, intent: PaymentIntent, *, approved: bool) -> Charge:
         raise NotImplementedError("a bank transfer has no 3-D Secure")

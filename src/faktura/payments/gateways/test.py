@@ -4,6 +4,10 @@ Each documented test card (and its fixed `tok_*` token) gives one outcome. A car
 page becomes a signed, self-contained token (`tok_<payload>.<mac>`) carrying only the outcome, brand,
 last four digits and expiry: nothing needs storing, and any API process can read it. Card tokens are
 reusable for an hour, fixed tokens forever, as a processor's test tokens are.
+
+A card saved for later (`save_card`) gets a token of its own kind (`card_<payload>.<mac>`), signed with
+another key and without an issue time: it never expires (the card's own expiry date still does), and it
+is accepted only for charges without the payer, so it cannot stand in for a card typed on a page.
 """
 
 from __future__ import annotations
@@ -31,11 +35,13 @@ from faktura.payments.gateways.base import (
     GatewayKind,
     Outcome,
     Payee,
+    SavedCard,
 )
 from faktura.payments.gateways.cards import CardDetails, check_card, digits_of
 
 SIGNATURE_HEADER = "Faktura-Test-Signature"
 CARD_TOKEN_TTL_SECONDS = 3600
+SAVED_CARD_PREFIX = "card_"
 
 
 class CardOutcome(StrEnum):
@@ -114,6 +120,7 @@ class TestGateway:
 
     def __init__(self, secret_key: str) -> None:
         self._token_secret = derived_secret(secret_key, "gateways/test/tokens")
+        self._saved_card_secret = derived_secret(secret_key, "gateways/test/saved-cards")
         self.callback_secret = derived_secret(secret_key, "gateways/test/callbacks")
 
     # -- tokenization (the hosted page) ---------------------------------------------------------------
@@ -129,20 +136,28 @@ class TestGateway:
         body = _b64(payload)
         return f"tok_{body}.{self._mac(body)}"
 
-    def read_token(self, token: str) -> tuple[CardOutcome, CardDetails]:
-        fixed = FIXED_TOKENS.get(token)
-        if fixed is not None:
-            return fixed[0], _fixed_card(fixed[1])
+    def save_card(self, payment_method_token: str) -> SavedCard:
+        """The reusable token of the card behind a payment-method token (which must still be valid)."""
+        outcome, card = self.read_token(payment_method_token)
+        body = _b64(orjson.dumps({"o": outcome.value, **card.as_dict()}, option=orjson.OPT_SORT_KEYS))
+        return SavedCard(f"{SAVED_CARD_PREFIX}{body}.{self._mac(body, self._saved_card_secret)}", card)
+
+    def read_token(self, token: str, *, off_session: bool = False) -> tuple[CardOutcome, CardDetails]:
+        """The outcome and card of a token. A charge without the payer takes only a saved card's token,
+        and a charge with the payer never does."""
         invalid = ValidationFailed.field(
             "paymentMethodToken", "payment_method_invalid", "The payment method token is not one we issued."
         )
-        body, _, mac = token.removeprefix("tok_").partition(".")
-        if not token.startswith("tok_") or not hmac.compare_digest(self._mac(body).encode(), mac.encode()):
+        if token.startswith(SAVED_CARD_PREFIX) != off_session:
             raise invalid
+        if off_session:
+            outcome, card, _ = self._read_signed(token, SAVED_CARD_PREFIX, self._saved_card_secret, invalid)
+            return outcome, card
+        fixed = FIXED_TOKENS.get(token)
+        if fixed is not None:
+            return fixed[0], _fixed_card(fixed[1])
+        outcome, card, data = self._read_signed(token, "tok_", self._token_secret, invalid)
         try:
-            data: dict[str, Any] = orjson.loads(_unb64(body))
-            outcome = CardOutcome(data["o"])
-            card = CardDetails(data["brand"], data["last4"], int(data["expMonth"]), int(data["expYear"]))
             issued = int(data["iat"])
         except (ValueError, KeyError, TypeError) as exc:
             raise invalid from exc
@@ -154,18 +169,40 @@ class TestGateway:
             )
         return outcome, card
 
-    def _mac(self, body: str) -> str:
-        return hmac.new(self._token_secret.encode(), body.encode(), hashlib.sha256).hexdigest()[:32]
+    def _read_signed(
+        self, token: str, prefix: str, secret: str, invalid: ValidationFailed
+    ) -> tuple[CardOutcome, CardDetails, dict[str, Any]]:
+        body, _, mac = token.removeprefix(prefix).partition(".")
+        if not token.startswith(prefix) or not hmac.compare_digest(
+            self._mac(body, secret).encode(), mac.encode()
+        ):
+            raise invalid
+        try:
+            data: dict[str, Any] = orjson.loads(_unb64(body))
+            outcome = CardOutcome(data["o"])
+            card = CardDetails(data["brand"], data["last4"], int(data["expMonth"]), int(data["expYear"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise invalid from exc
+        return outcome, card, data
+
+    def _mac(self, body: str, secret: str | None = None) -> str:
+        key = (secret or self._token_secret).encode()
+        return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:32]
 
     # -- the Gateway interface -------------------------------------------------------------------------
 
     async def begin(self, intent: PaymentIntent, payee: Payee) -> Charge | None:
         return None
 
-    async def charge(self, intent: PaymentIntent, payment_method_token: str, *, capture: bool) -> Charge:
-        outcome, card = self.read_token(payment_method_token)
+    async def charge(
+        self, intent: PaymentIntent, payment_method_token: str, *, capture: bool, off_session: bool = False
+    ) -> Charge:
+        outcome, card = self.read_token(payment_method_token, off_session=off_session)
         method = {"type": "card", **card.as_dict()}
         reference = new_id("tch")
+        if off_session and card.expired(clock.now()):
+            # A saved card outlives its expiry date; the issuer declines it from then on.
+            return Charge(Outcome.DECLINED, reference, method, decline=DECLINES[CardOutcome.EXPIRED])
         if outcome in DECLINES:
             return Charge(Outcome.DECLINED, reference, method, decline=DECLINES[outcome])
         if outcome is CardOutcome.THREE_DS:
