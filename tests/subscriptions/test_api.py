@@ -273,3 +273,18 @@ async def test_bad_requests_name_each_field(api: Api) -> None:
     missing = await api.get(f"{SUBS}/sub_missing")
     assert missing.status_code == 404
     assert error_code(missing, 404) == "subscription_not_found"
+
+
+async def test_a_start_off_the_anchor_bills_its_share_of_the_month(api: Api) -> None:
+    ctx = await _setup(api, frozen="2027-01-10T10:00:00Z")
+
+    sub = await _subscribe(api, ctx)  # anchored on the 31st, starting the 10th
+
+    assert (sub["currentPeriodStart"], sub["currentPeriodEnd"]) == ("2027-01-10", "2027-01-31")
+    [first] = await _history(api, sub["id"])
+    invoice = (await api.get(f"/api/v1/Invoices/{first['invoiceId']}")).json()
+    # 21 of the 31 days from Dec 31 to Jan 31, of 100.00 a month.
+    assert [(i["description"], i["netAmount"]) for i in invoice["items"]] == [
+        ("Basic, 2027-01-10 - 2027-01-30 (21 of 31 days)", 6774)
+    ]
+    assert first["amount"] == invoice["total"] == 6774 + 1694

@@ -151,3 +151,19 @@ def test_the_local_day_crosses_daylight_saving_without_losing_a_date() -> None:
     assert local_day(datetime(2027, 10, 31, 23, 0, tzinfo=UTC), "Europe/Oslo") == date(2027, 11, 1)
     with pytest.raises(ValueError, match="time zone"):
         local_day(datetime(2027, 1, 1), "Europe/Oslo")
+
+
+@given(start=starts, anchor=anchors, count=st.sampled_from([1, 3, 12]))
+def test_a_short_first_period_is_the_end_of_a_whole_cycle_on_the_anchor(
+    start: date, anchor: int, count: int
+) -> None:
+    schedule = Schedule(start, Cycle(Interval.MONTH, count), anchor)
+    first, whole = schedule.period(0), schedule.whole(0)
+
+    assert whole.end == first.end
+    assert whole.start <= first.start
+    assert whole.start.day == min(anchor, calendar.monthrange(whole.start.year, whole.start.month)[1])
+    assert (whole.end.year - whole.start.year) * 12 + whole.end.month - whole.start.month == count
+    assert (whole == first) == (start == whole.start)
+    # Later periods are whole already.
+    assert schedule.whole(1) == schedule.period(1)

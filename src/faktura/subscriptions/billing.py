@@ -125,19 +125,9 @@ async def _announce_upcoming(session: AsyncSession, subscription: Subscription, 
         return
     if subscription.cancel_at_period_end or subscription.pause_at_period_end:
         return
-    if S(subscription.status) is S.TRIALING:
-        period = schedule(subscription).period(0)
-    else:
-        period = schedule(subscription).period(subscription.period_index + 1)
-    catalog = await pricing.products(
-        session, subscription.merchant_id, [i.product_id for i in subscription.items], subscription.currency
-    )
-    lines = [
-        pricing.period_line(
-            catalog[i.product_id], views.item_terms(i), subscription.prices_include_tax, period
-        )
-        for i in subscription.items
-    ]
+    index = 0 if S(subscription.status) is S.TRIALING else subscription.period_index + 1
+    period = schedule(subscription).period(index)
+    lines = await items_lines(session, subscription, period, schedule(subscription).whole(index))
     billed = await billed_lines(session, subscription, lines, at.now, with_coupon=True)
     priced, totals = drafts.billed_totals(billed)
     await events.record(
@@ -192,29 +182,14 @@ async def bill_period(
 ) -> tuple[SubscriptionBilling, list[str]]:
     """The period's renewal: its billing row and its invoice (a draft, or issued when the grace window
     is over), with the prorations waiting for it; and the events its collection calls for."""
-    catalog = await pricing.products(
-        session,
-        subscription.merchant_id,
-        [item.product_id for item in subscription.items],
-        subscription.currency,
-    )
-    lines = [
-        pricing.period_line(
-            catalog[item.product_id], views.item_terms(item), subscription.prices_include_tax, period
-        )
-        for item in subscription.items
-    ]
+    lines = await items_lines(session, subscription, period, schedule(subscription).whole(period.index))
     waiting = await repository.waiting_prorations(session, subscription.id)
     if waiting:
-        missing = {line["productId"] for row in waiting for line in row.lines or []} - set(catalog)
-        if missing:
-            catalog |= await pricing.products(
-                session, subscription.merchant_id, missing, subscription.currency
-            )
-        for row in waiting:
-            for line in row.lines or []:
-                proration = pricing.Proration.of_json(line)
-                lines.append(proration.line(catalog[proration.product_id]))
+        prorations = [pricing.Proration.of_json(line) for row in waiting for line in row.lines or []]
+        catalog = await pricing.products(
+            session, subscription.merchant_id, {p.product_id for p in prorations}, subscription.currency
+        )
+        lines += [p.line(catalog[p.product_id]) for p in prorations]
     billed = await billed_lines(session, subscription, lines, at.now, with_coupon=True)
     _, totals = drafts.billed_totals(billed)
     billing = SubscriptionBilling(
@@ -253,6 +228,21 @@ async def bill_period(
     if finalize_at <= at.now:
         return billing, await dunning.issue(session, subscription, billing, invoice, at)
     return billing, []
+
+
+async def items_lines(
+    session: AsyncSession,
+    subscription: Subscription,
+    period: Period,
+    whole: Period,
+    items: list[pricing.ItemTerms] | None = None,
+) -> list[PricedLine]:
+    """The lines of a period for the subscription's items (or `items`): what its renewal bills."""
+    bills = items if items is not None else [views.item_terms(item) for item in subscription.items]
+    catalog = await pricing.products(
+        session, subscription.merchant_id, [i.product_id for i in bills], subscription.currency
+    )
+    return pricing.period_lines(catalog, bills, subscription.prices_include_tax, period, whole)
 
 
 async def billed_lines(

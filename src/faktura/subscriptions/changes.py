@@ -262,14 +262,12 @@ async def _at_period_end(
     anchor = subscription.anchor_day if interval in (Interval.MONTH, Interval.YEAR) else None
     if anchor is None and interval in (Interval.MONTH, Interval.YEAR):
         anchor = effective.day
-    next_period = Schedule(effective, Cycle(interval, count), anchor).period(0)
+    following, index = Schedule(effective, Cycle(interval, count), anchor), 0
     if cycle is None and S(subscription.status) in _IN_PERIOD:
         # The same schedule goes on: its next period, not a new schedule's first.
-        next_period = schedule(subscription).period(subscription.period_index + 1)
-    bills = items if items is not None else [views.item_terms(item) for item in subscription.items]
-    lines = [
-        pricing.period_line(catalog[i.product_id], i, subscription.prices_include_tax, next_period)
-        for i in bills
-    ]
+        following, index = schedule(subscription), subscription.period_index + 1
+    lines = await billing.items_lines(
+        session, subscription, following.period(index), following.whole(index), items
+    )
     invoice = await billing.billed_lines(session, subscription, lines, now, with_coupon=True)
     return Plan("at_period_end", effective, "at_period_end", items, cycle, None, [], invoice)

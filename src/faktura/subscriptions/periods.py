@@ -113,6 +113,17 @@ class Schedule:
     def period(self, n: int) -> Period:
         return Period(n, self.boundary(n), self.boundary(n + 1))
 
+    def whole(self, n: int) -> Period:
+        """The full cycle period n belongs to: itself, but for a first period that is short (a start
+        off the anchor day), the cycle ending where it ends; a short period is billed as its part of
+        that one."""
+        period = self.period(n)
+        if n != 0 or not self.cycle.months:
+            return period
+        year, month = _month_after(period.end.year, period.end.month, -self.cycle.months)
+        start = on_day(year, month, self.anchor_day or self.start.day)
+        return period if start == period.start else Period(n, start, period.end)
+
     def period_of(self, day: date) -> Period:
         """The period `day` falls in (the first one for a day before the start)."""
         if day < self.start:

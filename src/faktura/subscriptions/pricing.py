@@ -106,6 +106,29 @@ def period_line(
     )
 
 
+def period_lines(
+    catalog_products: dict[str, CatalogProduct],
+    items: list[ItemTerms],
+    prices_include_tax: bool,
+    period: Period,
+    whole: Period,
+) -> list[PricedLine]:
+    """A period's lines: each item at its price, or, for a short first period (`whole` is the cycle it
+    belongs to), its prorated part of that cycle's charge."""
+    if period == whole:
+        return [period_line(catalog_products[i.product_id], i, prices_include_tax, period) for i in items]
+    lines = []
+    for item in items:
+        product = catalog_products[item.product_id]
+        amount = prorate(charge(product, item, prices_include_tax), whole, period.start, period.end)
+        quantity = "" if item.quantity == 1 else f" x {_quantity(item)}"
+        dates = f"{span(period.start, period.end)} ({period.days} of {whole.days} days)"
+        part = Proration(product.id, item.price_id, amount, f"{product.name}{quantity}, {dates}")
+        if amount > 0:
+            lines.append(part.line(product))
+    return lines
+
+
 @dataclass(frozen=True, slots=True)
 class Proration:
     """The change of one product's charge over the rest of a period: positive costs more."""
