@@ -16,6 +16,7 @@ invoice is paid, the events of the failed renewal come in order, and the books a
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -125,7 +126,7 @@ async def test_two_years_of_a_card_subscription(api: Api, database: Database, cl
     rows = await _rows(api, sub["id"])
     renewals = [row for row in rows if row["kind"] == "renewal"]
     spans = [(date.fromisoformat(r["periodStart"]), date.fromisoformat(r["periodEnd"])) for r in renewals]
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert start == end or (end, start) == (date(2031, 10, 31), date(2031, 12, 15))
     assert spans[0][0] == date(2031, 3, 3)
     assert spans[-1][1] == date(2032, 6, 30)
