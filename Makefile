@@ -56,6 +56,7 @@ bench: install  ## throughput and latency on PostgreSQL (and SQLite); writes ben
 	$(BIN)/python -m bench.flow --admin-url $(PG_ADMIN_URL)
 	$(BIN)/python -m bench.webhooks --admin-url $(PG_ADMIN_URL)
 	$(BIN)/python -m bench.documents
+	$(BIN)/python -m bench.billing_run --admin-url $(PG_ADMIN_URL)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -228,11 +228,11 @@ async def _plan(session: AsyncSession, subscription: Subscription, data: Subscri
             "proration_credit_unsupported",
             "This change lowers what the rest of the period costs: make it at_period_end, or none.",
         )
-    invoice = None
-    if prorations:
-        invoice = await billing.billed_lines(
-            session, subscription, [p.line(catalog[p.product_id]) for p in prorations], now, with_coupon=False
-        )
+    if not prorations:  # the rest of the period costs the same: nothing to bill
+        return Plan(mode, today, "never", items, None, period, [], None)
+    invoice = await billing.billed_lines(
+        session, subscription, [p.line(catalog[p.product_id]) for p in prorations], now, with_coupon=False
+    )
     return Plan(
         mode,
         today,
