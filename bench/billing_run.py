@@ -24,7 +24,7 @@ import json
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -290,18 +290,20 @@ def markdown(results: dict[str, Any]) -> str:
         [
             "# Billing run",
             "",
-            f"{results['date']}, {results['machine']['cores']} cores, PostgreSQL {results['machine']['postgresql']}.",
+            f"{results['date']}, {results['machine']['cores']} cores, "
+            f"PostgreSQL {results['machine']['postgresql']}.",
             "",
             "| | |",
             "|---|---|",
             f"| subscriptions renewing on one date | {r['subscriptions']:,} |",
             f"| workers x concurrency | {r['workers']} x {r['concurrency']} |",
             f"| renewed and issued | {r['renewed']:,} |",
-            f"| seconds (aim < {r['aim_seconds']:.0f}) | {r['seconds']} ({'met' if r['aim_met'] else 'not met'}) |",
+            f"| seconds (aim < {r['aim_seconds']:.0f}) | {r['seconds']} "
+            f"({'met' if r['aim_met'] else 'not met'}) |",
             f"| renewals per second | {r['renewals_per_second']} |",
             f"| cores used | {json.dumps(r['cores'])} |",
-            f"| workers' memory, MB (first, peak, last) | {memory['first']}, {memory['peak']}, {memory['last']}"
-            f" ({'flat' if memory['flat'] else 'growing'}) |",
+            f"| workers' memory, MB (first, peak, last) | {memory['first']}, {memory['peak']}, "
+            f"{memory['last']} ({'flat' if memory['flat'] else 'growing'}) |",
             f"| second run: jobs queued, invoices before -> after | {second['queued']}, "
             f"{second['invoices_before']:,} -> {second['invoices_after']:,} |",
             "",
