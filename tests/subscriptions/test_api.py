@@ -254,6 +254,7 @@ async def test_bad_requests_name_each_field(api: Api) -> None:
             "items": [{"productId": "prd_missing"}],
             "billingCycleId": "bcy_missing",
             "collectionMethod": "charge_automatically",
+            "paymentMethodId": "pm_missing",
             "trialDays": 3,
             "trialEnd": "2027-03-01",
             "timeZone": "Mars/Olympus",
@@ -265,7 +266,7 @@ async def test_bad_requests_name_each_field(api: Api) -> None:
         ("customerId", "customer_not_found"),
         ("billingCycleId", "billing_cycle_not_found"),
         ("items[0].productId", "product_not_found"),
-        ("paymentMethodId", "required"),
+        ("paymentMethodId", "payment_method_not_found"),
         ("trialEnd", "conflicting_trial"),
         ("timeZone", "invalid_time_zone"),
     }

@@ -22,6 +22,8 @@ from faktura.payments.states import IntentStatus
 
 # Declines a later attempt may get past (the card may have funds tomorrow); every other one is hard.
 SOFT_DECLINES = frozenset({"insufficient_funds", "processing_error"})
+# The gateway the payer's pages take cards with.
+CARD_GATEWAY = "test"
 # The decline code of a method detached before the charge: nothing is sent to the gateway.
 DETACHED = "payment_method_detached"
 
@@ -103,3 +105,33 @@ def _result(intent: IntentOut) -> OffSessionResult:
         return OffSessionResult("processing", intent.id)
     code = intent.last_error.code if intent.last_error is not None else "card_declined"
     return OffSessionResult("failed", intent.id, code, hard_decline=code not in SOFT_DECLINES)
+
+
+async def ask_for_card(
+    session: AsyncSession, merchant_id: str, invoice_id: str, *, settings: Settings | None = None
+) -> IntentOut:
+    """An intent for what the invoice has due that saves the payer's card when they pay it on the
+    invoice's page (setupFutureUsage off_session): how a customer without a saved card gives one."""
+    settings = settings or get_settings()
+    await session.flush()
+    invoice = await repository.get_invoice(session, merchant_id, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    targets.check_invoice_payable(invoice)
+    return await service.create(
+        session,
+        merchant_id,
+        IntentCreate(
+            invoice_id=invoice.id,
+            amount=invoice.amount_due,
+            currency=invoice.currency,
+            gateway=CARD_GATEWAY,
+            setup_future_usage="off_session",
+        ),
+        settings=settings,
+    )
+
+
+async def card_saved_paying(session: AsyncSession, merchant_id: str, invoice_id: str) -> str | None:
+    """The saved card a payment of the invoice left, if the payer saved one."""
+    return await repository.card_saved_paying(session, merchant_id, invoice_id)

@@ -179,6 +179,23 @@ async def off_session_challenge(
     )
 
 
+async def card_saved_paying(session: AsyncSession, merchant_id: str, invoice_id: str) -> str | None:
+    """The card saved by a succeeded payment of the invoice (setupFutureUsage), if any."""
+    found = await session.scalar(
+        select(PaymentIntent.payment_method_id)
+        .where(
+            PaymentIntent.merchant_id == merchant_id,
+            PaymentIntent.invoice_id == invoice_id,
+            PaymentIntent.setup_future_usage.is_not(None),
+            PaymentIntent.payment_method_id.is_not(None),
+            PaymentIntent.status.in_((IntentStatus.SUCCEEDED.value, IntentStatus.REQUIRES_CAPTURE.value)),
+        )
+        .order_by(PaymentIntent.id.desc())
+        .limit(1)
+    )
+    return str(found) if found is not None else None
+
+
 async def count_refunded(session: AsyncSession, intent: PaymentIntent, amount: int) -> bool:
     """Add a refund to a succeeded intent's refunded amount (its status stays); compare-and-set on the
     version, and on success the object is read back."""

@@ -93,10 +93,14 @@ async def _step(session: AsyncSession, subscription: Subscription, at: At) -> No
         await record(session, subscription, "subscription.resumed")
     billing, followups = await bill_period(session, subscription, period, at)
     if status is S.SCHEDULED:
-        # The first period's payment decides: a charge that did not go through leaves it incomplete.
-        first_failed = billing.status in (BillingStatus.PAST_DUE, BillingStatus.FAILED)
-        await move(session, subscription, S.INCOMPLETE if first_failed else S.ACTIVE)
-        if first_failed:
+        # The first period's payment decides a card subscription: until it is paid (charged, or paid on
+        # the page that saves the card), it is incomplete.
+        unpaid = subscription.collection_method == "charge_automatically" and billing.status not in (
+            BillingStatus.PAID,
+            BillingStatus.NOTHING_DUE,
+        )
+        await move(session, subscription, S.INCOMPLETE if unpaid else S.ACTIVE)
+        if unpaid:
             subscription.renews_at = None
     await record(session, subscription, "subscription.renewed", billing)
     for event in followups:

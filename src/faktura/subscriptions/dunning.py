@@ -79,6 +79,8 @@ async def issue(
         return []
     billing.status = B.OPEN.value
     if subscription.collection_method == "charge_automatically" and S(subscription.status) is not S.UNPAID:
+        if subscription.payment_method_id is None:
+            return await _ask_for_card(session, subscription, billing, invoice, at)
         return await _charge(session, subscription, billing, invoice, at)
     if subscription.collection_method == "send_invoice":
         _schedule_reminders(subscription, billing, invoice, at.now)
@@ -127,6 +129,25 @@ async def _charge(
         billing.action = Action.CHARGE.value
         billing.next_action_at = base + timedelta(days=days[billing.attempts - 1])
     return followups
+
+
+async def _ask_for_card(
+    session: AsyncSession, subscription: Subscription, billing: SubscriptionBilling, invoice: Invoice, at: At
+) -> list[str]:
+    """No card saved yet: the payer gets the invoice, whose page saves the card they pay it with; the
+    renewals after it are charged to that card (`settle_paid`). Until it is paid, as a first payment."""
+    await off_session.ask_for_card(session, subscription.merchant_id, invoice.id, settings=at.settings)
+    invoice = await invoices.load(session, subscription.merchant_id, invoice.id, lock=True)
+    await lifecycle.send_locked(session, invoice)
+    billing.last_error = "payment_method_required"
+    if S(subscription.status) in (S.SCHEDULED, S.INCOMPLETE):
+        billing.action = Action.EXPIRE.value
+        billing.next_action_at = _first_failure(billing, at.now) + FIRST_PAYMENT_WINDOW
+        return []
+    billing.status = B.PAST_DUE.value
+    billing.action = Action.GIVE_UP.value
+    billing.next_action_at = _first_failure(billing, at.now) + timedelta(days=at.terms.dunning_retry_days[-1])
+    return [*followup("subscription.payment_failed"), *await _past_due(session, subscription)]
 
 
 def _first_failure(billing: SubscriptionBilling, now: datetime) -> datetime:
@@ -280,7 +301,17 @@ async def settle_paid(session: AsyncSession, merchant_id: str, billing_id: str, 
     billing.status = (B.PAID if status == InvoiceStatus.PAID else B.VOID).value
     billing.action = billing.next_action_at = None
     billing.last_error = None
-    for event in await _recovered(session, subscription):
+    saved = False
+    if subscription.collection_method == "charge_automatically" and subscription.payment_method_id is None:
+        # The payer saved the card they paid with: the renewals are charged to it.
+        subscription.payment_method_id = await off_session.card_saved_paying(
+            session, merchant_id, billing.invoice_id
+        )
+        saved = subscription.payment_method_id is not None
+    recovered = await _recovered(session, subscription)
+    if saved and not recovered:
+        recovered = followup("subscription.updated")
+    for event in recovered:
         await record(session, subscription, event, billing)
     return True
 

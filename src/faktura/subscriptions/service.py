@@ -286,8 +286,7 @@ async def _check_collection(
     if data.payment_terms_days is not None:
         errors.add("paymentTermsDays", "not_allowed", "Payment terms are for send_invoice.")
     if data.payment_method_id is None:
-        errors.add("paymentMethodId", "required", "charge_automatically charges a saved payment method.")
-        return
+        return  # the first invoice's page saves the card it is paid with
     await check_payment_method(session, merchant_id, data.payment_method_id, customer_id, errors)
 
 
