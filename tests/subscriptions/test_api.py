@@ -289,3 +289,37 @@ async def test_a_start_off_the_anchor_bills_its_share_of_the_month(api: Api) -> 
         ("Basic, 2027-01-10 - 2027-01-30 (21 of 31 days)", 6774)
     ]
     assert first["amount"] == invoice["total"] == 6774 + 1694
+
+
+async def test_a_new_catalog_price_reaches_subscribers_only_when_moved_with_notice(
+    api: Api, database: Database, settings: Settings
+) -> None:
+    ctx = await _setup(api)
+    sub = await _subscribe(api, ctx)
+    raised = await api.patch(f"/api/v1/Products/{ctx['basic']['id']}", json={"unitPrice": 12000})
+    assert raised.status_code == 200, raised.text
+    new_price = raised.json()["priceId"]
+
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-03-01T10:00:00Z")
+    assert [row["amount"] for row in await _history(api, sub["id"])] == [12500, 12500]  # still as sold
+
+    moved = await api.post(
+        f"{SUBS}/price-changes",
+        json={"priceId": new_price, "effectiveFrom": "2027-03-15", "noticeDays": 30},
+    )
+    assert moved.status_code == 200, moved.text
+    # Told on March 1, 30 days' notice: the first boundary on or after March 31.
+    assert moved.json()["scheduled"] == [{"subscriptionId": sub["id"], "effectiveOn": "2027-03-31"}]
+    pending = (await api.get(f"{SUBS}/{sub['id']}")).json()["pendingChange"]
+    assert (pending["effectiveOn"], pending["items"][0]["priceId"]) == ("2027-03-31", new_price)
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-05-01T10:00:00Z")
+
+    assert [row["amount"] for row in await _history(api, sub["id"])] == [12500, 12500, 15000, 15000]
+    again = await api.post(
+        f"{SUBS}/price-changes", json={"priceId": new_price, "effectiveFrom": "2027-05-01"}
+    )
+    assert again.json() == {"priceId": new_price, "scheduled": [], "skipped": []}
+    unknown = await api.post(
+        f"{SUBS}/price-changes", json={"priceId": "price_x", "effectiveFrom": "2027-05-01"}
+    )
+    assert unknown.status_code == 422

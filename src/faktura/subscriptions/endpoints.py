@@ -11,7 +11,7 @@ from faktura.auth.dependencies import Auth, SettingsDep
 from faktura.kit.http import errors
 from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
-from faktura.subscriptions import changes, clocks, service
+from faktura.subscriptions import changes, clocks, repricing, service
 from faktura.subscriptions.errors import (
     InvalidSubscriptionTransition,
     NoPendingChange,
@@ -25,6 +25,8 @@ from faktura.subscriptions.schemas import (
     CancelRequest,
     PauseRequest,
     PreviewOut,
+    PriceChange,
+    PriceChangeOut,
     SubscriptionChange,
     SubscriptionCreate,
     SubscriptionOut,
@@ -72,6 +74,19 @@ async def list_subscriptions(
         session, auth.merchant_id, paging, customer_id=customer_id, status=status.value if status else None
     )
     return Page(data=rows, next_cursor=cursor)
+
+
+@subscriptions.post("/price-changes", response_model=PriceChangeOut)
+async def change_price(
+    body: PriceChange, auth: Auth, session: Session, settings: SettingsDep
+) -> PriceChangeOut:
+    """Move the subscribers of a product to another of its prices, from a date, with notice.
+
+    Each subscription not canceled that bills the price's product at another price gets the new price
+    as a scheduled change (`pendingChange`) at its first period boundary on or after the later of
+    `effectiveFrom` and today + `noticeDays`. One with another change scheduled is skipped and named.
+    """
+    return await repricing.move_to_price(session, auth.merchant_id, body, settings)
 
 
 @subscriptions.get(

@@ -18,6 +18,7 @@ from faktura.models import (
     Price,
     Subscription,
     SubscriptionBilling,
+    SubscriptionItem,
     TestClock,
 )
 
@@ -277,5 +278,22 @@ async def chasing(session: AsyncSession, subscription_id: str) -> list[Subscript
             SubscriptionBilling.action.in_(("charge", "give_up", "expire")),
         )
         .with_for_update()
+    )
+    return list(rows.all())
+
+
+async def subscribed_to(session: AsyncSession, merchant_id: str, product_id: str, currency: str) -> list[str]:
+    """The ids of the merchant's subscriptions not canceled that bill the product, in the currency."""
+    rows = await session.scalars(
+        select(Subscription.id)
+        .join(SubscriptionItem, SubscriptionItem.subscription_id == Subscription.id)
+        .where(
+            Subscription.merchant_id == merchant_id,
+            Subscription.currency == currency,
+            Subscription.status != "canceled",
+            SubscriptionItem.product_id == product_id,
+        )
+        .distinct()
+        .order_by(Subscription.id)
     )
     return list(rows.all())

@@ -200,3 +200,27 @@ class TestClockOut(Schema):
     status: Literal["ready", "advancing", "internal_failure"]
     failure: str | None
     created_at: datetime
+
+
+class PriceChange(RequestSchema):
+    """Move every subscriber of the price's product to this price, from a date, with notice."""
+
+    price_id: str = Field(max_length=40, description="A price of the product, in the subscriptions' currency")
+    effective_from: date = Field(description="No period before this day is billed at the new price")
+    notice_days: int = Field(30, ge=0, le=365, description="Days from today the customers are given")
+
+
+class RepricedOut(Schema):
+    subscription_id: str
+    effective_on: date = Field(description="The period boundary the new price takes effect at")
+
+
+class SkippedOut(Schema):
+    subscription_id: str
+    reason: Literal["change_scheduled", "nothing_to_renew"]
+
+
+class PriceChangeOut(Schema):
+    price_id: str
+    scheduled: list[RepricedOut]
+    skipped: list[SkippedOut]
