@@ -323,3 +323,26 @@ async def test_a_new_catalog_price_reaches_subscribers_only_when_moved_with_noti
         f"{SUBS}/price-changes", json={"priceId": "price_x", "effectiveFrom": "2027-05-01"}
     )
     assert unknown.status_code == 422
+
+
+async def test_a_test_customers_documents_are_numbered_apart_from_the_live_series(api: Api) -> None:
+    ctx = await _setup(api)
+    lines = [{"description": "Setup", "unitPrice": 10000, "taxRate": "25"}]
+    test_invoice = await api.created(
+        "/api/v1/Invoices", {"customerId": ctx["customer"]["id"], "items": lines, "finalize": True}
+    )
+    live = await api.created("/api/v1/Customers", customer_body())
+    live_invoice = await api.created(
+        "/api/v1/Invoices", {"customerId": live["id"], "items": lines, "finalize": True}
+    )
+
+    assert (test_invoice["series"], test_invoice["number"]) == ("TEST", 1)
+    assert (live_invoice["series"], live_invoice["number"]) == ("INV", 1)
+    note = await api.post(f"/api/v1/Invoices/{test_invoice['id']}/credit", json={})
+    assert note.status_code == 201, note.text
+    assert note.json()["series"] == "TEST-CN"
+    refused = await api.post(
+        "/api/v1/Invoices", json={"customerId": live["id"], "items": lines, "series": "TEST"}
+    )
+    assert refused.status_code == 422
+    assert "series_reserved" in refused.text

@@ -84,3 +84,9 @@ async def test_clock_exists(session: AsyncSession, merchant_id: str, clock_id: s
         select(TestClock.id).where(TestClock.id == clock_id, TestClock.merchant_id == merchant_id)
     )
     return found is not None
+
+
+async def test_clock_of(session: AsyncSession, merchant_id: str, customer_id: str) -> str | None:
+    return await session.scalar(
+        select(Customer.test_clock_id).where(Customer.id == customer_id, Customer.merchant_id == merchant_id)
+    )

@@ -214,3 +214,8 @@ async def by_external_id(session: AsyncSession, merchant_id: str, external_id: s
     """The merchant's live customer with this `externalId` (the merchant's own customer number), if any."""
     customer = await repository.by_external_id(session, merchant_id, external_id)
     return CustomerOut.of(customer) if customer is not None else None
+
+
+async def is_test_customer(session: AsyncSession, merchant_id: str, customer_id: str) -> bool:
+    """A customer on a test clock: its documents are numbered in the test series, apart from the live."""
+    return await repository.test_clock_of(session, merchant_id, customer_id) is not None

@@ -34,7 +34,7 @@ from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
 from faktura.links import service as links
 from faktura.models import CreditNote, CreditNoteItem, Invoice, InvoiceItem
-from faktura.models.numbering import CREDIT_NOTE_SERIES
+from faktura.models.numbering import credit_note_series
 from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, compute_totals
 
 ISSUED = "issued"
@@ -313,7 +313,8 @@ def _remainder(
 async def _write(
     session: AsyncSession, invoice: Invoice, figures: _Figures, reason: str | None
 ) -> CreditNote:
-    number = await repository.take_number(session, invoice.merchant_id, CREDIT_NOTE_SERIES)
+    series = credit_note_series(invoice.series)
+    number = await repository.take_number(session, invoice.merchant_id, series)
     total = figures.totals["total"]
     receivable = max(0, min(total, invoice.amount_due))
     written_off = max(0, min(total - receivable, invoice.amount_written_off))
@@ -323,7 +324,7 @@ async def _write(
         merchant_id=invoice.merchant_id,
         invoice_id=invoice.id,
         customer_id=invoice.customer_id,
-        series=CREDIT_NOTE_SERIES,
+        series=series,
         number=number,
         status=ISSUED,
         currency=invoice.currency,

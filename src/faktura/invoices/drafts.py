@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.catalog.service import not_accepted_message
+from faktura.customers import service as customers
 from faktura.invoices import fees, finalization, orders_link, repository
 from faktura.invoices.errors import OrderAlreadyInvoiced
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
@@ -27,7 +28,7 @@ from faktura.merchants import service as merchants
 from faktura.merchants.errors import MerchantNotFound
 from faktura.merchants.terms import invoice_terms
 from faktura.models import Coupon, Invoice, InvoiceItem, Order
-from faktura.models.numbering import INVOICE_SERIES, series_problem
+from faktura.models.numbering import INVOICE_SERIES, TEST_SERIES, series_problem
 from faktura.orders import pricing
 from faktura.orders import service as orders
 from faktura.orders.schemas import OrderItemIn
@@ -178,6 +179,10 @@ async def change(session: AsyncSession, invoice: Invoice, data: InvoiceUpdate) -
             setattr(invoice, name, sent[name])
     if "series" in sent:
         invoice.series = common["series"]
+    if {"customer_id", "series"} & sent.keys():
+        test_customer = await customers.is_test_customer(session, invoice.merchant_id, invoice.customer_id)
+        if test_customer or invoice.series == TEST_SERIES:
+            invoice.series = TEST_SERIES if test_customer else INVOICE_SERIES
     if "metadata" in sent:
         invoice.metadata_ = sent["metadata"] or {}
     invoice.version += 1
@@ -348,12 +353,13 @@ async def _new_invoice(
     days = data.payment_terms_days
     if days is None:
         days = invoice_terms(merchant.invoice_settings).payment_terms_days
+    test_customer = await customers.is_test_customer(session, merchant_id, customer_id)
     now = clock.now()
     return Invoice(
         id=new_id("inv"),
         merchant_id=merchant_id,
         customer_id=customer_id,
-        series=common.get("series") or INVOICE_SERIES,
+        series=TEST_SERIES if test_customer else common.get("series") or INVOICE_SERIES,
         number=None,
         status=InvoiceStatus.DRAFT.value,
         issue_date=data.issue_date,

@@ -20,17 +20,14 @@ from faktura.kit.ids import new_id
 from faktura.merchants import service as merchants
 from faktura.merchants.terms import SubscriptionTerms, subscription_terms
 from faktura.models import Subscription, SubscriptionBilling
-from faktura.models.numbering import INVOICE_SERIES
 from faktura.orders.pricing import PricedLine
 from faktura.subscriptions import dunning, pricing, repository, views
 from faktura.subscriptions.periods import Period, local_day
 from faktura.subscriptions.states import BillingStatus, SubscriptionStatus
-from faktura.subscriptions.status import end, move, pause, record
+from faktura.subscriptions.status import end, pause, record, transition
 from faktura.subscriptions.timing import At, begins, boundary, schedule, set_next
 
 S = SubscriptionStatus
-# Invoices of test customers are numbered apart, so the merchant's own series never holds them.
-TEST_SERIES = "TEST"
 # Cycles this long or longer announce their renewal (`invoice.upcoming`).
 NOTICE_MONTHS = 12
 
@@ -67,7 +64,7 @@ async def _step(session: AsyncSession, subscription: Subscription, at: At) -> No
         await pause(session, subscription)
         return
     if status is S.SCHEDULED and subscription.trial_end is not None:
-        await move(session, subscription, S.TRIALING)
+        await transition(session, subscription, S.TRIALING)
         subscription.current_period_start = subscription.start_date
         subscription.current_period_end = subscription.trial_end
         set_next(subscription)
@@ -86,10 +83,10 @@ async def _step(session: AsyncSession, subscription: Subscription, at: At) -> No
     subscription.renews_at = begins(period.end, subscription.time_zone)
     set_notice(subscription, at)
     if status is S.TRIALING:
-        await move(session, subscription, S.ACTIVE)
+        await transition(session, subscription, S.ACTIVE)
         await record(session, subscription, "subscription.trial_ended")
     elif status is S.PAUSED:
-        await move(session, subscription, S.ACTIVE)
+        await transition(session, subscription, S.ACTIVE)
         await record(session, subscription, "subscription.resumed")
     billing, followups = await bill_period(session, subscription, period, at)
     if status is S.SCHEDULED:
@@ -99,7 +96,7 @@ async def _step(session: AsyncSession, subscription: Subscription, at: At) -> No
             BillingStatus.PAID,
             BillingStatus.NOTHING_DUE,
         )
-        await move(session, subscription, S.INCOMPLETE if unpaid else S.ACTIVE)
+        await transition(session, subscription, S.INCOMPLETE if unpaid else S.ACTIVE)
         if unpaid:
             subscription.renews_at = None
     await record(session, subscription, "subscription.renewed", billing)
@@ -270,6 +267,6 @@ async def billed_lines(
         issue_date=local_day(now, subscription.time_zone),
         coupon=coupon,
         payment_terms_days=subscription.payment_terms_days,
-        series=TEST_SERIES if subscription.test_clock_id else INVOICE_SERIES,
+        series=None,  # the merchant's series, or the test series for a test customer
         metadata={"subscriptionId": subscription.id},
     )

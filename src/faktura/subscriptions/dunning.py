@@ -35,7 +35,7 @@ from faktura.models import Invoice, Subscription, SubscriptionBilling
 from faktura.payments import off_session
 from faktura.subscriptions import repository
 from faktura.subscriptions.states import BillingStatus, SubscriptionStatus
-from faktura.subscriptions.status import end, move, record
+from faktura.subscriptions.status import end, record, transition
 from faktura.subscriptions.timing import At, begins, set_next
 
 S = SubscriptionStatus
@@ -253,7 +253,7 @@ async def _remind(session: AsyncSession, subscription: Subscription, invoice: In
 async def _past_due(session: AsyncSession, subscription: Subscription) -> list[str]:
     if S(subscription.status) is not S.ACTIVE:
         return []
-    await move(session, subscription, S.PAST_DUE)
+    await transition(session, subscription, S.PAST_DUE)
     return followup("subscription.past_due")
 
 
@@ -269,7 +269,7 @@ async def _give_up(
         await end(session, subscription, at.now)
         return []
     if status in (S.ACTIVE, S.PAST_DUE):
-        await move(session, subscription, S.UNPAID)
+        await transition(session, subscription, S.UNPAID)
         return followup("subscription.updated")
     return []
 
@@ -323,7 +323,7 @@ async def _recovered(session: AsyncSession, subscription: Subscription) -> list[
         return []
     if await repository.owed_in_dunning(session, subscription.id):
         return []
-    await move(session, subscription, S.ACTIVE)
+    await transition(session, subscription, S.ACTIVE)
     if current is S.INCOMPLETE:
         set_next(subscription)
     return followup("subscription.updated")

@@ -1,4 +1,4 @@
-"""A subscription's status: its one door (`move`), its events, and the moves that end or pause it.
+"""A subscription's status: its one door (`transition`), its events, and the moves that end or pause it.
 Never commits."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ S = SubscriptionStatus
 async def end(session: AsyncSession, subscription: Subscription, at: datetime) -> None:
     """Cancel: nothing more is billed; a draft still in its grace window is issued all the same (its
     period was served)."""
-    await move(session, subscription, S.CANCELED)
+    await transition(session, subscription, S.CANCELED)
     subscription.canceled_at = subscription.canceled_at or at
     subscription.ended_at = at
     subscription.cancel_at_period_end = False
@@ -31,7 +31,7 @@ async def end(session: AsyncSession, subscription: Subscription, at: datetime) -
 
 
 async def pause(session: AsyncSession, subscription: Subscription) -> None:
-    await move(session, subscription, S.PAUSED)
+    await transition(session, subscription, S.PAUSED)
     subscription.pause_at_period_end = False
     subscription.current_period_start = None
     subscription.current_period_end = None
@@ -40,7 +40,7 @@ async def pause(session: AsyncSession, subscription: Subscription) -> None:
     await record(session, subscription, "subscription.paused")
 
 
-async def move(session: AsyncSession, subscription: Subscription, target: SubscriptionStatus) -> None:
+async def transition(session: AsyncSession, subscription: Subscription, target: SubscriptionStatus) -> None:
     """The one door of a subscription's status."""
     SUBSCRIPTION_STATES.check(S(subscription.status), target)
     subscription.status = target.value
