@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, func, inspect, select, update
+from sqlalchemy import String, Table, bindparam, func, inspect, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,6 +20,8 @@ from faktura.kit.repository import fetch_page
 from faktura.models import (
     BillingCycle,
     Customer,
+    Invoice,
+    InvoiceOrder,
     Merchant,
     MerchantCurrency,
     Order,
@@ -107,6 +109,26 @@ async def page(
     if created_to is not None:
         stmt = stmt.where(Order.created_at < created_to)
     return await fetch_page(session, stmt, Order, params)
+
+
+async def invoices_of(session: AsyncSession, merchant_id: str, order_ids: list[str]) -> dict[str, str]:
+    """Each order's invoice that is not void: made from it alone, or collecting it with others."""
+    if not order_ids:
+        return {}
+    alone = select(Invoice.order_id, Invoice.id).where(
+        Invoice.merchant_id == merchant_id, Invoice.order_id.in_(order_ids), Invoice.status != "void"
+    )
+    collected = (
+        select(InvoiceOrder.order_id, InvoiceOrder.invoice_id)
+        .join(Invoice, Invoice.id == InvoiceOrder.invoice_id)
+        .where(
+            InvoiceOrder.merchant_id == merchant_id,
+            InvoiceOrder.order_id.in_(order_ids),
+            Invoice.status != "void",
+        )
+    )
+    rows = await session.execute(union_all(alone, collected))
+    return {order_id: invoice_id for order_id, invoice_id in rows}
 
 
 @dataclass(frozen=True, slots=True)
