@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -27,7 +27,7 @@ class Group:
     payment_terms_days: int | None
 
 
-def _uninvoiced() -> list[object]:
+def _uninvoiced() -> list[ColumnElement[bool]]:
     """No invoice bills the order: not collected (even by a void invoice, the link is unique), and no
     live invoice of its own."""
     collected = select(InvoiceOrder.order_id).where(InvoiceOrder.order_id == Order.id).exists()
@@ -39,7 +39,9 @@ def _uninvoiced() -> list[object]:
     return [~collected, ~alone]
 
 
-async def due_groups(session: AsyncSession, now: datetime, statuses: Collection[str], limit: int) -> list[Group]:
+async def due_groups(
+    session: AsyncSession, now: datetime, statuses: Collection[str], limit: int
+) -> list[Group]:
     """Groups holding collective orders due by `now` and not yet invoiced."""
     key = (
         Order.merchant_id,
@@ -61,7 +63,11 @@ async def due_groups(session: AsyncSession, now: datetime, statuses: Collection[
         .order_by(*key)
         .limit(limit)
     )
-    return [Group(*row) for row in (await session.execute(stmt)).all()]
+    return [
+        Group(merchant_id, customer_id, currency, include_tax, days)
+        for merchant_id, customer_id, currency, include_tax, days in (await session.execute(stmt)).all()
+        if customer_id is not None
+    ]
 
 
 async def lock_due(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.invoices.service import collected_orders
 from faktura.invoices.errors import OrderNotInvoiceable
+from faktura.invoices.service import collected_orders
 from faktura.invoices.states import InvoiceStatus
 from faktura.models import Invoice, Order
 from faktura.orders import service as order_service

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, func, inspect, select, union_all, update
+from sqlalchemy import String, Table, bindparam, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -127,8 +127,8 @@ async def invoices_of(session: AsyncSession, merchant_id: str, order_ids: list[s
             Invoice.status != "void",
         )
     )
-    rows = await session.execute(union_all(alone, collected))
-    return {order_id: invoice_id for order_id, invoice_id in rows}
+    rows = (await session.execute(alone.union_all(collected))).all()
+    return {str(order_id): invoice_id for order_id, invoice_id in rows}
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,9 +38,7 @@ def item_out(item: OrderItem) -> OrderItemOut:
     return OrderItemOut(**line_fields(item))
 
 
-def order_out(
-    order: Order, token: str | None, public_url: str, invoice_id: str | None = None
-) -> OrderOut:
+def order_out(order: Order, token: str | None, public_url: str, invoice_id: str | None = None) -> OrderOut:
     currency, language = order.currency, order.language
     money = {
         "subtotal": order.subtotal,
