@@ -100,6 +100,8 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     short = invoice.total > settlement.free_amount(held, invoice.currency)
     credit = await customer_credit.available(session, invoice) if short else 0
     if order_ids:
+        for order_id in order_ids:
+            orders.billed_by(session, order_id, invoice.id)
         await links.tokens_of(session, links.LinkTarget.ORDER, order_ids)
         # The invoice is now what the payer pays: the orders' waiting intents (pay later) are done.
         for order_id in order_ids:

@@ -9,8 +9,9 @@ from functools import partial
 from typing import Any
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from faktura import events
 from faktura.catalog.service import not_accepted_message
@@ -247,7 +248,7 @@ async def _announce_moved(session: AsyncSession, order: Order, event_type: str) 
         await announce(session, order.merchant_id, order.id, event_type)
         return
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
-    invoices = await repository.invoices_of(session, order.merchant_id, [order.id])
+    invoices = await _invoices_of(session, order.merchant_id, [order.id])
     out = order_out(order, tokens.get(order.id), public_url_of(session), invoices.get(order.id))
     await _record(session, order.merchant_id, out, event_type)
 
@@ -272,7 +273,7 @@ async def _record(session: AsyncSession, merchant_id: str, out: OrderOut, event_
 async def get(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
     order = await _get(session, merchant_id, order_id)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
-    invoices = await repository.invoices_of(session, merchant_id, [order.id])
+    invoices = await _invoices_of(session, merchant_id, [order.id])
     return order_out(order, tokens.get(order.id), public_url_of(session), invoices.get(order.id))
 
 
@@ -312,9 +313,36 @@ async def page(
 ) -> tuple[list[OrderOut], str | None]:
     rows, cursor = await repository.page(session, merchant_id, params, **filters)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [o.id for o in rows])
-    invoices = await repository.invoices_of(session, merchant_id, [o.id for o in rows])
+    invoices = await _invoices_of(session, merchant_id, [o.id for o in rows])
     public_url = public_url_of(session)
     return [order_out(o, tokens.get(o.id), public_url, invoices.get(o.id)) for o in rows], cursor
+
+
+def billed_by(session: AsyncSession, order_id: str, invoice_id: str) -> None:
+    """For the invoices domain: `invoice_id` bills the order, as of this transaction. The order's views
+    then need not ask, which a finalization, writing only under its number's lock, cannot afford."""
+    _billed(session)[order_id] = invoice_id
+
+
+async def _invoices_of(session: AsyncSession, merchant_id: str, order_ids: list[str]) -> dict[str, str]:
+    known = _billed(session)
+    found = {order_id: known[order_id] for order_id in order_ids if order_id in known}
+    missing = [order_id for order_id in order_ids if order_id not in known]
+    return found | await repository.invoices_of(session, merchant_id, missing)
+
+
+_BILLED = "faktura.orders.billed"
+
+
+def _billed(session: AsyncSession) -> dict[str, str]:
+    found: dict[str, str] = session.info.setdefault(_BILLED, {})
+    return found
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _transaction_ended(session: Session, *_: object) -> None:
+    session.info.pop(_BILLED, None)
 
 
 async def _get(session: AsyncSession, merchant_id: str, order_id: str, *, lock: bool = False) -> Order:
