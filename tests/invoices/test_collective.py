@@ -14,6 +14,7 @@ from faktura.config import Settings
 from faktura.invoices import collective
 from faktura.kit import clock
 from faktura.kit.db import Database
+from tests.events.support import assert_latest_match, events_of
 from tests.factories import Api
 from tests.invoices.helpers import INVOICES, assert_books_agree, customer
 
@@ -93,6 +94,10 @@ async def test_daily_orders_are_billed_together_at_the_next_days_start(
     at(2026, 3, 11, 23)
     await run(database, settings)  # nothing is billed twice
     assert len(await invoices_of(api)) == 1
+    events = await events_of(api)
+    told = [e["type"] for e in events if e["resource"] == "invoice" and e["type"] != "invoice.updated"]
+    assert told == ["invoice.created", "invoice.finalized", "invoice.sent"]
+    await assert_latest_match(api, events)  # the orders' last events show their invoice
     await assert_books_agree(database, api.merchant_id)
 
 
@@ -192,7 +197,7 @@ async def test_a_cancelled_or_separately_invoiced_order_is_left_out(
     assert alone["orderIds"] == [invoiced["id"]]
     left = await order(api, cancelled["id"])
     assert (left["status"], left["invoiceId"]) == ("cancelled", None)
-    assert (await order(api, invoiced["id"]))["invoiceId"] == alone["id"]
+    assert (await order(api, invoiced["id"]))["invoiceId"] is None  # listed by /Invoices?orderId=
     await assert_books_agree(database, api.merchant_id)
 
 
@@ -232,6 +237,7 @@ async def test_paying_a_collective_invoice_completes_its_orders(
     assert (await api.get(f"{INVOICES}/{invoice.id}")).json()["status"] == "paid"
     for o in placed:
         assert (await order(api, o["id"]))["status"] == "completed"
+    await assert_latest_match(api, await events_of(api))
     await assert_books_agree(database, api.merchant_id)
 
 

@@ -40,6 +40,7 @@ from faktura.models.numbering import INVOICE_SERIES, series_problem
 from faktura.orders import pricing
 from faktura.orders import service as orders
 from faktura.orders.schemas import OrderItemIn
+from faktura.orders.states import OrderStatus
 from faktura.parties.validation import default_language
 from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, Totals, compute_totals
 
@@ -162,7 +163,11 @@ async def create_collective(
     collecting(session, invoice, [order.id for order in collected])
     for order in collected:
         orders_link.require_invoiceable(order)
-        await orders_link.claim(session, order, customer_id)
+        orders.billed_by(session, order.id, invoice.id)
+        if order.status == OrderStatus.DRAFT:
+            await orders_link.claim(session, order, customer_id)
+        else:  # opened before: no move to announce, but the order now shows its invoice
+            await orders.announce(session, merchant_id, order.id, "order.updated")
     issuing(session, invoice)
     await record(session, invoice, await view(session, invoice), "invoice.created")
     return invoice

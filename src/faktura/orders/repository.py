@@ -20,7 +20,6 @@ from faktura.kit.repository import fetch_page
 from faktura.models import (
     BillingCycle,
     Customer,
-    Invoice,
     InvoiceOrder,
     Merchant,
     MerchantCurrency,
@@ -111,24 +110,18 @@ async def page(
     return await fetch_page(session, stmt, Order, params)
 
 
-async def invoices_of(session: AsyncSession, merchant_id: str, order_ids: list[str]) -> dict[str, str]:
-    """Each order's invoice that is not void: made from it alone, or collecting it with others."""
+async def collective_invoices_of(
+    session: AsyncSession, merchant_id: str, order_ids: list[str]
+) -> dict[str, str]:
+    """The collective invoice that bills each of these orders, if any (void or not: the link stays)."""
     if not order_ids:
         return {}
-    alone = select(Invoice.order_id, Invoice.id).where(
-        Invoice.merchant_id == merchant_id, Invoice.order_id.in_(order_ids), Invoice.status != "void"
-    )
-    collected = (
-        select(InvoiceOrder.order_id, InvoiceOrder.invoice_id)
-        .join(Invoice, Invoice.id == InvoiceOrder.invoice_id)
-        .where(
-            InvoiceOrder.merchant_id == merchant_id,
-            InvoiceOrder.order_id.in_(order_ids),
-            Invoice.status != "void",
+    rows = await session.execute(
+        select(InvoiceOrder.order_id, InvoiceOrder.invoice_id).where(
+            InvoiceOrder.merchant_id == merchant_id, InvoiceOrder.order_id.in_(order_ids)
         )
     )
-    rows = (await session.execute(alone.union_all(collected))).all()
-    return {str(order_id): invoice_id for order_id, invoice_id in rows}
+    return {order_id: invoice_id for order_id, invoice_id in rows}
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,7 +248,7 @@ async def _announce_moved(session: AsyncSession, order: Order, event_type: str) 
         await announce(session, order.merchant_id, order.id, event_type)
         return
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
-    invoices = await _invoices_of(session, order.merchant_id, [order.id])
+    invoices = await _invoices_of(session, order.merchant_id, [order])
     out = order_out(order, tokens.get(order.id), public_url_of(session), invoices.get(order.id))
     await _record(session, order.merchant_id, out, event_type)
 
@@ -273,7 +273,7 @@ async def _record(session: AsyncSession, merchant_id: str, out: OrderOut, event_
 async def get(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
     order = await _get(session, merchant_id, order_id)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
-    invoices = await _invoices_of(session, merchant_id, [order.id])
+    invoices = await _invoices_of(session, merchant_id, [order])
     return order_out(order, tokens.get(order.id), public_url_of(session), invoices.get(order.id))
 
 
@@ -313,22 +313,27 @@ async def page(
 ) -> tuple[list[OrderOut], str | None]:
     rows, cursor = await repository.page(session, merchant_id, params, **filters)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [o.id for o in rows])
-    invoices = await _invoices_of(session, merchant_id, [o.id for o in rows])
+    invoices = await _invoices_of(session, merchant_id, rows)
     public_url = public_url_of(session)
     return [order_out(o, tokens.get(o.id), public_url, invoices.get(o.id)) for o in rows], cursor
 
 
 def billed_by(session: AsyncSession, order_id: str, invoice_id: str) -> None:
-    """For the invoices domain: `invoice_id` bills the order, as of this transaction. The order's views
-    then need not ask, which a finalization, writing only under its number's lock, cannot afford."""
+    """For the invoices domain: the collective invoice `invoice_id` bills the order, as of this
+    transaction. The order's views then need not ask, which a finalization, writing only under its
+    number's lock, cannot afford."""
     _billed(session)[order_id] = invoice_id
 
 
-async def _invoices_of(session: AsyncSession, merchant_id: str, order_ids: list[str]) -> dict[str, str]:
+async def _invoices_of(session: AsyncSession, merchant_id: str, orders: Iterable[Order]) -> dict[str, str]:
+    """The collective invoice of each collective order that has one. An order invoiced by itself shows
+    none: its invoices are listed by `GET /Invoices?orderId=`, and a link that never changes once made
+    keeps the order's last event what its GET shows."""
     known = _billed(session)
-    found = {order_id: known[order_id] for order_id in order_ids if order_id in known}
-    missing = [order_id for order_id in order_ids if order_id not in known]
-    return found | await repository.invoices_of(session, merchant_id, missing)
+    collective = [order.id for order in orders if not order.separate_invoices]
+    found = {order_id: known[order_id] for order_id in collective if order_id in known}
+    missing = [order_id for order_id in collective if order_id not in known]
+    return found | await repository.collective_invoices_of(session, merchant_id, missing)
 
 
 _BILLED = "faktura.orders.billed"
