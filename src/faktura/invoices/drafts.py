@@ -12,10 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.catalog.service import not_accepted_message
 from faktura.customers import service as customers
-from faktura.invoices import fees, finalization, orders_link, repository
+from faktura.invoices import collective_repository, fees, finalization, orders_link, repository
 from faktura.invoices.errors import OrderAlreadyInvoiced
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
-from faktura.invoices.service import announce, issuing, load, record, require_draft, view
+from faktura.invoices.service import (
+    announce,
+    collected_orders,
+    collecting,
+    issuing,
+    load,
+    record,
+    require_draft,
+    view,
+)
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock
 from faktura.kit.clock import today
@@ -32,8 +41,9 @@ from faktura.models.numbering import INVOICE_SERIES, TEST_SERIES, series_problem
 from faktura.orders import pricing
 from faktura.orders import service as orders
 from faktura.orders.schemas import OrderItemIn
+from faktura.orders.states import OrderStatus
 from faktura.parties.validation import default_language
-from faktura.totals.calculator import CouponInput, Totals, compute_totals
+from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, Totals, compute_totals
 
 _FIGURES = (
     "subtotal",
@@ -131,6 +141,59 @@ async def create_billed(session: AsyncSession, merchant_id: str, billed: Billed)
     return invoice
 
 
+async def create_collective(
+    session: AsyncSession, merchant_id: str, collected: list[Order], *, payment_terms_days: int | None
+) -> Invoice:
+    """A draft billing several orders of one customer, in one currency and price basis, that the caller
+    holds locked and has checked are not invoiced: each order's lines, said to be that order's, priced
+    again as one document by the calculator. The orders are claimed as an invoice of one order claims
+    its order; announced as invoice.created."""
+    first = collected[0]
+    customer_id = first.customer_id
+    assert customer_id is not None
+    data = InvoiceCreate(customer_id=customer_id, payment_terms_days=payment_terms_days)
+    invoice = await _new_invoice(session, merchant_id, data, customer_id, {})
+    invoice.currency = first.currency
+    invoice.prices_include_tax = first.prices_include_tax
+    invoice.language = await orders.customer_language(session, merchant_id, customer_id) or first.language
+    lines = [_order_line(order, item) for order in collected for item in order.items]
+    totals = compute_totals([p.line for p in lines], prices_include_tax=invoice.prices_include_tax)
+    _set_lines(invoice, lines, totals)
+    await repository.add(session, invoice)
+    await collective_repository.link(session, invoice, [order.id for order in collected])
+    collecting(session, invoice, [order.id for order in collected])
+    for order in collected:
+        orders_link.require_invoiceable(order)
+        orders.billed_by(session, order.id, invoice.id)
+        if order.status == OrderStatus.DRAFT:
+            await orders_link.claim(session, order, customer_id)
+        else:  # opened before: no move to announce, but the order now shows its invoice
+            await orders.announce(session, merchant_id, order.id, "order.updated")
+    issuing(session, invoice)
+    await record(session, invoice, await view(session, invoice), "invoice.created")
+    return invoice
+
+
+def _order_line(order: Order, item: Any) -> pricing.PricedLine:
+    """An order's stored line, as priced on the order, described as that order's (its reference, or
+    its id when it has none)."""
+    return pricing.PricedLine(
+        line=LineInput(
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            tax_category=TaxCategory(item.tax_category),
+            tax_rate=item.tax_rate,
+            discount=item.discount,
+        ),
+        product_id=item.product_id,
+        price_id=item.price_id,
+        description=f"{order.reference or order.id}: {item.description}"[:1000],
+        unit_code=item.unit_code,
+        tax_rule_id=item.tax_rule_id,
+        tax_exemption_reason=item.tax_exemption_reason,
+    )
+
+
 async def update(session: AsyncSession, merchant_id: str, invoice_id: str, data: InvoiceUpdate) -> InvoiceOut:
     invoice = await load(session, merchant_id, invoice_id, lock=True)
     return await change(session, invoice, data)
@@ -145,7 +208,7 @@ async def change(session: AsyncSession, invoice: Invoice, data: InvoiceUpdate) -
     for name in _REQUIRED:
         if name in sent and sent[name] is None:
             errors.add(to_camel(name), "required", f"{to_camel(name)} cannot be null.")
-    if invoice.order_id is not None:
+    if invoice.order_id is not None or await collected_orders(session, invoice):
         for name in (*_LINES_ONLY, "customer_id"):
             if sent.get(name) is not None:
                 errors.add(to_camel(name), "not_allowed", "An invoice made from an order keeps its lines.")

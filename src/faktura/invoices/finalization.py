@@ -30,7 +30,15 @@ from faktura.invoices import books, customer_credit, orders_link, repository, se
 from faktura.invoices.errors import KidLengthExceeded
 from faktura.invoices.issued import invoice_between
 from faktura.invoices.schemas import InvoiceOut
-from faktura.invoices.service import issuing, load, require_draft, resettle, transition, view
+from faktura.invoices.service import (
+    collected_orders,
+    issuing,
+    load,
+    require_draft,
+    resettle,
+    transition,
+    view,
+)
 from faktura.invoices.states import PAYABLE, InvoiceStatus, settled_status
 from faktura.kit import clock
 from faktura.kit.clock import today
@@ -69,10 +77,17 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     require_draft(invoice)
     issuing(session, invoice)
     order = None
+    order_ids = [invoice.order_id] if invoice.order_id is not None else []
     if invoice.order_id is not None:
         order = await orders.find(session, invoice.merchant_id, invoice.order_id)
         assert order is not None  # locked with the invoice (`load`)
         orders_link.require_invoiceable(order)
+    else:
+        order_ids = await collected_orders(session, invoice)
+        for order_id in order_ids:  # a collective invoice's orders, locked with it
+            found = await orders.find(session, invoice.merchant_id, order_id)
+            assert found is not None
+            orders_link.require_invoiceable(found)
     merchant = await merchants.require(session, invoice.merchant_id)
     require_seller_details(seller_party(merchant), charges_vat=_charges_vat(invoice))
     customer = await customers.billed(session, invoice.merchant_id, invoice.customer_id)
@@ -84,11 +99,14 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     held = await settlement.held_payments(session, invoice)
     short = invoice.total > settlement.free_amount(held, invoice.currency)
     credit = await customer_credit.available(session, invoice) if short else 0
-    if invoice.order_id is not None:
-        await links.tokens_of(session, links.LinkTarget.ORDER, [invoice.order_id])
-        # The invoice is now what the payer pays: the order's waiting intents (pay later) are done.
-        for hook in _ORDER_INVOICED:
-            await hook(session, invoice.merchant_id, invoice.order_id)
+    if order_ids:
+        for order_id in order_ids:
+            orders.billed_by(session, order_id, invoice.id)
+        await links.tokens_of(session, links.LinkTarget.ORDER, order_ids)
+        # The invoice is now what the payer pays: the orders' waiting intents (pay later) are done.
+        for order_id in order_ids:
+            for hook in _ORDER_INVOICED:
+                await hook(session, invoice.merchant_id, order_id)
     await documents.schedule_files(session, invoice.merchant_id, DocumentKind.INVOICE, invoice.id)
     number = await repository.take_number(session, invoice.merchant_id, invoice.series)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.invoices.errors import OrderNotInvoiceable
+from faktura.invoices.service import collected_orders
 from faktura.invoices.states import InvoiceStatus
 from faktura.models import Invoice, Order
 from faktura.orders import service as order_service
@@ -35,13 +36,22 @@ async def claim(session: AsyncSession, order: Order, customer_id: str) -> None:
 
 
 async def complete_if_paid(session: AsyncSession, invoice: Invoice, order: Order | None = None) -> None:
-    """A paid invoice completes its order, through `paid` when the order was still open. `order`: the
-    invoice's order as read in this transaction, under its lock; otherwise it is read here."""
-    if invoice.order_id is None or invoice.status != InvoiceStatus.PAID:
+    """A paid invoice completes its order (each order it collects), through `paid` when the order was
+    still open. `order`: the invoice's order as read in this transaction, under its lock; otherwise it is
+    read here."""
+    if invoice.status != InvoiceStatus.PAID:
         return
+    if invoice.order_id is not None:
+        await _complete(session, invoice.merchant_id, invoice.order_id, order)
+        return
+    for order_id in await collected_orders(session, invoice):
+        await _complete(session, invoice.merchant_id, order_id, None)
+
+
+async def _complete(session: AsyncSession, merchant_id: str, order_id: str, order: Order | None) -> None:
     for attempt in range(3):  # a concurrent move (the order's own payment arriving) means: read again
         if attempt or order is None:
-            order = await order_service.find(session, invoice.merchant_id, invoice.order_id)
+            order = await order_service.find(session, merchant_id, order_id)
         if order is None:
             return
         current = OrderStatus(order.status)

@@ -25,6 +25,7 @@ from faktura.models import (
     CustomerCredit,
     Event,
     Invoice,
+    InvoiceOrder,
     NumberSeries,
     Order,
     Payment,
@@ -52,13 +53,17 @@ async def take_number(session: AsyncSession, merchant_id: str, series: str) -> i
 
 
 async def lock_order_of(session: AsyncSession, merchant_id: str, invoice_id: str) -> None:
-    """Lock the order an invoice was made from, if any. Every operation that moves money takes the
-    order's lock before the invoice's (payments and refunds do the same), so two of them never hold one
-    lock each while waiting for the other."""
+    """Lock the order an invoice was made from, or the orders it collects, if any. Every operation that
+    moves money takes the order's lock before the invoice's (payments and refunds do the same), so two of
+    them never hold one lock each while waiting for the other."""
+    alone = select(Invoice.order_id).where(Invoice.id == invoice_id, Invoice.merchant_id == merchant_id)
+    collected = select(InvoiceOrder.order_id).where(
+        InvoiceOrder.invoice_id == invoice_id, InvoiceOrder.merchant_id == merchant_id
+    )
     await session.execute(
         select(Order.id)
-        .join(Invoice, Invoice.order_id == Order.id)
-        .where(Invoice.id == invoice_id, Invoice.merchant_id == merchant_id)
+        .where(Order.id.in_(alone.union_all(collected)))
+        .order_by(Order.id)
         .with_for_update(of=Order, key_share=True)
     )
 
@@ -131,13 +136,17 @@ async def page(
 
 
 async def live_invoice_of_order(session: AsyncSession, merchant_id: str, order_id: str) -> str | None:
-    """The order's invoice that is not void, if any: an order is invoiced at most once."""
+    """The order's invoice that is not void, if any (its own or a collective one): an order is invoiced
+    at most once."""
+    collected = select(InvoiceOrder.invoice_id).where(InvoiceOrder.order_id == order_id)
     return await session.scalar(
-        select(Invoice.id).where(
+        select(Invoice.id)
+        .where(
             Invoice.merchant_id == merchant_id,
-            Invoice.order_id == order_id,
+            (Invoice.order_id == order_id) | Invoice.id.in_(collected),
             Invoice.status != InvoiceStatus.VOID.value,
         )
+        .limit(1)
     )
 
 

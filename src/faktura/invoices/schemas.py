@@ -149,7 +149,8 @@ class InvoiceOut(Schema):
     invoice_number: str | None = Field(description="The printed number, `INV-42`")
     series: str
     status: InvoiceStatus
-    order_id: str | None
+    order_id: str | None = Field(description="The order the invoice was made from; null on a collective one")
+    order_ids: list[str] = Field(description="Every order the invoice bills: its order, or those it collects")
     customer_id: str
     currency: str
     prices_include_tax: bool

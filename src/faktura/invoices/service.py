@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from faktura import events
 from faktura.documents import service as documents
 from faktura.documents.model import DocumentKind
-from faktura.invoices import repository
+from faktura.invoices import collective_repository, repository
 from faktura.invoices.errors import InvoiceChanged, InvoiceNotDraft, InvoiceNotFound
 from faktura.invoices.schemas import InvoiceOut
 from faktura.invoices.states import INVOICE_STATES, PAYABLE, InvoiceStatus, settled_status
@@ -67,6 +67,7 @@ async def views(session: AsyncSession, invoices: list[Invoice]) -> list[InvoiceO
     issued = [invoice.id for invoice in invoices if invoice.status != InvoiceStatus.DRAFT]
     tokens = await links.tokens_of(session, links.LinkTarget.INVOICE, issued)
     files = await documents.files_of(session, DocumentKind.INVOICE, [i for i in issued if i not in issuing])
+    collected = await _collected_of(session, [i for i in invoices if i.order_id is None])
     public_url = public_url_of(session)
     return [
         invoice_out(
@@ -76,6 +77,7 @@ async def views(session: AsyncSession, invoices: list[Invoice]) -> list[InvoiceO
             links.page_url(public_url, tokens.get(invoice.id)) if invoice.status in PAYABLE else None,
             links.document_page_url(public_url, tokens.get(invoice.id)),
             files.get(invoice.id, []),
+            collected.get(invoice.id),
         )
         for invoice in invoices
     ]
@@ -106,6 +108,38 @@ def credited(session: AsyncSession, invoice_id: str) -> None:
     _issuing(session).pop(invoice_id, None)
 
 
+async def collected_orders(session: AsyncSession, invoice: Invoice) -> list[str]:
+    """The orders a collective invoice bills, oldest first; none for any other invoice."""
+    if invoice.order_id is not None:
+        return []
+    return (await _collected_of(session, [invoice])).get(invoice.id, [])
+
+
+def collecting(session: AsyncSession, invoice: Invoice, order_ids: list[str]) -> None:
+    """`invoice` now bills `order_ids` (`drafts.create_collective`)."""
+    _collected(session)[invoice.id] = order_ids
+
+
+async def _collected_of(session: AsyncSession, invoices: list[Invoice]) -> dict[str, list[str]]:
+    """Which orders each invoice collects. An invoice's orders never change once it is made, so what was
+    read is kept for the transaction: a finalization reads them before its number and never after it."""
+    known = _collected(session)
+    missing = [invoice.id for invoice in invoices if invoice.id not in known]
+    if missing:
+        found = await collective_repository.collected(session, missing)
+        known.update({invoice_id: found.get(invoice_id, []) for invoice_id in missing})
+    return {invoice.id: known[invoice.id] for invoice in invoices}
+
+
+# Invoice id -> the orders it collects, as read or made in this transaction.
+_COLLECTED = "faktura.invoices.collected"
+
+
+def _collected(session: AsyncSession) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = session.info.setdefault(_COLLECTED, {})
+    return found
+
+
 def _issuing(session: AsyncSession) -> dict[str, int]:
     found: dict[str, int] = session.info.setdefault(_ISSUING, {})
     return found
@@ -115,6 +149,7 @@ def _issuing(session: AsyncSession) -> dict[str, int]:
 @event.listens_for(Session, "after_soft_rollback")
 def _transaction_ended(session: Session, *_: object) -> None:
     session.info.pop(_ISSUING, None)
+    session.info.pop(_COLLECTED, None)
 
 
 async def view(session: AsyncSession, invoice: Invoice) -> InvoiceOut:

@@ -65,7 +65,9 @@ def invoice_out(
     payment_url: str | None,
     hosted_url: str | None = None,
     files: list[StoredFile] | None = None,
+    collected: list[str] | None = None,
 ) -> InvoiceOut:
+    """`collected`: the orders a collective invoice bills."""
     return InvoiceOut(
         id=invoice.id,
         number=invoice.number,
@@ -73,6 +75,7 @@ def invoice_out(
         series=invoice.series,
         status=InvoiceStatus(invoice.status),
         order_id=invoice.order_id,
+        order_ids=[invoice.order_id] if invoice.order_id is not None else list(collected or []),
         customer_id=invoice.customer_id,
         currency=invoice.currency,
         prices_include_tax=invoice.prices_include_tax,

@@ -16,6 +16,7 @@ from faktura.models.invoice import (
     InvoiceDelivery,
     InvoiceDeliveryAttempt,
     InvoiceItem,
+    InvoiceOrder,
     NumberSeries,
 )
 from faktura.models.job import Job, JobSchedule
@@ -52,6 +53,7 @@ __all__ = [
     "InvoiceDelivery",
     "InvoiceDeliveryAttempt",
     "InvoiceItem",
+    "InvoiceOrder",
     "Job",
     "JobSchedule",
     "JournalEntry",

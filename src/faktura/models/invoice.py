@@ -97,6 +97,18 @@ class Invoice(IdMixin, TimestampMixin, Base):
     )
 
 
+class InvoiceOrder(Base):
+    """An order a collective invoice bills. The order is the key: it is billed on one invoice, ever."""
+
+    __tablename__ = "invoice_orders"
+
+    order_id: Mapped[str] = mapped_column(String(40), ForeignKey("orders.id"), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    merchant_id: Mapped[str] = mapped_column(String(40), ForeignKey("merchants.id", ondelete="CASCADE"))
+
+
 class InvoiceItem(IdMixin, Base):
     __tablename__ = "invoice_items"
 

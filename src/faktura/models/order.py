@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from faktura.kit.types import ExactDecimal, PortableJSON, UTCDateTime
@@ -39,6 +39,13 @@ class Order(IdMixin, TimestampMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Collective invoicing (seed 004's invoiceInterval and separateInvoices): an order with
+    # separate_invoices false waits for `collect_on`, the start of its interval's next billing day in the
+    # merchant's time zone, and is then billed on one invoice with the customer's other such orders.
+    invoice_interval: Mapped[str] = mapped_column(String(20), default="daily", server_default="daily")
+    separate_invoices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    payment_terms_days: Mapped[int | None] = mapped_column(Integer)
+    collect_on: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     items: Mapped[list[OrderItem]] = relationship(
         lazy="raise", order_by="OrderItem.position", cascade="all, delete-orphan"

@@ -20,6 +20,7 @@ from faktura.kit.repository import fetch_page
 from faktura.models import (
     BillingCycle,
     Customer,
+    InvoiceOrder,
     Merchant,
     MerchantCurrency,
     Order,
@@ -107,6 +108,20 @@ async def page(
     if created_to is not None:
         stmt = stmt.where(Order.created_at < created_to)
     return await fetch_page(session, stmt, Order, params)
+
+
+async def collective_invoices_of(
+    session: AsyncSession, merchant_id: str, order_ids: list[str]
+) -> dict[str, str]:
+    """The collective invoice that bills each of these orders, if any (void or not: the link stays)."""
+    if not order_ids:
+        return {}
+    rows = await session.execute(
+        select(InvoiceOrder.order_id, InvoiceOrder.invoice_id).where(
+            InvoiceOrder.merchant_id == merchant_id, InvoiceOrder.order_id.in_(order_ids)
+        )
+    )
+    return {order_id: invoice_id for order_id, invoice_id in rows}
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from faktura.kit.schemas import DecimalIn, DecimalStr, RequestSchema, Schema, UtcDateTime
 from faktura.kit.text import TextBlock, TextLine
+from faktura.orders.collective import InvoiceInterval
 from faktura.orders.states import OrderStatus
 from faktura.totals.calculator import TaxCategory
 
@@ -51,6 +52,19 @@ class _OrderFields(RequestSchema):
     )
     metadata: dict[str, str] | None = Field(None, max_length=50)
     expires_at: UtcDateTime | None = Field(None, description="Quote validity; default 30 days")
+    invoice_interval: InvoiceInterval | None = Field(
+        None,
+        description="With separateInvoices false: invoiced on the next day (daily), the 1st of the month "
+        "(monthly) or the 1st and 16th (twice_monthly), in the merchant's time zone; default daily",
+    )
+    separate_invoices: bool | None = Field(
+        None,
+        description="Default true. False collects the order with the customer's other such orders onto one "
+        "invoice per interval (needs customerId; no couponCode)",
+    )
+    payment_terms_days: int | None = Field(
+        None, ge=0, le=365, description="Days to pay the order's invoice; default: the merchant's"
+    )
     subtotal: int | None = Amount
     discount_total: int | None = Amount
     tax_exclusive_amount: int | None = Amount
@@ -131,5 +145,12 @@ class OrderOut(Schema):
     payment_url: str | None = Field(description="The payer's page for this order: /pay/{token}")
     metadata: dict[str, str]
     expires_at: datetime | None
+    invoice_interval: InvoiceInterval
+    separate_invoices: bool
+    payment_terms_days: int | None
+    collect_on: datetime | None = Field(
+        description="A collective order's billing moment (its billing day's start in the merchant's zone)"
+    )
+    invoice_id: str | None = Field(description="The invoice that bills the order, once it is invoiced")
     created_at: datetime
     updated_at: datetime

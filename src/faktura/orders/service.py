@@ -9,8 +9,9 @@ from functools import partial
 from typing import Any
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from faktura import events
 from faktura.catalog.service import not_accepted_message
@@ -26,7 +27,8 @@ from faktura.kit.validation import Collector
 from faktura.links import service as links
 from faktura.merchants.errors import MerchantNotFound
 from faktura.models import Coupon, Order, OrderItem
-from faktura.orders import pricing, repository
+from faktura.orders import collective, pricing, repository
+from faktura.orders.collective import InvoiceInterval
 from faktura.orders.errors import (
     OrderChanged,
     OrderCustomerFixed,
@@ -69,6 +71,7 @@ class _Terms:
     coupon_code: str | None
     items: list[OrderItemIn] | None
     language: str | None = None
+    separate_invoices: bool = True
 
 
 async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> OrderOut:
@@ -81,10 +84,15 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
         coupon_code=data.coupon_code,
         items=data.items,
         language=data.language,
+        separate_invoices=data.separate_invoices is not False,
     )
     _check_expiry(data.expires_at)
     draft = await _prepare(session, merchant_id, terms, sent)
     now = clock.now()
+    interval = data.invoice_interval or InvoiceInterval.DAILY
+    collect_on = None
+    if not terms.separate_invoices:
+        collect_on = await collective.merchant_collect_on(session, merchant_id, interval, now)
     order_id = new_id("ord")
     order = new(
         Order,
@@ -99,6 +107,10 @@ async def create(session: AsyncSession, merchant_id: str, data: OrderCreate) -> 
         updated_at=now,
         cancelled_at=None,
         version=1,
+        invoice_interval=interval.value,
+        separate_invoices=terms.separate_invoices,
+        payment_terms_days=data.payment_terms_days,
+        collect_on=collect_on,
         items=_items(order_id, merchant_id, draft),
         **_figures(draft),
     )
@@ -119,7 +131,7 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
         raise OrderNotDraft(f"Order {order.id} is {order.status}; only a draft can be changed.")
     sent = data.model_dump(exclude_unset=True)
     errors = Collector()
-    for name in ("currency", "prices_include_tax", "items"):
+    for name in ("currency", "prices_include_tax", "items", "invoice_interval", "separate_invoices"):
         if name in sent and sent[name] is None:
             errors.add(to_camel(name), "required", f"{to_camel(name)} cannot be null.")
     errors.raise_if_any()
@@ -131,6 +143,7 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
         coupon_code=sent.get("coupon_code", order.coupon_code),
         items=data.items,
         language=sent.get("language"),
+        separate_invoices=sent.get("separate_invoices", order.separate_invoices),
     )
     if terms.language is None and terms.customer_id == order.customer_id:
         # The language stays as it was set, unless the change is to the customer whose language it was.
@@ -161,6 +174,18 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
         order.metadata_ = sent["metadata"] or {}
     if "expires_at" in sent:
         order.expires_at = sent["expires_at"]
+    if "payment_terms_days" in sent:
+        order.payment_terms_days = sent["payment_terms_days"]
+    if "invoice_interval" in sent or "separate_invoices" in sent:
+        # Changed terms of collection count from the change: the draft as it is now is what is ordered.
+        interval = InvoiceInterval(sent.get("invoice_interval") or order.invoice_interval)
+        order.invoice_interval = interval.value
+        order.separate_invoices = terms.separate_invoices
+        order.collect_on = (
+            None
+            if terms.separate_invoices
+            else await collective.merchant_collect_on(session, merchant_id, interval, clock.now())
+        )
     # The lines are made anew, as on a new order; the old ones go as orphans of the order.
     order.items = _items(order.id, merchant_id, draft)
     await session.flush()
@@ -223,9 +248,9 @@ async def _announce_moved(session: AsyncSession, order: Order, event_type: str) 
         await announce(session, order.merchant_id, order.id, event_type)
         return
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
-    await _record(
-        session, order.merchant_id, order_out(order, tokens.get(order.id), public_url_of(session)), event_type
-    )
+    invoices = await _invoices_of(session, order.merchant_id, [order])
+    out = order_out(order, tokens.get(order.id), public_url_of(session), invoices.get(order.id))
+    await _record(session, order.merchant_id, out, event_type)
 
 
 async def announce(session: AsyncSession, merchant_id: str, order_id: str, event_type: str) -> None:
@@ -248,7 +273,8 @@ async def _record(session: AsyncSession, merchant_id: str, out: OrderOut, event_
 async def get(session: AsyncSession, merchant_id: str, order_id: str) -> OrderOut:
     order = await _get(session, merchant_id, order_id)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [order.id])
-    return order_out(order, tokens.get(order.id), public_url_of(session))
+    invoices = await _invoices_of(session, merchant_id, [order])
+    return order_out(order, tokens.get(order.id), public_url_of(session), invoices.get(order.id))
 
 
 async def by_token(session: AsyncSession, merchant_id: str, token: str) -> OrderOut:
@@ -287,8 +313,41 @@ async def page(
 ) -> tuple[list[OrderOut], str | None]:
     rows, cursor = await repository.page(session, merchant_id, params, **filters)
     tokens = await links.tokens_of(session, links.LinkTarget.ORDER, [o.id for o in rows])
+    invoices = await _invoices_of(session, merchant_id, rows)
     public_url = public_url_of(session)
-    return [order_out(o, tokens.get(o.id), public_url) for o in rows], cursor
+    return [order_out(o, tokens.get(o.id), public_url, invoices.get(o.id)) for o in rows], cursor
+
+
+def billed_by(session: AsyncSession, order_id: str, invoice_id: str) -> None:
+    """For the invoices domain: the collective invoice `invoice_id` bills the order, as of this
+    transaction. The order's views then need not ask, which a finalization, writing only under its
+    number's lock, cannot afford."""
+    _billed(session)[order_id] = invoice_id
+
+
+async def _invoices_of(session: AsyncSession, merchant_id: str, orders: Iterable[Order]) -> dict[str, str]:
+    """The collective invoice of each collective order that has one. An order invoiced by itself shows
+    none: its invoices are listed by `GET /Invoices?orderId=`, and a link that never changes once made
+    keeps the order's last event what its GET shows."""
+    known = _billed(session)
+    collective = [order.id for order in orders if not order.separate_invoices]
+    found = {order_id: known[order_id] for order_id in collective if order_id in known}
+    missing = [order_id for order_id in collective if order_id not in known]
+    return found | await repository.collective_invoices_of(session, merchant_id, missing)
+
+
+_BILLED = "faktura.orders.billed"
+
+
+def _billed(session: AsyncSession) -> dict[str, str]:
+    found: dict[str, str] = session.info.setdefault(_BILLED, {})
+    return found
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _transaction_ended(session: Session, *_: object) -> None:
+    session.info.pop(_BILLED, None)
 
 
 async def _get(session: AsyncSession, merchant_id: str, order_id: str, *, lock: bool = False) -> Order:
@@ -342,8 +401,21 @@ async def _prepare(
             prices_include_tax=terms.prices_include_tax,
             errors=errors,
         )
+    if not terms.separate_invoices:
+        if terms.customer_id is None:
+            errors.add(
+                "customerId",
+                "customer_required",
+                "An order invoiced collectively (separateInvoices false) needs a customer.",
+            )
+        if terms.coupon_code is not None:
+            errors.add(
+                "couponCode",
+                "coupon_not_collective",
+                "A coupon discounts one order's invoice; an order invoiced collectively takes none.",
+            )
     coupon = None
-    if terms.coupon_code is not None and currency is not None:
+    if terms.coupon_code is not None and currency is not None and terms.separate_invoices:
         coupon = await _coupon(
             session, merchant_id, terms.coupon_code, currency, lines, keep_coupon_id, errors
         )

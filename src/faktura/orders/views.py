@@ -8,6 +8,7 @@ from typing import Any
 from faktura.kit.currencies import format_money
 from faktura.links import service as links
 from faktura.models import InvoiceItem, Order, OrderItem
+from faktura.orders.collective import InvoiceInterval
 from faktura.orders.schemas import OrderItemOut, OrderOut, QuoteOut, TaxOut
 from faktura.orders.states import OrderStatus
 from faktura.totals.calculator import TaxCategory
@@ -37,7 +38,7 @@ def item_out(item: OrderItem) -> OrderItemOut:
     return OrderItemOut(**line_fields(item))
 
 
-def order_out(order: Order, token: str | None, public_url: str) -> OrderOut:
+def order_out(order: Order, token: str | None, public_url: str, invoice_id: str | None = None) -> OrderOut:
     currency, language = order.currency, order.language
     money = {
         "subtotal": order.subtotal,
@@ -83,6 +84,11 @@ def order_out(order: Order, token: str | None, public_url: str) -> OrderOut:
         payment_url=links.page_url(public_url, token),
         metadata=order.metadata_ or {},
         expires_at=order.expires_at,
+        invoice_interval=InvoiceInterval(order.invoice_interval),
+        separate_invoices=order.separate_invoices,
+        payment_terms_days=order.payment_terms_days,
+        collect_on=order.collect_on,
+        invoice_id=invoice_id,
         created_at=order.created_at,
         updated_at=order.updated_at,
     )
