@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from typing import Any
@@ -36,14 +36,14 @@ from faktura.links import service as links
 from faktura.merchants import service as merchants
 from faktura.merchants.errors import MerchantNotFound
 from faktura.merchants.terms import invoice_terms
-from faktura.models import Coupon, Invoice, InvoiceItem, Order
+from faktura.models import Coupon, Invoice, InvoiceItem, Order, OrderItem
 from faktura.models.numbering import INVOICE_SERIES, TEST_SERIES, series_problem
 from faktura.orders import pricing
 from faktura.orders import service as orders
 from faktura.orders.schemas import OrderItemIn
 from faktura.orders.states import OrderStatus
 from faktura.parties.validation import default_language
-from faktura.totals.calculator import CouponInput, LineInput, TaxCategory, Totals, compute_totals
+from faktura.totals.calculator import CouponInput, Totals, compute_totals
 
 _FIGURES = (
     "subtotal",
@@ -174,24 +174,11 @@ async def create_collective(
     return invoice
 
 
-def _order_line(order: Order, item: Any) -> pricing.PricedLine:
+def _order_line(order: Order, item: OrderItem) -> pricing.PricedLine:
     """An order's stored line, as priced on the order, described as that order's (its reference, or
     its id when it has none)."""
-    return pricing.PricedLine(
-        line=LineInput(
-            quantity=item.quantity,
-            unit_price=item.unit_price,
-            tax_category=TaxCategory(item.tax_category),
-            tax_rate=item.tax_rate,
-            discount=item.discount,
-        ),
-        product_id=item.product_id,
-        price_id=item.price_id,
-        description=f"{order.reference or order.id}: {item.description}"[:1000],
-        unit_code=item.unit_code,
-        tax_rule_id=item.tax_rule_id,
-        tax_exemption_reason=item.tax_exemption_reason,
-    )
+    line = orders.stored_line(item)
+    return replace(line, description=f"{order.reference or order.id}: {item.description}"[:1000])
 
 
 async def update(session: AsyncSession, merchant_id: str, invoice_id: str, data: InvoiceUpdate) -> InvoiceOut:

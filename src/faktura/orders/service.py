@@ -159,7 +159,7 @@ async def update(session: AsyncSession, merchant_id: str, order_id: str, data: O
             "Send the items again with a new currency or pricesIncludeTax: prices depend on it.",
         )
     _check_expiry(sent.get("expires_at"))
-    stored = None if terms.items is not None else [_stored_line(i) for i in order.items]
+    stored = None if terms.items is not None else [stored_line(i) for i in order.items]
     draft = await _prepare(session, merchant_id, terms, sent, stored=stored, keep_coupon_id=order.coupon_id)
     held_coupon_id = order.coupon_id
     for name, value in _figures(draft).items():
@@ -534,7 +534,7 @@ def _items(order_id: str, merchant_id: str, draft: _Draft) -> list[OrderItem]:
     ]
 
 
-def _stored_line(item: OrderItem) -> pricing.PricedLine:
+def stored_line(item: OrderItem) -> pricing.PricedLine:
     """A stored line as the calculator needs it, with the price and VAT it was given."""
     return pricing.PricedLine(
         line=LineInput(

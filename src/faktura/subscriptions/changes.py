@@ -35,6 +35,7 @@ from faktura.subscriptions.schemas import (
     SubscriptionOut,
 )
 from faktura.subscriptions.states import BillingStatus, SubscriptionStatus
+from faktura.subscriptions.status import record
 from faktura.subscriptions.timing import At, boundary, schedule
 
 S = SubscriptionStatus
@@ -107,7 +108,7 @@ async def change(
     if data.payment_method_id is not None:
         await _new_card(session, subscription, data.payment_method_id, at)
     if data.items is None and data.billing_cycle_id is None:
-        await service.record(session, subscription, "subscription.updated")
+        await record(session, subscription, "subscription.updated")
         return views.subscription_out(subscription)
     plan = await _plan(session, subscription, data, at)
     if plan.billed == "at_period_end":
@@ -142,10 +143,10 @@ async def change(
             row.invoice_id = invoice.id
             await repository.add_billing(session, row)
             for event in await dunning.issue(session, subscription, row, invoice, at):
-                await service.record(session, subscription, event)
+                await record(session, subscription, event)
         else:
             await repository.add_billing(session, row)
-    await service.record(session, subscription, "subscription.updated")
+    await record(session, subscription, "subscription.updated")
     return views.subscription_out(subscription)
 
 

@@ -24,6 +24,7 @@ from faktura.subscriptions.periods import Cycle, Schedule, local_day
 from faktura.subscriptions.pricing import ItemTerms
 from faktura.subscriptions.schemas import PriceChange, PriceChangeOut, RepricedOut, SkippedOut
 from faktura.subscriptions.states import SubscriptionStatus
+from faktura.subscriptions.status import record
 from faktura.subscriptions.timing import boundary, schedule
 
 S = SubscriptionStatus
@@ -63,7 +64,7 @@ async def move_to_price(
             "items": [item.as_json() for item in repriced],
             "cycle": None,
         }
-        await service.record(session, subscription, "subscription.updated")
+        await record(session, subscription, "subscription.updated")
         scheduled.append(RepricedOut(subscription_id=subscription.id, effective_on=effective))
     return PriceChangeOut(price_id=price.id, scheduled=scheduled, skipped=skipped)
 

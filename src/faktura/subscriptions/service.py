@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura import events
 from faktura.catalog.service import not_accepted_message
 from faktura.config import Settings
 from faktura.coupons import service as coupons
@@ -38,7 +37,7 @@ from faktura.subscriptions.schemas import (
     SubscriptionOut,
 )
 from faktura.subscriptions.states import SUBSCRIPTION_STATES, SubscriptionStatus
-from faktura.subscriptions.status import end
+from faktura.subscriptions.status import end, record
 from faktura.subscriptions.timing import At, present, set_next
 
 S = SubscriptionStatus
@@ -444,16 +443,3 @@ async def billings(
         status, due = found.get(row.invoice_id or "", (None, None))
         out.append(views.billing_out(row, status, today, due))
     return out, cursor
-
-
-async def record(session: AsyncSession, subscription: Subscription, event: str) -> None:
-    subscription.version += 1
-    subscription.updated_at = clock.now()
-    await events.record(
-        session,
-        merchant_id=subscription.merchant_id,
-        type=event,
-        resource="subscription",
-        resource_id=subscription.id,
-        data=events.snapshot(views.subscription_out(subscription)),
-    )

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura import events
+from faktura.kit import clock
 from faktura.models import Subscription, SubscriptionBilling
 from faktura.subscriptions import views
 from faktura.subscriptions.states import SUBSCRIPTION_STATES, SubscriptionStatus
@@ -49,7 +50,10 @@ async def transition(session: AsyncSession, subscription: Subscription, target: 
 async def record(
     session: AsyncSession, subscription: Subscription, event: str, billing: SubscriptionBilling | None = None
 ) -> None:
+    """Record `event` about the subscription as it is now (with the billing that caused it, if one did):
+    its version and updated time move on, as with any change the API shows."""
     subscription.version += 1
+    subscription.updated_at = clock.now()
     out = views.subscription_out(subscription)
     data = events.snapshot(out)
     if billing is not None:
