@@ -12,6 +12,8 @@ as any other (`lifecycle.send_locked`), and the orders move as for an invoice of
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
@@ -19,17 +21,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
 from faktura.invoices import collective_repository, drafts, lifecycle
-from faktura.invoices.collective_repository import Group
 from faktura.invoices.schemas import InvoiceOut
 from faktura.jobs import JobContext, periodic
 from faktura.jobs.batches import BATCH
 from faktura.kit import clock
 from faktura.kit.db import Database, lock_for_writing
 from faktura.kit.errors import FakturaError
+from faktura.models import Invoice
 from faktura.orders.collective import COLLECTABLE
+from faktura.orders.pricing import PricedLine
 
 log = logging.getLogger("faktura.worker")
+Group = collective_repository.Group
 _STATUSES = frozenset(status.value for status in COLLECTABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Joining:
+    """Lines another package puts on a group's collective invoice (a customer's subscription renewals
+    due on the same date), and what it does once the invoice is made and once it is sent."""
+
+    lines: list[PricedLine]
+    made: Callable[[AsyncSession, Invoice], Awaitable[None]]
+    sent: Callable[[AsyncSession, Invoice], Awaitable[None]]
+
+
+# Asked, with the group's orders locked, what else is due on its invoice; registered by the packages
+# above this one (subscriptions), which this one does not know.
+JoiningFinder = Callable[[AsyncSession, Group, datetime], Awaitable[Joining | None]]
+_JOINING: list[JoiningFinder] = []
+
+
+def joins_collective_invoices(finder: JoiningFinder) -> JoiningFinder:
+    """Register `finder`: every collective invoice made takes the lines it finds due for the group."""
+    _JOINING.append(finder)
+    return finder
 
 
 @periodic("invoice.collect", every=timedelta(minutes=10))
@@ -85,9 +111,19 @@ async def _collect(session: AsyncSession, group: Group, now: datetime) -> Invoic
     # SQLite has no row locks: its write lock, taken before the orders are read, does their work.
     await lock_for_writing(session)
     orders = await collective_repository.lock_due(session, group, now, _STATUSES)
-    if not orders:
+    joining = [found for finder in _JOINING if (found := await finder(session, group, now)) is not None]
+    if not orders and not joining:
         return None
     invoice = await drafts.create_collective(
-        session, group.merchant_id, orders, payment_terms_days=group.payment_terms_days
+        session,
+        group,
+        orders,
+        extra_lines=[line for join in joining for line in join.lines],
+        issue_date=clock.as_utc(now).date(),  # a UTC date, as invoices have; a test clock's day, too
     )
-    return await lifecycle.send_locked(session, invoice)
+    for join in joining:
+        await join.made(session, invoice)
+    sent = await lifecycle.send_locked(session, invoice)
+    for join in joining:
+        await join.sent(session, invoice)
+    return sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.catalog.service import not_accepted_message
 from faktura.customers import service as customers
 from faktura.invoices import collective_repository, fees, finalization, orders_link, repository
+from faktura.invoices.collective_repository import Group
 from faktura.invoices.errors import OrderAlreadyInvoiced
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
 from faktura.invoices.service import (
@@ -142,26 +144,32 @@ async def create_billed(session: AsyncSession, merchant_id: str, billed: Billed)
 
 
 async def create_collective(
-    session: AsyncSession, merchant_id: str, collected: list[Order], *, payment_terms_days: int | None
+    session: AsyncSession,
+    group: Group,
+    collected: list[Order],
+    *,
+    extra_lines: Sequence[pricing.PricedLine] = (),
+    issue_date: date | None = None,
 ) -> Invoice:
-    """A draft billing several orders of one customer, in one currency and price basis, that the caller
-    holds locked and has checked are not invoiced: each order's lines, said to be that order's, priced
-    again as one document by the calculator. The orders are claimed as an invoice of one order claims
-    its order; announced as invoice.created."""
-    first = collected[0]
-    customer_id = first.customer_id
-    assert customer_id is not None
-    data = InvoiceCreate(customer_id=customer_id, payment_terms_days=payment_terms_days)
+    """A draft billing a group's orders, which the caller holds locked and has checked are not
+    invoiced (each order's lines, said to be that order's), and `extra_lines` (a customer's renewals
+    due with them), priced again as one document by the calculator. The orders are claimed as an
+    invoice of one order claims its order; announced as invoice.created."""
+    merchant_id, customer_id = group.merchant_id, group.customer_id
+    data = InvoiceCreate(customer_id=customer_id, payment_terms_days=group.payment_terms_days)
     invoice = await _new_invoice(session, merchant_id, data, customer_id, {})
-    invoice.currency = first.currency
-    invoice.prices_include_tax = first.prices_include_tax
-    invoice.language = await orders.customer_language(session, merchant_id, customer_id) or first.language
-    lines = [_order_line(order, item) for order in collected for item in order.items]
+    invoice.issue_date = issue_date
+    invoice.currency = group.currency
+    invoice.prices_include_tax = group.prices_include_tax
+    language = await orders.customer_language(session, merchant_id, customer_id)
+    invoice.language = language or (collected[0].language if collected else invoice.language)
+    lines = [_order_line(order, item) for order in collected for item in order.items] + list(extra_lines)
     totals = compute_totals([p.line for p in lines], prices_include_tax=invoice.prices_include_tax)
     _set_lines(invoice, lines, totals)
     await repository.add(session, invoice)
-    await collective_repository.link(session, invoice, [order.id for order in collected])
-    collecting(session, invoice, [order.id for order in collected])
+    if collected:
+        await collective_repository.link(session, invoice, [order.id for order in collected])
+        collecting(session, invoice, [order.id for order in collected])
     for order in collected:
         orders_link.require_invoiceable(order)
         orders.billed_by(session, order.id, invoice.id)

@@ -54,6 +54,9 @@ class Subscription(IdMixin, TimestampMixin, Base):
     anchor_day: Mapped[int | None] = mapped_column(Integer)
     time_zone: Mapped[str] = mapped_column(String(64))
     collection_method: Mapped[str] = mapped_column(String(30))
+    # False: its renewals go on the customer's collective invoice of the day, with the other
+    # subscriptions and the collective orders due then (`faktura.invoices.collective`).
+    separate_invoices: Mapped[bool] = mapped_column(Boolean, default=True)
     payment_terms_days: Mapped[int | None] = mapped_column(Integer)
     payment_method_id: Mapped[str | None] = mapped_column(String(40))
     start_date: Mapped[date] = mapped_column(Date)

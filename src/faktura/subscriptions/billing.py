@@ -214,6 +214,16 @@ async def bill_period(
         for row in waiting:
             row.status = BillingStatus.NOTHING_DUE.value
         return billing, []
+    if not subscription.separate_invoices:
+        # On the customer's collective invoice, made at the period's first moment with the other
+        # renewals and the collective orders due then (no grace window: the day's invoice is one).
+        billing.lines = [pricing.line_json(line) for line in lines]
+        billing.status = BillingStatus.DRAFT.value
+        billing.action = dunning.Action.ISSUE.value
+        billing.next_action_at = begins(period.start, subscription.time_zone)
+        # Made by the run's next step, not here, so the renewals due with it are made first.
+        await repository.add_billing(session, billing)
+        return billing, []
     invoice = await drafts.create_billed(session, subscription.merchant_id, billed)
     billing.invoice_id = invoice.id
     billing.status = BillingStatus.DRAFT.value

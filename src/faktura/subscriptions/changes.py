@@ -219,6 +219,10 @@ async def _plan(session: AsyncSession, subscription: Subscription, data: Subscri
         return await _at_period_end(session, subscription, items, cycle, catalog, now)
     if mode == "none":
         return Plan(mode, today, "never", items, None, period, [], None)
+    if mode == "next_invoice" and not subscription.separate_invoices:
+        raise ValidationFailed.field(
+            "prorationMode", "next_invoice_not_collective", "Bill it invoice_now or at_period_end."
+        )
     prorations = pricing.netted(
         catalog,
         pricing.prorations(catalog, current, new_items, subscription.prices_include_tax, period, today),

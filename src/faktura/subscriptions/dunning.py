@@ -27,13 +27,14 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.invoices import finalization, lifecycle
+from faktura.invoices import collective, finalization, lifecycle
 from faktura.invoices import service as invoices
+from faktura.invoices.collective import Group, Joining
 from faktura.invoices.delivery.states import ChannelName
 from faktura.invoices.states import PAYABLE, InvoiceStatus
 from faktura.models import Invoice, Subscription, SubscriptionBilling
 from faktura.payments import off_session
-from faktura.subscriptions import repository
+from faktura.subscriptions import pricing, repository
 from faktura.subscriptions.states import BillingStatus, SubscriptionStatus
 from faktura.subscriptions.status import end, record, transition
 from faktura.subscriptions.timing import At, begins, set_next
@@ -85,6 +86,65 @@ async def issue(
     if subscription.collection_method == "send_invoice":
         _schedule_reminders(subscription, billing, invoice, at.now)
     return []
+
+
+async def issue_collective(
+    session: AsyncSession, subscription: Subscription, billing: SubscriptionBilling, at: At
+) -> list[str]:
+    """Make the customer's collective invoice now: this renewal with the others due and the collective
+    orders due (`invoices.collective`, which asks `_renewals_due` for the renewals); it is sent at
+    once. Nothing when another run made it already."""
+    await collective.collect(
+        session,
+        subscription.merchant_id,
+        subscription.customer_id,
+        currency=subscription.currency,
+        prices_include_tax=subscription.prices_include_tax,
+        payment_terms_days=subscription.payment_terms_days,
+        now=at.now,
+    )
+    return []
+
+
+@collective.joins_collective_invoices
+async def _renewals_due(session: AsyncSession, group: Group, now: datetime) -> Joining | None:
+    """The group's renewals due by `now` that wait for a collective invoice, locked."""
+    due = await repository.collective_renewals_due(session, group, now)
+    if not due:
+        return None
+
+    async def made(session: AsyncSession, invoice: Invoice) -> None:
+        for row in due:
+            row.invoice_id = invoice.id
+
+    async def sent(session: AsyncSession, invoice: Invoice) -> None:
+        for row in due:
+            row.action = row.next_action_at = None
+            row.status = (B.PAID if invoice.status == InvoiceStatus.PAID else B.OPEN).value
+        if invoice.status in PAYABLE:
+            lead = due[0]  # its reminders are the invoice's; the others follow it (`_together`)
+            subscription = await repository.load(session, lead.merchant_id, lead.subscription_id, lock=True)
+            assert subscription is not None
+            _schedule_reminders(subscription, lead, invoice, now)
+
+    lines = [pricing.line_of_json(line) for row in due for line in row.lines or []]
+    return Joining(lines, made, sent)
+
+
+async def _together(
+    session: AsyncSession, billing: SubscriptionBilling
+) -> list[tuple[SubscriptionBilling, Subscription]]:
+    """The other renewals on the billing's (collective) invoice, with their subscriptions, locked."""
+    if billing.invoice_id is None:
+        return []
+    found = []
+    for row in await repository.renewals_on_invoice(session, billing.invoice_id):
+        if row.id == billing.id:
+            continue
+        subscription = await repository.load(session, row.merchant_id, row.subscription_id, lock=True)
+        assert subscription is not None
+        found.append((row, subscription))
+    return found
 
 
 async def _charge(
@@ -178,6 +238,10 @@ async def act(session: AsyncSession, merchant_id: str, billing_id: str, at: At) 
     subscription = await repository.load(session, merchant_id, billing.subscription_id, lock=True)
     assert subscription is not None
     action = Action(billing.action or Action.ISSUE.value)
+    if billing.invoice_id is None and billing.lines is not None and action is Action.ISSUE:
+        for event in await issue_collective(session, subscription, billing, at):
+            await record(session, subscription, event, billing)
+        return True
     if billing.invoice_id is None:  # the merchant deleted the draft in its grace window
         billing.status = B.VOID.value
         billing.action = billing.next_action_at = None
@@ -212,6 +276,10 @@ async def act(session: AsyncSession, merchant_id: str, billing_id: str, at: At) 
 async def _overdue(
     session: AsyncSession, subscription: Subscription, billing: SubscriptionBilling, invoice: Invoice, at: At
 ) -> list[str]:
+    for row, other in await _together(session, billing):
+        row.status = B.PAST_DUE.value
+        for event in await _past_due(session, other):
+            await record(session, other, event, row)
     billing.status = B.PAST_DUE.value
     await _remind(session, subscription, invoice)
     billing.attempts = 0
@@ -260,8 +328,19 @@ async def _past_due(session: AsyncSession, subscription: Subscription) -> list[s
 async def _give_up(
     session: AsyncSession, subscription: Subscription, billing: SubscriptionBilling, at: At
 ) -> list[str]:
+    for row, other in await _together(session, billing):
+        if row.status != B.PAST_DUE.value:
+            continue  # paid meanwhile, or given up already
+        row.status = B.FAILED.value
+        for event in await _final_status(session, other, at):
+            await record(session, other, event, row)
     billing.status = B.FAILED.value
     billing.action = billing.next_action_at = None
+    return await _final_status(session, subscription, at)
+
+
+async def _final_status(session: AsyncSession, subscription: Subscription, at: At) -> list[str]:
+    """What the merchant set for a subscription dunning gave up on: unpaid, or canceled."""
     status = S(subscription.status)
     if status is S.CANCELED:
         return []

@@ -226,3 +226,38 @@ def _quantity(item: ItemTerms | None) -> str:
 
 def _new_price(was: ItemTerms | None, now: ItemTerms | None) -> str:
     return " (new price)" if was and now and was.price_id != now.price_id else ""
+
+
+def line_json(priced: PricedLine) -> dict[str, Any]:
+    """A priced line as a billing keeps it until its collective invoice is made."""
+    return {
+        "quantity": str(priced.line.quantity),
+        "unitPrice": priced.line.unit_price,
+        "taxCategory": priced.line.tax_category.value,
+        "taxRate": str(priced.line.tax_rate),
+        "discount": priced.line.discount,
+        "productId": priced.product_id,
+        "priceId": priced.price_id,
+        "description": priced.description,
+        "unitCode": priced.unit_code,
+        "taxRuleId": priced.tax_rule_id,
+        "taxExemptionReason": priced.tax_exemption_reason,
+    }
+
+
+def line_of_json(data: dict[str, Any]) -> PricedLine:
+    return PricedLine(
+        line=LineInput(
+            quantity=Decimal(data["quantity"]),
+            unit_price=int(data["unitPrice"]),
+            tax_category=TaxCategory(data["taxCategory"]),
+            tax_rate=Decimal(data["taxRate"]),
+            discount=int(data["discount"]),
+        ),
+        product_id=data["productId"],
+        price_id=data["priceId"],
+        description=data["description"],
+        unit_code=data["unitCode"],
+        tax_rule_id=data["taxRuleId"],
+        tax_exemption_reason=data["taxExemptionReason"],
+    )

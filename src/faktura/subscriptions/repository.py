@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.invoices.collective import Group
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page
 from faktura.models import (
@@ -295,5 +296,47 @@ async def subscribed_to(session: AsyncSession, merchant_id: str, product_id: str
         )
         .distinct()
         .order_by(Subscription.id)
+    )
+    return list(rows.all())
+
+
+async def collective_renewals_due(
+    session: AsyncSession, group: Group, now: datetime
+) -> list[SubscriptionBilling]:
+    """The group's renewals waiting for a collective invoice, due by `now`, locked, oldest first."""
+    terms = (
+        Subscription.payment_terms_days.is_(None)
+        if group.payment_terms_days is None
+        else Subscription.payment_terms_days == group.payment_terms_days
+    )
+    rows = await session.scalars(
+        select(SubscriptionBilling)
+        .join(Subscription, Subscription.id == SubscriptionBilling.subscription_id)
+        .where(
+            SubscriptionBilling.merchant_id == group.merchant_id,
+            SubscriptionBilling.customer_id == group.customer_id,
+            SubscriptionBilling.kind == "renewal",
+            SubscriptionBilling.invoice_id.is_(None),
+            SubscriptionBilling.lines.is_not(None),
+            SubscriptionBilling.action == "issue",
+            SubscriptionBilling.next_action_at <= now,
+            Subscription.separate_invoices.is_(False),
+            Subscription.currency == group.currency,
+            Subscription.prices_include_tax.is_(group.prices_include_tax),
+            terms,
+        )
+        .order_by(SubscriptionBilling.id)
+        .with_for_update(of=SubscriptionBilling)
+    )
+    return list(rows.all())
+
+
+async def renewals_on_invoice(session: AsyncSession, invoice_id: str) -> list[SubscriptionBilling]:
+    """The renewals a (collective) invoice bills, locked."""
+    rows = await session.scalars(
+        select(SubscriptionBilling)
+        .where(SubscriptionBilling.invoice_id == invoice_id, SubscriptionBilling.kind == "renewal")
+        .order_by(SubscriptionBilling.id)
+        .with_for_update()
     )
     return list(rows.all())

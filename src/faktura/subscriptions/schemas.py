@@ -38,6 +38,11 @@ class SubscriptionCreate(RequestSchema):
     )
     currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="Default: the merchant's")
     collection_method: CollectionMethod = "send_invoice"
+    separate_invoices: bool = Field(
+        True,
+        description="false: renewals go on the customer's collective invoice of the day, with their other "
+        "subscriptions and collective orders due then (send_invoice, no coupon)",
+    )
     payment_method_id: str | None = Field(None, max_length=40, description="charge_automatically: the card")
     payment_terms_days: int | None = Field(
         None, ge=0, le=365, description="send_invoice; default the merchant's"
@@ -114,6 +119,7 @@ class SubscriptionOut(Schema):
     billing_anchor: int | None
     time_zone: str
     collection_method: str
+    separate_invoices: bool
     payment_method_id: str | None
     payment_terms_days: int | None
     start_date: date

@@ -73,6 +73,11 @@ async def create(
     item_terms = await checked_items(session, merchant_id, items, currency, [], errors) if currency else []
     coupon = await _coupon(session, merchant_id, coupon_code, currency, item_terms, errors)
     await _check_collection(session, merchant_id, data, customer_id, errors)
+    if not data.separate_invoices:
+        if data.collection_method != "send_invoice":
+            errors.add("separateInvoices", "collective_needs_send_invoice", "A collective invoice is sent.")
+        if coupon_code is not None:
+            errors.add("couponCode", "coupon_not_collective", "A collective invoice takes no coupon.")
     now = await present(session, customer.test_clock_id if customer else None)
     today = local_day(now, zone)
     start = data.start_date or today
@@ -107,6 +112,7 @@ async def create(
         anchor_day=(data.billing_anchor or (trial_end or start).day) if monthly else None,
         time_zone=zone,
         collection_method=data.collection_method,
+        separate_invoices=data.separate_invoices,
         payment_terms_days=data.payment_terms_days,
         payment_method_id=data.payment_method_id,
         start_date=start,

@@ -63,6 +63,7 @@ def subscription_out(subscription: Subscription) -> SubscriptionOut:
         billing_anchor=subscription.anchor_day,
         time_zone=subscription.time_zone,
         collection_method=subscription.collection_method,
+        separate_invoices=subscription.separate_invoices,
         payment_method_id=subscription.payment_method_id,
         payment_terms_days=subscription.payment_terms_days,
         start_date=subscription.start_date,

@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("anchor_day", sa.Integer(), nullable=True),
         sa.Column("time_zone", sa.String(length=64), nullable=False),
         sa.Column("collection_method", sa.String(length=30), nullable=False),
+        sa.Column("separate_invoices", sa.Boolean(), nullable=False),
         sa.Column("payment_terms_days", sa.Integer(), nullable=True),
         sa.Column("payment_method_id", sa.String(length=40), nullable=True),
         sa.Column("start_date", sa.Date(), nullable=False),
