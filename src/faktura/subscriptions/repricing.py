@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
+from faktura.kit import clock
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.periods import Interval
 from faktura.models import Subscription
@@ -28,11 +29,18 @@ from faktura.subscriptions.status import record
 from faktura.subscriptions.timing import boundary, schedule
 
 S = SubscriptionStatus
+MAX_LEAD_DAYS = 730
 
 
 async def move_to_price(
     session: AsyncSession, merchant_id: str, data: PriceChange, settings: Settings
 ) -> PriceChangeOut:
+    if data.effective_from > clock.today() + timedelta(days=MAX_LEAD_DAYS):
+        raise ValidationFailed.field(
+            "effectiveFrom",
+            "effective_from_too_late",
+            f"A price change takes effect within {MAX_LEAD_DAYS} days.",
+        )
     price = (await repository.prices(session, merchant_id, [data.price_id])).get(data.price_id)
     if price is None:
         raise ValidationFailed.field("priceId", "price_not_found", f"No price '{data.price_id}'.")
