@@ -232,11 +232,12 @@ def _schedule_reminders(
 async def act(session: AsyncSession, merchant_id: str, billing_id: str, at: At) -> bool:
     """Do a billing's next action if its time has come; False when there was nothing to do (done by
     another run, or settled meanwhile)."""
-    billing = await repository.billing(session, merchant_id, billing_id, lock=True)
-    if billing is None or billing.next_action_at is None or billing.next_action_at > at.now:
+    found = await repository.billing_locked(session, merchant_id, billing_id)
+    if found is None:
         return False
-    subscription = await repository.load(session, merchant_id, billing.subscription_id, lock=True)
-    assert subscription is not None
+    billing, subscription = found
+    if billing.next_action_at is None or billing.next_action_at > at.now:
+        return False
     action = Action(billing.action or Action.ISSUE.value)
     if billing.invoice_id is None and billing.lines is not None and action is Action.ISSUE:
         for event in await issue_collective(session, subscription, billing, at):
@@ -368,11 +369,11 @@ async def _expire(
 async def settle_paid(session: AsyncSession, merchant_id: str, billing_id: str, at: At) -> bool:
     """A billing whose invoice was paid or voided: settled, its dunning stopped; its subscription active
     again when nothing else of it is owed in dunning."""
-    billing = await repository.billing(session, merchant_id, billing_id, lock=True)
-    if billing is None or billing.invoice_id is None:
+    locked = await repository.billing_locked(session, merchant_id, billing_id)
+    if locked is None or locked[0].invoice_id is None:
         return False
-    subscription = await repository.load(session, merchant_id, billing.subscription_id, lock=True)
-    assert subscription is not None
+    billing, subscription = locked
+    assert billing.invoice_id is not None
     found = await invoices.statuses(session, merchant_id, [billing.invoice_id])
     status = found.get(billing.invoice_id, ("void", None))[0]
     if status not in (InvoiceStatus.PAID, InvoiceStatus.VOID):

@@ -124,15 +124,30 @@ async def add_billing(session: AsyncSession, billing: SubscriptionBilling) -> No
     await session.flush()
 
 
-async def billing(
-    session: AsyncSession, merchant_id: str, billing_id: str, *, lock: bool
-) -> SubscriptionBilling | None:
-    stmt = select(SubscriptionBilling).where(
-        SubscriptionBilling.id == billing_id, SubscriptionBilling.merchant_id == merchant_id
+async def billing_locked(
+    session: AsyncSession, merchant_id: str, billing_id: str
+) -> tuple[SubscriptionBilling, Subscription] | None:
+    """The billing and its subscription, both locked: the subscription first, as every renewal and
+    change locks it, then the billing, read afresh."""
+    subscription_id = await session.scalar(
+        select(SubscriptionBilling.subscription_id).where(
+            SubscriptionBilling.id == billing_id, SubscriptionBilling.merchant_id == merchant_id
+        )
     )
-    if lock:
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).first()
+    if subscription_id is None:
+        return None
+    subscription = await load(session, merchant_id, subscription_id, lock=True)
+    row = (
+        await session.scalars(
+            select(SubscriptionBilling)
+            .where(SubscriptionBilling.id == billing_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if subscription is None or row is None:
+        return None
+    return row, subscription
 
 
 async def waiting_prorations(session: AsyncSession, subscription_id: str) -> list[SubscriptionBilling]:
