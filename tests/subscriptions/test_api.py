@@ -346,3 +346,30 @@ async def test_a_test_customers_documents_are_numbered_apart_from_the_live_serie
     )
     assert refused.status_code == 422
     assert "series_reserved" in refused.text
+
+
+async def test_a_new_cycle_starts_at_the_periods_end(
+    api: Api, database: Database, settings: Settings
+) -> None:
+    ctx = await _setup(api)
+    sub = await _subscribe(api, ctx)
+    yearly = await api.created("/api/v1/BillingCycles", {"name": "Yearly", "interval": "year"})
+
+    now = await api.patch(
+        f"{SUBS}/{sub['id']}", json={"billingCycleId": yearly["id"], "prorationMode": "invoice_now"}
+    )
+    changed = await api.patch(f"{SUBS}/{sub['id']}", json={"billingCycleId": yearly["id"]})
+
+    assert now.status_code == 422
+    assert "cycle_change_at_period_end" in now.text
+    assert changed.json()["pendingChange"]["billingCycleId"] == yearly["id"]
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-03-01T10:00:00Z")
+    after = (await api.get(f"{SUBS}/{sub['id']}")).json()
+    assert (after["interval"], after["currentPeriodStart"], after["currentPeriodEnd"]) == (
+        "year",
+        "2027-02-28",
+        "2028-02-29",  # the anchor (the 31st) clamps to February's last day, a leap day in 2028
+    )
+    missing = await api.patch(f"{SUBS}/{sub['id']}", json={"billingCycleId": "bcy_missing"})
+    assert missing.status_code == 422
+    assert "billing_cycle_not_found" in missing.text

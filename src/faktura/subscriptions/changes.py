@@ -177,11 +177,8 @@ async def _plan(session: AsyncSession, subscription: Subscription, data: Subscri
         )
     cycle = None
     if data.billing_cycle_id is not None:
-        found = await repository.cycle(session, subscription.merchant_id, data.billing_cycle_id)
-        if found is None or found.archived:
-            code = "billing_cycle_not_found" if found is None else "billing_cycle_archived"
-            errors.add("billingCycleId", code, f"No active billing cycle '{data.billing_cycle_id}'.")
-        else:
+        found = await service.active_cycle(session, subscription.merchant_id, data.billing_cycle_id, errors)
+        if found is not None:
             cycle = {"id": found.id, "interval": found.interval, "count": found.interval_count}
     errors.raise_if_any()
     status = S(subscription.status)

@@ -229,14 +229,6 @@ async def set_clock_reached(session: AsyncSession, clock_id: str, moment: dateti
     await session.execute(update(TestClock).where(TestClock.id == clock_id).values(reached_time=moment))
 
 
-async def clock_of(session: AsyncSession, merchant_id: str, clock_id: str) -> TestClock | None:
-    return (
-        await session.scalars(
-            select(TestClock).where(TestClock.id == clock_id, TestClock.merchant_id == merchant_id)
-        )
-    ).first()
-
-
 _IN_DUNNING = ("open", "past_due", "failed")
 
 

@@ -21,7 +21,7 @@ from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
 from faktura.kit.validation import Collector
 from faktura.merchants.terms import time_zone_problem
-from faktura.models import Coupon, Subscription
+from faktura.models import BillingCycle, Coupon, Subscription
 from faktura.orders import service as orders
 from faktura.payments import methods
 from faktura.payments.errors import PaymentMethodNotFound
@@ -56,10 +56,7 @@ async def create(
     customer = await repository.customer(session, merchant_id, customer_id) if customer_id else None
     if customer_id and customer is None:
         errors.add("customerId", "customer_not_found", f"No customer '{customer_id}'.")
-    cycle = await repository.cycle(session, merchant_id, data.billing_cycle_id)
-    if cycle is None or cycle.archived:
-        code = "billing_cycle_not_found" if cycle is None else "billing_cycle_archived"
-        errors.add("billingCycleId", code, f"No active billing cycle '{data.billing_cycle_id}'.")
+    cycle = await active_cycle(session, merchant_id, data.billing_cycle_id, errors)
     monthly = cycle is not None and cycle.interval in ("month", "year")
     if data.billing_anchor is not None and cycle is not None and not monthly:
         errors.add(
@@ -133,6 +130,18 @@ async def create(
     await record(session, subscription, "subscription.created")
     await billing.advance(session, subscription, At(now, terms, settings))
     return views.subscription_out(subscription)
+
+
+async def active_cycle(
+    session: AsyncSession, merchant_id: str, cycle_id: str, errors: Collector
+) -> BillingCycle | None:
+    """The merchant's billing cycle, if it is not archived; noted in `errors` otherwise."""
+    cycle = await repository.cycle(session, merchant_id, cycle_id)
+    if cycle is None or cycle.archived:
+        code = "billing_cycle_not_found" if cycle is None else "billing_cycle_archived"
+        errors.add("billingCycleId", code, f"No active billing cycle '{cycle_id}'.")
+        return None
+    return cycle
 
 
 async def _source(
