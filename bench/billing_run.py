@@ -177,6 +177,11 @@ async def seed(url: str, count: int) -> tuple[str, date]:
                 await session.execute(insert(Customer), customers)
                 await session.execute(insert(Subscription), subscriptions)
                 await session.execute(insert(SubscriptionItem), items)
+        # Statistics as a live database has them (autovacuum keeps them): without them the planner
+        # takes the freshly filled tables for empty ones and scans them.
+        async with db.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.exec_driver_sql("ANALYZE")
         return merchant_id, today
     finally:
         await db.dispose()

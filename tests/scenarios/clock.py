@@ -90,6 +90,13 @@ class ScenarioClock:
             assert response.status_code == 200, response.text
             api.token = response.json()["accessToken"]
 
+    def stand_at(self, moment: datetime) -> None:
+        """Move to `moment` without running what falls due there: to look at what a periodic run
+        queues before any worker takes it."""
+        if moment < self._now:
+            raise ValueError(f"a scenario's clock only moves on: {moment} is before {self._now}")
+        self._set(moment)
+
     async def dead_jobs(self) -> list[tuple[str, str | None]]:
         """(kind, last error) of the jobs of this scenario that died."""
         async with self.database.transaction(write=False) as session:

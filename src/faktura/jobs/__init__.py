@@ -19,7 +19,7 @@ a handler must be safe to repeat. It must not block the event loop either: the w
 on that loop, so slow synchronous work goes to a thread (`asyncio.to_thread`).
 """
 
-from faktura.jobs.queue import drop_waiting, enqueue, enqueue_many, enqueue_once
+from faktura.jobs.queue import any_unfinished, drop_waiting, enqueue, enqueue_many, enqueue_once
 from faktura.jobs.registry import (
     BatchHandler,
     DeadHandler,
@@ -45,6 +45,7 @@ __all__ = [
     "Periodic",
     "Reschedule",
     "RetryLater",
+    "any_unfinished",
     "batch_handler",
     "drop_waiting",
     "enqueue",

@@ -136,6 +136,12 @@ async def enqueue_once(session: AsyncSession, kind: str, payload: dict[str, Any]
     done.add(kind)
 
 
+async def any_unfinished(session: AsyncSession, kind: str) -> bool:
+    """Whether a job of `kind` waits or runs: a periodic run that hands its items out in batches leaves
+    new work for its next run while one is under way, rather than queue the same items twice."""
+    return await repository.any_unfinished(session, kind)
+
+
 async def drop_waiting(session: AsyncSession, ordering_key: str) -> int:
     """Delete the jobs of `ordering_key` still waiting to run, for a run in this transaction that does
     their work: jobs whose one run covers every earlier request (`enqueue_once`). Only jobs committed

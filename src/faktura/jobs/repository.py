@@ -380,3 +380,10 @@ async def unfinished_with_dedupe_key(session: AsyncSession, dedupe_key: str) -> 
     return await session.scalar(
         select(JOBS.c.id).where(JOBS.c.dedupe_key == dedupe_key, JOBS.c.status.in_(UNFINISHED))
     )
+
+
+async def any_unfinished(session: AsyncSession, kind: str) -> bool:
+    found = await session.scalar(
+        select(JOBS.c.id).where(JOBS.c.kind == kind, JOBS.c.status.in_(UNFINISHED)).limit(1)
+    )
+    return found is not None

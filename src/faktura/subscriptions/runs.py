@@ -3,10 +3,11 @@ action's time has come has it done, every billing whose invoice was paid meanwhi
 subscription (or billing) per transaction; safe to run any number of times at once (each step re-reads
 under the subscription's lock).
 
-Live, the periodic `subscription.bill` only finds the work and queues one job per subscription or
-billing (`subscription.renew`, `subscription.billing`, deduplicated while one is unfinished), so every
-worker shares a large run. A test clock's advance does the same steps in this process, one moment at a
-time (`bill_due`), since its order is the clock's.
+Live, the periodic `subscription.bill` only finds the work and queues jobs of up to `CHUNK`
+subscriptions or billings (`subscription.renew`, `subscription.billing`), each still renewed in its
+own transaction, so every worker shares a large run at one claim per chunk. A test clock's advance
+does the same steps in this process, one moment at a time (`bill_due`), since its order is the
+clock's.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
-from faktura.jobs import JobContext, enqueue_many, handler, periodic
+from faktura.jobs import JobContext, any_unfinished, enqueue_many, handler, periodic
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.errors import FakturaError
@@ -28,11 +30,14 @@ from faktura.subscriptions.timing import At, present
 
 log = logging.getLogger("faktura.worker")
 BATCH = 200
+# Items per job: one claim and one settlement for them all, while each keeps its own transaction.
+CHUNK = 25
 RUN = "subscription.bill"
 
 
 RENEW = "subscription.renew"
 BILLING = "subscription.billing"
+Work = Callable[[AsyncSession, Settings], Awaitable[int]]
 
 
 @periodic(RUN, every=timedelta(minutes=1))
@@ -41,36 +46,75 @@ async def bill_task(ctx: JobContext) -> None:
 
 
 async def queue_due(database: Database, now: datetime) -> int:
-    """Queue a job for each live subscription or billing with work due at `now`; returns how many."""
+    """Queue jobs for the live subscriptions and billings with work due at `now`, a merchant's items
+    `CHUNK` to a job; returns how many items. A kind whose jobs of an earlier run are still unfinished
+    is left for the next run, so no item is queued twice."""
+    async with database.transaction(write=False) as session:
+        busy = {kind for kind in (RENEW, BILLING) if await any_unfinished(session, kind)}
     queued = 0
     for kind, find, what in (
         (RENEW, partial(repository.due, now=now), "renew"),
         (BILLING, partial(repository.actions_due, now=now), "act"),
         (BILLING, repository.settled_meanwhile, "settle"),
     ):
+        if kind in busy:
+            continue
         after = None
         while True:
             async with database.transaction() as session:
                 found = await find(session, limit=BATCH, test_clock_id=None, after=after)
-                jobs = [({"merchantId": m, "id": i, "do": what}, None, f"{what}:{i}", m) for m, i in found]
-                queued += await enqueue_many(session, kind, jobs, max_attempts=3)
+                await enqueue_many(session, kind, _chunks(found, what), max_attempts=3)
+            queued += len(found)
             if len(found) < BATCH:
                 break
             after = found[-1][1]
     if queued:
-        log.info("billing run queued %d job(s)", queued)
+        log.info("billing run queued %d item(s)", queued)
     return queued
+
+
+def _chunks(found: list[tuple[str, str]], what: str) -> list[tuple[dict[str, Any], None, None, str]]:
+    """Jobs of at most `CHUNK` (merchant id, id) pairs, one merchant's each."""
+    mine: dict[str, list[str]] = {}
+    for merchant_id, item_id in found:
+        mine.setdefault(merchant_id, []).append(item_id)
+    return [
+        ({"do": what, "merchantId": merchant_id, "ids": ids[first : first + CHUNK]}, None, None, merchant_id)
+        for merchant_id, ids in mine.items()
+        for first in range(0, len(ids), CHUNK)
+    ]
 
 
 @handler(RENEW)
 async def renew_task(ctx: JobContext) -> None:
-    await _each(ctx.database, ctx.settings, partial(_renew, ctx.payload["merchantId"], ctx.payload["id"]))
+    merchant_id = ctx.payload["merchantId"]
+    await _all(ctx, [partial(_renew, merchant_id, i) for i in _ids(ctx.payload)])
 
 
 @handler(BILLING)
 async def billing_task(ctx: JobContext) -> None:
     act = dunning.act if ctx.payload["do"] == "act" else dunning.settle_paid
-    await _each(ctx.database, ctx.settings, partial(_act, act, ctx.payload["merchantId"], ctx.payload["id"]))
+    merchant_id = ctx.payload["merchantId"]
+    await _all(ctx, [partial(_act, act, merchant_id, i) for i in _ids(ctx.payload)])
+
+
+def _ids(payload: dict[str, Any]) -> list[str]:
+    # A job queued before jobs carried several items names one (`id`).
+    return list(payload["ids"]) if "ids" in payload else [payload["id"]]
+
+
+async def _all(ctx: JobContext, works: list[Work]) -> None:
+    """Each item in its own transaction; one that fails unexpectedly does not hold up the others, and
+    fails the job after them (its retry finds the others done, and does only what is left)."""
+    failed: Exception | None = None
+    for work in works:
+        try:
+            await _each(ctx.database, ctx.settings, work)
+        except Exception as exc:
+            log.exception("subscription billing failed; the job will retry it")
+            failed = failed or exc
+    if failed is not None:
+        raise failed
 
 
 async def bill_due(
@@ -96,9 +140,6 @@ async def bill_due(
         found = max(len(due), len(actions), len(settled))
         if found < BATCH or done == before:
             return done
-
-
-Work = Callable[[AsyncSession, Settings], Awaitable[int]]
 
 
 async def _renew(merchant_id: str, subscription_id: str, session: AsyncSession, settings: Settings) -> int:
