@@ -121,9 +121,9 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
     invoice.bank_account = merchant.bank_account
     invoice.finalized_at = clock.now()
     invoice.amount_due = invoice.total
-    # The parties as the invoice.finalized event shows them; frozen again once it is settled, when the
-    # document's pay link follows the status.
-    await freeze(session, invoice, merchant, customer)
+    # As the invoice.finalized event shows it, open; frozen again if settling it changes what it shows.
+    await freeze(session, invoice, merchant, customer, status=InvoiceStatus.OPEN)
+    frozen = (InvoiceStatus.OPEN.value, invoice.amount_due, invoice.prepaid_amount)
     await books.invoice_finalized(session, invoice)
     await transition(session, invoice, InvoiceStatus.OPEN)  # announced as invoice.finalized
     # The order's own payments first: they were made for exactly this sale.
@@ -136,13 +136,23 @@ async def finalize_locked(session: AsyncSession, invoice: Invoice) -> None:
         # Settling from the order's payments completed the order already (`settlement.settle`).
         await orders_link.complete_if_paid(session, invoice, order)
     # Frozen for good once settlement has run: a pay-first invoice is issued paid, with its prepaid
-    # amount and no payment link, and its document says so.
-    await freeze(session, invoice, merchant, customer)
+    # amount and no payment link, and its document says so. (A settlement that took nothing left the
+    # document as it is.)
+    if (invoice.status, invoice.amount_due, invoice.prepaid_amount) != frozen:
+        await freeze(session, invoice, merchant, customer)
 
 
-async def freeze(session: AsyncSession, invoice: Invoice, merchant: Merchant, customer: Customer) -> Document:
-    """Keep everything the issued invoice shows, as the merchant's and customer's rows show it now."""
-    document = await invoice_between(session, invoice, merchant, customer)
+async def freeze(
+    session: AsyncSession,
+    invoice: Invoice,
+    merchant: Merchant,
+    customer: Customer,
+    *,
+    status: InvoiceStatus | None = None,
+) -> Document:
+    """Keep everything the issued invoice shows, as the merchant's and customer's rows show it now (and
+    in `status`, when it is about to take that)."""
+    document = await invoice_between(session, invoice, merchant, customer, status=status)
     invoice.document = record.freeze(document)
     invoice.document_sha256 = record.digest(invoice.document)
     # Keeping the record is no change the API shows: the invoice stays as its last event has it.

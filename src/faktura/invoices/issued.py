@@ -66,12 +66,18 @@ async def live_invoice_document(session: AsyncSession, invoice: Invoice) -> Docu
 
 
 async def invoice_between(
-    session: AsyncSession, invoice: Invoice, merchant: Merchant, customer: Customer
+    session: AsyncSession,
+    invoice: Invoice,
+    merchant: Merchant,
+    customer: Customer,
+    *,
+    status: InvoiceStatus | None = None,
 ) -> Document:
     """The invoice between these rows of its merchant and customer, with its payer's page while it is
-    payable."""
+    payable (in its status, or the `status` it is about to take)."""
+    payable = (status or invoice.status) in PAYABLE
     token = (await links.tokens_of(session, links.LinkTarget.INVOICE, [invoice.id])).get(invoice.id)
-    payment_url = links.page_url(public_url_of(session), token) if invoice.status in PAYABLE else None
+    payment_url = links.page_url(public_url_of(session), token) if payable else None
     return build_invoice(invoice, merchant, customer, payment_url)
 
 

@@ -5,13 +5,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.models import Merchant
 
+# The merchants a session has read, held for its life: the identity map keeps a row only while
+# something refers to it, and one transaction asks for its merchant in many places.
+_HELD = "merchants.held"
+
 
 async def count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Merchant)) or 0)
 
 
 async def get(session: AsyncSession, merchant_id: str) -> Merchant | None:
-    return await session.get(Merchant, merchant_id)
+    """The merchant, read once per session (later calls find it in the identity map)."""
+    merchant = await session.get(Merchant, merchant_id)
+    if merchant is not None:
+        session.info.setdefault(_HELD, {})[merchant_id] = merchant
+    return merchant
 
 
 async def every(session: AsyncSession) -> list[Merchant]:
