@@ -174,7 +174,7 @@ async def credited_quantities(session: AsyncSession, item_ids: Collection[str]) 
     if not item_ids:
         return {}
     rows = await session.execute(
-        select(CreditNoteItem.invoice_item_id, CreditNoteItem.quantity).where(
+        select(CreditNoteItem.invoice_item_id, CreditNoteItem.credited_quantity).where(
             CreditNoteItem.invoice_item_id.in_(item_ids)
         )
     )

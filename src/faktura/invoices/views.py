@@ -148,6 +148,7 @@ def credit_note_out(
                 position=i.position,
                 description=i.description,
                 quantity=i.quantity,
+                credited_quantity=i.credited_quantity,
                 unit_code=i.unit_code,
                 unit_price=i.unit_price,
                 discount=i.discount,
