@@ -346,6 +346,7 @@ async def test_an_amount_of_a_line_is_credited_and_its_rest_takes_exactly_what_i
     assert (line["netAmount"], line["taxAmount"], part["total"]) == (3333, 833, 4166)
     after = await fetch(api, invoice["id"])
     assert (after["amountDue"], after["items"][0]["quantityCredited"]) == (LINES_TOTAL - 4166, "0")
+    assert (after["items"][0]["amount"], after["items"][0]["amountCredited"]) == (20000, 3333)
 
     # A unit of it at its price, then the last unit: what is left of the line's 20000 is 6667.
     unit = await credit(api, invoice["id"], {"items": [{"position": 1, "quantity": "1"}]})
@@ -363,7 +364,8 @@ async def test_an_amount_of_a_line_is_credited_and_its_rest_takes_exactly_what_i
         6667,
         6667,
     )
-    assert (await fetch(api, invoice["id"]))["items"][0]["quantityCredited"] == "2"
+    line = (await fetch(api, invoice["id"]))["items"][0]
+    assert (line["quantityCredited"], line["amountCredited"]) == ("2", 20000)
     response = await api.post(url, json={"items": [{"position": 1, "amount": 1}]})
     assert invalid_fields(response) == [("items[0].position", "item_fully_credited")]
 

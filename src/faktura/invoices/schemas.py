@@ -103,9 +103,14 @@ class InvoiceItemOut(Schema):
     net_amount: int = Field(description="Line net, VAT-exclusive (EN 16931 BT-131)")
     tax_amount: int
     is_fee: bool = Field(description="The merchant's invoice fee")
+    amount: int = Field(
+        description="quantity x unitPrice - discount, in the invoice's price basis (VAT included when its "
+        "prices include VAT): what a credit of an amount of the line is taken from"
+    )
     quantity_credited: DecimalStr = Field(
         description="Credited so far by credit notes; all of it once its whole amount is credited"
     )
+    amount_credited: int = Field(description="Of `amount`, credited so far by credit notes")
 
 
 class PartyAddressOut(Schema):
