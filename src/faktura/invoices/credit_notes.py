@@ -73,7 +73,6 @@ class _Pick:
     quantity: Decimal
     unit_price: int
     discount: int
-    rest: bool  # all that was left of the line
 
     @property
     def gross(self) -> int:
@@ -266,17 +265,17 @@ def _rest(item: InvoiceItem, done: _Credited) -> _Pick:
     quantity = item.quantity - done.quantity
     discount = max(0, item.discount - done.figures["discount"])
     amount = _amount_left(item, done)
-    pick = _Pick(item, quantity, quantity, item.unit_price, discount, rest=True)
+    pick = _Pick(item, quantity, quantity, item.unit_price, discount)
     if not done.by_amount and pick.gross == amount:
         return pick
-    return _Pick(item, quantity, Decimal(1), amount + discount, discount, rest=True)
+    return _Pick(item, quantity, Decimal(1), amount + discount, discount)
 
 
 def _part(item: InvoiceItem, quantity: Decimal) -> _Pick:
     """Some of a line's units at its price, with their share of its discount."""
     discount = round_half_up(Fraction(item.discount) * Fraction(quantity) / Fraction(item.quantity))
     amount = round_half_up(Fraction(quantity) * item.unit_price)
-    return _Pick(item, quantity, quantity, item.unit_price, max(0, min(discount, amount)), rest=False)
+    return _Pick(item, quantity, quantity, item.unit_price, max(0, min(discount, amount)))
 
 
 def _selection(
@@ -332,7 +331,7 @@ def _selection(
             elif line.amount == amount_left:
                 chosen.append(_rest(item, credited))
             else:
-                chosen.append(_Pick(item, Decimal(0), Decimal(1), line.amount, 0, rest=False))
+                chosen.append(_Pick(item, Decimal(0), Decimal(1), line.amount, 0))
             continue
         quantity = line.quantity if line.quantity is not None else remaining
         if quantity > remaining:
