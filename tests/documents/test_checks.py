@@ -93,6 +93,23 @@ def test_br_co_17_vat_is_the_rounded_rate_of_the_taxable_amount() -> None:
     assert "25.00 %" in problems[0].message
 
 
+def test_br_co_17_a_credit_note_keeps_the_official_tolerance_for_the_rest_of_its_invoice() -> None:
+    """The note that credits the rest of an invoice carries what the earlier notes' rounding left."""
+    note = doc("no-credit-note-partial-couponed")
+    first = note.taxes[0]
+
+    def off_by(amount: int) -> Document:
+        broken = with_tax(note, 0, tax_amount=first.tax_amount + amount)
+        broken = replace(broken, tax_total=broken.tax_total + amount)
+        return replace(
+            broken, tax_inclusive_amount=broken.tax_inclusive_amount + amount, total=broken.total + amount
+        )
+
+    assert rules(check(off_by(3))) == []
+    assert rules(check(off_by(-99))) == []
+    assert rules(check(off_by(100))) == ["BR-CO-17"]
+
+
 def test_br_co_18_needs_a_breakdown() -> None:
     assert "BR-CO-18" in rules(check(replace(doc(), taxes=())))
 

@@ -168,3 +168,36 @@ async def test_documents_made_through_the_api_pass_the_official_rules(api: Api, 
         findings = conformance.validate(paths, profile)
         fatal = [str(f) for found in findings.values() for f in found if f.fatal]
         assert fatal == [], "\n".join(fatal)
+
+
+async def test_credit_notes_of_an_amount_of_a_line_pass_the_official_rules(api: Api, tmp_path: Path) -> None:
+    """A part of a line's amount is written 1 x that amount; the rest after it, 1 x what is left."""
+    if not conformance.VALIDATOR.is_file():
+        message = f"{conformance.VALIDATOR} is missing; the e-invoice rule sets are required in CI"
+        if conformance.IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    await _seller(api)
+    private = await finalized(api, await customer(api), pricesIncludeTax=True)
+    corporate = await finalized(api, await customer(api, **CORPORATE), reference="PO-2")
+    notes = [
+        await api.created(f"{INVOICES}/{private['id']}/credit", {"items": [{"position": 1, "amount": 3333}]}),
+        await api.created(f"{INVOICES}/{private['id']}/credit", {}),
+        await api.created(
+            f"{INVOICES}/{corporate['id']}/credit",
+            {"items": [{"position": 1, "amount": 1234}, {"position": 2, "quantity": "0.5"}]},
+        ),
+        await api.created(f"{INVOICES}/{corporate['id']}/credit", {"items": [{"position": 1}]}),
+    ]
+    assert [i["quantity"] for note in notes for i in note["items"]] == ["1", "1", "1", "1", "0.5", "1"]
+    for profile in ("peppol", "oioubl"):
+        paths = []
+        for n, note in enumerate(notes):
+            response = await api.get(f"/api/v1/CreditNotes/{note['id']}/ubl", params={"format": profile})
+            assert response.status_code == 200, response.text
+            path = tmp_path / f"note-{n}.{profile}.xml"
+            path.write_bytes(response.content)
+            paths.append(path)
+        findings = conformance.validate(paths, profile)
+        fatal = [str(f) for found in findings.values() for f in found if f.fatal]
+        assert fatal == [], "\n".join(fatal)

@@ -333,3 +333,113 @@ async def test_a_deleted_customers_credit_is_still_listed(api: Api, database: Da
         await api.get("/api/v1/CustomerCredits", params={"customerId": invoice["customerId"]})
     ).json()
     assert statement["balances"] == [{"currency": "NOK", "amount": 100}]
+
+
+async def test_an_amount_of_a_line_is_credited_and_its_rest_takes_exactly_what_is_left(
+    api: Api, database: Database
+) -> None:
+    invoice = await finalized(api)
+    url = f"{INVOICES}/{invoice['id']}/credit"
+    part = await credit(api, invoice["id"], {"items": [{"position": 1, "amount": 3333}]})
+    [line] = part["items"]
+    assert (line["quantity"], line["creditedQuantity"], line["unitPrice"]) == ("1", "0", 3333)
+    assert (line["netAmount"], line["taxAmount"], part["total"]) == (3333, 833, 4166)
+    after = await fetch(api, invoice["id"])
+    assert (after["amountDue"], after["items"][0]["quantityCredited"]) == (LINES_TOTAL - 4166, "0")
+    assert (after["items"][0]["amount"], after["items"][0]["amountCredited"]) == (20000, 3333)
+
+    # A unit of it at its price, then the last unit: what is left of the line's 20000 is 6667.
+    unit = await credit(api, invoice["id"], {"items": [{"position": 1, "quantity": "1"}]})
+    assert (unit["items"][0]["creditedQuantity"], unit["subtotal"]) == ("1", 10000)
+    response = await api.post(url, json={"items": [{"position": 1, "quantity": "1", "amount": 100}]})
+    assert invalid_fields(response) == [("items[0].amount", "quantity_and_amount")]
+    response = await api.post(url, json={"items": [{"position": 1, "amount": 6668}]})
+    assert invalid_fields(response) == [("items[0].amount", "amount_exceeds_invoiced")]
+    assert "Only 6667 of line 1's amount" in response.json()["error"]["details"][0]["message"]
+    rest = await credit(api, invoice["id"], {"items": [{"position": 1}]})
+    [line] = rest["items"]
+    assert (line["quantity"], line["creditedQuantity"], line["unitPrice"], line["netAmount"]) == (
+        "1",
+        "1",
+        6667,
+        6667,
+    )
+    line = (await fetch(api, invoice["id"]))["items"][0]
+    assert (line["quantityCredited"], line["amountCredited"]) == ("2", 20000)
+    response = await api.post(url, json={"items": [{"position": 1, "amount": 1}]})
+    assert invalid_fields(response) == [("items[0].position", "item_fully_credited")]
+
+    # Line 2 (20000): an amount, then a quantity worth more than is left of it, then all that is left.
+    await credit(api, invoice["id"], {"items": [{"position": 2, "amount": 15000}]})
+    response = await api.post(url, json={"items": [{"position": 2, "quantity": "0.5"}]})
+    assert invalid_fields(response) == [("items[0].quantity", "amount_exceeds_invoiced")]
+    last = await credit(api, invoice["id"])
+    assert [(i["quantity"], i["unitPrice"], i["netAmount"]) for i in last["items"]] == [("1", 5000, 5000)]
+    notes = [part, unit, rest, *(await all_notes(api, invoice["id"]))[3:]]
+    for name in FIGURES:
+        assert summed(notes, name) == invoice[name], name
+    assert summed_taxes(notes) == summed_taxes([invoice])
+    after = await fetch(api, invoice["id"])
+    assert (after["status"], after["amountCredited"], after["amountDue"]) == ("void", LINES_TOTAL, 0)
+    assert [i["quantityCredited"] for i in after["items"]] == ["2", "1"]
+    await assert_books_agree(database, api.merchant_id)
+
+
+async def all_notes(api: Api, invoice_id: str) -> list[dict[str, Any]]:
+    response = await api.get("/api/v1/CreditNotes", params={"invoiceId": invoice_id, "limit": 100})
+    return sorted(response.json()["data"], key=lambda note: note["number"])
+
+
+async def test_a_line_credited_whole_by_amount_is_fully_credited(api: Api) -> None:
+    invoice = await finalized(api)
+    note = await credit(api, invoice["id"], {"items": [{"position": 2, "amount": 20000}]})
+    assert note["items"][0]["creditedQuantity"] == "1"
+    assert (await fetch(api, invoice["id"]))["items"][1]["quantityCredited"] == "1"
+    response = await api.post(f"{INVOICES}/{invoice['id']}/credit", json={"items": [{"position": 2}]})
+    assert invalid_fields(response) == [("items[0].position", "item_fully_credited")]
+
+
+async def test_amount_and_quantity_credits_of_vat_inclusive_couponed_lines_add_up_exactly(
+    api: Api, database: Database
+) -> None:
+    await api.created("/api/v1/Coupons", {"code": "SEVEN", "percentOff": "7"})
+    order = await api.created(
+        "/api/v1/Orders",
+        order_body(
+            customerId=await customer(api),
+            pricesIncludeTax=True,
+            couponCode="SEVEN",
+            items=[
+                {
+                    "description": "Coffee",
+                    "quantity": "3",
+                    "unitPrice": 3333,
+                    "taxRate": "15",
+                    "discount": 101,
+                },
+                {"description": "Mug", "quantity": "7", "unitPrice": 1499, "taxRate": "25"},
+            ],
+        ),
+    )
+    invoice = await api.created(INVOICES, {"orderId": order["id"]})
+    invoice = (await api.post(f"{INVOICES}/{invoice['id']}/finalize")).json()
+    notes = [
+        await credit(
+            api, invoice["id"], {"items": [{"position": 1, "amount": 1001}, {"position": 2, "amount": 77}]}
+        ),
+        await credit(
+            api, invoice["id"], {"items": [{"position": 1, "quantity": "1"}, {"position": 2, "amount": 3}]}
+        ),
+        await credit(api, invoice["id"], {"items": [{"position": 2, "quantity": "2"}]}),
+    ]
+    # VAT-inclusive: 1001 of the coffee is credited as 1001 less the 7 % coupon, VAT included.
+    assert notes[0]["items"][0]["unitPrice"] == 1001
+    assert notes[0]["discountTotal"] > 0
+    notes.append(await credit(api, invoice["id"]))
+    for name in FIGURES:
+        assert summed(notes, name) == invoice[name], name
+    assert summed_taxes(notes) == summed_taxes([invoice])
+    after = await fetch(api, invoice["id"])
+    assert (after["status"], after["amountDue"]) == ("void", 0)
+    assert [i["quantityCredited"] for i in after["items"]] == ["3", "7"]
+    await assert_books_agree(database, api.merchant_id)

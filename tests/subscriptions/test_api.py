@@ -177,20 +177,6 @@ async def test_a_downgrade_waits_for_the_period_end_by_default(
     assert [row["amount"] for row in await _history(api, sub["id"])] == [38750, 12500]
 
 
-async def test_a_downgrade_cannot_be_credited_mid_period_yet(api: Api) -> None:
-    ctx = await _setup(api)
-    sub = await _subscribe(api, ctx, items=[{"productId": ctx["pro"]["id"]}])
-
-    response = await api.patch(
-        f"{SUBS}/{sub['id']}",
-        json={"items": [{"productId": ctx["basic"]["id"]}], "prorationMode": "invoice_now"},
-    )
-
-    assert response.status_code == 422
-    assert error_code(response, 422) == "validation_error"
-    assert "proration_credit_unsupported" in response.text
-
-
 async def test_cancel_at_period_end_bills_nothing_more_and_uncancel_undoes_it(
     api: Api, database: Database, settings: Settings
 ) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 import httpx
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from faktura.config import Settings
@@ -46,6 +47,14 @@ async def _lines(api: Api, invoice_id: str) -> list[tuple[str, int, int]]:
     return [(i["description"], i["netAmount"], i["taxAmount"]) for i in invoice["items"]]
 
 
+async def _credited_lines(api: Api, credit_note_id: str) -> list[tuple[str, str, int, int, int]]:
+    note = (await api.get(f"/api/v1/CreditNotes/{credit_note_id}")).json()
+    return [
+        (i["description"], i["quantity"], i["unitPrice"], i["netAmount"], i["taxAmount"])
+        for i in note["items"]
+    ]
+
+
 async def _billings(api: Api, subscription_id: str) -> list[dict[str, Any]]:
     response = await api.get(
         "/api/v1/SubscriptionBillingHistories", params={"subscriptionId": subscription_id, "limit": 100}
@@ -60,6 +69,9 @@ async def _billings(api: Api, subscription_id: str) -> list[dict[str, Any]]:
     pro=st.integers(min_value=0, max_value=2),
     mode=st.sampled_from(["invoice_now", "next_invoice", "at_period_end", "none", None]),
 )
+@example(day=14, basic=1, pro=0, mode="invoice_now")  # a downgrade: a credit note only
+@example(day=3, basic=0, pro=1, mode="next_invoice")  # a swap across VAT rates: a credit and a proration
+@example(day=0, basic=1, pro=1, mode="invoice_now")  # both at once, on the period's first day
 async def test_a_preview_is_exactly_what_its_change_bills(
     client: httpx.AsyncClient,
     database: Database,
@@ -100,13 +112,32 @@ async def test_a_preview_is_exactly_what_its_change_bills(
     shown = preview.json()
     expected = [(line["description"], line["netAmount"], line["taxAmount"]) for line in shown["lines"]]
     made = (await _billings(api, sub["id"]))[len(before) :]
+    credited = [row for row in made if row["creditNoteId"]]
+    made = [row for row in made if not row["creditNoteId"]]
+    # What costs less is credited now, in both modes, by the notes the preview showed.
+    assert [(row["invoiceId"], -row["amount"]) for row in credited] == [
+        (credit["invoiceId"], credit["total"]) for credit in shown["credits"]
+    ]
+    for row, credit in zip(credited, shown["credits"], strict=True):
+        assert await _credited_lines(api, row["creditNoteId"]) == [
+            (line["description"], line["quantity"], line["unitPrice"], line["netAmount"], line["taxAmount"])
+            for line in credit["lines"]
+        ]
+    assert shown["creditTotal"] == sum(credit["total"] for credit in shown["credits"])
+    if shown["credits"]:
+        assert shown["billed"] in ("now", "next_invoice")
+        assert shown["uncredited"] == 0  # nothing but the renewal billed the period
     if shown["billed"] == "now":
-        [proration] = made
-        assert await _lines(api, proration["invoiceId"]) == expected
-        assert proration["amount"] == shown["total"]
+        if expected:
+            [proration] = made
+            assert await _lines(api, proration["invoiceId"]) == expected
+            assert proration["amount"] == shown["total"]
+        else:
+            assert made == []
     elif shown["billed"] == "never":
         assert expected == []
         assert made == []
+        assert shown["credits"] == []
     else:
         await _advance(api, database, settings, ctx["clock"]["id"], datetime(2027, 3, 1, 10, tzinfo=UTC))
         renewal = (await _billings(api, sub["id"]))[-1]
@@ -116,6 +147,56 @@ async def test_a_preview_is_exactly_what_its_change_bills(
             assert billed == expected
         else:  # next_invoice: the period's own lines, then the proration's
             assert billed[len(billed) - len(expected) :] == expected
+
+
+@settings(max_examples=8, deadline=None)
+@given(first=st.integers(min_value=0, max_value=27), later=st.integers(min_value=0, max_value=27))
+async def test_an_upgrade_and_a_downgrade_back_bill_the_days_on_each_plan(
+    client: httpx.AsyncClient, database: Database, settings: Settings, first: int, later: int
+) -> None:
+    """Basic (9900, 25 % VAT) for the period, Pro (29900, 15 %) from day `first` to day `first + later`:
+    each change bills what costs more and credits what costs less, and the period's documents come to
+    the days on each plan, each rate's net within a minor unit of each of its two cuts."""
+    api, ctx = await _merchant(client, database)
+    sub = await api.created(
+        SUBS,
+        {
+            "customerId": ctx["customer"]["id"],
+            "items": [{"productId": ctx["basic"]["id"]}],
+            "billingCycleId": ctx["monthly"]["id"],
+            "billingAnchor": 31,
+            "paymentTermsDays": 365,
+        },
+    )
+    up, back = first, min(first + later, 27)
+    at = 0
+    for day, name in ((up, "pro"), (back, "basic")):
+        if day > at:
+            await _advance(api, database, settings, ctx["clock"]["id"], START + timedelta(days=day))
+            at = day
+        body = {"items": [{"productId": ctx[name]["id"]}], "prorationMode": "invoice_now"}
+        response = await api.patch(f"{SUBS}/{sub['id']}", json=body)
+        assert response.status_code == 200, response.text
+
+    rows = await _billings(api, sub["id"])
+    nets: dict[str, int] = {}
+    gross = 0
+    for row in rows:
+        if row["creditNoteId"]:
+            document, sign = (await api.get(f"/api/v1/CreditNotes/{row['creditNoteId']}")).json(), -1
+            assert -row["amount"] == document["total"]
+        else:
+            document, sign = (await api.get(f"/api/v1/Invoices/{row['invoiceId']}")).json(), 1
+        gross += sign * document["total"]
+        for tax in document["taxes"]:
+            nets[tax["rate"]] = nets.get(tax["rate"], 0) + sign * tax["taxableAmount"]
+    invoiced = sum(row["amount"] for row in rows if not row["creditNoteId"])
+    assert -sum(row["amount"] for row in rows if row["creditNoteId"]) <= invoiced
+    pro_days = back - up
+    assert abs(nets.get("25", 0) - Fraction(9900 * (28 - pro_days), 28)) <= 2
+    assert abs(nets.get("15", 0) - Fraction(29900 * pro_days, 28)) <= 2
+    exact = Fraction(9900 * (28 - pro_days) * 125, 28 * 100) + Fraction(29900 * pro_days * 115, 28 * 100)
+    assert abs(gross - exact) <= 2 + len(rows)
 
 
 @settings(max_examples=6, deadline=None)

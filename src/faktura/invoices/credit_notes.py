@@ -1,8 +1,13 @@
-"""Credit notes: all of an invoice, or some quantity of some lines, never more than was invoiced.
+"""Credit notes: all of an invoice, or some quantity or amount of some lines, never more than invoiced.
 
-A credit note's figures come from the same calculator as the invoice's (the invoice's coupon applies
-in proportion). The note that credits the last of every line instead takes exactly what is left of
-each figure, so an invoice's credit notes always add up to the invoice, whatever the rounding did.
+A line is credited by quantity (some of its units at its price) or by amount (a part of what it
+charged, in the invoice's price basis, shown as 1 x that amount, so that line net = quantity x price
+holds as EN 16931 wants). A credit note's figures come from the same calculator as the invoice's (the
+invoice's coupon applies in proportion). What is left of a line is its quantity and its amount not
+credited yet; a credit of the rest of a line takes exactly what is left of its figures, and the note
+that credits the last of every line takes exactly what is left of each of the invoice's figures, so an
+invoice's credit notes always add up to the invoice, whatever the rounding did. `quote` shows what a
+credit note would be, by the same code, without issuing it.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from faktura.invoices.states import FINALIZED, InvoiceStatus
 from faktura.invoices.views import credit_note_out
 from faktura.kit.clock import today
 from faktura.kit.ids import new_id
-from faktura.kit.money import round_half_up
+from faktura.kit.money import round_half_up, round_ratio_half_up
 from faktura.kit.pagination import PageParams
 from faktura.kit.routing import public_url_of
 from faktura.kit.validation import Collector
@@ -56,33 +61,75 @@ class _Credited:
 
     quantity: Decimal = Decimal(0)
     figures: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_LINE_FIGURES, 0))
+    by_amount: bool = False  # some of it was credited as an amount: what is left is an amount too
+
+
+@dataclass(frozen=True, slots=True)
+class _Pick:
+    """One line of a credit note: how much of invoice line `item` it credits, and how it shows it."""
+
+    item: InvoiceItem
+    credits: Decimal  # of the invoice line's quantity
+    quantity: Decimal
+    unit_price: int
+    discount: int
+
+    @property
+    def gross(self) -> int:
+        numerator, denominator = self.quantity.as_integer_ratio()
+        return round_ratio_half_up(numerator * self.unit_price, denominator) - self.discount
 
 
 @dataclass(slots=True)
 class _Figures:
-    lines: list[tuple[InvoiceItem, Decimal, dict[str, int]]]
+    lines: list[tuple[_Pick, dict[str, int]]]
     totals: dict[str, int]
     taxes: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLine:
+    """A line of a credit note as `quote` shows it."""
+
+    invoice_item_id: str
+    product_id: str | None
+    price_id: str | None
+    description: str
+    quantity: Decimal
+    unit_price: int
+    tax_category: TaxCategory
+    tax_rate: Decimal
+    net_amount: int
+    tax_amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The credit note `issue` would make now, not issued."""
+
+    invoice_id: str
+    lines: list[CreditLine]
+    subtotal: int
+    tax_total: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Creditable:
+    """What is left to credit of one invoice line."""
+
+    invoice_item_id: str
+    product_id: str | None
+    tax_category: str
+    tax_rate: Decimal
+    amount_left: int  # of what it charged, in the invoice's price basis; 0 once it is fully credited
 
 
 async def issue(
     session: AsyncSession, merchant_id: str, invoice_id: str, data: CreditNoteCreate
 ) -> CreditNoteOut:
     invoice = await load(session, merchant_id, invoice_id, lock=True)
-    if InvoiceStatus(invoice.status) not in FINALIZED:
-        raise InvoiceNotCreditable(
-            f"Invoice {invoice.id} is {invoice.status}; only a finalized, not void, invoice can be credited."
-        )
-    prior = await repository.credit_notes_of(session, invoice.id)
-    done = _credited(prior)
-    selection = _selection(invoice, data.items, done)
-    left = {item.id: item.quantity - done[item.id].quantity for item in invoice.items}
-    for item, quantity in selection:
-        left[item.id] -= quantity
-    if any(left.values()):
-        figures = await _computed(session, invoice, selection, done)
-    else:
-        figures = _remainder(invoice, prior, selection, done)
+    figures = await _figured(session, invoice, data)
     note = await _write(session, invoice, figures, data.reason)
     await _settle(session, invoice, note)
     await links.token_for(session, note.merchant_id, links.LinkTarget.CREDIT_NOTE, note.id)
@@ -98,6 +145,67 @@ async def issue(
     )
     await resettle(session, invoice)  # after credit_note.created, which its events follow
     return out
+
+
+async def quote(session: AsyncSession, merchant_id: str, invoice_id: str, data: CreditNoteCreate) -> Quote:
+    """The credit note `issue` would make of `data` now, figured by the same code, not issued."""
+    invoice = await load(session, merchant_id, invoice_id)
+    figures = await _figured(session, invoice, data)
+    return Quote(
+        invoice_id=invoice.id,
+        lines=[
+            CreditLine(
+                invoice_item_id=pick.item.id,
+                product_id=pick.item.product_id,
+                price_id=pick.item.price_id,
+                description=pick.item.description,
+                quantity=pick.quantity,
+                unit_price=pick.unit_price,
+                tax_category=TaxCategory(pick.item.tax_category),
+                tax_rate=pick.item.tax_rate,
+                net_amount=line_figures["net_amount"],
+                tax_amount=line_figures["tax_amount"],
+            )
+            for pick, line_figures in figures.lines
+        ],
+        subtotal=figures.totals["tax_exclusive_amount"],
+        tax_total=figures.totals["tax_total"],
+        total=figures.totals["total"],
+    )
+
+
+async def creditable(
+    session: AsyncSession, merchant_id: str, invoice_id: str
+) -> tuple[Invoice, list[Creditable]]:
+    """The invoice, and what is left to credit of each of its lines."""
+    invoice = await load(session, merchant_id, invoice_id)
+    done = _credited(await repository.credit_notes_of(session, invoice.id))
+    return invoice, [
+        Creditable(
+            invoice_item_id=item.id,
+            product_id=item.product_id,
+            tax_category=item.tax_category,
+            tax_rate=item.tax_rate,
+            amount_left=_amount_left(item, done[item.id]) if item.quantity > done[item.id].quantity else 0,
+        )
+        for item in invoice.items
+    ]
+
+
+async def _figured(session: AsyncSession, invoice: Invoice, data: CreditNoteCreate) -> _Figures:
+    if InvoiceStatus(invoice.status) not in FINALIZED:
+        raise InvoiceNotCreditable(
+            f"Invoice {invoice.id} is {invoice.status}; only a finalized, not void, invoice can be credited."
+        )
+    prior = await repository.credit_notes_of(session, invoice.id)
+    done = _credited(prior)
+    selection = _selection(invoice, data.items, done)
+    left = {item.id: item.quantity - done[item.id].quantity for item in invoice.items}
+    for pick in selection:
+        left[pick.item.id] -= pick.credits
+    if any(left.values()):
+        return await _computed(session, invoice, selection)
+    return _remainder(invoice, prior, selection, done)
 
 
 async def _freeze(session: AsyncSession, note: CreditNote, invoice: Invoice) -> None:
@@ -140,21 +248,43 @@ def _credited(prior: list[CreditNote]) -> dict[str, _Credited]:
             if line.invoice_item_id is None:
                 continue
             credited = done[line.invoice_item_id]
-            credited.quantity += line.quantity
+            credited.quantity += line.credited_quantity
+            credited.by_amount |= line.credited_quantity != line.quantity
             for name in _LINE_FIGURES:
                 credited.figures[name] += getattr(line, name)
     return done
 
 
+def _amount_left(item: InvoiceItem, done: _Credited) -> int:
+    return item.gross_amount - done.figures["gross_amount"]
+
+
+def _rest(item: InvoiceItem, done: _Credited) -> _Pick:
+    """All that is left of a line: its quantity left at its price when that comes to exactly its amount
+    left, else (part of it was credited as an amount, or rounding moved a cent) 1 x its amount left."""
+    quantity = item.quantity - done.quantity
+    discount = max(0, item.discount - done.figures["discount"])
+    amount = _amount_left(item, done)
+    pick = _Pick(item, quantity, quantity, item.unit_price, discount)
+    if not done.by_amount and pick.gross == amount:
+        return pick
+    return _Pick(item, quantity, Decimal(1), amount + discount, discount)
+
+
+def _part(item: InvoiceItem, quantity: Decimal) -> _Pick:
+    """Some of a line's units at its price, with their share of its discount."""
+    discount = round_half_up(Fraction(item.discount) * Fraction(quantity) / Fraction(item.quantity))
+    amount = round_half_up(Fraction(quantity) * item.unit_price)
+    return _Pick(item, quantity, quantity, item.unit_price, max(0, min(discount, amount)))
+
+
 def _selection(
     invoice: Invoice, wanted: list[CreditNoteItemIn] | None, done: dict[str, _Credited]
-) -> list[tuple[InvoiceItem, Decimal]]:
-    """(line, quantity) pairs to credit; without `wanted`, all that is left of every line."""
+) -> list[_Pick]:
+    """The note's lines; without `wanted`, all that is left of every line."""
     if wanted is None:
         whole = [
-            (item, item.quantity - done[item.id].quantity)
-            for item in invoice.items
-            if item.quantity > done[item.id].quantity
+            _rest(item, done[item.id]) for item in invoice.items if item.quantity > done[item.id].quantity
         ]
         if not whole:
             raise InvoiceFullyCredited(f"Invoice {invoice.id} is fully credited.")
@@ -162,7 +292,7 @@ def _selection(
     by_id = {item.id: item for item in invoice.items}
     by_position = {item.position: item for item in invoice.items}
     errors = Collector()
-    chosen: list[tuple[InvoiceItem, Decimal]] = []
+    chosen: list[_Pick] = []
     for index, line in enumerate(wanted):
         at = f"items[{index}]"
         if (line.invoice_item_id is None) == (line.position is None):
@@ -175,52 +305,72 @@ def _selection(
         if item is None:
             errors.add(where, "invoice_item_not_found", "The invoice has no such line.")
             continue
-        if any(item is taken for taken, _ in chosen):
+        if any(item is taken.item for taken in chosen):
             errors.add(where, "duplicate_item", f"Line {item.position} appears twice.")
             continue
-        remaining = item.quantity - done[item.id].quantity
-        quantity = line.quantity if line.quantity is not None else remaining
+        if line.quantity is not None and line.amount is not None:
+            errors.add(
+                f"{at}.amount",
+                "quantity_and_amount",
+                "Give a quantity of the line or an amount of it, not both.",
+            )
+            continue
+        credited = done[item.id]
+        remaining = item.quantity - credited.quantity
+        amount_left = _amount_left(item, credited)
         if remaining <= 0:
             errors.add(where, "item_fully_credited", f"Line {item.position} is fully credited.")
-        elif quantity > remaining:
+            continue
+        if line.amount is not None:
+            if line.amount > amount_left:
+                errors.add(
+                    f"{at}.amount",
+                    "amount_exceeds_invoiced",
+                    f"Only {amount_left} of line {item.position}'s amount is left to credit.",
+                )
+            elif line.amount == amount_left:
+                chosen.append(_rest(item, credited))
+            else:
+                chosen.append(_Pick(item, Decimal(0), Decimal(1), line.amount, 0))
+            continue
+        quantity = line.quantity if line.quantity is not None else remaining
+        if quantity > remaining:
             errors.add(
                 f"{at}.quantity",
                 "quantity_exceeds_invoiced",
                 f"Only {_text(remaining)} of line {item.position} is left to credit.",
             )
-        chosen.append((item, quantity))
+        elif quantity == remaining:
+            chosen.append(_rest(item, credited))
+        elif (pick := _part(item, quantity)).gross > amount_left:
+            errors.add(
+                f"{at}.quantity",
+                "amount_exceeds_invoiced",
+                f"{_text(quantity)} of line {item.position} comes to {pick.gross}, and only {amount_left} of "
+                "its amount is left to credit.",
+            )
+        else:
+            chosen.append(pick)
     errors.raise_if_any()
     return chosen
 
 
-async def _computed(
-    session: AsyncSession,
-    invoice: Invoice,
-    selection: list[tuple[InvoiceItem, Decimal]],
-    done: dict[str, _Credited],
-) -> _Figures:
+async def _computed(session: AsyncSession, invoice: Invoice, selection: list[_Pick]) -> _Figures:
     eligible_products = None
     coupon = await repository.get_coupon(session, invoice.coupon_id) if invoice.coupon_id else None
     if coupon is not None and coupon.product_ids:
         eligible_products = set(coupon.product_ids)
-    inputs = []
-    for item, quantity in selection:
-        remaining = item.quantity - done[item.id].quantity
-        if quantity == remaining:
-            discount = item.discount - done[item.id].figures["discount"]
-        else:
-            discount = round_half_up(Fraction(item.discount) * Fraction(quantity) / Fraction(item.quantity))
-        amount = round_half_up(Fraction(quantity) * item.unit_price)
-        inputs.append(
-            LineInput(
-                quantity=quantity,
-                unit_price=item.unit_price,
-                tax_category=TaxCategory(item.tax_category),
-                tax_rate=item.tax_rate,
-                discount=max(0, min(discount, amount)),
-                coupon_eligible=eligible_products is None or item.product_id in eligible_products,
-            )
+    inputs = [
+        LineInput(
+            quantity=pick.quantity,
+            unit_price=pick.unit_price,
+            tax_category=TaxCategory(pick.item.tax_category),
+            tax_rate=pick.item.tax_rate,
+            discount=pick.discount,
+            coupon_eligible=eligible_products is None or pick.item.product_id in eligible_products,
         )
+        for pick in selection
+    ]
     coupon_input = None
     if coupon is not None and any(line.coupon_eligible for line in inputs):
         if coupon.percent_off is not None:
@@ -230,8 +380,7 @@ async def _computed(
     totals = compute_totals(inputs, prices_include_tax=invoice.prices_include_tax, coupon=coupon_input)
     lines = [
         (
-            item,
-            quantity,
+            pick,
             {
                 "discount": figures.discount,
                 "gross_amount": figures.gross_amount,
@@ -239,7 +388,7 @@ async def _computed(
                 "tax_amount": figures.tax_amount,
             },
         )
-        for (item, quantity), figures in zip(selection, totals.lines, strict=True)
+        for pick, figures in zip(selection, totals.lines, strict=True)
     ]
     return _Figures(
         lines=lines,
@@ -278,14 +427,14 @@ def _amount_in_proportion(
 
 
 def _remainder(
-    invoice: Invoice,
-    prior: list[CreditNote],
-    selection: list[tuple[InvoiceItem, Decimal]],
-    done: dict[str, _Credited],
+    invoice: Invoice, prior: list[CreditNote], selection: list[_Pick], done: dict[str, _Credited]
 ) -> _Figures:
     lines = [
-        (item, quantity, {name: getattr(item, name) - done[item.id].figures[name] for name in _LINE_FIGURES})
-        for item, quantity in selection
+        (
+            pick,
+            {name: getattr(pick.item, name) - done[pick.item.id].figures[name] for name in _LINE_FIGURES},
+        )
+        for pick in selection
     ]
     totals = {name: getattr(invoice, name) - sum(getattr(n, name) for n in prior) for name in _TOTALS}
     taken: dict[tuple[str, Decimal], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -339,18 +488,19 @@ async def _write(
         CreditNoteItem(
             id=new_id("cni"),
             merchant_id=invoice.merchant_id,
-            invoice_item_id=item.id,
+            invoice_item_id=pick.item.id,
             position=position,
-            description=item.description,
-            unit_code=item.unit_code,
-            quantity=quantity,
-            unit_price=item.unit_price,
-            tax_rate=item.tax_rate,
-            tax_category=item.tax_category,
-            tax_exemption_reason=item.tax_exemption_reason,
+            description=pick.item.description,
+            unit_code=pick.item.unit_code,
+            quantity=pick.quantity,
+            credited_quantity=pick.credits,
+            unit_price=pick.unit_price,
+            tax_rate=pick.item.tax_rate,
+            tax_category=pick.item.tax_category,
+            tax_exemption_reason=pick.item.tax_exemption_reason,
             **line_figures,
         )
-        for position, (item, quantity, line_figures) in enumerate(figures.lines, 1)
+        for position, (pick, line_figures) in enumerate(figures.lines, 1)
     ]
     await repository.add(session, note)
     return note

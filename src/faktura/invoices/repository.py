@@ -169,20 +169,21 @@ async def delete(session: AsyncSession, row: Any) -> None:
     await session.flush()
 
 
-async def credited_quantities(session: AsyncSession, item_ids: Collection[str]) -> dict[str, Decimal]:
-    """Per invoice line, the quantity all its credit notes credited."""
+async def credited_lines(session: AsyncSession, item_ids: Collection[str]) -> dict[str, tuple[Decimal, int]]:
+    """Per invoice line, the quantity and the amount (gross, in its price basis) its credit notes credited."""
     if not item_ids:
         return {}
     rows = await session.execute(
-        select(CreditNoteItem.invoice_item_id, CreditNoteItem.quantity).where(
-            CreditNoteItem.invoice_item_id.in_(item_ids)
-        )
+        select(
+            CreditNoteItem.invoice_item_id, CreditNoteItem.credited_quantity, CreditNoteItem.gross_amount
+        ).where(CreditNoteItem.invoice_item_id.in_(item_ids))
     )
     # Summed here: SQLite keeps the exact decimals as text, which SUM would turn into floats.
-    totals: dict[str, Decimal] = {}
-    for item_id, quantity in rows:
+    totals: dict[str, tuple[Decimal, int]] = {}
+    for item_id, quantity, amount in rows:
         if item_id is not None:
-            totals[item_id] = totals.get(item_id, Decimal(0)) + quantity
+            was_quantity, was_amount = totals.get(item_id, (Decimal(0), 0))
+            totals[item_id] = (was_quantity + quantity, was_amount + amount)
     return totals
 
 

@@ -103,7 +103,14 @@ class InvoiceItemOut(Schema):
     net_amount: int = Field(description="Line net, VAT-exclusive (EN 16931 BT-131)")
     tax_amount: int
     is_fee: bool = Field(description="The merchant's invoice fee")
-    quantity_credited: DecimalStr = Field(description="Credited so far by credit notes")
+    amount: int = Field(
+        description="quantity x unitPrice - discount, in the invoice's price basis (VAT included when its "
+        "prices include VAT): what a credit of an amount of the line is taken from"
+    )
+    quantity_credited: DecimalStr = Field(
+        description="Credited so far by credit notes; all of it once its whole amount is credited"
+    )
+    amount_credited: int = Field(description="Of `amount`, credited so far by credit notes")
 
 
 class PartyAddressOut(Schema):
@@ -210,10 +217,17 @@ class CreditNoteItemIn(RequestSchema):
     quantity: DecimalIn | None = Field(
         None, gt=0, le=10**9, decimal_places=6, description="Default: all that is not credited yet"
     )
+    amount: int | None = Field(
+        None,
+        gt=0,
+        le=10**15,
+        description="Instead of `quantity`: this much of what the line charged, in minor units, in the "
+        "invoice's price basis (VAT included when its prices include VAT); shown as 1 x the amount",
+    )
 
 
 class CreditNoteCreate(RequestSchema):
-    """Without `items`, everything not credited yet; with them, those lines and quantities."""
+    """Without `items`, everything not credited yet; with them, those lines, by quantity or amount."""
 
     items: list[CreditNoteItemIn] | None = Field(None, min_length=1, max_length=500)
     reason: TextBlock | None = Field(None, max_length=1000)
@@ -225,6 +239,10 @@ class CreditNoteItemOut(Schema):
     position: int
     description: str
     quantity: DecimalStr
+    credited_quantity: DecimalStr = Field(
+        description="Of the invoice line's quantity: its own quantity, or 0 for a part of the line's amount "
+        "(1 x that amount), or what was left when it credited the rest"
+    )
     unit_code: str
     unit_price: int
     discount: int

@@ -59,7 +59,7 @@ async def page(
 async def views(session: AsyncSession, invoices: list[Invoice]) -> list[InvoiceOut]:
     issuing = _issuing(session)
     stored = [invoice for invoice in invoices if invoice.id not in issuing]
-    credited = await repository.credited_quantities(
+    credited = await repository.credited_lines(
         session, [item.id for invoice in stored for item in invoice.items]
     )
     from_credit = await repository.credit_applied(session, [invoice.id for invoice in stored])

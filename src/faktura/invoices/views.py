@@ -38,9 +38,15 @@ def taxes_out(taxes: list[dict[str, Any]]) -> list[TaxOut]:
     ]
 
 
-def item_out(item: InvoiceItem, credited: Decimal) -> InvoiceItemOut:
+def item_out(item: InvoiceItem, credited: tuple[Decimal, int]) -> InvoiceItemOut:
+    quantity, amount = credited
     return InvoiceItemOut(
-        **line_fields(item), position=item.position, is_fee=item.is_fee, quantity_credited=credited
+        **line_fields(item),
+        position=item.position,
+        is_fee=item.is_fee,
+        amount=item.gross_amount,
+        quantity_credited=quantity,
+        amount_credited=amount,
     )
 
 
@@ -60,7 +66,7 @@ def files_out(files: list[StoredFile]) -> list[DocumentFileOut]:
 
 def invoice_out(
     invoice: Invoice,
-    credited: dict[str, Decimal],
+    credited: dict[str, tuple[Decimal, int]],
     credit_applied: int,
     payment_url: str | None,
     hosted_url: str | None = None,
@@ -88,7 +94,7 @@ def invoice_out(
         payment_reference=invoice.payment_reference,
         bank_account=invoice.bank_account,
         coupon_code=invoice.coupon_code,
-        items=[item_out(i, credited.get(i.id, ZERO)) for i in invoice.items],
+        items=[item_out(i, credited.get(i.id, (ZERO, 0))) for i in invoice.items],
         subtotal=invoice.subtotal,
         discount_total=invoice.discount_total,
         tax_exclusive_amount=invoice.tax_exclusive_amount,
@@ -148,6 +154,7 @@ def credit_note_out(
                 position=i.position,
                 description=i.description,
                 quantity=i.quantity,
+                credited_quantity=i.credited_quantity,
                 unit_code=i.unit_code,
                 unit_price=i.unit_price,
                 discount=i.discount,

@@ -181,6 +181,9 @@ class CreditNoteItem(IdMixin, Base):
     description: Mapped[str] = mapped_column(String(1000))
     unit_code: Mapped[str] = mapped_column(String(3))
     quantity: Mapped[Decimal] = mapped_column(ExactDecimal(18, 6))
+    # The quantity of its invoice line this line credits: its own quantity, or for a part of the line's
+    # amount (shown as 1 x that amount) none, or all that was left of it when it took the rest.
+    credited_quantity: Mapped[Decimal] = mapped_column(ExactDecimal(18, 6))
     unit_price: Mapped[int] = mapped_column(Money)
     discount: Mapped[int] = mapped_column(Money)
     tax_rate: Mapped[Decimal] = mapped_column(ExactDecimal(7, 4))

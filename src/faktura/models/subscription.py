@@ -135,6 +135,8 @@ class SubscriptionBilling(IdMixin, TimestampMixin, Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     invoice_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("invoices.id", ondelete="SET NULL"))
+    # A change's credit: the credit note it issued on `invoice_id` (its amount is negative).
+    credit_note_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("credit_notes.id"))
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(20))

@@ -5,9 +5,11 @@ Its proration mode, asked for or the merchant's policy for its direction, says w
 is billed: `invoice_now` (an invoice for the rest of the period, issued now), `next_invoice` (the
 same lines, on the next renewal's invoice), `at_period_end` (nothing now: the change waits for the
 period's end, shown as the pending change) or `none` (the new items from now, no difference billed).
-A new cycle always starts at the period's end. A lower price for the rest of a period paid already
-would need a credit note for part of a line; until that exists, a change that lowers what the period
-costs takes effect at the period's end or without proration, and the other modes say so (422).
+A new cycle always starts at the period's end. What makes the rest of the period cheaper (a
+downgrade, or the part of a swap at one VAT rate that costs less) is credited at once in both
+`invoice_now` and `next_invoice`, by credit notes on the period's invoices (`credits`): a credit is a
+document, and what it credits of an invoice paid already is the customer's credit, which the next
+invoice uses. What costs more is billed as the mode says.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
-from faktura.invoices import drafts
+from faktura.invoices import credit_notes, drafts
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.periods import Interval
 from faktura.kit.validation import Collector
 from faktura.models import Subscription, SubscriptionBilling
 from faktura.orders.service import CatalogProduct
-from faktura.subscriptions import billing, dunning, pricing, repository, service, views
+from faktura.subscriptions import billing, credits, dunning, pricing, repository, service, views
 from faktura.subscriptions.periods import Cycle, Period, Schedule, local_day
 from faktura.subscriptions.schemas import (
+    PreviewCreditOut,
     PreviewLineOut,
     PreviewOut,
     ProrationMode,
@@ -51,8 +54,9 @@ class Plan:
     items: list[pricing.ItemTerms] | None
     cycle: dict[str, object] | None
     period: Period | None  # the period whose rest is prorated
-    prorations: list[pricing.Proration]
+    prorations: list[pricing.Proration]  # what costs more, billed
     invoice: drafts.Billed | None  # the lines the change bills (now, next, or the next period's)
+    credits: credits.Credits | None = None  # what costs less, credited now
 
 
 async def preview(
@@ -83,6 +87,7 @@ async def preview(
                 )
             )
         subtotal, tax_total, total = totals.tax_exclusive_amount, totals.tax_total, totals.total
+    notes = plan.credits.notes if plan.credits is not None else []
     return PreviewOut(
         proration_mode=plan.mode,
         effective_on=plan.effective_on,
@@ -92,6 +97,32 @@ async def preview(
         subtotal=subtotal,
         tax_total=tax_total,
         total=total,
+        credits=[_credit_out(credit.quote) for credit in notes],
+        credit_total=plan.credits.total if plan.credits is not None else 0,
+        uncredited=plan.credits.uncredited if plan.credits is not None else 0,
+    )
+
+
+def _credit_out(quote: credit_notes.Quote) -> PreviewCreditOut:
+    return PreviewCreditOut(
+        invoice_id=quote.invoice_id,
+        lines=[
+            PreviewLineOut(
+                description=line.description,
+                product_id=line.product_id,
+                price_id=line.price_id,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                net_amount=line.net_amount,
+                tax_amount=line.tax_amount,
+                tax_rate=line.tax_rate,
+                tax_category=line.tax_category,
+            )
+            for line in quote.lines
+        ],
+        subtotal=quote.subtotal,
+        tax_total=quote.tax_total,
+        total=quote.total,
     )
 
 
@@ -121,6 +152,9 @@ async def change(
         subscription.pending_change = None
         if plan.items is not None:
             views.replace_items(subscription, plan.items)
+    if plan.credits is not None and plan.period is not None:
+        # First, so that an invoice the change also makes can use the credit they give.
+        await _credit(session, subscription, plan.credits, plan.period, plan.effective_on)
     if plan.prorations and plan.period is not None:
         row = SubscriptionBilling(
             id=new_id("sbl"),
@@ -148,6 +182,33 @@ async def change(
             await repository.add_billing(session, row)
     await record(session, subscription, "subscription.updated")
     return views.subscription_out(subscription)
+
+
+async def _credit(
+    session: AsyncSession, subscription: Subscription, planned: credits.Credits, period: Period, day: date
+) -> None:
+    """Issue the planned credit notes, each with its billing row (a negative proration)."""
+    for credit in planned.notes:
+        note = await credit_notes.issue(session, subscription.merchant_id, credit.invoice_id, credit.request)
+        await repository.add_billing(
+            session,
+            SubscriptionBilling(
+                id=new_id("sbl"),
+                merchant_id=subscription.merchant_id,
+                subscription_id=subscription.id,
+                customer_id=subscription.customer_id,
+                kind="proration",
+                period_index=period.index,
+                period_start=day,
+                period_end=period.end,
+                currency=subscription.currency,
+                invoice_id=credit.invoice_id,
+                credit_note_id=note.id,
+                amount=-note.total,
+                attempts=0,
+                status=BillingStatus.CREDITED.value,
+            ),
+        )
 
 
 async def _new_card(session: AsyncSession, subscription: Subscription, method_id: str, at: At) -> None:
@@ -224,17 +285,16 @@ async def _plan(session: AsyncSession, subscription: Subscription, data: Subscri
         catalog,
         pricing.prorations(catalog, current, new_items, subscription.prices_include_tax, period, today),
     )
-    if any(p.amount < 0 for p in prorations):
-        raise ValidationFailed.field(
-            "prorationMode",
-            "proration_credit_unsupported",
-            "This change lowers what the rest of the period costs: make it at_period_end, or none.",
-        )
-    if not prorations:  # the rest of the period costs the same: nothing to bill
+    charges = [p for p in prorations if p.amount > 0]
+    refunds = [p for p in prorations if p.amount < 0]
+    owed = await credits.plan(session, subscription, period, refunds, current, catalog) if refunds else None
+    if not charges and owed is None:  # the rest of the period costs the same: nothing to bill
         return Plan(mode, today, "never", items, None, period, [], None)
-    invoice = await billing.billed_lines(
-        session, subscription, [p.line(catalog[p.product_id]) for p in prorations], now, with_coupon=False
-    )
+    invoice = None
+    if charges:
+        invoice = await billing.billed_lines(
+            session, subscription, [p.line(catalog[p.product_id]) for p in charges], now, with_coupon=False
+        )
     return Plan(
         mode,
         today,
@@ -242,8 +302,9 @@ async def _plan(session: AsyncSession, subscription: Subscription, data: Subscri
         items,
         None,
         period,
-        prorations,
+        charges,
         invoice,
+        owed,
     )
 
 

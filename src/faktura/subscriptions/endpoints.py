@@ -13,8 +13,11 @@ from faktura.kit.pagination import Page, PageParams, page_params
 from faktura.kit.routing import api_router, get_session
 from faktura.subscriptions import changes, clocks, repricing, service
 from faktura.subscriptions.errors import (
+    CollectiveCreditRefused,
     InvalidSubscriptionTransition,
     NoPendingChange,
+    NothingToCredit,
+    PeriodInvoiceNotIssued,
     SubscriptionEnded,
     SubscriptionNotFound,
     TestClockBusy,
@@ -39,6 +42,8 @@ from faktura.subscriptions.states import SubscriptionStatus
 Session = Annotated[AsyncSession, Depends(get_session)]
 Paging = Annotated[PageParams, Depends(page_params)]
 _CHANGING = (SubscriptionNotFound, SubscriptionEnded, InvalidSubscriptionTransition)
+# A change that credits part of a period it cannot credit.
+_CREDITING = (*_CHANGING, PeriodInvoiceNotIssued, CollectiveCreditRefused, NothingToCredit)
 
 subscriptions = api_router("/api/v1/Subscriptions", "Subscriptions")
 histories = api_router("/api/v1/SubscriptionBillingHistories", "Subscriptions")
@@ -100,7 +105,7 @@ async def get_subscription(subscription_id: str, auth: Auth, session: Session) -
     return await service.get(session, auth.merchant_id, subscription_id)
 
 
-@subscriptions.patch("/{subscription_id}", response_model=SubscriptionOut, responses=errors(*_CHANGING))
+@subscriptions.patch("/{subscription_id}", response_model=SubscriptionOut, responses=errors(*_CREDITING))
 async def change_subscription(
     subscription_id: str, body: SubscriptionChange, auth: Auth, session: Session, settings: SettingsDep
 ) -> SubscriptionOut:
@@ -108,16 +113,18 @@ async def change_subscription(
 
     `invoice_now` bills the rest of the period now, `next_invoice` on the next renewal,
     `at_period_end` makes the change wait for the period's end (`pendingChange`), `none` bills no
-    difference. Default: the merchant's policy (upgrades now, downgrades at the period's end).
+    difference. In the first two, what makes the rest of the period cheaper is credited now, by credit
+    notes on the period's invoices. Default: the merchant's policy (upgrades now, downgrades at the
+    period's end).
     """
     return await changes.change(session, auth.merchant_id, subscription_id, body, settings)
 
 
-@subscriptions.post("/{subscription_id}/preview", response_model=PreviewOut, responses=errors(*_CHANGING))
+@subscriptions.post("/{subscription_id}/preview", response_model=PreviewOut, responses=errors(*_CREDITING))
 async def preview_change(
     subscription_id: str, body: SubscriptionChange, auth: Auth, session: Session, settings: SettingsDep
 ) -> PreviewOut:
-    """Preview a change: the invoice lines it would make.
+    """Preview a change: the invoice lines it would make, and the credit notes it would issue.
 
     Computed by the same code as the change itself, with the same body; nothing is stored.
     """

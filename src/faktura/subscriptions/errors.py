@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faktura.kit.errors import Conflict, InvalidTransition, MissingResource
+from faktura.kit.errors import Conflict, InvalidTransition, MissingResource, ValidationFailed
 
 
 class SubscriptionNotFound(MissingResource):
@@ -41,3 +41,25 @@ class TestClockBusy(Conflict):
 
     __test__ = False
     code = "test_clock_advancing"
+
+
+class PeriodInvoiceNotIssued(ValidationFailed):
+    """The change would credit part of the period, whose invoice is still a draft in its grace window:
+    make it once the invoice is issued (the message says when), or at the period's end."""
+
+    code = "period_invoice_draft"
+
+
+class CollectiveCreditRefused(ValidationFailed):
+    """The change would credit part of a period billed on a collective invoice, which bills other
+    subscriptions and orders too: make it at the period's end, or without proration."""
+
+    code = "proration_credit_collective"
+
+
+class NothingToCredit(ValidationFailed):
+    """The change would credit part of the period, but the period's invoices have nothing left to credit
+    for the items it takes away or lowers (void, credited already, or not invoiced yet): make it at the
+    period's end, or without proration."""
+
+    code = "proration_nothing_to_credit"

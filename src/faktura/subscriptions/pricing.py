@@ -68,6 +68,12 @@ def _tax(product: CatalogProduct) -> tuple[TaxCategory, Decimal, str | None, str
     return TaxCategory(rule.category), rule.rate, rule.id, rule.exemption_reason
 
 
+def tax_key(product: CatalogProduct) -> tuple[str, Decimal]:
+    """The product's VAT category and rate: the group its prorations are netted in."""
+    category, rate, _, _ = _tax(product)
+    return category.value, rate
+
+
 def unit_price(product: CatalogProduct, item: ItemTerms, prices_include_tax: bool) -> int:
     """The item's price in the subscription's basis (VAT added or taken off at the product's rate)."""
     _, rate, _, _ = _tax(product)
@@ -203,8 +209,7 @@ def netted(catalog_products: dict[str, CatalogProduct], prorations: list[Prorati
     negative: that part is a credit."""
     groups: dict[tuple[str, Decimal], list[Proration]] = {}
     for proration in prorations:
-        category, rate, _, _ = _tax(catalog_products[proration.product_id])
-        groups.setdefault((category.value, rate), []).append(proration)
+        groups.setdefault(tax_key(catalog_products[proration.product_id]), []).append(proration)
     found = []
     for parts in groups.values():
         if len(parts) == 1:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -161,6 +161,24 @@ async def waiting_prorations(session: AsyncSession, subscription_id: str) -> lis
             SubscriptionBilling.status == "draft",
         )
         .order_by(SubscriptionBilling.id)
+    )
+    return list(rows.all())
+
+
+async def period_billings(
+    session: AsyncSession, subscription_id: str, start: date, end: date
+) -> list[SubscriptionBilling]:
+    """The billings of the subscription's period from `start` to `end` that bill it (its renewal and
+    its changes' prorations, not their credits), newest first."""
+    rows = await session.scalars(
+        select(SubscriptionBilling)
+        .where(
+            SubscriptionBilling.subscription_id == subscription_id,
+            SubscriptionBilling.period_start >= start,
+            SubscriptionBilling.period_end == end,
+            SubscriptionBilling.credit_note_id.is_(None),
+        )
+        .order_by(SubscriptionBilling.id.desc())
     )
     return list(rows.all())
 

@@ -154,8 +154,20 @@ class PreviewLineOut(Schema):
     tax_category: TaxCategory
 
 
+class PreviewCreditOut(Schema):
+    """A credit note the change issues, exactly as it would issue it."""
+
+    invoice_id: str = Field(description="The invoice it credits")
+    lines: list[PreviewLineOut] = Field(
+        description="Each an amount of a line of that invoice (1 x the amount)"
+    )
+    subtotal: int
+    tax_total: int
+    total: int
+
+
 class PreviewOut(Schema):
-    """The invoice lines the change makes, exactly as it would make them."""
+    """The invoice lines the change makes, and the credit notes it issues, exactly as it would."""
 
     proration_mode: ProrationMode
     effective_on: date
@@ -165,6 +177,15 @@ class PreviewOut(Schema):
     subtotal: int
     tax_total: int
     total: int
+    credits: list[PreviewCreditOut] = Field(
+        description="A change that makes the rest of an invoiced period cheaper (invoice_now, next_invoice): "
+        "the credit notes issued now on the period's invoices"
+    )
+    credit_total: int = Field(description="The credit notes' totals, summed")
+    uncredited: int = Field(
+        description="What the change would credit beyond what the period's invoices have left to credit for "
+        "the items it removes: not credited"
+    )
 
 
 class BillingOut(Schema):
@@ -174,7 +195,11 @@ class BillingOut(Schema):
     kind: Literal["renewal", "proration"]
     period_start: date
     period_end: date
-    invoice_id: str | None
+    invoice_id: str | None = Field(description="The invoice that bills it, or the one a credit credits")
+    credit_note_id: str | None = Field(
+        description="A change's credit (kind `proration`, a negative amount): the credit note issued on "
+        "invoiceId"
+    )
     amount: int
     currency: str
     status: BillingStatus

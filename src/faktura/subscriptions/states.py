@@ -50,3 +50,4 @@ class BillingStatus(StrEnum):
     FAILED = "failed"  # the charge failed and dunning gave up
     VOID = "void"
     NOTHING_DUE = "nothing_due"  # the period cost nothing (a 100 % coupon): no invoice
+    CREDITED = "credited"  # a change's credit: a credit note issued, nothing to collect

@@ -125,7 +125,7 @@ def billing_out(
     """The billing as its invoice stands now: paid, void or written off once the invoice is; past due
     once an open invoice's due date has passed."""
     status = BillingStatus(billing.status)
-    if invoice_status is not None and status is not BillingStatus.DRAFT:
+    if invoice_status is not None and status not in (BillingStatus.DRAFT, BillingStatus.CREDITED):
         status = _SETTLED_BY_INVOICE.get(InvoiceStatus(invoice_status), status)
         overdue = due_date is not None and today is not None and due_date < today
         if status is BillingStatus.OPEN and overdue:
@@ -138,6 +138,7 @@ def billing_out(
         period_start=billing.period_start,
         period_end=billing.period_end,
         invoice_id=billing.invoice_id,
+        credit_note_id=billing.credit_note_id,
         amount=billing.amount,
         currency=billing.currency,
         status=status,
