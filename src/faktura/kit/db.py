@@ -53,7 +53,7 @@ def create_engine(
             max_overflow=0,
             json_serializer=dumps_json,
         )
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
@@ -67,6 +67,22 @@ def create_engine(
         # taken). None turns preparing off for every cursor of the connection, raw ones included.
         connect_args={"prepare_threshold": None} if transaction_pooler else {},
     )
+    if not transaction_pooler:
+        event.listen(engine.sync_engine, "connect", _plan_for_each_run)
+    return engine
+
+
+def _plan_for_each_run(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """Plan a prepared statement for the values of each run, never once for all of them: a plan made
+    while a table was small keeps scanning it as it grows (a first billing run after an import renews
+    thousands of subscriptions into empty tables), and planning a short statement costs less than one
+    such scan. Behind a transaction pooler nothing is prepared, so every statement is planned so."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    finally:
+        cursor.close()
+    dbapi_connection.commit()  # a SET is transactional: kept, not undone by the pool's first reset
 
 
 class SQLiteWriter:
