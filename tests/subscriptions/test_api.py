@@ -359,3 +359,16 @@ async def test_a_new_cycle_starts_at_the_periods_end(
     missing = await api.patch(f"{SUBS}/{sub['id']}", json={"billingCycleId": "bcy_missing"})
     assert missing.status_code == 422
     assert "billing_cycle_not_found" in missing.text
+
+
+async def test_a_billing_is_past_due_by_its_test_clocks_day_not_the_real_one(
+    api: Api, database: Database, settings: Settings
+) -> None:
+    """A clock set years back: its invoice, due in 14 days of the clock's time, is long past due by the
+    real calendar, and not yet by the clock's."""
+    ctx = await _setup(api, frozen="2020-01-31T10:00:00Z")
+    sub = await _subscribe(api, ctx, paymentTermsDays=14)
+    assert [row["status"] for row in await _history(api, sub["id"])] == ["open"]
+
+    await _advance(api, database, settings, ctx["clock"]["id"], "2020-02-16T10:00:00Z")
+    assert [row["status"] for row in await _history(api, sub["id"])] == ["past_due"]

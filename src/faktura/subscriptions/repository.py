@@ -230,6 +230,20 @@ async def customer(session: AsyncSession, merchant_id: str, customer_id: str) ->
     ).first()
 
 
+async def clocks_and_zones(
+    session: AsyncSession, subscription_ids: set[str]
+) -> dict[str, tuple[str | None, str]]:
+    """Each subscription's (test clock id, time zone): where its present comes from, and its dates."""
+    if not subscription_ids:
+        return {}
+    rows = await session.execute(
+        select(Subscription.id, Subscription.test_clock_id, Subscription.time_zone).where(
+            Subscription.id.in_(subscription_ids)
+        )
+    )
+    return {str(i): (c, str(zone)) for i, c, zone in rows}
+
+
 async def clock_time(session: AsyncSession, test_clock_id: str) -> datetime | None:
     """How far a test clock's work has got: its subscriptions' present."""
     return await session.scalar(select(TestClock.reached_time).where(TestClock.id == test_clock_id))

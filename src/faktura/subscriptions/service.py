@@ -15,7 +15,6 @@ from faktura.catalog.service import not_accepted_message
 from faktura.config import Settings
 from faktura.coupons import service as coupons
 from faktura.invoices import service as invoices
-from faktura.kit import clock
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
 from faktura.kit.pagination import PageParams
@@ -452,9 +451,12 @@ async def billings(
         session, merchant_id, params, subscription_id=subscription_id, customer_id=customer_id
     )
     found = await invoices.statuses(session, merchant_id, {row.invoice_id for row in rows if row.invoice_id})
-    today = clock.today()
+    # Past due by the subscription's own day: its test clock's, for a test customer.
+    times = await repository.clocks_and_zones(session, {row.subscription_id for row in rows})
+    presents = {clock_id: await present(session, clock_id) for clock_id, _ in times.values()}
     out = []
     for row in rows:
         status, due = found.get(row.invoice_id or "", (None, None))
-        out.append(views.billing_out(row, status, today, due))
+        clock_id, zone = times[row.subscription_id]
+        out.append(views.billing_out(row, status, local_day(presents[clock_id], zone), due))
     return out, cursor
