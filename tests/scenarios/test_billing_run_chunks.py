@@ -9,6 +9,7 @@ still renews the others.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -112,4 +113,55 @@ async def test_one_renewal_failing_holds_up_none_of_its_chunk(
     monkeypatch.setattr(billing, "advance", real)
     await clock.advance(minutes=10)
     assert await _renewals(api, database) == dict.fromkeys(ids, 2)
+    await _cancel(api, ids)
+
+
+async def test_a_customers_collective_renewals_wait_for_every_renewal_of_the_run(
+    api: Api, database: Database, clock: ScenarioClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two subscriptions of one customer on its collective invoice, renewed by different jobs: the
+    collective invoice is made only once both are renewed, so it has both."""
+    monkeypatch.setattr(runs, "CHUNK", 1)
+    monthly = await api.created("/api/v1/BillingCycles", {"name": "Monthly", "interval": "month"})
+    plan = await product(api, name="Plan", unitPrice=10000, unitCode="MON")
+    customer = await api.created("/api/v1/Customers", customer_body())
+    body = {
+        "customerId": customer["id"],
+        "items": [{"productId": plan["id"]}],
+        "billingCycleId": monthly["id"],
+        "billingAnchor": 3,
+        "paymentTermsDays": 365,
+        "separateInvoices": False,
+    }
+    ids = [(await api.created(SUBS, body))["id"] for _ in range(2)]
+    await clock.advance(minutes=2)  # the first periods' collective invoice
+
+    clock.stand_at(RENEWS)
+    await runs.queue_due(database, RENEWS)
+    assert [len(job["ids"]) for job in await _renew_jobs(api, database)] == [1, 1]
+    # One of them renewed (its job's worker was quicker): its collective invoice is due, and waits.
+    first = partial(runs._renew, api.merchant_id, ids[0])
+    assert await runs._each(database, clock.worker_settings, first) == 1
+    await runs.queue_due(database, RENEWS)
+    async with database.transaction(write=False) as session:
+        acting = await session.scalar(
+            select(func.count()).where(
+                Job.kind == runs.BILLING, Job.merchant_id == api.merchant_id, Job.status == "pending"
+            )
+        )
+    assert acting == 0
+
+    await clock.advance(minutes=3)
+    rows = [
+        row
+        for subscription_id in ids
+        for row in (
+            await api.get("/api/v1/SubscriptionBillingHistories", params={"subscriptionId": subscription_id})
+        ).json()["data"]
+        if row["periodStart"] == "2031-04-03"
+    ]
+    assert len(rows) == 2
+    assert rows[0]["invoiceId"] is not None
+    assert rows[0]["invoiceId"] == rows[1]["invoiceId"]
+    assert {row["status"] for row in rows} == {"open"}
     await _cancel(api, ids)

@@ -59,12 +59,18 @@ async def queue_due(database: Database, now: datetime) -> int:
     ):
         if kind in busy:
             continue
+        if kind == BILLING and RENEW in busy:
+            # The billings' actions wait for the renewals under way: a customer's collective invoice,
+            # made by its first renewal's action, takes every renewal due with it.
+            continue
         after = None
         while True:
             async with database.transaction() as session:
                 found = await find(session, limit=BATCH, test_clock_id=None, after=after)
                 await enqueue_many(session, kind, _chunks(found, what), max_attempts=3)
             queued += len(found)
+            if found and kind == RENEW:
+                busy.add(RENEW)
             if len(found) < BATCH:
                 break
             after = found[-1][1]
