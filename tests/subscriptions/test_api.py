@@ -372,3 +372,20 @@ async def test_a_billing_is_past_due_by_its_test_clocks_day_not_the_real_one(
 
     await _advance(api, database, settings, ctx["clock"]["id"], "2020-02-16T10:00:00Z")
     assert [row["status"] for row in await _history(api, sub["id"])] == ["past_due"]
+
+
+async def test_a_clocks_advance_delivers_what_it_sent_before_it_is_ready(
+    api: Api, database: Database, settings: Settings
+) -> None:
+    """The renewal's invoice and the reminder before its due date go out at the clock's moments, with
+    no worker running: when the clock is ready, they are delivered."""
+    ctx = await _setup(api)
+    sub = await _subscribe(api, ctx, paymentTermsDays=14)
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-02-28T10:00:00Z")
+    renewal = (await _history(api, sub["id"]))[-1]
+    invoice = (await api.get(f"/api/v1/Invoices/{renewal['invoiceId']}")).json()
+    assert invoice["deliveryStatus"] == "delivered"
+
+    await _advance(api, database, settings, ctx["clock"]["id"], "2027-03-12T10:00:00Z")  # 3 days before due
+    deliveries = (await api.get(f"/api/v1/Invoices/{renewal['invoiceId']}/deliveries")).json()["data"]
+    assert [d["status"] for d in deliveries] == ["delivered", "delivered"]  # the invoice, the reminder

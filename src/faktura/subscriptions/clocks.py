@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
+from faktura.invoices.delivery.tasks import deliver_now
 from faktura.jobs import JobContext, enqueue, handler
 from faktura.kit import clock
 from faktura.kit.db import Database
@@ -140,6 +141,7 @@ async def run(database: Database, settings: Settings, clock_id: str) -> None:
             async with database.transaction() as session:
                 await repository.set_clock_reached(session, clock_id, reach)
             done = await runs.bill_due(database, settings, reach, test_clock_id=clock_id)
+            await _deliver(database, settings, clock_id)
             if moment is None:
                 break  # the last run settled what was paid meanwhile
             if not done:
@@ -151,6 +153,19 @@ async def run(database: Database, settings: Settings, clock_id: str) -> None:
         log.warning("test clock %s stopped: %s", clock_id, exc)
         return
     await _settle(database, clock_id, ClockStatus.READY, None)
+
+
+async def _deliver(database: Database, settings: Settings, clock_id: str) -> None:
+    """Deliver what the moment's steps sent (invoices, reminders) at the clock's moment, before it
+    moves on; a delivery that fails for want of its channel is the delivery's to record. One that
+    errors otherwise is left to its job, which retries it in real time."""
+    async with database.transaction(write=False) as session:
+        pending = await repository.pending_deliveries(session, clock_id)
+    for delivery_id in pending:
+        try:
+            await deliver_now(database, settings, delivery_id, last_attempt=False)
+        except Exception:
+            log.exception("test clock %s: delivery %s left to its job", clock_id, delivery_id)
 
 
 async def _settle(database: Database, clock_id: str, status: ClockStatus, failure: str | None) -> None:

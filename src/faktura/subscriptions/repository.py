@@ -16,6 +16,7 @@ from faktura.models import (
     Coupon,
     Customer,
     Invoice,
+    InvoiceDelivery,
     Price,
     Subscription,
     SubscriptionBilling,
@@ -242,6 +243,18 @@ async def clocks_and_zones(
         )
     )
     return {str(i): (c, str(zone)) for i, c, zone in rows}
+
+
+async def pending_deliveries(session: AsyncSession, test_clock_id: str) -> list[str]:
+    """Ids of the deliveries still to run of the invoices of the clock's customers, oldest first."""
+    rows = await session.scalars(
+        select(InvoiceDelivery.id)
+        .join(Invoice, Invoice.id == InvoiceDelivery.invoice_id)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .where(Customer.test_clock_id == test_clock_id, InvoiceDelivery.status == "pending")
+        .order_by(InvoiceDelivery.id)
+    )
+    return [str(i) for i in rows]
 
 
 async def clock_time(session: AsyncSession, test_clock_id: str) -> datetime | None:

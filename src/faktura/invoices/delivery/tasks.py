@@ -9,21 +9,33 @@ none waits for ever in `pending`.
 
 from __future__ import annotations
 
+from faktura.config import Settings
 from faktura.invoices.delivery import run
 from faktura.invoices.delivery.channel_setup import channels_for
 from faktura.invoices.delivery.queue import DELIVER
 from faktura.jobs import JobContext, handler
+from faktura.kit.db import Database
 from faktura.kit.errors import FakturaError
 
 
 @handler(DELIVER)
 async def deliver_invoice(ctx: JobContext) -> None:
-    delivery_id = str(ctx.payload["deliveryId"])
+    await deliver_now(
+        ctx.database, ctx.settings, str(ctx.payload["deliveryId"]), last_attempt=ctx.last_attempt
+    )
+
+
+async def deliver_now(
+    database: Database, settings: Settings, delivery_id: str, *, last_attempt: bool
+) -> None:
+    """Run a pending delivery here, as its job does: a test clock delivers its customers' invoices at
+    the clock's moment, and the job then finds the delivery done. Another error than a FakturaError
+    is raised for the job to retry, unless this was the `last_attempt`."""
     try:
-        await run.deliver(ctx.database, ctx.settings, delivery_id, channels_for(ctx.settings))
+        await run.deliver(database, settings, delivery_id, channels_for(settings))
     except FakturaError as exc:
-        await run.give_up(ctx.database, ctx.settings, delivery_id, f"{exc.instance_code}: {exc.message}")
+        await run.give_up(database, settings, delivery_id, f"{exc.instance_code}: {exc.message}")
     except Exception as exc:
-        if ctx.last_attempt:
-            await run.give_up(ctx.database, ctx.settings, delivery_id, f"delivery_error: {exc}")
+        if last_attempt:
+            await run.give_up(database, settings, delivery_id, f"delivery_error: {exc}")
         raise
