@@ -232,13 +232,15 @@ async def bill_period(
     )
     billing.action = dunning.Action.ISSUE.value
     billing.next_action_at = finalize_at
-    await repository.add_billing(session, billing)
     for row in waiting:
         row.invoice_id = invoice.id
         row.status = BillingStatus.DRAFT.value
+    followups: list[str] = []
     if finalize_at <= at.now:
-        return billing, await dunning.issue(session, subscription, billing, invoice, at)
-    return billing, []
+        # Issued before its row is written, so the row is inserted as the issue leaves it, once.
+        followups = await dunning.issue(session, subscription, billing, invoice, at)
+    await repository.add_billing(session, billing)
+    return billing, followups
 
 
 async def items_lines(

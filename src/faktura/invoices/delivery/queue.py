@@ -39,6 +39,8 @@ async def queue(
         attempts=0,
         requested_channel=channel.value if channel else None,
     )
+    # Set before the delivery's insert flushes the invoice, so the invoice is updated once.
+    invoice.delivery_status = InvoiceDeliveryStatus.PENDING.value
     await repository.add(session, delivery)
     await jobs.enqueue(
         session,
@@ -48,5 +50,4 @@ async def queue(
         ordering_key=ordering_key(invoice.id),
         merchant_id=invoice.merchant_id,
     )
-    invoice.delivery_status = InvoiceDeliveryStatus.PENDING.value
     return delivery
