@@ -139,6 +139,7 @@ async def create_billed(session: AsyncSession, merchant_id: str, billed: Billed)
         invoice.coupon_code = billed.coupon.code
     await repository.add(session, invoice)
     issuing(session, invoice)
+    collecting(session, invoice, [])  # it bills its lines, no orders: nothing to look up
     await record(session, invoice, await view(session, invoice), "invoice.created")
     return invoice
 
