@@ -92,9 +92,9 @@ def seed_order(**changes: Any) -> dict[str, Any]:
         if value is None and not isinstance(target, list):
             target.pop(last, None)
         elif isinstance(target, list):
-            target[int(last)] = value
+            target[int(last)] = copy.deepcopy(value)
         else:
-            target[last] = value
+            target[last] = copy.deepcopy(value)
     return body
 
 

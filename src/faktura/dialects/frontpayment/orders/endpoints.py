@@ -1,19 +1,30 @@
-"""Front Payment's `connect/orders/...`: create an invoice order."""
+"""Front Payment's `connect/orders/...`: create an invoice order, read its status, details and invoice
+number."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.dialects.frontpayment.app import FrontPaymentAuth, router
-from faktura.dialects.frontpayment.orders import service
-from faktura.dialects.frontpayment.orders.schemas import CreatedOut, Envelope, InvoiceOrderIn
+from faktura.dialects.frontpayment.orders import reads, service
+from faktura.dialects.frontpayment.orders.schemas import (
+    CreatedOut,
+    Envelope,
+    InvoiceNumberOut,
+    InvoiceOrderIn,
+    OrderDetailsOut,
+    StatusOut,
+)
+from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus
 from faktura.invoices.errors import OrderAlreadyInvoiced
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.http import errors
+from faktura.kit.pagination import PageParams, page_params
 from faktura.kit.routing import get_session
+from faktura.orders.errors import OrderNotFound
 
 orders = router("Orders")
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -35,3 +46,61 @@ async def create_invoice_order(
     """
     created = await service.create(session, auth.merchant_id, body)
     return Envelope(status_code=201, message="orderAddedSuccessfully", is_data=False, data=created)
+
+
+@orders.get("/orders/status/{uuid}", response_model=Envelope[StatusOut], responses=errors(OrderNotFound))
+async def get_order_status(uuid: str, auth: FrontPaymentAuth, session: Session) -> Envelope[StatusOut]:
+    """The order's status: SENT, PAID, CANCELLED, EXPIRED, INVOICED, REFUNDED or PARTIAL REFUNDED."""
+    found = await reads.status(session, auth.merchant_id, uuid)
+    return Envelope(status_code=200, message="orderStatus", is_data=True, data=found)
+
+
+@orders.get("/orders/status", response_model=Envelope[list[StatusOut]], responses=errors(ValidationFailed))
+async def list_order_statuses(
+    auth: FrontPaymentAuth,
+    session: Session,
+    response: Response,
+    paging: Annotated[PageParams, Depends(page_params)],
+    kind: Annotated[
+        str | None,
+        Query(alias="type", max_length=20, description="Only orders in this status (SENT, PAID, ...)"),
+    ] = None,
+) -> Envelope[list[StatusOut]]:
+    """The statuses of the merchant's Front Payment orders, newest first.
+
+    `limit` orders are read a page; when there are more, the `X-Next-Cursor` header holds the `cursor`
+    of the next page. With `type`, a page shows those of its orders in that status.
+    """
+    wanted = None
+    if kind is not None:
+        try:
+            wanted = FrontPaymentStatus(kind.upper())
+        except ValueError:
+            names = ", ".join(s.value for s in FrontPaymentStatus)
+            raise ValidationFailed.field("type", "invalid_choice", f"type is one of {names}.") from None
+    shown, cursor = await reads.statuses(session, auth.merchant_id, wanted, paging)
+    if cursor is not None:
+        response.headers["X-Next-Cursor"] = cursor
+    return Envelope(status_code=200, message="orderStatusList", is_data=True, data=shown)
+
+
+@orders.get(
+    "/orders/details/{uuid}", response_model=Envelope[OrderDetailsOut], responses=errors(OrderNotFound)
+)
+async def get_order_details(uuid: str, auth: FrontPaymentAuth, session: Session) -> Envelope[OrderDetailsOut]:
+    """The order: its products, summary, status, references and invoice number."""
+    found = await reads.details(session, auth.merchant_id, uuid)
+    return Envelope(status_code=200, message="orderDetails", is_data=True, data=found)
+
+
+@orders.get(
+    "/orders/invoice-number/{uuid}",
+    response_model=Envelope[InvoiceNumberOut],
+    responses=errors(OrderNotFound),
+)
+async def get_order_invoice_number(
+    uuid: str, auth: FrontPaymentAuth, session: Session
+) -> Envelope[InvoiceNumberOut]:
+    """The number of the invoice that bills the order; null while it waits for its collective invoice."""
+    found = await reads.invoice_number(session, auth.merchant_id, uuid)
+    return Envelope(status_code=200, message="invoiceNumber", is_data=True, data=found)

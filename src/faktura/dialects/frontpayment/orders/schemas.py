@@ -133,3 +133,52 @@ class CreatedOut(BaseModel):
 class StatusOut(BaseModel):
     uuid: str
     status: str = Field(description="SENT, PAID, CANCELLED, EXPIRED, INVOICED, REFUNDED or PARTIAL REFUNDED")
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+    name: str
+    product_id: str | None
+    quantity: str
+    rate: str = Field(description="Per unit, VAT-exclusive, in major units: `51.00`")
+    discount: str
+    tax: str = Field(description="VAT percent")
+    amount: str = Field(description="quantity x rate - discount, VAT-exclusive")
+
+
+class OrderSummaryOut(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+    sub_total: str
+    total_tax: str
+    total_discount: str
+    grand_total: str
+
+
+class OrderDetailsOut(BaseModel):
+    """An order as Front Payment's details read shows it; amounts in major units, as strings."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+    uuid: str
+    status: str
+    order_date: str | None = Field(description="The Unix timestamp sent, as a string")
+    currency: str
+    customer_uuid: str | None
+    products: list[ProductOut]
+    order_summary: OrderSummaryOut
+    invoice_number: str | None
+    invoice_interval: int
+    separate_invoices: bool
+    invoice_maturity: int | None
+    reference_no: str | None
+    customer_reference: str | None
+    callback_url: str | None
+
+
+class InvoiceNumberOut(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+    uuid: str
+    invoice_number: str | None = Field(description="The printed number (`INV-42`); null until issued")
