@@ -1,5 +1,5 @@
 """Front Payment's `connect/orders/...`: create an invoice order, read its status, details and invoice
-number."""
+number, cancel it, send its invoice again."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from fastapi import Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.dialects.frontpayment.app import FrontPaymentAuth, router
-from faktura.dialects.frontpayment.orders import reads, service
+from faktura.dialects.frontpayment.orders import actions, reads, service
+from faktura.dialects.frontpayment.orders.errors import OrderNotInvoicedYet
 from faktura.dialects.frontpayment.orders.schemas import (
+    CancelIn,
     CreatedOut,
     Envelope,
     InvoiceNumberOut,
@@ -19,12 +21,19 @@ from faktura.dialects.frontpayment.orders.schemas import (
     StatusOut,
 )
 from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus
-from faktura.invoices.errors import OrderAlreadyInvoiced
+from faktura.invoices.errors import (
+    InvalidInvoiceTransition,
+    InvoiceChanged,
+    InvoiceNotFinalized,
+    InvoiceNotSendable,
+    InvoiceNotVoidable,
+    OrderAlreadyInvoiced,
+)
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.http import errors
 from faktura.kit.pagination import PageParams, page_params
 from faktura.kit.routing import get_session
-from faktura.orders.errors import OrderNotFound
+from faktura.orders.errors import InvalidOrderTransition, OrderChanged, OrderHasPayment, OrderNotFound
 
 orders = router("Orders")
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -104,3 +113,36 @@ async def get_order_invoice_number(
     """The number of the invoice that bills the order; null while it waits for its collective invoice."""
     found = await reads.invoice_number(session, auth.merchant_id, uuid)
     return Envelope(status_code=200, message="invoiceNumber", is_data=True, data=found)
+
+
+@orders.post(
+    "/orders/cancel/{uuid}",
+    response_model=Envelope[StatusOut],
+    responses=errors(
+        OrderNotFound,
+        InvoiceNotVoidable,
+        InvalidInvoiceTransition,
+        InvoiceChanged,
+        InvalidOrderTransition,
+        OrderHasPayment,
+        OrderChanged,
+    ),
+)
+async def cancel_order(
+    uuid: str, auth: FrontPaymentAuth, session: Session, body: CancelIn | None = None
+) -> Envelope[StatusOut]:
+    """Cancel the order: its invoice is voided (open and neither paid nor credited), or, waiting for its
+    collective invoice, it is never collected. A paid or credited invoice is credited instead (native API)."""
+    cancelled = await actions.cancel(session, auth.merchant_id, uuid)
+    return Envelope(status_code=200, message="orderCancelledSuccessfully", is_data=False, data=cancelled)
+
+
+@orders.post(
+    "/orders/resend/{uuid}",
+    response_model=Envelope[StatusOut],
+    responses=errors(OrderNotFound, OrderNotInvoicedYet, InvoiceNotSendable, InvoiceNotFinalized),
+)
+async def resend_order(uuid: str, auth: FrontPaymentAuth, session: Session) -> Envelope[StatusOut]:
+    """Send the order's invoice again, EHF, then e-mail, then post."""
+    sent = await actions.resend(session, auth.merchant_id, uuid)
+    return Envelope(status_code=200, message="orderResentSuccessfully", is_data=False, data=sent)

@@ -18,19 +18,18 @@ from faktura.dialects.frontpayment.orders.schemas import (
     StatusOut,
 )
 from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus, status_of
-from faktura.invoices import service as invoices
-from faktura.invoices.schemas import InvoiceOut
 from faktura.kit.currencies import from_minor
 from faktura.kit.pagination import PageParams
 from faktura.orders import service as orders
-from faktura.orders.schemas import OrderOut
 
 _INTERVALS = {interval: number for number, interval in service.INTERVALS.items()}
 
 
 async def status(session: AsyncSession, merchant_id: str, uuid: str) -> StatusOut:
     order = await service.order_of(session, merchant_id, uuid)
-    return StatusOut(uuid=uuid, status=status_of(order, await _invoice_of(session, merchant_id, order)))
+    return StatusOut(
+        uuid=uuid, status=status_of(order, await service.invoice_of(session, merchant_id, order))
+    )
 
 
 async def statuses(
@@ -45,7 +44,7 @@ async def statuses(
     for order in rows:
         if service.ORDER_DATE not in order.metadata:
             continue
-        found = status_of(order, await _invoice_of(session, merchant_id, order))
+        found = status_of(order, await service.invoice_of(session, merchant_id, order))
         if wanted is None or found is wanted:
             shown.append(StatusOut(uuid=order_uuid(order.id), status=found))
     return shown, cursor
@@ -53,7 +52,7 @@ async def statuses(
 
 async def details(session: AsyncSession, merchant_id: str, uuid: str) -> OrderDetailsOut:
     order = await service.order_of(session, merchant_id, uuid)
-    invoice = await _invoice_of(session, merchant_id, order)
+    invoice = await service.invoice_of(session, merchant_id, order)
     kept = order.metadata
     product_ids = json.loads(kept[service.PRODUCT_IDS]) if service.PRODUCT_IDS in kept else []
 
@@ -98,20 +97,8 @@ async def details(session: AsyncSession, merchant_id: str, uuid: str) -> OrderDe
 
 async def invoice_number(session: AsyncSession, merchant_id: str, uuid: str) -> InvoiceNumberOut:
     order = await service.order_of(session, merchant_id, uuid)
-    invoice = await _invoice_of(session, merchant_id, order)
+    invoice = await service.invoice_of(session, merchant_id, order)
     return InvoiceNumberOut(uuid=uuid, invoice_number=invoice.invoice_number if invoice else None)
-
-
-async def _invoice_of(session: AsyncSession, merchant_id: str, order: OrderOut) -> InvoiceOut | None:
-    """The invoice that bills the order: its collective one, or the newest made of it alone."""
-    if order.invoice_id is not None:
-        return await invoices.get(session, merchant_id, order.invoice_id)
-    if not order.separate_invoices:
-        return None
-    found, _ = await invoices.page(
-        session, merchant_id, PageParams(limit=1, after_id=None), order_id=order.id
-    )
-    return found[0] if found else None
 
 
 def _plain(value: Decimal) -> str:

@@ -182,3 +182,9 @@ class InvoiceNumberOut(BaseModel):
 
     uuid: str
     invoice_number: str | None = Field(description="The printed number (`INV-42`); null until issued")
+
+
+class CancelIn(FrontPaymentIn):
+    cancellation_note: TextLine | None = Field(
+        None, max_length=1000, description="Why the order is cancelled (not stored yet)"
+    )

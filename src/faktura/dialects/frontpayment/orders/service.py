@@ -19,7 +19,8 @@ from faktura.dialects.frontpayment.ids import customer_uuid, order_id, order_uui
 from faktura.dialects.frontpayment.orders import customers, figures
 from faktura.dialects.frontpayment.orders.schemas import CreatedOut, InvoiceOrderIn
 from faktura.invoices import drafts, lifecycle
-from faktura.invoices.schemas import InvoiceCreate
+from faktura.invoices import service as invoices
+from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
 from faktura.kit.errors import FieldError, ValidationFailed
 from faktura.kit.pagination import MAX_LIMIT, PageParams
 from faktura.kit.validation import Collector
@@ -111,6 +112,17 @@ async def order_of(session: AsyncSession, merchant_id: str, uuid: str) -> native
     if found is None:
         raise OrderNotFound(uuid)
     return await orders.get(session, merchant_id, found)
+
+
+async def invoice_of(session: AsyncSession, merchant_id: str, order: native.OrderOut) -> InvoiceOut | None:
+    """The invoice that bills the order: its collective one, or the newest made of it alone."""
+    if order.invoice_id is not None:
+        return await invoices.get(session, merchant_id, order.invoice_id)
+    if not order.separate_invoices:
+        return None
+    newest = PageParams(limit=1, after_id=None)
+    found, _ = await invoices.page(session, merchant_id, newest, order_id=order.id)
+    return found[0] if found else None
 
 
 async def _rates(session: AsyncSession, merchant_id: str) -> dict[Decimal, str]:
