@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 
+from faktura.kit.db import Database
 from tests.dialects.frontpayment.support import CREATE, field_errors, front, front_key, seed_order, with_fee
-from tests.factories import Api
+from tests.factories import Api, new_merchant
 
 __all__ = ["front"]
 
@@ -60,3 +61,16 @@ async def test_the_dialect_has_its_own_openapi_document(front: httpx.AsyncClient
     operation = document["paths"]["/connect/orders/invoice/create"]["post"]
     assert {"201", "401", "422", "500"} <= set(operation["responses"])
     assert "`validationError`" in operation["responses"]["422"]["description"]
+
+
+async def test_a_merchant_not_ready_to_issue_invoices_is_told_in_front_payments_body(
+    client: httpx.AsyncClient, database: Database, front: httpx.AsyncClient
+) -> None:
+    unready = await new_merchant(client, database, seller_details=False)
+    body = seed_order(invoiceFeeApplicable=False)
+    response = await front.post(CREATE, json=body, headers=await front_key(unready))
+    assert response.json()["message"] == "sellerDetailsMissing"
+    field_errors(response, response.status_code)
+    assert response.status_code < 500
+    # Nothing of the refused order was kept, its customer neither.
+    assert (await unready.get("/api/v1/Customers")).json()["data"] == []

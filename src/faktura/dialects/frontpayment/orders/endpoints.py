@@ -21,18 +21,20 @@ from faktura.dialects.frontpayment.orders.schemas import (
     StatusOut,
 )
 from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus
+from faktura.documents.errors import SellerDetailsMissing
 from faktura.invoices.errors import (
     InvalidInvoiceTransition,
     InvoiceChanged,
     InvoiceNotFinalized,
     InvoiceNotSendable,
     InvoiceNotVoidable,
-    OrderAlreadyInvoiced,
+    KidLengthExceeded,
 )
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.http import errors
 from faktura.kit.pagination import PageParams, page_params
 from faktura.kit.routing import get_session
+from faktura.merchants.errors import InvalidInvoiceSettings
 from faktura.orders.errors import InvalidOrderTransition, OrderChanged, OrderHasPayment, OrderNotFound
 
 orders = router("Orders")
@@ -43,7 +45,8 @@ Session = Annotated[AsyncSession, Depends(get_session)]
     "/orders/invoice/create",
     status_code=201,
     response_model=Envelope[CreatedOut],
-    responses=errors(ValidationFailed, OrderAlreadyInvoiced),
+    # What issuing the invoice can meet: the merchant's profile or settings not ready to issue one.
+    responses=errors(ValidationFailed, SellerDetailsMissing, KidLengthExceeded, InvalidInvoiceSettings),
 )
 async def create_invoice_order(
     body: InvoiceOrderIn, auth: FrontPaymentAuth, session: Session
