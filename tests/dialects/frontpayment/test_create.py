@@ -234,6 +234,9 @@ async def test_separate_invoices_false_waits_for_the_collective_invoice(
         ({"customerDetails.address.zip": None}, "customerDetails.address.zip", "required"),
         ({"products.0.rate": "51.001"}, "products.0.rate", "tooManyDecimals"),
         ({"callback.callbackUrl": "ftp://example.com"}, "callback.callbackUrl", "valueError"),
+        ({"products.0.rate": "99999999999999"}, "products.0.rate", "tooLarge"),
+        ({"products.0.quantity": "1.1234567"}, "products.0.quantity", "decimalMaxPlaces"),
+        ({"products.0.quantity": "9999999999"}, "products.0.quantity", "tooLarge"),
     ],
 )
 async def test_each_rule_refuses_with_its_field_key(
@@ -270,3 +273,9 @@ async def test_figures_that_do_not_match_are_named_with_the_expected_value(
 async def test_the_invoice_fee_needs_the_merchants_fee(api: Api, front: httpx.AsyncClient) -> None:
     errors = field_errors(await front.post(CREATE, json=seed_order(), headers=await front_key(api)))
     assert errors["invoiceFeeApplicable"][0] == "invoiceFeeNotConfigured"
+
+
+async def test_every_problem_is_named_at_once(api: Api, front: httpx.AsyncClient) -> None:
+    body = seed_order(**{"customerDetails.personalNumber": "15058510171", "orderSummary.grandTotal": "50"})
+    errors = field_errors(await front.post(CREATE, json=body, headers=await front_key(api)))
+    assert set(errors) == {"customerDetails.personalNumber", "orderSummary.grandTotal"}

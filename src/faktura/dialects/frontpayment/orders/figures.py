@@ -16,7 +16,7 @@ from faktura.dialects.frontpayment.orders.schemas import InvoiceOrderIn
 from faktura.kit.currencies import from_minor, to_minor
 from faktura.kit.validation import Collector
 from faktura.orders.schemas import OrderItemIn
-from faktura.totals.calculator import LineInput, TaxCategory, compute_totals
+from faktura.totals.calculator import MAX_AMOUNT, LineInput, TaxCategory, compute_totals
 
 
 def items(
@@ -24,6 +24,7 @@ def items(
 ) -> list[OrderItemIn]:
     """The order's lines of the products, each with the merchant's VAT rule of its rate; every problem
     noted on `errors`, and the figures checked when the lines are sound."""
+    before = len(errors.details)
     lines: list[OrderItemIn] = []
     inputs: list[LineInput] = []
     rates = ", ".join(_plain(rate) for rate in sorted(rules))
@@ -36,7 +37,14 @@ def items(
             )
         unit_price = errors.check(partial(to_minor, product.rate, currency, f"{at}.rate"))
         discount = errors.check(partial(to_minor, product.discount, currency, f"{at}.discount"))
-        if rule_id is None or unit_price is None or discount is None:
+        for name, minor in (("rate", unit_price), ("discount", discount)):
+            if minor is not None and minor >= MAX_AMOUNT:
+                errors.add(
+                    f"{at}.{name}",
+                    "too_large",
+                    f"The {name} must be below {from_minor(MAX_AMOUNT, currency)}.",
+                )
+        if rule_id is None or unit_price is None or discount is None or len(errors.details) > before:
             continue
         lines.append(
             OrderItemIn(
@@ -49,7 +57,7 @@ def items(
         )
         category = TaxCategory.STANDARD if product.tax else TaxCategory.ZERO
         inputs.append(LineInput(product.quantity, unit_price, category, product.tax, discount))
-    if errors.details:
+    if len(errors.details) > before:
         return lines
     checked = errors.check(lambda: compute_totals(inputs))
     if checked is None:

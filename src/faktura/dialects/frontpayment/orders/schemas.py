@@ -17,6 +17,9 @@ from pydantic_core import PydanticCustomError
 from faktura.kit.text import TextLine
 from faktura.payments.schemas import checked_url
 
+# Below it an amount of a currency with two decimals is below the calculator's bound (10**15 minor units);
+# `figures` checks the bound in minor units for every currency.
+MAX_MAJOR = Decimal(10**13)
 _PLAIN_NUMBER = re.compile(r"-?\d{1,18}(\.\d{1,18})?")
 
 
@@ -50,9 +53,9 @@ class FrontPaymentIn(BaseModel):
 class ProductIn(FrontPaymentIn):
     name: TextLine = Field(min_length=1, max_length=1000)
     product_id: str | None = Field(None, max_length=100)
-    quantity: Numeric = Field(gt=0)
-    rate: Numeric = Field(ge=0, description="Per unit, VAT-exclusive, in major units")
-    discount: Numeric = Field(Decimal(0), ge=0, description="On the line, VAT-exclusive")
+    quantity: Numeric = Field(gt=0, le=10**9, decimal_places=6)
+    rate: Numeric = Field(ge=0, lt=MAX_MAJOR, description="Per unit, VAT-exclusive, in major units")
+    discount: Numeric = Field(Decimal(0), ge=0, lt=MAX_MAJOR, description="On the line, VAT-exclusive")
     tax: Numeric = Field(description="VAT percent: one of the merchant's rates (0, 12, 15, 25)")
     amount: Numeric = Field(description="quantity x rate - discount, VAT-exclusive")
 
