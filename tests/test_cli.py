@@ -59,6 +59,19 @@ def test_merchant_and_apikey_create_print_json(data_dir: Path) -> None:
     )
     assert extra["merchantId"] == created["merchantId"]
     assert extra["apiKey"] != created["apiKey"]
+    front = json.loads(
+        _run(
+            data_dir,
+            "apikey",
+            "create",
+            "--merchant",
+            created["merchantId"],
+            "--dialect",
+            "frontpayment",
+            "--json",
+        ).stdout
+    )
+    assert (front["dialect"], front["merchantId"]) == ("frontpayment", created["merchantId"])
 
 
 def test_bad_input_gives_a_clear_error_and_no_merchant(data_dir: Path) -> None:

@@ -132,10 +132,14 @@ def _dialects(app: FastAPI, renderers: Renderers) -> None:
     are in its provider's body also where the service answers before the dialect is reached."""
     from faktura.dialects.farpay import app as farpay
     from faktura.dialects.farpay import errors as farpay_errors
+    from faktura.dialects.frontpayment import app as frontpayment
+    from faktura.dialects.frontpayment import errors as frontpayment_errors
     from faktura.dialects.mounting import mount
 
     mount(app, farpay.PREFIX, farpay.create())
     renderers.add(farpay.PREFIX, farpay_errors.render)
+    mount(app, frontpayment.PREFIX, frontpayment.create())
+    renderers.add(frontpayment.PREFIX, frontpayment_errors.render)
 
 
 def serving_app() -> FastAPI:

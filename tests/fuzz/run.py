@@ -1,6 +1,7 @@
 """Schemathesis against a real `faktura serve`: no input, however bad, may produce a 500.
 
-The native API's document and each provider dialect's (`/farpay/v2/openapi.json`, with a key made for it).
+The native API's document and each provider dialect's (`/farpay/v2/openapi.json`,
+`/frontpayment/api/v1/openapi.json`, each with a key made for it).
 
 Runs on SQLite and on PostgreSQL (PostgreSQL is required when CI=true, skipped with a note otherwise).
 `make fuzz`; FUZZ_EXAMPLES sets the examples per operation (default 30), FUZZ_SEED fixes the seed.
@@ -32,8 +33,12 @@ EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "30")
 SEED = os.environ.get("FUZZ_SEED", "20261121")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
-# Each provider dialect's document, fuzzed with a key of its own in its provider's header.
-DIALECTS = [("farpay", "/farpay/v2", "X-API-KEY")]
+# Each provider dialect's document, fuzzed with a key of its own in its provider's header (after the
+# scheme that header carries, if any).
+DIALECTS = [
+    ("farpay", "/farpay/v2", "X-API-KEY", ""),
+    ("frontpayment", "/frontpayment/api/v1", "Authorization", "Bearer "),
+]
 
 
 @contextmanager
@@ -89,10 +94,11 @@ def _fuzz(label: str, env: dict[str, str], report_dir: Path) -> list[tuple[int, 
         runs = [
             _schemathesis(label, f"{base}/openapi.json", f"Authorization: Bearer {token}", env, report_dir)
         ]
-        for dialect, prefix, header in DIALECTS:
+        for dialect, prefix, header, scheme in DIALECTS:
             key = _dialect_key(env, merchant["merchantId"], dialect)
             url = f"{base}{prefix}/openapi.json"
-            runs.append(_schemathesis(f"{label}-{dialect}", url, f"{header}: {key}", env, report_dir))
+            credential = f"{header}: {scheme}{key}"
+            runs.append(_schemathesis(f"{label}-{dialect}", url, credential, env, report_dir))
         return runs
     finally:
         server.terminate()

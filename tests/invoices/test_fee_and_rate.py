@@ -59,3 +59,18 @@ async def test_the_exchange_rate_is_kept_and_shown(api: Api) -> None:
     assert response.json()["exchangeRate"] is None
     response = await api.post(INVOICES, json=lines_body(invoice["customerId"], exchangeRate="0"))
     assert error_code(response, 422) == "validation_error"
+
+
+async def test_an_invoice_of_an_order_takes_the_fee_after_the_orders_lines(api: Api) -> None:
+    await _with_fee(api)
+    customer_id = await customer(api)
+    order = await api.created(
+        "/api/v1/Orders", {"customerId": customer_id, "currency": "NOK", "items": LINES}
+    )
+    invoice = await api.created(INVOICES, {"orderId": order["id"], "invoiceFee": True})
+    assert [item["isFee"] for item in invoice["items"]] == [False, False, True]
+    assert [item["description"] for item in invoice["items"][:2]] == ["Widget", "Cookbook"]
+    assert invoice["total"] == order["total"] + 3900 + 975
+    assert invoice["orderId"] == order["id"]
+    handed = await api.post(INVOICES, json={"orderId": order["id"], "invoiceFee": True})
+    assert error_code(handed, 409) == "order_already_invoiced"

@@ -27,12 +27,25 @@ async def id_by_organization_number(session: AsyncSession, merchant_id: str, num
     )
 
 
-async def id_by_email(session: AsyncSession, merchant_id: str, email: str) -> str | None:
+async def id_by_personal_number(session: AsyncSession, merchant_id: str, number: str) -> str | None:
     return await session.scalar(
         select(Customer.id).where(
-            Customer.merchant_id == merchant_id, Customer.email == email, Customer.deleted_at.is_(None)
+            Customer.merchant_id == merchant_id,
+            Customer.personal_number == number,
+            Customer.deleted_at.is_(None),
         )
     )
+
+
+async def id_by_email(
+    session: AsyncSession, merchant_id: str, email: str, type_: str | None = None
+) -> str | None:
+    stmt = select(Customer.id).where(
+        Customer.merchant_id == merchant_id, Customer.email == email, Customer.deleted_at.is_(None)
+    )
+    if type_ is not None:
+        stmt = stmt.where(Customer.type == type_)
+    return await session.scalar(stmt)
 
 
 async def external_ids(session: AsyncSession, merchant_id: str, customer_ids: list[str]) -> dict[str, str]:

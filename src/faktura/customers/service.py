@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura import events
 from faktura.customers import repository
 from faktura.customers.errors import CustomerNotFound, ExternalIdTaken
-from faktura.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate
+from faktura.customers.schemas import CustomerCreate, CustomerOut, CustomerType, CustomerUpdate
 from faktura.kit import clock
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.ids import new_id
@@ -198,9 +198,17 @@ async def id_by_organization_number(session: AsyncSession, merchant_id: str, num
     return await repository.id_by_organization_number(session, merchant_id, number)
 
 
-async def id_by_email(session: AsyncSession, merchant_id: str, email: str) -> str | None:
-    """The id of the merchant's customer with this e-mail address (lower case), if any."""
-    return await repository.id_by_email(session, merchant_id, email)
+async def id_by_personal_number(session: AsyncSession, merchant_id: str, number: str) -> str | None:
+    """The id of the merchant's customer with this personal number (compact, as stored), if any."""
+    return await repository.id_by_personal_number(session, merchant_id, number)
+
+
+async def id_by_email(
+    session: AsyncSession, merchant_id: str, email: str, type_: CustomerType | None = None
+) -> str | None:
+    """The id of the merchant's customer with this e-mail address (lower case), of `type_` when
+    given, if any."""
+    return await repository.id_by_email(session, merchant_id, email, type_)
 
 
 async def external_ids(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from faktura.auth import service as auth
 from faktura.auth.errors import ApiKeyWrongScope, InvalidApiKey, TooManyAttempts
@@ -29,19 +29,38 @@ def key_auth(surface: str, header: str, description: str) -> Callable[..., Await
     @raises(MissingApiKey, InvalidApiKey, ApiKeyWrongScope, TooManyAttempts)
     # `scheme` is this closure's own, so it is the default rather than in the (postponed) annotation.
     async def authenticated(request: Request, secret: str | None = Depends(scheme)) -> AuthContext:
-        if not secret:
-            raise MissingApiKey(f"Send the merchant's API key in the {header} header.", headers={})
-        client = request.client.host if request.client else None
-        try:
-            key = await auth.authenticate(session_of(request), secret, surface, client=client)
-        except InvalidApiKey:
-            # The request's transaction rolls back with the refusal: the failure is kept in one of its own.
-            database: Database = request.app.state.db
-            async with database.transaction() as own:
-                await auth.count_failed_key(own, secret, client=client)
-            raise
-        context = AuthContext(merchant_id=key.merchant_id, api_key_id=key.id)
-        request.state.auth = context
-        return context
+        return await _authenticated(request, secret, surface, f"the {header} header")
 
     return authenticated
+
+
+def bearer_auth(surface: str, description: str) -> Callable[..., Awaitable[AuthContext]]:
+    """The dependency that authenticates a request of dialect `surface` by the key sent as
+    `Authorization: Bearer <key>`."""
+    scheme = HTTPBearer(auto_error=False, description=description)
+
+    @raises(MissingApiKey, InvalidApiKey, ApiKeyWrongScope, TooManyAttempts)
+    async def authenticated(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(scheme)
+    ) -> AuthContext:
+        secret = credentials.credentials if credentials is not None else None
+        return await _authenticated(request, secret, surface, "an Authorization: Bearer header")
+
+    return authenticated
+
+
+async def _authenticated(request: Request, secret: str | None, surface: str, where: str) -> AuthContext:
+    if not secret:
+        raise MissingApiKey(f"Send the merchant's API key in {where}.", headers={})
+    client = request.client.host if request.client else None
+    try:
+        key = await auth.authenticate(session_of(request), secret, surface, client=client)
+    except InvalidApiKey:
+        # The request's transaction rolls back with the refusal: the failure is kept in one of its own.
+        database: Database = request.app.state.db
+        async with database.transaction() as own:
+            await auth.count_failed_key(own, secret, client=client)
+        raise
+    context = AuthContext(merchant_id=key.merchant_id, api_key_id=key.id)
+    request.state.auth = context
+    return context

@@ -292,11 +292,13 @@ async def _from_order(
     *,
     own_lines: bool = False,
 ) -> Invoice:
-    for name in (*_LINES_ONLY, "invoice_fee"):
-        if sent.get(name) not in (None, False) and not (own_lines and name != "invoice_fee"):
+    for name in _LINES_ONLY:
+        if sent.get(name) not in (None, False) and not own_lines:
             errors.add(
                 to_camel(name), "not_allowed", "An invoice made from an order takes the order's lines."
             )
+    if own_lines and data.invoice_fee:
+        errors.add("invoiceFee", "not_allowed", "A document handed over keeps its own lines.")
     if data.order_id is not None and data.order_token is not None:
         errors.add("orderToken", "conflicting_order", "Give orderId or orderToken, not both.")
     order = await _order(session, merchant_id, data, errors)
@@ -336,6 +338,10 @@ async def _from_order(
         _set_lines(invoice, *priced)
         await repository.add(session, invoice)
         return invoice
+    if data.invoice_fee:
+        await _order_lines_with_fee(session, invoice, order, errors)
+        await repository.add(session, invoice)
+        return invoice
     invoice.coupon_id = order.coupon_id
     invoice.coupon_code = order.coupon_code
     for name in _FIGURES:
@@ -344,6 +350,24 @@ async def _from_order(
     invoice.items = [_copied_item(invoice, position, item) for position, item in enumerate(order.items, 1)]
     await repository.add(session, invoice)
     return invoice
+
+
+async def _order_lines_with_fee(
+    session: AsyncSession, invoice: Invoice, order: Order, errors: Collector
+) -> None:
+    """The order's lines as priced on the order, then the merchant's invoice fee, totalled as one
+    document. A coupon's discount belongs to the order's own figures, so an order with one takes no fee."""
+    if order.coupon_id is not None:
+        errors.add("invoiceFee", "not_allowed", "An order with a coupon is invoiced without the fee.")
+    fee = await fees.fee_line(session, invoice.merchant_id, order.currency, order.prices_include_tax, errors)
+    errors.raise_if_any()
+    assert fee is not None
+    fee_lines, _ = await _priced(
+        session, invoice.merchant_id, order.currency, order.prices_include_tax, [fee], errors
+    )
+    lines = [orders.stored_line(item) for item in order.items] + fee_lines
+    totals = compute_totals([p.line for p in lines], prices_include_tax=order.prices_include_tax)
+    _set_lines(invoice, lines, totals, with_fee=True)
 
 
 async def _order(

@@ -63,7 +63,9 @@ class InvoiceCreate(_DraftFields):
         False, description="Finalize (number) it in the same call; a paid order's money then settles it"
     )
     invoice_fee: bool = Field(
-        False, description="Lines only: add the merchant's invoice fee (invoiceSettings.invoiceFee) as a line"
+        False,
+        description="Add the merchant's invoice fee (invoiceSettings.invoiceFee) as a last line; on an "
+        "invoice of an order, after the order's lines (not with a coupon)",
     )
     subtotal: int | None = Amount
     discount_total: int | None = Amount
