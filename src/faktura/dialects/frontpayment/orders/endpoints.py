@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.auth.dependencies import SettingsDep
 from faktura.dialects.frontpayment.app import FrontPaymentAuth, router
 from faktura.dialects.frontpayment.orders import actions, reads, service
 from faktura.dialects.frontpayment.orders.errors import OrderNotInvoicedYet
@@ -49,14 +50,15 @@ Session = Annotated[AsyncSession, Depends(get_session)]
     responses=errors(ValidationFailed, SellerDetailsMissing, KidLengthExceeded, InvalidInvoiceSettings),
 )
 async def create_invoice_order(
-    body: InvoiceOrderIn, auth: FrontPaymentAuth, session: Session
+    body: InvoiceOrderIn, auth: FrontPaymentAuth, session: Session, settings: SettingsDep
 ) -> Envelope[CreatedOut]:
     """Send an invoice: the order, its customer found or made, and its invoice issued and delivered.
 
     Delivered EHF first (a corporate PEPPOL participant), then e-mail, then post. With
     `separateInvoices` false the order waits for its customer's collective invoice of `invoiceInterval`.
+    With `callback.callbackUrl`, each change of the order's status is told there by a GET.
     """
-    created = await service.create(session, auth.merchant_id, body)
+    created = await service.create(session, settings, auth.merchant_id, body)
     return Envelope(status_code=201, message="orderAddedSuccessfully", is_data=False, data=created)
 
 

@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.config import Settings
+from faktura.dialects.frontpayment import callbacks
 from faktura.dialects.frontpayment.ids import customer_uuid, order_id, order_uuid
 from faktura.dialects.frontpayment.orders import customers, figures
 from faktura.dialects.frontpayment.orders.schemas import CreatedOut, InvoiceOrderIn
@@ -61,12 +63,16 @@ _FIELDS = {
     "personalNumber": "customerDetails.personalNumber",
     "organizationNumber": "customerDetails.organizationId",
     "preferredLanguage": "customerDetails.preferredLanguage",
+    "url": "callback.callbackUrl",
 }
 
 
-async def create(session: AsyncSession, merchant_id: str, body: InvoiceOrderIn) -> CreatedOut:
-    """The customer found or made, the order, and (separate invoices) its invoice issued and sent with
-    the fee, the maturity and the references; a collective order waits for its interval's invoice."""
+async def create(
+    session: AsyncSession, settings: Settings, merchant_id: str, body: InvoiceOrderIn
+) -> CreatedOut:
+    """The customer found or made, the order, its callbacks, and (separate invoices) its invoice issued
+    and sent with the fee, the maturity and the references; a collective order waits for its interval's
+    invoice."""
     errors = Collector()
     customer = customers.check(body.customer_details, body.invoice_maturity, errors)
     terms = await orders.merchant_terms(session, merchant_id, None)
@@ -91,6 +97,8 @@ async def create(session: AsyncSession, merchant_id: str, body: InvoiceOrderIn) 
                 payment_terms_days=body.invoice_maturity,
             ),
         )
+        if body.callback is not None and body.callback.callback_url is not None:
+            await callbacks.subscribe(session, settings, merchant_id, order.id, body.callback.callback_url)
         if body.separate_invoices:
             invoice = await drafts.create(
                 session,

@@ -33,14 +33,21 @@ def status_of(order: OrderOut, invoice: InvoiceOut | None) -> FrontPaymentStatus
         return FrontPaymentStatus.EXPIRED
     if invoice is None:
         return FrontPaymentStatus.INVOICED
-    if invoice.status is InvoiceStatus.VOID:
+    return invoice_status(
+        invoice.status, invoice.amount_credited, invoice.total, sent=invoice.sent_at is not None
+    )
+
+
+def invoice_status(status: InvoiceStatus, credited: int, total: int, *, sent: bool) -> FrontPaymentStatus:
+    """The status of an order (neither cancelled nor expired) its invoice gives it."""
+    if status is InvoiceStatus.VOID:
         return FrontPaymentStatus.CANCELLED
-    if invoice.amount_credited > 0:
-        if invoice.amount_credited >= invoice.total:
+    if credited > 0:
+        if credited >= total:
             return FrontPaymentStatus.REFUNDED
         return FrontPaymentStatus.PARTIAL_REFUNDED
-    if invoice.status is InvoiceStatus.PAID:
+    if status is InvoiceStatus.PAID:
         return FrontPaymentStatus.PAID
-    if invoice.sent_at is not None:
+    if sent:
         return FrontPaymentStatus.SENT
     return FrontPaymentStatus.INVOICED
