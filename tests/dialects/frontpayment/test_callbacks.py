@@ -17,9 +17,11 @@ from sqlalchemy import delete
 
 from faktura.app import create_app
 from faktura.config import Settings
+from faktura.invoices.delivery import run
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.models import WebhookEndpoint
+from tests.delivery.support import delivery_ids
 from tests.dialects.frontpayment.support import CREATE, field_errors, front_key, seed_order
 from tests.factories import Api, new_merchant
 from tests.invoices.helpers import pay
@@ -136,6 +138,34 @@ async def test_cancelled_is_called_back_once(
         sent, gone = _query(receiver, path)  # the invoice voided and the order cancelled: one change
     assert [dict(q)["status"] for q in (sent, gone)] == ["SENT", "CANCELLED"]
     assert _verifies(gone, await _secret(merchant))
+
+
+async def test_an_invoice_no_channel_delivered_needs_attention_and_is_called_back(
+    front: httpx.AsyncClient, merchant: Api, database: Database, private_settings: Settings
+) -> None:
+    with receiving() as receiver:
+        order, path = await _order(front, receiver)
+        invoice = await _invoice(merchant, order)
+        [delivery_id] = await delivery_ids(database, invoice["id"])
+        # Every channel failed: the worker gives the delivery up, the invoice needs attention.
+        await run.give_up(database, private_settings, delivery_id, "no_postal_address: nowhere to send it")
+        await deliver_due(database, private_settings)
+        status = (await front.get(f"/connect/orders/status/{order}")).json()["data"]
+        assert status == {"uuid": order, "status": "INVOICED", "needsAttention": True}
+        details = (await front.get(f"/connect/orders/details/{order}")).json()["data"]
+        assert (details["status"], details["needsAttention"]) == ("INVOICED", True)
+        listed = (await front.get("/connect/orders/status", params={"type": "INVOICED"})).json()["data"]
+        assert listed == [status]
+        # Sent again: on its way, SENT again (the answer and the callback).
+        resent = await front.post(f"/connect/orders/resend/{order}")
+        assert resent.json()["data"] == {"uuid": order, "status": "SENT", "needsAttention": False}
+        await deliver_due(database, private_settings)
+        queries = _query(receiver, path)
+    assert [dict(q)["status"] for q in queries] == ["SENT", "INVOICED", "SENT"]
+    secret = await _secret(merchant)
+    assert all(_verifies(q, secret) for q in queries)
+    events = await merchant.get("/api/v1/Events", params={"type": "invoice.delivery_failed"})
+    assert [e["resourceId"] for e in events.json()["data"]] == [invoice["id"]]
 
 
 async def test_a_failed_callback_is_retried_with_the_same_values(

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
 from faktura.dialects.frontpayment.ids import order_uuid
-from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus, invoice_status
+from faktura.dialects.frontpayment.orders.states import NEEDS_ATTENTION, FrontPaymentStatus, invoice_status
 from faktura.invoices.states import InvoiceStatus
 from faktura.kit.currencies import from_minor
 from faktura.merchants import service as merchants
@@ -54,7 +54,11 @@ def state(event: formats.EventFacts) -> str | None:
     if status is InvoiceStatus.DRAFT:
         return None
     return invoice_status(
-        status, int(invoice["amountCredited"]), int(invoice["total"]), sent=invoice.get("sentAt") is not None
+        status,
+        int(invoice["amountCredited"]),
+        int(invoice["total"]),
+        sent=invoice.get("sentAt") is not None,
+        undelivered=invoice.get("deliveryStatus") == NEEDS_ATTENTION,
     ).value
 
 

@@ -134,8 +134,15 @@ class CreatedOut(BaseModel):
 
 
 class StatusOut(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
     uuid: str
     status: str = Field(description="SENT, PAID, CANCELLED, EXPIRED, INVOICED, REFUNDED or PARTIAL REFUNDED")
+    needs_attention: bool = Field(
+        False,
+        description="No channel could deliver the order's invoice (the status is then INVOICED): the "
+        "merchant must follow it up, or send it again with POST connect/orders/resend/{uuid}",
+    )
 
 
 class ProductOut(BaseModel):
@@ -166,6 +173,7 @@ class OrderDetailsOut(BaseModel):
 
     uuid: str
     status: str
+    needs_attention: bool = Field(description="No channel could deliver the order's invoice")
     order_date: str | None = Field(description="The Unix timestamp sent, as a string")
     currency: str
     customer_uuid: str | None

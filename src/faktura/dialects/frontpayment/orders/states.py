@@ -2,8 +2,9 @@
 
 In this order: an order cancelled, or billed by an invoice voided, is CANCELLED; an order expired is
 EXPIRED; an invoice credited in full is REFUNDED, in part PARTIAL REFUNDED; an invoice paid is PAID;
-an invoice sent (being delivered, delivered, or waiting for a person to deliver it) is SENT; an order
-not invoiced yet (a collective order waiting for its interval) or an invoice not sent is INVOICED.
+an invoice sent (being delivered or delivered) is SENT; an order not invoiced yet (a collective order
+waiting for its interval), an invoice not sent, or one no channel could deliver (it needs attention: the
+reads say so with `needsAttention`) is INVOICED.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from faktura.invoices.schemas import InvoiceOut
 from faktura.invoices.states import InvoiceStatus
 from faktura.orders.schemas import OrderOut
 from faktura.orders.states import OrderStatus
+
+NEEDS_ATTENTION = "needs_attention"  # the invoice's deliveryStatus when no channel delivered it
 
 
 class FrontPaymentStatus(StrEnum):
@@ -34,11 +37,22 @@ def status_of(order: OrderOut, invoice: InvoiceOut | None) -> FrontPaymentStatus
     if invoice is None:
         return FrontPaymentStatus.INVOICED
     return invoice_status(
-        invoice.status, invoice.amount_credited, invoice.total, sent=invoice.sent_at is not None
+        invoice.status,
+        invoice.amount_credited,
+        invoice.total,
+        sent=invoice.sent_at is not None,
+        undelivered=needs_attention(invoice),
     )
 
 
-def invoice_status(status: InvoiceStatus, credited: int, total: int, *, sent: bool) -> FrontPaymentStatus:
+def needs_attention(invoice: InvoiceOut | None) -> bool:
+    """Whether no channel could deliver the invoice's latest sending (a person must follow it up)."""
+    return invoice is not None and invoice.delivery_status == NEEDS_ATTENTION
+
+
+def invoice_status(
+    status: InvoiceStatus, credited: int, total: int, *, sent: bool, undelivered: bool
+) -> FrontPaymentStatus:
     """The status of an order (neither cancelled nor expired) its invoice gives it."""
     if status is InvoiceStatus.VOID:
         return FrontPaymentStatus.CANCELLED
@@ -48,6 +62,6 @@ def invoice_status(status: InvoiceStatus, credited: int, total: int, *, sent: bo
         return FrontPaymentStatus.PARTIAL_REFUNDED
     if status is InvoiceStatus.PAID:
         return FrontPaymentStatus.PAID
-    if sent:
+    if sent and not undelivered:
         return FrontPaymentStatus.SENT
     return FrontPaymentStatus.INVOICED
