@@ -23,6 +23,7 @@ from faktura.dialects.frontpayment.orders.schemas import (
 )
 from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus
 from faktura.documents.errors import SellerDetailsMissing
+from faktura.invoices.delivery.errors import PeppolLookupFailed
 from faktura.invoices.errors import (
     InvalidInvoiceTransition,
     InvoiceChanged,
@@ -59,6 +60,27 @@ async def create_invoice_order(
     With `callback.callbackUrl`, each change of the order's status is told there by a GET.
     """
     created = await service.create(session, settings, auth.merchant_id, body)
+    return Envelope(status_code=201, message="orderAddedSuccessfully", is_data=False, data=created)
+
+
+@orders.post(
+    "/orders/ehf/create",
+    status_code=201,
+    response_model=Envelope[CreatedOut],
+    responses=errors(
+        ValidationFailed, SellerDetailsMissing, KidLengthExceeded, InvalidInvoiceSettings, PeppolLookupFailed
+    ),
+)
+async def create_ehf_order(
+    body: InvoiceOrderIn, auth: FrontPaymentAuth, session: Session, settings: SettingsDep
+) -> Envelope[CreatedOut]:
+    """Send an invoice by EHF: the same order as `orders/invoice/create`, for a corporate customer that
+    is a PEPPOL participant, its invoice delivered by EHF alone.
+
+    A private customer is a 422 on `customerDetails.type` (`corporateOnly`), an organisation that is not
+    in the PEPPOL directory a 422 on `customerDetails.organizationId` (`notPeppolParticipant`).
+    """
+    created = await service.create(session, settings, auth.merchant_id, body, ehf=True)
     return Envelope(status_code=201, message="orderAddedSuccessfully", is_data=False, data=created)
 
 

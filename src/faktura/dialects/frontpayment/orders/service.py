@@ -22,6 +22,8 @@ from faktura.dialects.frontpayment.orders import customers, figures
 from faktura.dialects.frontpayment.orders.schemas import CreatedOut, InvoiceOrderIn
 from faktura.invoices import drafts, lifecycle
 from faktura.invoices import service as invoices
+from faktura.invoices.delivery import service as delivery
+from faktura.invoices.delivery.states import ChannelName
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
 from faktura.kit.errors import FieldError, ValidationFailed
 from faktura.kit.pagination import MAX_LIMIT, PageParams
@@ -31,6 +33,7 @@ from faktura.orders import schemas as native
 from faktura.orders import service as orders
 from faktura.orders.collective import InvoiceInterval
 from faktura.orders.errors import OrderNotFound
+from faktura.parties.validation import peppol_participant
 from faktura.tax import service as tax_rules
 from faktura.totals.calculator import TaxCategory
 
@@ -68,18 +71,22 @@ _FIELDS = {
 
 
 async def create(
-    session: AsyncSession, settings: Settings, merchant_id: str, body: InvoiceOrderIn
+    session: AsyncSession, settings: Settings, merchant_id: str, body: InvoiceOrderIn, *, ehf: bool = False
 ) -> CreatedOut:
     """The customer found or made, the order, its callbacks, and (separate invoices) its invoice issued
     and sent with the fee, the maturity and the references; a collective order waits for its interval's
-    invoice."""
+    invoice. `ehf`: a corporate buyer that is a PEPPOL participant only, its invoice sent by EHF alone."""
     errors = Collector()
     customer = customers.check(body.customer_details, body.invoice_maturity, errors)
+    if ehf and body.customer_details.type != "corporate":
+        errors.add("customerDetails.type", "corporate_only", "An EHF order is for a corporate customer only.")
     terms = await orders.merchant_terms(session, merchant_id, None)
     assert terms is not None  # the key authenticated a live merchant
     items = figures.items(body, terms.default_currency, await _rates(session, merchant_id), errors)
     errors.raise_if_any()
     assert customer is not None
+    if ehf:
+        await _peppol_participant(settings, customer.organization_number)
     with _in_front_payment_terms():
         customer_id = await customers.find_or_create(session, merchant_id, customer)
         order = await orders.create(
@@ -110,8 +117,20 @@ async def create(
                     invoice_fee=body.invoice_fee_applicable,
                 ),
             )
-            await lifecycle.send(session, merchant_id, invoice.id)
+            await lifecycle.send(session, merchant_id, invoice.id, ChannelName.EHF if ehf else None)
     return CreatedOut(uuid=order_uuid(order.id), customer_uuid=customer_uuid(customer_id))
+
+
+async def _peppol_participant(settings: Settings, organization_number: str | None) -> None:
+    """A 422 on `customerDetails.organizationId` unless the buyer is in the PEPPOL directory."""
+    participant = peppol_participant("NO", organization_number) if organization_number else None
+    if participant is None or not await delivery.peppol_registered(settings, participant):
+        raise ValidationFailed.field(
+            "customerDetails.organizationId",
+            "not_peppol_participant",
+            f"Organisation {organization_number} is not a PEPPOL participant: it cannot receive EHF. "
+            "Send the order with connect/orders/invoice/create instead.",
+        )
 
 
 async def order_of(session: AsyncSession, merchant_id: str, uuid: str) -> native.OrderOut:
