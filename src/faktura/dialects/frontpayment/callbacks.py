@@ -30,9 +30,10 @@ from faktura.webhooks import formats
 from faktura.webhooks import service as webhooks
 
 FORMAT = "frontpayment.callback"
-EVENTS = ["order.cancelled", "order.expired", "invoice.*"]
-# How the order is paid, in Front Payment's words: by the invoice it sent.
-PAYMENT_METHOD = "invoice"
+EVENTS = ["order.paid", "order.cancelled", "order.expired", "invoice.*"]
+# The order's metadata key of how it is paid (`invoice` or `paymentLink`); and the payment link's own.
+PAYMENT_METHOD = "frontpayment.paymentMethod"
+PAYMENT_LINK = "paymentLink"
 _ORDER_STATES = {"order.cancelled": FrontPaymentStatus.CANCELLED, "order.expired": FrontPaymentStatus.EXPIRED}
 
 
@@ -47,6 +48,10 @@ def state(event: formats.EventFacts) -> str | None:
     """The order's status as the event shows it; None for an event that shows none."""
     if event.type in _ORDER_STATES:
         return _ORDER_STATES[event.type].value
+    if event.type == "order.paid":
+        # Paid on the payer's page: a payment link's order (an invoice's order is PAID by its invoice).
+        metadata = (event.data or {}).get("metadata") or {}
+        return FrontPaymentStatus.PAID.value if metadata.get(PAYMENT_METHOD) == PAYMENT_LINK else None
     if not event.type.startswith("invoice.") or event.type == "invoice.deleted":
         return None
     invoice = event.data
@@ -78,7 +83,7 @@ async def render(session: AsyncSession, event: formats.EventFacts) -> bytes:
     fields = {
         "orderUuid": order_uuid(order.id),
         "status": status,
-        "paymentMethod": PAYMENT_METHOD,
+        "paymentMethod": order.metadata.get(PAYMENT_METHOD, "invoice"),
         "amount": str(from_minor(order.total, order.currency)),
         "createdAt": str(int(order.created_at.timestamp())),
         "timestamp": str(int(event.created_at.timestamp())),

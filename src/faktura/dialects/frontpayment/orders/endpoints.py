@@ -19,6 +19,7 @@ from faktura.dialects.frontpayment.orders.schemas import (
     InvoiceNumberOut,
     InvoiceOrderIn,
     OrderDetailsOut,
+    PaymentLinkOut,
     StatusOut,
 )
 from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus
@@ -82,6 +83,30 @@ async def create_ehf_order(
     """
     created = await service.create(session, settings, auth.merchant_id, body, ehf=True)
     return Envelope(status_code=201, message="orderAddedSuccessfully", is_data=False, data=created)
+
+
+@orders.post(
+    "/orders/payment-link/create",
+    status_code=201,
+    response_model=Envelope[PaymentLinkOut],
+    responses=errors(ValidationFailed),
+)
+async def create_payment_link_order(
+    body: InvoiceOrderIn, auth: FrontPaymentAuth, session: Session, settings: SettingsDep
+) -> Envelope[PaymentLinkOut]:
+    """A payment link: the same order as `orders/invoice/create`, paid by the payer on Faktura's page.
+
+    No invoice is issued or sent; `data.paymentLink` is the payer's page, which the merchant gives the
+    payer. The order is INVOICED until it is paid there, then PAID.
+    """
+    created = await service.create(session, settings, auth.merchant_id, body, payment_link=True)
+    link = await service.payment_link_of(session, auth.merchant_id, created.uuid)
+    return Envelope(
+        status_code=201,
+        message="orderAddedSuccessfully",
+        is_data=False,
+        data=PaymentLinkOut(uuid=created.uuid, customer_uuid=created.customer_uuid, payment_link=link),
+    )
 
 
 @orders.get("/orders/status/{uuid}", response_model=Envelope[StatusOut], responses=errors(OrderNotFound))

@@ -133,6 +133,12 @@ class CreatedOut(BaseModel):
     customer_uuid: str = Field(description="The customer: CSRT + Faktura's customer id without its `cus_`")
 
 
+class PaymentLinkOut(CreatedOut):
+    payment_link: str = Field(
+        description="The payer's page on Faktura (`/pay/{token}`), where the order is paid by card"
+    )
+
+
 class StatusOut(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
 

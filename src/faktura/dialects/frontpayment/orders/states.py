@@ -1,10 +1,11 @@
 """Front Payment's order status, read from Faktura's order and the invoice that bills it.
 
 In this order: an order cancelled, or billed by an invoice voided, is CANCELLED; an order expired is
-EXPIRED; an invoice credited in full is REFUNDED, in part PARTIAL REFUNDED; an invoice paid is PAID;
-an invoice sent (being delivered or delivered) is SENT; an order not invoiced yet (a collective order
-waiting for its interval), an invoice not sent, or one no channel could deliver (it needs attention: the
-reads say so with `needsAttention`) is INVOICED.
+EXPIRED; an invoice credited in full is REFUNDED, in part PARTIAL REFUNDED; an invoice paid, or a
+payment link's order paid on the payer's page, is PAID; an invoice sent (being delivered or delivered)
+is SENT; an order not invoiced yet (a collective order waiting for its interval, a payment link's order
+not paid), an invoice not sent, or one no channel could deliver (it needs attention: the reads say so
+with `needsAttention`) is INVOICED.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def status_of(order: OrderOut, invoice: InvoiceOut | None) -> FrontPaymentStatus
     if order.status is OrderStatus.EXPIRED:
         return FrontPaymentStatus.EXPIRED
     if invoice is None:
+        # A payment link's order is paid on the payer's page, with no invoice.
+        if order.status in (OrderStatus.PAID, OrderStatus.COMPLETED):
+            return FrontPaymentStatus.PAID
         return FrontPaymentStatus.INVOICED
     return invoice_status(
         invoice.status,
