@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import SettingsDep
 from faktura.dialects.frontpayment.app import FrontPaymentAuth, router
-from faktura.dialects.frontpayment.orders import actions, reads, service
+from faktura.dialects.frontpayment.orders import actions, reads, refunds, service
 from faktura.dialects.frontpayment.orders.errors import OrderNotInvoicedYet
 from faktura.dialects.frontpayment.orders.schemas import (
     CancelIn,
@@ -20,6 +20,7 @@ from faktura.dialects.frontpayment.orders.schemas import (
     InvoiceOrderIn,
     OrderDetailsOut,
     PaymentLinkOut,
+    RefundIn,
     StatusOut,
 )
 from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus
@@ -28,17 +29,20 @@ from faktura.invoices.delivery.errors import PeppolLookupFailed
 from faktura.invoices.errors import (
     InvalidInvoiceTransition,
     InvoiceChanged,
+    InvoiceFullyCredited,
+    InvoiceNotCreditable,
     InvoiceNotFinalized,
     InvoiceNotSendable,
     InvoiceNotVoidable,
     KidLengthExceeded,
 )
-from faktura.kit.errors import ValidationFailed
+from faktura.kit.errors import ConcurrentChange, ValidationFailed
 from faktura.kit.http import errors
 from faktura.kit.pagination import PageParams, page_params
 from faktura.kit.routing import get_session
 from faktura.merchants.errors import InvalidInvoiceSettings
 from faktura.orders.errors import InvalidOrderTransition, OrderChanged, OrderHasPayment, OrderNotFound
+from faktura.payments.errors import RefundNotPossible
 
 orders = router("Orders")
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -198,3 +202,30 @@ async def resend_order(uuid: str, auth: FrontPaymentAuth, session: Session) -> E
     """Send the order's invoice again, EHF, then e-mail, then post."""
     sent = await actions.resend(session, auth.merchant_id, uuid)
     return Envelope(status_code=200, message="orderResentSuccessfully", is_data=False, data=sent)
+
+
+@orders.post(
+    "/orders/refund/{uuid}",
+    response_model=Envelope[StatusOut],
+    responses=errors(
+        OrderNotFound,
+        OrderNotInvoicedYet,
+        ValidationFailed,
+        InvoiceNotCreditable,
+        InvoiceFullyCredited,
+        RefundNotPossible,
+        ConcurrentChange,
+    ),
+)
+async def refund_order(
+    uuid: str, body: RefundIn, auth: FrontPaymentAuth, session: Session, settings: SettingsDep
+) -> Envelope[StatusOut]:
+    """Refund the order: a credit note of its invoice, and what was paid of it paid back.
+
+    `type` `full` credits all that is not credited yet; `partial` credits `amount` (VAT-exclusive) of
+    each product named by its `productId` in `products`. `grandTotal` (VAT included) is checked against
+    the credit note's total. Money paid by card is refunded to the card; the status is then REFUNDED or
+    PARTIAL REFUNDED.
+    """
+    refunded = await refunds.refund(session, settings, auth.merchant_id, uuid, body)
+    return Envelope(status_code=200, message="orderRefundedSuccessfully", is_data=False, data=refunded)

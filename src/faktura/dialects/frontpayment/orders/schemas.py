@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -205,3 +206,25 @@ class CancelIn(FrontPaymentIn):
     cancellation_note: TextLine | None = Field(
         None, max_length=1000, description="Why the order is cancelled (not stored yet)"
     )
+
+
+class RefundType(StrEnum):
+    FULL = "full"
+    PARTIAL = "partial"
+
+
+class RefundProductIn(FrontPaymentIn):
+    id: str = Field(
+        min_length=1, max_length=100, description="The product's `productId`, as the order sent it"
+    )
+    amount: Numeric = Field(
+        gt=0, lt=MAX_MAJOR, description="How much of the product to refund, VAT-exclusive"
+    )
+
+
+class RefundIn(FrontPaymentIn):
+    type: RefundType = Field(description="full: all not refunded yet; partial: the products' amounts")
+    grand_total: Numeric = Field(
+        ge=0, lt=MAX_MAJOR, description="What the refund comes to, VAT included; checked, never used"
+    )
+    products: list[RefundProductIn] | None = Field(None, max_length=500, description="For a partial refund")
