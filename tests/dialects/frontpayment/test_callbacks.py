@@ -114,13 +114,16 @@ async def test_sent_and_paid_are_called_back_with_a_checksum_that_verifies(
         # A change that is no change of status (the invoice sent again) is not called back.
         assert (await front.post(f"/connect/orders/resend/{order}")).status_code == 200
         await deliver_due(database, private_settings)
-        sent, paid = _query(receiver, path)
+        refund = {"type": "partial", "grandTotal": "20.00", "products": [{"id": "VFDDF", "amount": 20}]}
+        assert (await front.post(f"/connect/orders/refund/{order}", json=refund)).status_code == 200
+        await deliver_due(database, private_settings)
+        sent, paid, refunded = _query(receiver, path)
     secret = await _secret(merchant)
-    for query in (sent, paid):
+    for query in (sent, paid, refunded):
         assert [name for name, _ in query] == NAMES
         assert _verifies(query, secret)
         assert not _verifies(query, secret + "x")
-    assert [dict(q)["status"] for q in (sent, paid)] == ["SENT", "PAID"]
+    assert [dict(q)["status"] for q in (sent, paid, refunded)] == ["SENT", "PAID", "PARTIAL REFUNDED"]
     first = dict(sent)
     assert (first["orderUuid"], first["paymentMethod"], first["amount"]) == (order, "invoice", "51.00")
     assert first["createdAt"].isdigit()
