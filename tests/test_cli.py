@@ -72,6 +72,14 @@ def test_merchant_and_apikey_create_print_json(data_dir: Path) -> None:
         ).stdout
     )
     assert (front["dialect"], front["merchantId"]) == ("frontpayment", created["merchantId"])
+    assert front["callbackSecret"].startswith("fpcs_")
+    again = json.loads(
+        _run(
+            data_dir, "apikey", "create", "--merchant", created["merchantId"], "--dialect", "all", "--json"
+        ).stdout
+    )
+    assert again["callbackSecret"] == front["callbackSecret"]  # one secret per merchant
+    assert "callbackSecret" not in extra
 
 
 def test_bad_input_gives_a_clear_error_and_no_merchant(data_dir: Path) -> None:

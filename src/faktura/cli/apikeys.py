@@ -24,18 +24,25 @@ def apikey_create(
     ] = "native",
     as_json: JsonOption = False,
 ) -> None:
-    """Create another API key for a merchant (shown once)."""
+    """Create another API key for a merchant (shown once; a Front Payment key with the merchant's
+    Front Payment callback secret)."""
+    from faktura.auth.scopes import admits
     from faktura.auth.service import create_api_key
     from faktura.kit.errors import ResourceNotFound
     from faktura.merchants import service as merchants
 
-    async def work(session: Any) -> str:
+    async def work(session: Any) -> dict[str, str]:
         if await merchants.find(session, merchant) is None:
             raise ResourceNotFound("merchant", merchant)
         _, secret = await create_api_key(session, merchant, name, dialect)
-        return secret
+        made = {"merchantId": merchant, "dialect": dialect, "apiKey": secret}
+        if admits(dialect, "frontpayment"):
+            # A key that works on Front Payment: what its callbacks' checksums end with (read again at
+            # GET /api/v1/Merchant/callbackSecret).
+            made["callbackSecret"] = await merchants.callback_secret(session, merchant)
+        return made
 
-    emit({"merchantId": merchant, "dialect": dialect, "apiKey": run_in_transaction(work)}, as_json)
+    emit(run_in_transaction(work), as_json)
 
 
 @apikey_app.command("list")

@@ -17,9 +17,13 @@ from faktura.kit.ids import new_id
 from faktura.models import Invoice, InvoiceDelivery
 
 
-async def send(session: AsyncSession, merchant_id: str, invoice_id: str) -> InvoiceOut:
+async def send(
+    session: AsyncSession, merchant_id: str, invoice_id: str, channel: ChannelName | None = None
+) -> InvoiceOut:
+    """Finalize a draft and queue its delivery: over `channel` alone when given, else in the usual order
+    (EHF, e-mail, post)."""
     invoice = await load(session, merchant_id, invoice_id, lock=True)
-    return await _send(session, invoice)
+    return await _send(session, invoice, channel)
 
 
 async def put(session: AsyncSession, merchant_id: str, invoice_id: str, data: InvoicePut) -> InvoiceOut:
@@ -51,12 +55,12 @@ async def send_locked(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
     return await _send(session, invoice)
 
 
-async def _send(session: AsyncSession, invoice: Invoice) -> InvoiceOut:
+async def _send(session: AsyncSession, invoice: Invoice, channel: ChannelName | None = None) -> InvoiceOut:
     """Queue a delivery (the channel is chosen when it runs). A draft is finalized first; sending again
     queues another delivery, and `sentAt` keeps the first time."""
     if invoice.status == InvoiceStatus.DRAFT:
         await finalization.finalize_locked(session, invoice)
-    await _queue(session, invoice)
+    await _queue(session, invoice, channel)
     return await announce(session, invoice, "invoice.sent")
 
 

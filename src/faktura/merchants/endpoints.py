@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.auth.dependencies import Auth
 from faktura.kit.routing import api_router, get_session
 from faktura.merchants import profile
-from faktura.merchants.schemas import MerchantOut, MerchantUpdate
+from faktura.merchants import service as merchants
+from faktura.merchants.schemas import CallbackSecretOut, MerchantOut, MerchantUpdate
 
 router = api_router("/api/v1/Merchant", "Merchant")
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -34,3 +35,15 @@ async def update_merchant(body: MerchantUpdate, auth: Auth, session: Session) ->
     they showed.
     """
     return await profile.update(session, auth.merchant_id, body)
+
+
+@router.get("/callbackSecret", response_model=CallbackSecretOut)
+async def get_callback_secret(auth: Auth, session: Session) -> CallbackSecretOut:
+    """The merchant's Front Payment callback secret.
+
+    Front Payment's callbacks (GETs to an order's `callback.callbackUrl`) carry a `checksum`: the hex
+    SHA-256 of the other parameters' values in the order sent, followed by this secret. It is shown when
+    a Front Payment key is created and made then if the merchant had none; asked for here first, it is
+    made here. It stays the same.
+    """
+    return CallbackSecretOut(callback_secret=await merchants.callback_secret(session, auth.merchant_id))

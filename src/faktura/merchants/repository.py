@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.models import Merchant
@@ -29,3 +29,15 @@ async def every(session: AsyncSession) -> list[Merchant]:
 
 async def oldest_named(session: AsyncSession, name: str) -> Merchant | None:
     return await session.scalar(select(Merchant).where(Merchant.name == name).order_by(Merchant.id).limit(1))
+
+
+async def set_callback_secret(session: AsyncSession, merchant_id: str, secret: str) -> str | None:
+    """Give the merchant `secret` as its callback secret unless it has one; the one it has now (None
+    for no such merchant). One UPDATE: of two at once, the first to commit wins and both read it."""
+    await session.execute(
+        update(Merchant)
+        .where(Merchant.id == merchant_id, Merchant.callback_secret.is_(None))
+        .values(callback_secret=secret)
+        .execution_options(synchronize_session=False)
+    )
+    return await session.scalar(select(Merchant.callback_secret).where(Merchant.id == merchant_id))

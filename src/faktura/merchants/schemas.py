@@ -175,3 +175,10 @@ def fee_out(fee: dict[str, Any] | None) -> InvoiceFeeOut | None:
         tax_category=TaxCategory(fee["taxCategory"]),
         description=fee["description"],
     )
+
+
+class CallbackSecretOut(Schema):
+    callback_secret: str = Field(
+        description="The secret Front Payment's callbacks are checksummed with: the last of the values "
+        "hashed (SHA-256) into their `checksum`"
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.service import create_api_key
 from faktura.kit.errors import ValidationFailed
-from faktura.kit.ids import new_id
+from faktura.kit.ids import new_id, new_secret
 from faktura.merchants import repository
 from faktura.merchants.errors import MerchantNotFound
 from faktura.models import Merchant, MerchantCurrency, TaxRule
@@ -108,3 +108,15 @@ async def count(session: AsyncSession) -> int:
 
 async def oldest_named(session: AsyncSession, name: str) -> Merchant | None:
     return await repository.oldest_named(session, name)
+
+
+CALLBACK_SECRET_PREFIX = "fpcs"
+
+
+async def callback_secret(session: AsyncSession, merchant_id: str) -> str:
+    """The merchant's Front Payment callback secret, made the first time it is asked for (with the
+    merchant's first Front Payment key) and the same ever after; `MerchantNotFound` for no merchant."""
+    found = await repository.set_callback_secret(session, merchant_id, new_secret(CALLBACK_SECRET_PREFIX))
+    if found is None:
+        raise MerchantNotFound(merchant_id)
+    return found

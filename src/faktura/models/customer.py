@@ -42,4 +42,19 @@ class Customer(IdMixin, TimestampMixin, Base):
             postgresql_where=text("external_id IS NOT NULL AND deleted_at IS NULL"),
         ),
         Index("ix_customers_merchant_email", "merchant_id", "email"),
+        # Finding a customer by its personal or organisation number (a dialect's find-or-create).
+        Index(
+            "ix_customers_merchant_personal_number",
+            "merchant_id",
+            "personal_number",
+            sqlite_where=text("personal_number IS NOT NULL AND deleted_at IS NULL"),
+            postgresql_where=text("personal_number IS NOT NULL AND deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_customers_merchant_organization_number",
+            "merchant_id",
+            "organization_number",
+            sqlite_where=text("organization_number IS NOT NULL AND deleted_at IS NULL"),
+            postgresql_where=text("organization_number IS NOT NULL AND deleted_at IS NULL"),
+        ),
     )

@@ -20,3 +20,6 @@ class Merchant(IdMixin, TimestampMixin, Base):
     address: Mapped[dict[str, str] | None] = mapped_column(PortableJSON)
     bank_account: Mapped[str | None] = mapped_column(String(40))
     invoice_settings: Mapped[dict[str, object]] = mapped_column(PortableJSON, default=dict)
+    # The secret Front Payment's callbacks are checksummed with (made with the merchant's first Front
+    # Payment key, kept in plain: the checksum needs it, and the merchant reads it back).
+    callback_secret: Mapped[str | None] = mapped_column(String(100))

@@ -103,18 +103,24 @@ def _with_query(url: str, fields: list[tuple[str, str]]) -> str:
 async def prepare(database: Database, delivery_ids: Collection[str]) -> dict[str, Message]:
     """The signed requests to send, by delivery; a delivery left out has nothing to send any more
     (its endpoint was deleted, another run finished it, or its endpoint is disabled: it fails now)."""
-    bodies: dict[tuple[str, str], bytes] = {}  # one event sent to several endpoints is rendered once
+    # One event sent to several endpoints is rendered once per format and resource heard.
+    bodies: dict[tuple[str, str, str | None], bytes] = {}
     async with database.transaction(write=False) as session:
         found = await repository.deliveries_to_send(session, delivery_ids)
         for one in found:
-            key = (one.format, one.event_id)
+            key = _body_key(one)
             if (
                 one.format != formats.STANDARD
                 and one.status == WebhookDeliveryStatus.pending
                 and key not in bodies
             ):
                 facts = formats.EventFacts(
-                    one.merchant_id, one.event_id, one.event_type, one.event_created_at, one.data
+                    one.merchant_id,
+                    one.event_id,
+                    one.event_type,
+                    one.event_created_at,
+                    one.data,
+                    one.resource_id,
                 )
                 bodies[key] = await formats.renderer(one.format)(session, facts)
     now = clock.now()
@@ -126,7 +132,7 @@ async def prepare(database: Database, delivery_ids: Collection[str]) -> dict[str
         if not one.enabled:
             disabled.append(one.delivery_id)
             continue
-        key = (one.format, one.event_id)
+        key = _body_key(one)
         body = bodies.get(key)
         if body is None:
             body = bodies[key] = body_of(one.event_type, one.event_created_at, one.data)
@@ -135,6 +141,10 @@ async def prepare(database: Database, delivery_ids: Collection[str]) -> dict[str
         async with database.transaction() as session:
             await _fail(session, disabled, FailureReason.endpoint_disabled, clock.now())
     return messages
+
+
+def _body_key(one: repository.ToSend) -> tuple[str, str, str | None]:
+    return (one.format, one.event_id, one.resource_id)
 
 
 async def record_attempts(database: Database, sent: list[Sent]) -> dict[str, timedelta]:

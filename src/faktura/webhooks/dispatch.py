@@ -3,6 +3,11 @@
 A batch of undispatched events is claimed, its deliveries and their `webhook.deliver` jobs are written,
 and the events are marked dispatched, all in one transaction: an event is dispatched exactly once, and a
 crash in between leaves it undispatched for the next run.
+
+An endpoint of a format with `Changes` (`webhooks.formats`) that hears one resource also hears the events
+that concern it, and only those that change the state the format shows of it: the state of the event is
+compared with the state of the endpoint's latest delivery (in this batch, or stored), and an event that
+shows none or the same makes no delivery.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from faktura.jobs import drop_waiting, enqueue, enqueue_many
 from faktura.kit import clock
 from faktura.kit.ids import new_id
 from faktura.models import WebhookEndpoint
-from faktura.webhooks import repository
+from faktura.webhooks import formats, repository
 from faktura.webhooks.states import WebhookDeliveryStatus
 
 DELIVER = "webhook.deliver"
@@ -52,9 +57,16 @@ async def dispatch_batch(session: AsyncSession, limit: int = BATCH) -> int:
         endpoints_of[endpoint.merchant_id].append(endpoint)
     rows: list[dict[str, Any]] = []
     jobs: list[tuple[str, WebhookEndpoint]] = []
+    changes = _Changes(session)
     for event in events:
         for endpoint in endpoints_of.get(event.merchant_id, ()):
-            if matches(endpoint.events, event.type) and endpoint.resource_id in (None, event.resource_id):
+            if not matches(endpoint.events, event.type):
+                continue
+            if formats.changes_of(endpoint.format) is not None and endpoint.resource_id is not None:
+                wanted = await changes.wanted(event, endpoint)
+            else:
+                wanted = endpoint.resource_id in (None, event.resource_id)
+            if wanted:
                 delivery_id = new_id("msg")
                 rows.append(_delivery_row(delivery_id, event, endpoint, now))
                 jobs.append((delivery_id, endpoint))
@@ -68,6 +80,53 @@ async def dispatch_batch(session: AsyncSession, limit: int = BATCH) -> int:
     )
     await repository.mark_dispatched(session, [e.id for e in events], now)
     return len(events)
+
+
+class _Changes:
+    """The states a batch has shown its endpoints of formats with `Changes`, read as they are needed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.last: dict[str, str | None] = {}
+        self.facts: dict[str, formats.EventFacts] = {}
+
+    async def wanted(self, event: repository.Undispatched, endpoint: WebhookEndpoint) -> bool:
+        """Whether the event concerns the endpoint's resource and changes the state it shows."""
+        changes = formats.changes_of(endpoint.format)
+        assert changes is not None
+        assert endpoint.resource_id is not None
+        facts = await self._facts(event.id, endpoint.resource_id)
+        if facts is None:
+            return False
+        if event.resource_id != endpoint.resource_id and endpoint.resource_id not in changes.concerns(facts):
+            return False
+        state = changes.state(facts)
+        if state is None:
+            return False
+        if endpoint.id not in self.last:
+            before = await repository.last_delivered_event(self.session, endpoint.id)
+            self.last[endpoint.id] = (
+                changes.state(_facts_of(before, endpoint.resource_id)) if before else changes.initial
+            )
+        if state == self.last[endpoint.id]:
+            return False
+        self.last[endpoint.id] = state
+        return True
+
+    async def _facts(self, event_id: str, subject: str) -> formats.EventFacts | None:
+        if event_id not in self.facts:
+            found = (await repository.events_with_data(self.session, [event_id])).get(event_id)
+            if found is None:
+                return None
+            self.facts[event_id] = _facts_of(found, None)
+        known = self.facts[event_id]
+        return formats.EventFacts(
+            known.merchant_id, known.id, known.type, known.created_at, known.data, subject
+        )
+
+
+def _facts_of(event: repository.EventRecord, subject: str | None) -> formats.EventFacts:
+    return formats.EventFacts(event.merchant_id, event.id, event.type, event.created_at, event.data, subject)
 
 
 def _delivery_row(

@@ -7,11 +7,17 @@ snapshot does not carry. Retries and replays send what the renderer makes of the
 attempt of a delivery carries the same body. A dialect registers its formats when it is imported; every
 process that sends webhooks imports them (`faktura.worker.processes`, and the API process that runs the
 embedded worker), and a test checks it.
+
+A format may also say which events its endpoints hear (`Changes`): an endpoint that hears one resource
+(`resource_id`) then hears the events that concern it though they are about another (an invoice's events
+concern the orders it bills), and only those that change the state the format shows of it, compared at
+dispatch with the state its last delivery showed (or the format's initial one). Both are read from the
+event's own snapshot, so a delivery's state, like its body, is the same on every attempt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,18 +36,42 @@ class EventFacts:
     type: str
     created_at: datetime
     data: Any
+    # The resource the endpoint hears (its `resource_id`), when it hears one.
+    subject: str | None = None
 
 
 Render = Callable[[AsyncSession, EventFacts], Awaitable[bytes]]
 _RENDERERS: dict[str, Render] = {}
 
 
-def register(name: str, render: Render) -> Render:
-    """Make `name` a format endpoints can have; `render` makes its body."""
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Which events an endpoint of a format hears, of the one resource it hears (see the module)."""
+
+    # The other resources an event concerns (by id), besides the one it is about.
+    concerns: Callable[[EventFacts], Collection[str]]
+    # The state of the endpoint's resource (`EventFacts.subject`) the event shows; None: it shows none.
+    state: Callable[[EventFacts], str | None]
+    # The state before the endpoint's first delivery.
+    initial: str | None = None
+
+
+_CHANGES: dict[str, Changes] = {}
+
+
+def register(name: str, render: Render, changes: Changes | None = None) -> Render:
+    """Make `name` a format endpoints can have; `render` makes its body, `changes` (optional) says
+    which events its endpoints hear."""
     if name == STANDARD:
         raise ValueError("The standard format is the webhooks' own.")
     _RENDERERS[name] = render
+    if changes is not None:
+        _CHANGES[name] = changes
     return render
+
+
+def changes_of(name: str) -> Changes | None:
+    return _CHANGES.get(name)
 
 
 def renderer(name: str) -> Render:

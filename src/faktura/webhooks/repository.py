@@ -129,6 +129,38 @@ async def claim_undispatched(session: AsyncSession, limit: int) -> list[Undispat
     return [Undispatched(*row) for row in await session.execute(stmt)]
 
 
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    id: str
+    merchant_id: str
+    type: str
+    created_at: datetime
+    data: Any
+
+
+async def events_with_data(session: AsyncSession, event_ids: Collection[str]) -> dict[str, EventRecord]:
+    """The events with their snapshots, by id."""
+    if not event_ids:
+        return {}
+    stmt = select(Event.id, Event.merchant_id, Event.type, Event.created_at, Event.data).where(
+        Event.id.in_(sorted(event_ids))
+    )
+    return {row[0]: EventRecord(*row) for row in await session.execute(stmt)}
+
+
+async def last_delivered_event(session: AsyncSession, endpoint_id: str) -> EventRecord | None:
+    """The event of the endpoint's latest delivery (whatever became of it), with its snapshot."""
+    stmt = (
+        select(Event.id, Event.merchant_id, Event.type, Event.created_at, Event.data)
+        .join(WebhookDelivery, WebhookDelivery.event_id == Event.id)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return EventRecord(*row) if row is not None else None
+
+
 async def mark_dispatched(session: AsyncSession, event_ids: Sequence[str], now: datetime) -> None:
     await session.execute(update(Event).where(Event.id.in_(event_ids)).values(dispatched_at=now))
 
@@ -166,6 +198,7 @@ class ToSend:
     event_type: str
     event_created_at: datetime
     data: Any
+    resource_id: str | None = None
 
 
 def _to_send(ids: int) -> AnySelect:
@@ -187,6 +220,7 @@ def _to_send(ids: int) -> AnySelect:
             Event.type,
             Event.created_at,
             Event.data,
+            WebhookEndpoint.resource_id,
         )
         .join_from(WebhookDelivery, WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .join(Event, Event.id == WebhookDelivery.event_id)

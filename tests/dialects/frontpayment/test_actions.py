@@ -36,7 +36,7 @@ async def test_cancel_voids_the_invoice_and_cancels_the_order(api: Api, front: h
         f"/connect/orders/cancel/{uuid}", json={"cancellationNote": "Ordered twice"}, headers=key
     )
     assert response.status_code == 200, response.text
-    assert response.json()["data"] == {"uuid": uuid, "status": "CANCELLED"}
+    assert response.json()["data"] == {"uuid": uuid, "status": "CANCELLED", "needsAttention": False}
     assert response.json()["message"] == "orderCancelledSuccessfully"
     assert (await _invoice(api, uuid))["status"] == "void"
     assert (await api.get(f"/api/v1/Orders/{_order_id(uuid)}")).json()["status"] == "cancelled"
@@ -78,7 +78,7 @@ async def test_resend_queues_another_delivery(
     uuid = await _create(front, key)
     response = await front.post(f"/connect/orders/resend/{uuid}", headers=key)
     assert response.status_code == 200, response.text
-    assert response.json()["data"] == {"uuid": uuid, "status": "SENT"}
+    assert response.json()["data"] == {"uuid": uuid, "status": "SENT", "needsAttention": False}
     invoice = await _invoice(api, uuid)
     listed = (await api.get(f"/api/v1/Invoices/{invoice['id']}/deliveries")).json()["data"]
     assert len(listed) == 2

@@ -153,14 +153,17 @@ async def test_the_list_shows_the_merchants_front_payment_orders_by_status(
     )
     assert native.status_code == 201, native.text
     everything = (await front.get("/connect/orders/status", headers=key)).json()["data"]
-    assert everything == [{"uuid": waiting, "status": "INVOICED"}, {"uuid": sent, "status": "SENT"}]
+    assert everything == [
+        {"uuid": waiting, "status": "INVOICED", "needsAttention": False},
+        {"uuid": sent, "status": "SENT", "needsAttention": False},
+    ]
     only_sent = (await front.get("/connect/orders/status", params={"type": "SENT"}, headers=key)).json()
-    assert only_sent["data"] == [{"uuid": sent, "status": "SENT"}]
+    assert only_sent["data"] == [{"uuid": sent, "status": "SENT", "needsAttention": False}]
     errors = field_errors(await front.get("/connect/orders/status", params={"type": "LOST"}, headers=key))
     assert errors["type"][0] == "invalidChoice"
     # A page is `limit` of the merchant's orders, newest first; the native order is not shown.
     first = await front.get("/connect/orders/status", params={"limit": 2}, headers=key)
-    assert first.json()["data"] == [{"uuid": waiting, "status": "INVOICED"}]
+    assert first.json()["data"] == [{"uuid": waiting, "status": "INVOICED", "needsAttention": False}]
     assert first.headers["X-Next-Cursor"]
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.config import Settings
 from faktura.invoices import lifecycle
-from faktura.invoices.delivery import repository
+from faktura.invoices.delivery import channel_setup, repository
+from faktura.invoices.delivery.channel import ChannelFailed
+from faktura.invoices.delivery.errors import PeppolLookupFailed
 from faktura.invoices.delivery.schemas import DeliveryOut
 from faktura.invoices.delivery.states import ChannelName
 from faktura.invoices.delivery.views import delivery_out
@@ -26,3 +29,12 @@ async def resend(
 ) -> DeliveryOut:
     delivery = await lifecycle.resend(session, merchant_id, invoice_id, channel)
     return delivery_out(delivery, [])
+
+
+async def peppol_registered(settings: Settings, participant: str) -> bool:
+    """Whether the PEPPOL directory the EHF channel looks buyers up in has `participant`
+    (`0192:921605900`); `PeppolLookupFailed` when it cannot say."""
+    try:
+        return await channel_setup.ehf(settings).lookup.registered(participant)
+    except ChannelFailed as exc:
+        raise PeppolLookupFailed(f"{exc.code}: {exc}") from exc

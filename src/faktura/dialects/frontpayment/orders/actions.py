@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.dialects.frontpayment.orders import service
+from faktura.dialects.frontpayment.orders import reads, service
 from faktura.dialects.frontpayment.orders.errors import OrderNotInvoicedYet
 from faktura.dialects.frontpayment.orders.schemas import StatusOut
-from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus, status_of
+from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus
 from faktura.invoices import lifecycle
+from faktura.invoices import service as invoices
 from faktura.invoices.states import InvoiceStatus
 from faktura.orders import service as orders
 
@@ -33,4 +34,5 @@ async def resend(session: AsyncSession, merchant_id: str, uuid: str) -> StatusOu
     if invoice is None:
         raise OrderNotInvoicedYet(f"Order {uuid} waits for its collective invoice; nothing to send yet.")
     await lifecycle.resend(session, merchant_id, invoice.id)
-    return StatusOut(uuid=uuid, status=status_of(order, invoice))
+    await session.flush()
+    return reads.shown(uuid, order, await invoices.get(session, merchant_id, invoice.id))

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.auth.dependencies import SettingsDep
 from faktura.dialects.frontpayment.app import FrontPaymentAuth, router
-from faktura.dialects.frontpayment.orders import actions, reads, service
+from faktura.dialects.frontpayment.orders import actions, reads, refunds, service
 from faktura.dialects.frontpayment.orders.errors import OrderNotInvoicedYet
 from faktura.dialects.frontpayment.orders.schemas import (
     CancelIn,
@@ -18,24 +19,30 @@ from faktura.dialects.frontpayment.orders.schemas import (
     InvoiceNumberOut,
     InvoiceOrderIn,
     OrderDetailsOut,
+    PaymentLinkOut,
+    RefundIn,
     StatusOut,
 )
 from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus
 from faktura.documents.errors import SellerDetailsMissing
+from faktura.invoices.delivery.errors import PeppolLookupFailed
 from faktura.invoices.errors import (
     InvalidInvoiceTransition,
     InvoiceChanged,
+    InvoiceFullyCredited,
+    InvoiceNotCreditable,
     InvoiceNotFinalized,
     InvoiceNotSendable,
     InvoiceNotVoidable,
     KidLengthExceeded,
 )
-from faktura.kit.errors import ValidationFailed
+from faktura.kit.errors import ConcurrentChange, ValidationFailed
 from faktura.kit.http import errors
 from faktura.kit.pagination import PageParams, page_params
 from faktura.kit.routing import get_session
 from faktura.merchants.errors import InvalidInvoiceSettings
 from faktura.orders.errors import InvalidOrderTransition, OrderChanged, OrderHasPayment, OrderNotFound
+from faktura.payments.errors import RefundNotPossible
 
 orders = router("Orders")
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -49,15 +56,61 @@ Session = Annotated[AsyncSession, Depends(get_session)]
     responses=errors(ValidationFailed, SellerDetailsMissing, KidLengthExceeded, InvalidInvoiceSettings),
 )
 async def create_invoice_order(
-    body: InvoiceOrderIn, auth: FrontPaymentAuth, session: Session
+    body: InvoiceOrderIn, auth: FrontPaymentAuth, session: Session, settings: SettingsDep
 ) -> Envelope[CreatedOut]:
     """Send an invoice: the order, its customer found or made, and its invoice issued and delivered.
 
     Delivered EHF first (a corporate PEPPOL participant), then e-mail, then post. With
     `separateInvoices` false the order waits for its customer's collective invoice of `invoiceInterval`.
+    With `callback.callbackUrl`, each change of the order's status is told there by a GET.
     """
-    created = await service.create(session, auth.merchant_id, body)
+    created = await service.create(session, settings, auth.merchant_id, body)
     return Envelope(status_code=201, message="orderAddedSuccessfully", is_data=False, data=created)
+
+
+@orders.post(
+    "/orders/ehf/create",
+    status_code=201,
+    response_model=Envelope[CreatedOut],
+    responses=errors(
+        ValidationFailed, SellerDetailsMissing, KidLengthExceeded, InvalidInvoiceSettings, PeppolLookupFailed
+    ),
+)
+async def create_ehf_order(
+    body: InvoiceOrderIn, auth: FrontPaymentAuth, session: Session, settings: SettingsDep
+) -> Envelope[CreatedOut]:
+    """Send an invoice by EHF: the same order as `orders/invoice/create`, for a corporate customer that
+    is a PEPPOL participant, its invoice delivered by EHF alone.
+
+    A private customer is a 422 on `customerDetails.type` (`corporateOnly`), an organisation that is not
+    in the PEPPOL directory a 422 on `customerDetails.organizationId` (`notPeppolParticipant`).
+    """
+    created = await service.create(session, settings, auth.merchant_id, body, ehf=True)
+    return Envelope(status_code=201, message="orderAddedSuccessfully", is_data=False, data=created)
+
+
+@orders.post(
+    "/orders/payment-link/create",
+    status_code=201,
+    response_model=Envelope[PaymentLinkOut],
+    responses=errors(ValidationFailed),
+)
+async def create_payment_link_order(
+    body: InvoiceOrderIn, auth: FrontPaymentAuth, session: Session, settings: SettingsDep
+) -> Envelope[PaymentLinkOut]:
+    """A payment link: the same order as `orders/invoice/create`, paid by the payer on Faktura's page.
+
+    No invoice is issued or sent; `data.paymentLink` is the payer's page, which the merchant gives the
+    payer. The order is INVOICED until it is paid there, then PAID.
+    """
+    created = await service.create(session, settings, auth.merchant_id, body, payment_link=True)
+    link = await service.payment_link_of(session, auth.merchant_id, created.uuid)
+    return Envelope(
+        status_code=201,
+        message="orderAddedSuccessfully",
+        is_data=False,
+        data=PaymentLinkOut(uuid=created.uuid, customer_uuid=created.customer_uuid, payment_link=link),
+    )
 
 
 @orders.get("/orders/status/{uuid}", response_model=Envelope[StatusOut], responses=errors(OrderNotFound))
@@ -149,3 +202,30 @@ async def resend_order(uuid: str, auth: FrontPaymentAuth, session: Session) -> E
     """Send the order's invoice again, EHF, then e-mail, then post."""
     sent = await actions.resend(session, auth.merchant_id, uuid)
     return Envelope(status_code=200, message="orderResentSuccessfully", is_data=False, data=sent)
+
+
+@orders.post(
+    "/orders/refund/{uuid}",
+    response_model=Envelope[StatusOut],
+    responses=errors(
+        OrderNotFound,
+        OrderNotInvoicedYet,
+        ValidationFailed,
+        InvoiceNotCreditable,
+        InvoiceFullyCredited,
+        RefundNotPossible,
+        ConcurrentChange,
+    ),
+)
+async def refund_order(
+    uuid: str, body: RefundIn, auth: FrontPaymentAuth, session: Session, settings: SettingsDep
+) -> Envelope[StatusOut]:
+    """Refund the order: a credit note of its invoice, and what was paid of it paid back.
+
+    `type` `full` credits all that is not credited yet; `partial` credits `amount` (VAT-exclusive) of
+    each product named by its `productId` in `products`. `grandTotal` (VAT included) is checked against
+    the credit note's total. Money paid by card is refunded to the card; the status is then REFUNDED or
+    PARTIAL REFUNDED.
+    """
+    refunded = await refunds.refund(session, settings, auth.merchant_id, uuid, body)
+    return Envelope(status_code=200, message="orderRefundedSuccessfully", is_data=False, data=refunded)

@@ -17,19 +17,24 @@ from faktura.dialects.frontpayment.orders.schemas import (
     ProductOut,
     StatusOut,
 )
-from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus, status_of
+from faktura.dialects.frontpayment.orders.states import FrontPaymentStatus, needs_attention, status_of
+from faktura.invoices.schemas import InvoiceOut
 from faktura.kit.currencies import from_minor
 from faktura.kit.pagination import PageParams
 from faktura.orders import service as orders
+from faktura.orders.schemas import OrderOut
 
 _INTERVALS = {interval: number for number, interval in service.INTERVALS.items()}
 
 
 async def status(session: AsyncSession, merchant_id: str, uuid: str) -> StatusOut:
     order = await service.order_of(session, merchant_id, uuid)
-    return StatusOut(
-        uuid=uuid, status=status_of(order, await service.invoice_of(session, merchant_id, order))
-    )
+    return shown(uuid, order, await service.invoice_of(session, merchant_id, order))
+
+
+def shown(uuid: str, order: OrderOut, invoice: InvoiceOut | None) -> StatusOut:
+    """The order's status, and whether its invoice needs attention."""
+    return StatusOut(uuid=uuid, status=status_of(order, invoice), needs_attention=needs_attention(invoice))
 
 
 async def statuses(
@@ -40,14 +45,14 @@ async def statuses(
     rows, cursor = await orders.page(
         session, merchant_id, params, status=None, customer_id=None, created_from=None, created_to=None
     )
-    shown = []
+    listed = []
     for order in rows:
         if service.ORDER_DATE not in order.metadata:
             continue
-        found = status_of(order, await service.invoice_of(session, merchant_id, order))
-        if wanted is None or found is wanted:
-            shown.append(StatusOut(uuid=order_uuid(order.id), status=found))
-    return shown, cursor
+        found = shown(order_uuid(order.id), order, await service.invoice_of(session, merchant_id, order))
+        if wanted is None or found.status == wanted:
+            listed.append(found)
+    return listed, cursor
 
 
 async def details(session: AsyncSession, merchant_id: str, uuid: str) -> OrderDetailsOut:
@@ -75,6 +80,7 @@ async def details(session: AsyncSession, merchant_id: str, uuid: str) -> OrderDe
     return OrderDetailsOut(
         uuid=uuid,
         status=status_of(order, invoice),
+        needs_attention=needs_attention(invoice),
         order_date=kept.get(service.ORDER_DATE),
         currency=order.currency,
         customer_uuid=customer_uuid(order.customer_id) if order.customer_id else None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -133,9 +134,22 @@ class CreatedOut(BaseModel):
     customer_uuid: str = Field(description="The customer: CSRT + Faktura's customer id without its `cus_`")
 
 
+class PaymentLinkOut(CreatedOut):
+    payment_link: str = Field(
+        description="The payer's page on Faktura (`/pay/{token}`), where the order is paid by card"
+    )
+
+
 class StatusOut(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
     uuid: str
     status: str = Field(description="SENT, PAID, CANCELLED, EXPIRED, INVOICED, REFUNDED or PARTIAL REFUNDED")
+    needs_attention: bool = Field(
+        False,
+        description="No channel could deliver the order's invoice (the status is then INVOICED): the "
+        "merchant must follow it up, or send it again with POST connect/orders/resend/{uuid}",
+    )
 
 
 class ProductOut(BaseModel):
@@ -166,6 +180,7 @@ class OrderDetailsOut(BaseModel):
 
     uuid: str
     status: str
+    needs_attention: bool = Field(description="No channel could deliver the order's invoice")
     order_date: str | None = Field(description="The Unix timestamp sent, as a string")
     currency: str
     customer_uuid: str | None
@@ -191,3 +206,25 @@ class CancelIn(FrontPaymentIn):
     cancellation_note: TextLine | None = Field(
         None, max_length=1000, description="Why the order is cancelled (not stored yet)"
     )
+
+
+class RefundType(StrEnum):
+    FULL = "full"
+    PARTIAL = "partial"
+
+
+class RefundProductIn(FrontPaymentIn):
+    id: str = Field(
+        min_length=1, max_length=100, description="The product's `productId`, as the order sent it"
+    )
+    amount: Numeric = Field(
+        gt=0, lt=MAX_MAJOR, description="How much of the product to refund, VAT-exclusive"
+    )
+
+
+class RefundIn(FrontPaymentIn):
+    type: RefundType = Field(description="full: all not refunded yet; partial: the products' amounts")
+    grand_total: Numeric = Field(
+        ge=0, lt=MAX_MAJOR, description="What the refund comes to, VAT included; checked, never used"
+    )
+    products: list[RefundProductIn] | None = Field(None, max_length=500, description="For a partial refund")

@@ -15,11 +15,15 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.config import Settings
+from faktura.dialects.frontpayment import callbacks
 from faktura.dialects.frontpayment.ids import customer_uuid, order_id, order_uuid
 from faktura.dialects.frontpayment.orders import customers, figures
 from faktura.dialects.frontpayment.orders.schemas import CreatedOut, InvoiceOrderIn
 from faktura.invoices import drafts, lifecycle
 from faktura.invoices import service as invoices
+from faktura.invoices.delivery import service as delivery
+from faktura.invoices.delivery.states import ChannelName
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
 from faktura.kit.errors import FieldError, ValidationFailed
 from faktura.kit.pagination import MAX_LIMIT, PageParams
@@ -29,6 +33,9 @@ from faktura.orders import schemas as native
 from faktura.orders import service as orders
 from faktura.orders.collective import InvoiceInterval
 from faktura.orders.errors import OrderNotFound
+from faktura.parties.validation import peppol_participant
+from faktura.payments import service as payments
+from faktura.payments.schemas import IntentCreate
 from faktura.tax import service as tax_rules
 from faktura.totals.calculator import TaxCategory
 
@@ -38,6 +45,9 @@ CALLBACK_URL = "frontpayment.callbackUrl"
 PRODUCT_IDS = "frontpayment.productIds"
 CUSTOMER_REFERENCE = "frontpayment.customerReference"
 INVOICE_FEE = "frontpayment.invoiceFeeApplicable"
+# How the order is paid: `invoice` (invoice and EHF orders) or `paymentLink` (on the payer's page).
+PAYMENT_METHOD, INVOICE, PAYMENT_LINK = callbacks.PAYMENT_METHOD, "invoice", callbacks.PAYMENT_LINK
+CARD_GATEWAY = "test"  # the gateway the payer's page takes cards with
 
 INTERVALS = {0: InvoiceInterval.DAILY, 1: InvoiceInterval.MONTHLY, 2: InvoiceInterval.TWICE_MONTHLY}
 
@@ -61,19 +71,34 @@ _FIELDS = {
     "personalNumber": "customerDetails.personalNumber",
     "organizationNumber": "customerDetails.organizationId",
     "preferredLanguage": "customerDetails.preferredLanguage",
+    "url": "callback.callbackUrl",
 }
 
 
-async def create(session: AsyncSession, merchant_id: str, body: InvoiceOrderIn) -> CreatedOut:
-    """The customer found or made, the order, and (separate invoices) its invoice issued and sent with
-    the fee, the maturity and the references; a collective order waits for its interval's invoice."""
+async def create(
+    session: AsyncSession,
+    settings: Settings,
+    merchant_id: str,
+    body: InvoiceOrderIn,
+    *,
+    ehf: bool = False,
+    payment_link: bool = False,
+) -> CreatedOut:
+    """The customer found or made, the order, its callbacks, and (separate invoices) its invoice issued
+    and sent with the fee, the maturity and the references; a collective order waits for its interval's
+    invoice. `ehf`: a corporate buyer that is a PEPPOL participant only, its invoice sent by EHF alone.
+    `payment_link`: no invoice; the order is offered on the payer's page (`payment_link_of`)."""
     errors = Collector()
     customer = customers.check(body.customer_details, body.invoice_maturity, errors)
+    if ehf and body.customer_details.type != "corporate":
+        errors.add("customerDetails.type", "corporate_only", "An EHF order is for a corporate customer only.")
     terms = await orders.merchant_terms(session, merchant_id, None)
     assert terms is not None  # the key authenticated a live merchant
     items = figures.items(body, terms.default_currency, await _rates(session, merchant_id), errors)
     errors.raise_if_any()
     assert customer is not None
+    if ehf:
+        await _peppol_participant(settings, customer.organization_number)
     with _in_front_payment_terms():
         customer_id = await customers.find_or_create(session, merchant_id, customer)
         order = await orders.create(
@@ -85,13 +110,25 @@ async def create(session: AsyncSession, merchant_id: str, body: InvoiceOrderIn) 
                 customer_id=customer_id,
                 reference=body.reference_no,
                 language=customer.preferred_language,
-                metadata=_kept(body),
+                metadata=_kept(body, PAYMENT_LINK if payment_link else INVOICE),
                 invoice_interval=INTERVALS[body.invoice_interval],
-                separate_invoices=body.separate_invoices,
+                # A payment link's order is never collected into an invoice.
+                separate_invoices=body.separate_invoices or payment_link,
                 payment_terms_days=body.invoice_maturity,
             ),
         )
-        if body.separate_invoices:
+        if body.callback is not None and body.callback.callback_url is not None:
+            await callbacks.subscribe(session, settings, merchant_id, order.id, body.callback.callback_url)
+        if payment_link:
+            await payments.create(
+                session,
+                merchant_id,
+                IntentCreate(
+                    order_id=order.id, amount=order.total, currency=order.currency, gateway=CARD_GATEWAY
+                ),
+                settings=settings,
+            )
+        elif body.separate_invoices:
             invoice = await drafts.create(
                 session,
                 merchant_id,
@@ -102,8 +139,20 @@ async def create(session: AsyncSession, merchant_id: str, body: InvoiceOrderIn) 
                     invoice_fee=body.invoice_fee_applicable,
                 ),
             )
-            await lifecycle.send(session, merchant_id, invoice.id)
+            await lifecycle.send(session, merchant_id, invoice.id, ChannelName.EHF if ehf else None)
     return CreatedOut(uuid=order_uuid(order.id), customer_uuid=customer_uuid(customer_id))
+
+
+async def _peppol_participant(settings: Settings, organization_number: str | None) -> None:
+    """A 422 on `customerDetails.organizationId` unless the buyer is in the PEPPOL directory."""
+    participant = peppol_participant("NO", organization_number) if organization_number else None
+    if participant is None or not await delivery.peppol_registered(settings, participant):
+        raise ValidationFailed.field(
+            "customerDetails.organizationId",
+            "not_peppol_participant",
+            f"Organisation {organization_number} is not a PEPPOL participant: it cannot receive EHF. "
+            "Send the order with connect/orders/invoice/create instead.",
+        )
 
 
 async def order_of(session: AsyncSession, merchant_id: str, uuid: str) -> native.OrderOut:
@@ -142,7 +191,14 @@ async def _rates(session: AsyncSession, merchant_id: str) -> dict[Decimal, str]:
     return rates
 
 
-def _kept(body: InvoiceOrderIn) -> dict[str, str]:
+async def payment_link_of(session: AsyncSession, merchant_id: str, uuid: str) -> str:
+    """The payer's page of the order."""
+    found = await order_of(session, merchant_id, uuid)
+    assert found.payment_url is not None  # every order has its page
+    return found.payment_url
+
+
+def _kept(body: InvoiceOrderIn, method: str) -> dict[str, str]:
     """What Front Payment shows of the order that Faktura's order has no field for."""
     product_ids = [product.product_id for product in body.products]
     values = {
@@ -151,6 +207,7 @@ def _kept(body: InvoiceOrderIn) -> dict[str, str]:
         PRODUCT_IDS: json.dumps(product_ids) if any(product_ids) else None,
         CUSTOMER_REFERENCE: body.customer_reference,
         INVOICE_FEE: "true" if body.invoice_fee_applicable else "false",
+        PAYMENT_METHOD: method,
     }
     return {key: value for key, value in values.items() if value is not None}
 
