@@ -132,12 +132,16 @@ def _dialects(app: FastAPI, renderers: Renderers) -> None:
     are in its provider's body also where the service answers before the dialect is reached."""
     from faktura.dialects.farpay import app as farpay
     from faktura.dialects.farpay import errors as farpay_errors
+    from faktura.dialects.feewise import app as feewise
+    from faktura.dialects.feewise import errors as feewise_errors
     from faktura.dialects.frontpayment import app as frontpayment
     from faktura.dialects.frontpayment import errors as frontpayment_errors
     from faktura.dialects.mounting import mount
 
     mount(app, farpay.PREFIX, farpay.create())
     renderers.add(farpay.PREFIX, farpay_errors.render)
+    mount(app, feewise.PREFIX, feewise.create())
+    renderers.add(feewise.PREFIX, feewise_errors.render)
     mount(app, frontpayment.PREFIX, frontpayment.create())
     renderers.add(frontpayment.PREFIX, frontpayment_errors.render)
 

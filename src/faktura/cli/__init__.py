@@ -14,6 +14,7 @@ from faktura.cli.db import db_app
 from faktura.cli.jobs import jobs_app
 from faktura.cli.merchants import demo, merchant_app
 from faktura.cli.output import first_line, shown_url
+from faktura.cli.partners import partner_app
 
 app = typer.Typer(
     help="Faktura: self-hosted billing and invoicing.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -44,6 +45,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(merchant_app, name="merchant")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(partner_app, name="partner")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -41,3 +42,37 @@ def new_id(prefix: str) -> str:
 def new_secret(prefix: str, nbytes: int = 32) -> str:
     """A random secret with a readable prefix (`fk_live_...`); callers store only its hash."""
     return f"{prefix}_{secrets.token_urlsafe(nbytes)}"
+
+
+_DIGITS = {character: value for value, character in enumerate(_ALPHABET)}
+
+
+def as_uuid(value: str) -> str:
+    """The id's 128 bits as a UUID (`ord_01JD...` -> `0193...-...`), for APIs that type ids as UUIDs.
+
+    Reversible with `from_uuid` and the prefix; raises ValueError for a string that is no id of ours.
+    """
+    _, _, body = value.rpartition("_")
+    if len(body) != 26 or not _:
+        raise ValueError(f"{value!r} is not a Faktura id")
+    number = 0
+    for character in body.upper():
+        digit = _DIGITS.get(character)
+        if digit is None:
+            raise ValueError(f"{value!r} is not a Faktura id")
+        number = number << 5 | digit
+    if number >> 128:
+        raise ValueError(f"{value!r} is not a Faktura id")
+    hexits = f"{number:032x}"
+    return f"{hexits[:8]}-{hexits[8:12]}-{hexits[12:16]}-{hexits[16:20]}-{hexits[20:]}"
+
+
+def from_uuid(prefix: str, value: str) -> str:
+    """The id with `prefix` whose bits the UUID carries (the inverse of `as_uuid`); ValueError when
+    `value` is no UUID."""
+    if not _UUID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a UUID")
+    return f"{prefix}_{_encode(int(value.replace('-', ''), 16), 26)}"
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

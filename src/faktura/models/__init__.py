@@ -23,6 +23,7 @@ from faktura.models.job import Job, JobSchedule
 from faktura.models.ledger import JournalEntry, JournalLine
 from faktura.models.merchant import Merchant
 from faktura.models.order import Order, OrderItem
+from faktura.models.partner import Partner, PartnerKey, PartnerMerchant
 from faktura.models.payment import (
     GatewayEvent,
     Payment,
@@ -63,6 +64,9 @@ __all__ = [
     "NumberSeries",
     "Order",
     "OrderItem",
+    "Partner",
+    "PartnerKey",
+    "PartnerMerchant",
     "Payment",
     "PaymentApplication",
     "PaymentIntent",
