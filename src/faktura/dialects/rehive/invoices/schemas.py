@@ -75,8 +75,8 @@ class InvoicePatch(_InvoiceFields):
 class InvoicePut(InvoicePatch):
     """`ManagerUpdateBusinessInvoiceWritable`: as PATCH, with `request_amount` and `status` required."""
 
-    request_amount: int = Field(gt=0, lt=MAX_AMOUNT)  # type: ignore[assignment]
-    status: Literal["draft", "initiated", "cancelled"]  # type: ignore[assignment]
+    request_amount: int = Field(gt=0, lt=MAX_AMOUNT)
+    status: Literal["draft", "initiated", "cancelled"]
 
 
 class InvoiceOut(BaseModel):

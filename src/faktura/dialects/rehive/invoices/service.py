@@ -103,7 +103,7 @@ async def create(session: AsyncSession, business: Business, body: InvoiceIn) -> 
                 expires_at=_moment(body.expiration_date),
             ),
         )
-        if body.status == RehiveStatus.INITIATED:
+        if body.status == RehiveStatus.INITIATED.value:
             await _open(session, business, order)
     return await get(session, business, as_uuid(order.id))
 
