@@ -3,11 +3,16 @@ the invoice in Rehive's envelope with `Authorization: Secret`, retried by Rehive
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from faktura.app import create_app
 from faktura.config import Settings
@@ -134,3 +139,17 @@ async def test_an_attempt_may_take_five_seconds(
     (delivery,) = (await merchant.get(f"/api/v1/WebhookEndpoints/{endpoint_id}/deliveries")).json()["data"]
     detail = (await merchant.get(f"/api/v1/WebhookDeliveries/{delivery['id']}")).json()
     assert [a["error"] for a in detail["attemptLog"]] == ["timeout after 5 s"]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    # The API process mounts the dialect (`faktura.app._dialects`); a worker loads its tasks.
+    ["from faktura.dialects.rehive import app; app.create()", "import faktura.worker.tasks"],
+    ids=["api", "worker"],
+)
+def test_every_process_that_sends_webhooks_knows_rehives_format(entry: str, repo_root: Path) -> None:
+    check = f"{entry}; from faktura.webhooks import formats; print(sorted(formats.registered()))"
+    found = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True, cwd=repo_root
+    )
+    assert "rehive.invoice" in ast.literal_eval(found.stdout.strip())
