@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from fastapi import FastAPI
 
 from faktura.dialects.rehive.ids import as_uuid
+from faktura.kit import clock
 from tests.dialects.rehive.support import (
     SEED_REQUEST,
     SEED_RESPONSE_FIELDS,
@@ -19,7 +21,7 @@ from tests.dialects.rehive.support import (
     rehive,
 )
 from tests.factories import Api
-from tests.hosted.flows import open_page, pay_with
+from tests.hosted.flows import open_page, pay_with, visible_text
 
 __all__ = ["app", "merchant", "private_settings", "rehive"]
 
@@ -173,7 +175,8 @@ async def test_a_draft_changes_then_opens_then_cancels(
         transport=httpx.ASGITransport(app=app), base_url="http://faktura.test"
     ) as payer:
         page = await payer.get(f"/pay/{token}")
-        assert "cancel" in page.text.lower()
+        assert "Denne betalingen er kansellert og kan ikke lenger betales." in visible_text(page.text)
+        assert 'name="number"' not in page.text  # no card form
     again = await rehive.patch(url, json={"status": "initiated"})
     assert again.status_code == 409
     assert again.json()["code"] == "invoice_status_not_settable"
@@ -216,3 +219,20 @@ async def test_the_payer_pays_and_goes_back_to_the_return_url_then_it_is_refunde
     assert (after["refunded"], after["status"]) == (True, "cancelled")
     logs = (await rehive.get(url + "logs/")).json()["data"]
     assert logs == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+async def test_an_invoice_past_its_expiration_date_is_expired_and_its_page_takes_no_payment(
+    app: FastAPI, rehive: httpx.AsyncClient, merchant: Api
+) -> None:
+    in_an_hour = clock.now() + timedelta(hours=1)
+    invoice = await _created(rehive, merchant, expiration_date=int(in_an_hour.timestamp() * 1000))
+    assert invoice["expiration_date"] == int(in_an_hour.timestamp() * 1000)
+    clock.freeze(in_an_hour + timedelta(minutes=1))
+    url = invoices_path(merchant) + f"{invoice['id']}/"
+    assert (await rehive.get(url)).json()["data"]["status"] == "expired"
+    token = urlsplit(invoice["redirect_url"]).path.removeprefix("/pay/")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://faktura.test"
+    ) as payer:
+        page = await payer.get(f"/pay/{token}")
+    assert 'name="number"' not in page.text
