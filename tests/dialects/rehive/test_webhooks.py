@@ -10,9 +10,11 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from faktura.app import create_app
 from faktura.config import Settings
@@ -30,6 +32,7 @@ from tests.dialects.rehive.support import (
     rehive_key,
 )
 from tests.factories import Api
+from tests.hosted.flows import open_page, pay_with
 from tests.webhooks.flows import deliver_due
 from tests.webhooks.receiver import Answer, Receiver, receiving
 
@@ -153,3 +156,23 @@ def test_every_process_that_sends_webhooks_knows_rehives_format(entry: str, repo
         [sys.executable, "-c", check], capture_output=True, text=True, check=True, cwd=repo_root
     )
     assert "rehive.invoice" in ast.literal_eval(found.stdout.strip())
+
+
+async def test_a_payment_on_the_payers_page_is_sent_as_invoice_paid(
+    app: FastAPI, rehive: httpx.AsyncClient, merchant: Api, database: Database, private_settings: Settings
+) -> None:
+    with receiving() as receiver:
+        _, path = await _webhook(rehive, receiver)
+        invoice = (await rehive.post(invoices_path(merchant), json=SEED_REQUEST)).json()["data"]
+        token = urlsplit(invoice["redirect_url"]).path.removeprefix("/pay/")
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://faktura.test"
+        ) as payer:
+            _, csrf = await open_page(payer, token)
+            assert (await pay_with(payer, token, csrf)).status_code == 303
+        await deliver_due(database, private_settings)
+        bodies = [r.json() for r in receiver.received(path)]
+    assert [b["event"] for b in bodies] == ["invoice.initiated", "invoice.paid"]
+    paid = bodies[1]["data"]
+    assert (paid["id"], paid["status"], paid["request_amount"]) == (invoice["id"], "paid", 10000)
+    assert paid["primary_payment_processor"] is not None
