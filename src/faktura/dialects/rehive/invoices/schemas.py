@@ -34,7 +34,9 @@ class _InvoiceFields(_In):
         None, max_length=100, description="The merchant's own reference, its order number"
     )
     request_currency: str | None = Field(
-        None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code; default: the business's currency"
+        None,
+        pattern=r"^[A-Za-z]{3}$",
+        description="ISO 4217 code (or the currency object an invoice shows); default: the business's",
     )
     description: TextBlock | None = Field(None, max_length=1000)
     return_url: str | None = Field(
@@ -51,6 +53,12 @@ class _InvoiceFields(_In):
     metadata: dict[str, Any] | None = Field(None, description="Any JSON object, kept and shown as sent")
 
     _url = field_validator("return_url")(checked_url)
+
+    @field_validator("request_currency", mode="before")
+    @classmethod
+    def _code_of_object(cls, value: object) -> object:
+        """The currency object an invoice shows, sent back, is its code."""
+        return value.get("code") if isinstance(value, dict) else value
 
 
 class InvoiceIn(_InvoiceFields):

@@ -123,7 +123,8 @@ async def page(
     skip, after = (number - 1) * size, None
     rows: list[native.OrderOut] = []
     while True:
-        limit = min(MAX_LIMIT, skip + size - len(rows)) if skip else min(MAX_LIMIT, size - len(rows))
+        # The rows still to skip, then the page's; a cursor page at a time.
+        limit = min(MAX_LIMIT, skip + size - len(rows))
         found, cursor = await orders.page(
             session,
             business.merchant_id,
@@ -151,7 +152,9 @@ async def update(
     """The fields sent change a draft (409 `order_not_draft` on any other); then the status sent is set:
     `initiated` opens a draft for payment, `cancelled` ends waiting payments and cancels the order."""
     order = await _order(session, business, invoice_id)
-    sent = body.model_fields_set - {"status"}
+    shown = await _shown(session, business, order)
+    # A field sent as it is changes nothing: a PUT of what was read may cancel an open invoice.
+    sent = {name for name in body.model_fields_set - {"status"} if _differs(name, body, shown)}
     if sent:
         order = await _change(session, business, order, body, sent)
     if body.status is not None:
@@ -335,6 +338,13 @@ async def _set_status(
         raise InvoiceStatusNotSettable(
             f"The invoice is {current.value}; it cannot be made {target.value}.{hint}"
         )
+
+
+def _differs(name: str, body: InvoicePatch, shown: InvoiceOut) -> bool:
+    value = getattr(body, name)
+    if name == "request_currency":
+        return value is not None and value.upper() != shown.request_currency.code
+    return bool(value != getattr(shown, name))
 
 
 def _kept(body: InvoiceIn | InvoicePatch, sent: set[str] | None = None) -> dict[str, str]:
