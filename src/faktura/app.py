@@ -137,6 +137,8 @@ def _dialects(app: FastAPI, renderers: Renderers) -> None:
     from faktura.dialects.frontpayment import app as frontpayment
     from faktura.dialects.frontpayment import errors as frontpayment_errors
     from faktura.dialects.mounting import mount
+    from faktura.dialects.rehive import app as rehive
+    from faktura.dialects.rehive import errors as rehive_errors
 
     mount(app, farpay.PREFIX, farpay.create())
     renderers.add(farpay.PREFIX, farpay_errors.render)
@@ -144,6 +146,8 @@ def _dialects(app: FastAPI, renderers: Renderers) -> None:
     renderers.add(feewise.PREFIX, feewise_errors.render)
     mount(app, frontpayment.PREFIX, frontpayment.create())
     renderers.add(frontpayment.PREFIX, frontpayment_errors.render)
+    mount(app, rehive.PREFIX, rehive.create())
+    renderers.add(rehive.PREFIX, rehive_errors.render)
 
 
 def serving_app() -> FastAPI:

@@ -38,6 +38,7 @@ FAKTURA = [sys.executable, "-m", "faktura.cli"]
 DIALECTS = [
     ("farpay", "/farpay/v2", "X-API-KEY", ""),
     ("frontpayment", "/frontpayment/api/v1", "Authorization", "Bearer "),
+    ("rehive", "/rehive/api", "Authorization", "Token "),
 ]
 
 

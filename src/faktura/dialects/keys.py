@@ -49,6 +49,20 @@ def bearer_auth(surface: str, description: str) -> Callable[..., Awaitable[AuthC
     return authenticated
 
 
+def token_auth(surface: str, description: str) -> Callable[..., Awaitable[AuthContext]]:
+    """The dependency that authenticates a request of dialect `surface` by the key sent as
+    `Authorization: Token <key>` (Django REST framework's token scheme, which Rehive uses)."""
+    scheme = APIKeyHeader(name="Authorization", auto_error=False, description=description)
+
+    @raises(MissingApiKey, InvalidApiKey, ApiKeyWrongScope, TooManyAttempts)
+    async def authenticated(request: Request, header: str | None = Depends(scheme)) -> AuthContext:
+        kind, _, secret = (header or "").strip().partition(" ")
+        given = secret.strip() if kind.lower() == "token" else None
+        return await _authenticated(request, given, surface, "an Authorization: Token header")
+
+    return authenticated
+
+
 async def _authenticated(request: Request, secret: str | None, surface: str, where: str) -> AuthContext:
     if not secret:
         raise MissingApiKey(f"Send the merchant's API key in {where}.", headers={})

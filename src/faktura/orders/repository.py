@@ -110,6 +110,14 @@ async def page(
     return await fetch_page(session, stmt, Order, params)
 
 
+async def count(session: AsyncSession, merchant_id: str, *, status: str | None) -> int:
+    """How many orders the merchant has (in `status`)."""
+    stmt = select(func.count()).select_from(Order).where(Order.merchant_id == merchant_id)
+    if status is not None:
+        stmt = stmt.where(Order.status == status)
+    return int((await session.execute(stmt)).scalar_one())
+
+
 async def collective_invoices_of(
     session: AsyncSession, merchant_id: str, order_ids: list[str]
 ) -> dict[str, str]:

@@ -318,6 +318,11 @@ async def page(
     return [order_out(o, tokens.get(o.id), public_url, invoices.get(o.id)) for o in rows], cursor
 
 
+async def count(session: AsyncSession, merchant_id: str, *, status: OrderStatus | None = None) -> int:
+    """How many orders the merchant has, or has in `status`: a page-numbered listing's total."""
+    return await repository.count(session, merchant_id, status=status.value if status is not None else None)
+
+
 def billed_by(session: AsyncSession, order_id: str, invoice_id: str) -> None:
     """For the invoices domain: the collective invoice `invoice_id` bills the order, as of this
     transaction. The order's views then need not ask, which a finalization, writing only under its

@@ -20,7 +20,8 @@ from faktura.invoices import finalization
 from faktura.kit import clock
 from faktura.kit.errors import InvalidTransition, ValidationFailed
 from faktura.kit.ids import new_id
-from faktura.kit.pagination import PageParams
+from faktura.kit.pagination import MAX_LIMIT, PageParams
+from faktura.kit.routing import public_url_of
 from faktura.links.service import LinkTarget, token_for
 from faktura.models import PaymentIntent, PaymentMethod
 from faktura.payments import announce, methods, receipts, repository, targets, transitions
@@ -294,6 +295,21 @@ async def page(
         session, merchant_id, params, status=status, order_id=order_id, invoice_id=invoice_id
     )
     return await views_of(session, rows, settings), cursor
+
+
+async def intents_of_order(session: AsyncSession, merchant_id: str, order_id: str) -> list[IntentOut]:
+    """The order's intents with their refunds, oldest first (an order has a handful); their links on
+    the public URL the session carries (none outside a request: a job's body needs none)."""
+    rows, _cursor = await repository.page_intents(
+        session,
+        merchant_id,
+        PageParams(limit=MAX_LIMIT, after_id=None),
+        status=None,
+        order_id=order_id,
+        invoice_id=None,
+    )
+    shown = await intents_out(session, rows, public_url=public_url_of(session))
+    return sorted(shown, key=lambda intent: intent.id)
 
 
 async def intent_statuses_of_orders(

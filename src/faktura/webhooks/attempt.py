@@ -45,6 +45,17 @@ class Message:
     headers: dict[str, str]
     endpoint_failing: bool  # a success then ends the endpoint's run of failures
     method: str = "POST"
+    policy: formats.Policy = formats.STANDARD_POLICY
+
+    def received(self, reply: Reply) -> bool:
+        """Whether the receiver took it: any 2xx, or the format's own codes."""
+        if self.policy.success is None:
+            return reply.succeeded
+        return reply.status_code in self.policy.success
+
+    @property
+    def attempts(self) -> int:
+        return min(self.policy.attempts or MAX_ATTEMPTS, MAX_ATTEMPTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,10 @@ class Sent:
     started_at: datetime
     reply: Reply
     first_attempt: int
+
+    @property
+    def succeeded(self) -> bool:
+        return self.message.received(self.reply)
 
 
 def body_of(event_type: str, created_at: datetime, data: Any) -> bytes:
@@ -73,9 +88,17 @@ def message_for(found: repository.ToSend, body: bytes, now: datetime) -> Message
         headers = signing.headers(found.delivery_id, now, b"", [])
         headers["faktura-event-id"] = found.event_id
         return Message(found.delivery_id, found.endpoint_id, url, b"", headers, failing, "GET")
-    headers = signing.headers(found.delivery_id, now, body, signing_secrets(found, now))
+    policy = formats.policy_of(found.format)
+    if policy.secret_header is not None:
+        # The provider's receiver checks its own secret in a header; the body is not signed.
+        headers = signing.headers(found.delivery_id, now, body, [])
+        if found.secret:
+            name, template = policy.secret_header
+            headers[name] = template.format(secret=found.secret)
+    else:
+        headers = signing.headers(found.delivery_id, now, body, signing_secrets(found, now))
     headers["faktura-event-id"] = found.event_id
-    return Message(found.delivery_id, found.endpoint_id, found.url, body, headers, failing)
+    return Message(found.delivery_id, found.endpoint_id, found.url, body, headers, failing, policy=policy)
 
 
 def query_fields(body: Any) -> list[tuple[str, str]]:
@@ -161,12 +184,12 @@ async def record_attempts(database: Database, sent: list[Sent]) -> dict[str, tim
         numbers: dict[str, int] = {}
         succeeded: dict[int, list[str]] = defaultdict(list)
         for one in sent:
-            if one.reply.succeeded:
+            if one.succeeded:
                 assert one.reply.status_code is not None
                 succeeded[one.reply.status_code].append(one.message.delivery_id)
         for status_code, delivery_ids in succeeded.items():
             numbers |= await _end(session, delivery_ids, status_code, now, delivered_at=now)
-        failed = [one for one in sent if not one.reply.succeeded]
+        failed = [one for one in sent if not one.succeeded]
         for one in failed:
             number = await _count_failure(session, one, now)
             if number is not None:
@@ -185,7 +208,7 @@ async def record_attempts(database: Database, sent: list[Sent]) -> dict[str, tim
         recovered = {
             one.message.endpoint_id
             for one in sent
-            if one.reply.succeeded and one.message.endpoint_failing and one.message.delivery_id in numbers
+            if one.succeeded and one.message.endpoint_failing and one.message.delivery_id in numbers
         }
         counted_failures = sorted(
             (one for one in failed if one.message.delivery_id in numbers),
@@ -246,7 +269,7 @@ async def _after_failure(
     if not await repository.endpoint_enabled(session, endpoint_id):
         # Disabled by this failure, another delivery's, or the merchant meanwhile: no more tries.
         reason = FailureReason.endpoint_disabled
-    elif scheduled >= MAX_ATTEMPTS:
+    elif scheduled >= message.attempts:
         reason = FailureReason.attempts_exhausted
     else:
         delay = delay_after(scheduled, reply.retry_after)

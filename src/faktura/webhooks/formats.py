@@ -13,6 +13,9 @@ A format may also say which events its endpoints hear (`Changes`): an endpoint t
 concern the orders it bills), and only those that change the state the format shows of it, compared at
 dispatch with the state its last delivery showed (or the format's initial one). Both are read from the
 event's own snapshot, so a delivery's state, like its body, is the same on every attempt.
+
+A format may also have its provider's delivery policy (`Policy`): how many attempts, how long one may
+take, which status codes count as received, and a secret sent as a header rather than signing the body.
 """
 
 from __future__ import annotations
@@ -59,15 +62,42 @@ class Changes:
 _CHANGES: dict[str, Changes] = {}
 
 
-def register(name: str, render: Render, changes: Changes | None = None) -> Render:
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How the endpoints of a format are called; a field left None is the webhooks' own rule."""
+
+    # Attempts of a delivery before it fails, at most the schedule's (`schedule.MAX_ATTEMPTS`).
+    attempts: int | None = None
+    # Seconds one attempt may take (the outbound client's otherwise).
+    timeout_seconds: float | None = None
+    # The status codes that count as received (any 2xx otherwise).
+    success: frozenset[int] | None = None
+    # The endpoint's secret sent as this header, its value this template of it (`"Secret {secret}"`),
+    # instead of signing the body; the secret is then any text the receiver chose, not a `whsec_` key.
+    secret_header: tuple[str, str] | None = None
+
+
+_POLICIES: dict[str, Policy] = {}
+STANDARD_POLICY = Policy()
+
+
+def register(
+    name: str, render: Render, changes: Changes | None = None, policy: Policy | None = None
+) -> Render:
     """Make `name` a format endpoints can have; `render` makes its body, `changes` (optional) says
-    which events its endpoints hear."""
+    which events its endpoints hear, `policy` (optional) how they are called."""
     if name == STANDARD:
         raise ValueError("The standard format is the webhooks' own.")
     _RENDERERS[name] = render
     if changes is not None:
         _CHANGES[name] = changes
+    if policy is not None:
+        _POLICIES[name] = policy
     return render
+
+
+def policy_of(name: str) -> Policy:
+    return _POLICIES.get(name, STANDARD_POLICY)
 
 
 def changes_of(name: str) -> Changes | None:

@@ -240,9 +240,17 @@ class OutboundClient:
         # An origin's turns, and how many requests hold or wait for one.
         self._per_origin: dict[tuple[str, str, int | None], tuple[asyncio.Semaphore, int]] = {}
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str], *, method: str = "POST") -> Reply:
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        method: str = "POST",
+        timeout: float | None = None,  # noqa: ASYNC109 -- a format's own limit (webhooks.formats.Policy)
+    ) -> Reply:
         """Send one webhook: a POST of `body`, or (`method="GET"`, a provider's query-string variant) a
-        GET of `url` with its query and no body."""
+        GET of `url` with its query and no body; within `timeout` seconds, else the client's."""
         started = time.perf_counter()
 
         def took() -> int:
@@ -257,7 +265,7 @@ class OutboundClient:
         try:
             async with turn:
                 started = time.perf_counter()  # the request's time, not its wait for a turn
-                return await self._send(method, url, body, headers, took)
+                return await self._send(method, url, body, headers, took, timeout or self.timeout)
         finally:
             # An origin nobody is sending to is forgotten, so the table holds only the busy ones.
             turn, waiting = self._per_origin[origin]
@@ -267,17 +275,26 @@ class OutboundClient:
                 self._per_origin[origin] = (turn, waiting - 1)
 
     async def _send(
-        self, method: str, url: str, body: bytes, headers: dict[str, str], took: Callable[[], int]
+        self,
+        method: str,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        took: Callable[[], int],
+        timeout: float,  # noqa: ASYNC109 -- enforced below with asyncio.timeout
     ) -> Reply:
+        extensions = (
+            self._extensions if timeout == self.timeout else {"timeout": httpx.Timeout(timeout).as_dict()}
+        )
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(timeout):
                 typed = {"content-type": "application/json"} if method == "POST" else {}
                 request = httpx.Request(
                     method,
                     url,
                     content=body if method == "POST" else None,
                     headers={"user-agent": USER_AGENT, **typed, **headers},
-                    extensions=self._extensions,
+                    extensions=extensions,
                 )
                 response = await self._transport.handle_async_request(request)
                 try:
@@ -285,7 +302,7 @@ class OutboundClient:
                 finally:
                     await response.aclose()
         except TimeoutError:
-            return Reply(None, f"timeout after {self.timeout:g} s", took(), None)
+            return Reply(None, f"timeout after {timeout:g} s", took(), None)
         except AddressNotAllowed as exc:
             return Reply(None, f"address_not_allowed: {exc}", took(), None)
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:  # IDNA errors are ValueErrors

@@ -89,7 +89,11 @@ async def create_formatted(
         raise LookupError(f"No webhook format {format!r}: register it first (webhooks.formats).")
     errors = Collector()
     checked, wanted = _checked(settings, url, events)
-    if secret is not None:
+    if secret is not None and formats.policy_of(format).secret_header is not None:
+        # Sent as it is in a header (the provider's scheme), so any text the receiver chose will do.
+        if not secret or len(secret) > 100 or not (secret.isascii() and secret.isprintable()):
+            errors.add("secret", "invalid_secret", "A secret is 1 to 100 printable ASCII characters.")
+    elif secret is not None:
         errors.check(partial(signing.checked_secret, secret))
         if method == "GET":
             errors.add("secret", "not_signable", "A GET delivery has no body to sign: leave the secret out.")

@@ -48,7 +48,11 @@ async def deliver_webhooks(contexts: list[JobContext]) -> list[BaseException | N
     async def send(message: attempt.Message) -> tuple[datetime, Reply]:
         started_at = clock.now()
         return started_at, await client.post(
-            message.url, message.body, message.headers, method=message.method
+            message.url,
+            message.body,
+            message.headers,
+            method=message.method,
+            timeout=message.policy.timeout_seconds,
         )
 
     replies = dict(zip(messages, await asyncio.gather(*(send(m) for m in messages.values())), strict=True))

@@ -7,6 +7,7 @@ import importlib
 
 import faktura.dialects.farpay.webhooks
 import faktura.dialects.frontpayment.callbacks
+import faktura.dialects.rehive.webhooks
 import faktura.invoices.collective
 import faktura.invoices.delivery.tasks
 import faktura.invoices.document_tasks
@@ -22,6 +23,7 @@ from faktura.config import Settings
 MODULES = (
     faktura.dialects.farpay.webhooks,  # FarPay's webhook formats (`webhooks.formats`)
     faktura.dialects.frontpayment.callbacks,  # Front Payment's callback format
+    faktura.dialects.rehive.webhooks,  # Rehive's invoice webhook format
     faktura.invoices.collective,
     faktura.invoices.delivery.tasks,
     faktura.invoices.document_tasks,
