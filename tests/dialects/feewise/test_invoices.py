@@ -33,7 +33,8 @@ async def test_feewises_example_makes_an_issued_invoice_with_every_field(
     assert invoice["currency"] == "AUD"
     assert invoice["due_date"].startswith(f"{DUE}T00:00:00")
     assert invoice["payments"] == []
-    assert invoice["payment_uri"].startswith("http") and "/i/" in invoice["payment_uri"]
+    assert invoice["payment_uri"].startswith("http")
+    assert "/i/" in invoice["payment_uri"]
     assert invoice["line_items"] == [
         {
             "name": "Phone call: Listened to voice message",
@@ -61,9 +62,11 @@ async def test_feewises_example_makes_an_issued_invoice_with_every_field(
     assert invoice["created_at"] != body["created_at"]  # the invoice's own
     # It is the native invoice, issued: numbered, open, with the same 128 bits as its id.
     native = (await api.get(f"/api/v1/Invoices/{from_uuid('inv', invoice['invoice_id'])}")).json()
-    assert native["status"] == "open" and native["number"] is not None
+    assert native["status"] == "open"
+    assert native["number"] is not None
     assert native["externalId"] == body["external_id"]
-    assert native["total"] == 110000 and native["pricesIncludeTax"] is True
+    assert native["total"] == 110000
+    assert native["pricesIncludeTax"] is True
     assert native["hostedUrl"] == invoice["payment_uri"]
     # The payer's page answers.
     page = await api.client.get(invoice["payment_uri"].split("faktura.test", 1)[-1])
@@ -130,7 +133,8 @@ async def test_changed_content_revises_the_invoice_under_the_same_id(
     )
     assert revised["status"] == "Submitted"
     original = (await api.get(f"/api/v1/Invoices/{from_uuid('inv', first['invoice_id'])}")).json()
-    assert original["status"] == "void" and original["externalId"] is None
+    assert original["status"] == "void"
+    assert original["externalId"] is None
     newest = (await api.get("/api/v1/Invoices", params={"externalId": body["external_id"]})).json()["data"]
     assert [(n["revisionOf"], n["total"]) for n in newest] == [(original["id"], 30000)]
     read = await feewise.get(f"{INVOICES}/{first['invoice_id']}", headers=headers)
@@ -246,7 +250,8 @@ async def test_a_currency_the_firm_does_not_take_is_a_400(
     headers = await partner_headers(database, api.merchant_id)
     response = await feewise.post(INVOICES, json=example(api, currency="CAD"), headers=headers)
     body = error_of(response, 400)
-    assert "currency" in _names(body) and body["invalid_params"][0]["code"] == "currency_not_accepted"
+    assert "currency" in _names(body)
+    assert body["invalid_params"][0]["code"] == "currency_not_accepted"
 
 
 async def test_without_currency_a_firm_outside_feewises_currencies_must_send_one(
