@@ -9,10 +9,10 @@ from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.auth.dependencies import SettingsDep
-from faktura.dialects.feewise import payments
 from faktura.dialects.feewise.app import FeeWiseCaller, router
 from faktura.dialects.feewise.auth import FirmNotFound
-from faktura.dialects.feewise.refusals import ArtifactNotFound, IncompatibleFilters
+from faktura.dialects.feewise.invoicing import payments
+from faktura.dialects.feewise.invoicing.errors import ArtifactNotFound, IncompatibleFilters
 from faktura.dialects.feewise.schemas import ExternalPaymentIn, ExternalPaymentResponse, Payments
 from faktura.invoices.errors import InvoiceChanged
 from faktura.kit.errors import ValidationFailed

@@ -21,7 +21,7 @@ from faktura.customers import service as customers
 from faktura.customers.schemas import CustomerCreate
 from faktura.dialects.feewise import ids, views
 from faktura.dialects.feewise.auth import Caller
-from faktura.dialects.feewise.refusals import (
+from faktura.dialects.feewise.invoicing.errors import (
     AdjustMixedRates,
     AmountMismatch,
     ArtifactNotFound,

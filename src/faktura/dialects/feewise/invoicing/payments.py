@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
-from faktura.dialects.feewise import ids, invoices, views
+from faktura.dialects.feewise import ids, views
 from faktura.dialects.feewise.auth import Caller
-from faktura.dialects.feewise.refusals import IncompatibleFilters
+from faktura.dialects.feewise.invoicing import invoices
+from faktura.dialects.feewise.invoicing.errors import IncompatibleFilters
 from faktura.dialects.feewise.schemas import ExternalPaymentIn, ExternalPaymentResponse, Payment, Payments
 from faktura.invoices import service as native_invoices
 from faktura.invoices.schemas import InvoiceOut

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.auth.dependencies import SettingsDep
 from faktura.config import Settings
 from faktura.customers.errors import ExternalIdTaken
-from faktura.dialects.feewise import invoices, views
+from faktura.dialects.feewise import views
 from faktura.dialects.feewise.app import FeeWiseCaller, router
 from faktura.dialects.feewise.auth import FirmNotFound
-from faktura.dialects.feewise.refusals import (
+from faktura.dialects.feewise.invoicing import invoices
+from faktura.dialects.feewise.invoicing.errors import (
     AdjustMixedRates,
     AmountMismatch,
     ArtifactNotFound,
