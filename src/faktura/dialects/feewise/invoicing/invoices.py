@@ -264,7 +264,7 @@ async def _items(
         amount = errors.check(partial(money, body.amount, currency, "amount"))
         if amount is None or default is None:
             return []
-        return [OrderItemIn(description=fallback[:1000], unit_price=amount, tax_rule_id=default.id)]
+        return [OrderItemIn(description=fallback, unit_price=amount, tax_rule_id=default.id)]
     items = []
     for index, line in enumerate(body.line_items):
         item = _item(index, line, currency, fallback, default.id if default else None, errors)
@@ -292,7 +292,7 @@ def _item(
         text, unit, quantity = f"{quantity} x {text}", amount, 1
     rate = Decimal(line.tax_rate) if line.tax_rate is not None else None
     return OrderItemIn(
-        description=text[:1000],
+        description=text,
         quantity=Decimal(quantity),
         unit_price=unit,
         tax_rate=rate,
