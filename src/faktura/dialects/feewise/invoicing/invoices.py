@@ -29,7 +29,7 @@ from faktura.dialects.feewise.invoicing.errors import (
     DebtorRequired,
     ReadOnlyField,
 )
-from faktura.dialects.feewise.schemas import CURRENCIES, DebtorIn, InvoiceIn, LineItemIn
+from faktura.dialects.feewise.schemas import CURRENCIES, DebtorIn, Invoice, InvoiceIn, LineItemIn
 from faktura.invoices import drafts, revisions
 from faktura.invoices import service as invoices
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
@@ -177,6 +177,12 @@ async def adjust(
         finalize=True,
     )
     return merchant_id, await revisions.revise(session, merchant_id, current.id, data)
+
+
+async def rendered(session: AsyncSession, merchant_id: str, out: InvoiceOut, settings: Settings) -> Invoice:
+    """FeeWise's Invoice of the native invoice with its payments: what the reads answer, and what a
+    webhook of a native `invoice.*` event sends (`InvoiceOut.model_validate(event.data)`)."""
+    return views.invoice(out, merchant_id, await payments_of(session, merchant_id, out, settings))
 
 
 async def payments_of(
