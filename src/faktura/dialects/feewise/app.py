@@ -58,9 +58,11 @@ class EchoCorrelationId:
 
 def _routers() -> list[APIRouter]:
     # Imported here: the routers' modules import this one for `router` and `FeeWiseCaller`.
+    from faktura.dialects.feewise.invoicing.invoice_endpoints import invoice_routes
+    from faktura.dialects.feewise.invoicing.payment_endpoints import payment_routes
     from faktura.dialects.feewise.keys import keys
 
-    return [keys]
+    return [keys, invoice_routes, payment_routes]
 
 
 def create() -> FastAPI:
