@@ -16,6 +16,7 @@ from tests.dialects.feewise.conformance import conforms
 from tests.dialects.feewise.invoicing import DUE, INVOICES, created, example, firm_taking_aud, simple
 from tests.dialects.feewise.support import error_of, feewise, firm_headers, partner_headers
 from tests.factories import Api, new_merchant
+from tests.hosted.flows import open_page, pay_with
 
 __all__ = ["feewise"]
 
@@ -325,3 +326,34 @@ async def test_a_due_date_sets_the_terms(api: Api, database: Database, feewise: 
     due = (clock.now() + timedelta(days=20)).date()
     invoice = await created(feewise, headers, simple(api, due_date=f"{due}T09:00:00+00:00"))
     assert invoice["due_date"].startswith(f"{due}T00:00:00")
+
+
+async def test_the_payer_is_sent_to_the_payment_redirect_url_once_paid(
+    api: Api, database: Database, feewise: httpx.AsyncClient
+) -> None:
+    headers = await firm_taking_aud(api, database)
+    invoice = await created(
+        feewise, headers, simple(api, payment_redirect_url="https://pms.example/paid?m=7")
+    )
+    token = invoice["payment_uri"].rsplit("/", 1)[1]
+    _, csrf = await open_page(api.client, token)
+    paid = await pay_with(api.client, token, csrf)
+    assert paid.status_code == 303, paid.text
+    assert paid.headers["location"].startswith("https://pms.example/paid?m=7")
+    again = await feewise.get(f"{INVOICES}/{invoice['invoice_id']}", headers=headers)
+    assert conforms(again, "getInvoiceById")["invoice"]["amount_due"] == "0.00"
+
+
+async def test_an_adjusted_invoice_still_sends_the_payer_to_the_redirect_url(
+    api: Api, database: Database, feewise: httpx.AsyncClient
+) -> None:
+    headers = await firm_taking_aud(api, database)
+    invoice = await created(feewise, headers, simple(api, payment_redirect_url="https://pms.example/paid"))
+    adjusted = await feewise.post(
+        f"{INVOICES}/{invoice['invoice_id']}/adjust-amount", json={"new_amount": "99.00"}, headers=headers
+    )
+    token = conforms(adjusted, "adjustInvoiceAmount")["invoice"]["payment_uri"].rsplit("/", 1)[1]
+    _, csrf = await open_page(api.client, token)
+    paid = await pay_with(api.client, token, csrf)
+    assert paid.status_code == 303, paid.text
+    assert paid.headers["location"].startswith("https://pms.example/paid")

@@ -145,5 +145,5 @@ async def adjust_amount(
     lines share (409 `adjust_mixed_rates` when they have several: send the invoice again with its new
     `line_items`). 409 `invoice_has_payments` once a payment exists.
     """
-    merchant_id, out = await invoices.adjust(session, caller, invoice_id, body.new_amount)
+    merchant_id, out = await invoices.adjust(session, caller, invoice_id, body.new_amount, settings)
     return await _answer(session, merchant_id, out, settings)

@@ -44,10 +44,11 @@ from faktura.orders.schemas import OrderItemIn
 from faktura.parties.schemas import AddressIn
 from faktura.payments import received
 from faktura.payments import service as payments
-from faktura.payments.schemas import PaymentRecord
+from faktura.payments.schemas import IntentCreate, PaymentRecord
 from faktura.tax import service as tax
 
 MAX_AMOUNT = 10**15
+CARD_GATEWAY = "test"  # the gateway the payer's page takes cards with
 READ_ONLY = ("invoice_id", "payment_uri", "status", "amount_due", "payments")
 # A native customer's fields by the debtor's names, for the refusals of a new debtor's details.
 _DEBTOR_FIELDS = {"name": "name", "email": "email", "phone": "contact_number", "address": "address"}
@@ -111,8 +112,11 @@ async def create(
         finalize=True,
     )
     if current is None:
-        return merchant_id, await drafts.create(session, merchant_id, data)
-    return merchant_id, await revisions.revise(session, merchant_id, current.id, data)
+        issued = await drafts.create(session, merchant_id, data)
+    else:
+        issued = await revisions.revise(session, merchant_id, current.id, data)
+    await _return_to_redirect_url(session, merchant_id, issued, settings)
+    return merchant_id, issued
 
 
 async def find(session: AsyncSession, caller: Caller, invoice_uuid: str) -> tuple[str, InvoiceOut]:
@@ -137,7 +141,7 @@ async def by_external_id(
 
 
 async def adjust(
-    session: AsyncSession, caller: Caller, invoice_uuid: str, new_amount: str
+    session: AsyncSession, caller: Caller, invoice_uuid: str, new_amount: str, settings: Settings
 ) -> tuple[str, InvoiceOut]:
     """A revision of the invoice for `new_amount`: one line at that amount, with the VAT rate all its
     lines share and the first line's text."""
@@ -176,7 +180,32 @@ async def adjust(
         metadata=metadata,
         finalize=True,
     )
-    return merchant_id, await revisions.revise(session, merchant_id, current.id, data)
+    issued = await revisions.revise(session, merchant_id, current.id, data)
+    await _return_to_redirect_url(session, merchant_id, issued, settings)
+    return merchant_id, issued
+
+
+async def _return_to_redirect_url(
+    session: AsyncSession, merchant_id: str, issued: InvoiceOut, settings: Settings
+) -> None:
+    """With `payment_redirect_url`, the invoice's payer page takes the card by an intent made now whose
+    return URL it is, so the payer is sent there once paid (the page's later attempts keep it)."""
+    redirect = issued.metadata.get(views.PAYMENT_REDIRECT_URL)
+    if redirect is None or issued.amount_due <= 0:
+        return
+    await session.flush()  # the issued invoice as the payments service reads it
+    await payments.create(
+        session,
+        merchant_id,
+        IntentCreate(
+            invoice_id=issued.id,
+            amount=issued.amount_due,
+            currency=issued.currency,
+            gateway=CARD_GATEWAY,
+            return_url=redirect,
+        ),
+        settings=settings,
+    )
 
 
 async def rendered(session: AsyncSession, merchant_id: str, out: InvoiceOut, settings: Settings) -> Invoice:
