@@ -15,7 +15,7 @@ from faktura.catalog.service import not_accepted_message
 from faktura.customers import service as customers
 from faktura.invoices import collective_repository, fees, finalization, orders_link, repository
 from faktura.invoices.collective_repository import Group
-from faktura.invoices.errors import OrderAlreadyInvoiced
+from faktura.invoices.errors import InvoiceExternalIdTaken, OrderAlreadyInvoiced
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate
 from faktura.invoices.service import (
     announce,
@@ -63,17 +63,28 @@ _REQUIRED = ("customer_id", "currency", "prices_include_tax", "items", "series",
 
 
 async def create(
-    session: AsyncSession, merchant_id: str, data: InvoiceCreate, *, own_lines: bool = False
+    session: AsyncSession,
+    merchant_id: str,
+    data: InvoiceCreate,
+    *,
+    own_lines: bool = False,
+    revision_of: str | None = None,
 ) -> InvoiceOut:
     """A draft invoice: of an order (its lines), or of lines for a customer.
 
     `own_lines`, for a document handed over (`importing`): the invoice bills the order with the
     document's lines, which are what the buyer received, while the order was a payment request for an
-    amount (FarPay's); the order's money still goes to it when it is issued.
+    amount (FarPay's); the order's money still goes to it when it is issued. `revision_of`: the first
+    invoice this one replaces (`revisions.revise`).
     """
+    if data.external_id is not None:
+        taken = await repository.id_by_external_id(session, merchant_id, data.external_id)
+        if taken is not None:
+            raise InvoiceExternalIdTaken(f"Invoice {taken} has externalId '{data.external_id}'.")
     sent = data.model_dump(exclude_unset=True)
     errors = Collector()
     common = await _common_fields(session, merchant_id, sent, errors)
+    common["revision_of"] = revision_of
     if data.order_id is not None or data.order_token is not None:
         invoice = await _from_order(session, merchant_id, data, sent, common, errors, own_lines=own_lines)
     else:
@@ -456,6 +467,8 @@ async def _new_invoice(
         order_reference=data.order_reference,
         note=data.note,
         metadata_=data.metadata or {},
+        external_id=data.external_id,
+        revision_of=common.get("revision_of"),
         language=default_language(merchant.country),
         version=1,
         created_at=now,

@@ -15,6 +15,7 @@ from faktura.invoices.errors import (
     CreditNoteNotFound,
     InvalidInvoiceTransition,
     InvoiceChanged,
+    InvoiceExternalIdTaken,
     InvoiceFullyCredited,
     InvoiceNotCreditable,
     InvoiceNotDraft,
@@ -66,6 +67,7 @@ _FINALIZING = (
     response_model=InvoiceOut,
     responses=errors(
         OrderAlreadyInvoiced,
+        InvoiceExternalIdTaken,
         OrderNotInvoiceable,
         OrderChanged,
         *_FINALIZING,
@@ -89,10 +91,11 @@ async def list_invoices(
     status: Annotated[InvoiceStatus | None, Query()] = None,
     customer_id: Annotated[str | None, Query(alias="customerId", max_length=40)] = None,
     order_id: Annotated[str | None, Query(alias="orderId", max_length=40)] = None,
+    external_id: Annotated[str | None, Query(alias="externalId", max_length=100)] = None,
 ) -> Page[InvoiceOut]:
-    """List invoices, newest first, by status, customer and order.
+    """List invoices, newest first, by status, customer, order and the merchant's own id.
 
-    Filter by status, customer and order; pages follow `nextCursor`.
+    Filter by status, customer, order and `externalId`; pages follow `nextCursor`.
     """
     rows, cursor = await service.page(
         session,
@@ -101,6 +104,7 @@ async def list_invoices(
         status=status.value if status else None,
         customer_id=customer_id,
         order_id=order_id,
+        external_id=external_id,
     )
     return Page(data=rows, next_cursor=cursor)
 

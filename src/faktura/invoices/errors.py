@@ -41,6 +41,18 @@ class InvoiceNotVoidable(Conflict):
     code = "invoice_not_voidable"
 
 
+class InvoiceExternalIdTaken(Conflict):
+    """Another invoice of the merchant has this externalId."""
+
+    code = "invoice_external_id_taken"
+
+
+class InvoiceNotRevisable(Conflict):
+    """Only an open invoice nothing has paid or credited is revised; correct it with a credit note."""
+
+    code = "invoice_has_payments"
+
+
 class InvoiceNotCreditable(Conflict):
     """Only a finalized invoice that is not void can be credited."""
 

@@ -117,6 +117,7 @@ async def page(
     statuses: Collection[str] | None = None,
     due_from: date | None = None,
     due_to: date | None = None,
+    external_id: str | None = None,
 ) -> tuple[list[Invoice], str | None]:
     """`due_from` and `due_to` are inclusive; an invoice without a due date (a draft) matches neither."""
     stmt = select(Invoice).where(Invoice.merchant_id == merchant_id).options(selectinload(Invoice.items))
@@ -132,7 +133,25 @@ async def page(
         stmt = stmt.where(Invoice.customer_id == customer_id)
     if order_id is not None:
         stmt = stmt.where(Invoice.order_id == order_id)
+    if external_id is not None:
+        stmt = stmt.where(Invoice.external_id == external_id)
     return await fetch_page(session, stmt, Invoice, params)
+
+
+async def id_by_external_id(session: AsyncSession, merchant_id: str, external_id: str) -> str | None:
+    return await session.scalar(
+        select(Invoice.id).where(Invoice.merchant_id == merchant_id, Invoice.external_id == external_id)
+    )
+
+
+async def newest_revision(session: AsyncSession, merchant_id: str, first_id: str) -> str | None:
+    """The newest invoice that replaces `first_id` (a revision names the first invoice it replaces)."""
+    return await session.scalar(
+        select(Invoice.id)
+        .where(Invoice.merchant_id == merchant_id, Invoice.revision_of == first_id)
+        .order_by(Invoice.id.desc())  # ids sort by creation
+        .limit(1)
+    )
 
 
 async def live_invoice_of_order(session: AsyncSession, merchant_id: str, order_id: str) -> str | None:

@@ -62,6 +62,12 @@ class InvoiceCreate(_DraftFields):
     finalize: bool = Field(
         False, description="Finalize (number) it in the same call; a paid order's money then settles it"
     )
+    external_id: TextLine | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="The merchant's own id of the invoice; unique per merchant (409 otherwise)",
+    )
     invoice_fee: bool = Field(
         False,
         description="Add the merchant's invoice fee (invoiceSettings.invoiceFee) as a last line; on an "
@@ -195,6 +201,11 @@ class InvoiceOut(Schema):
     order_reference: str | None = Field(description="The buyer's purchase order number (BT-13)")
     note: str | None
     metadata: dict[str, str]
+    external_id: str | None = Field(description="The merchant's own id of the invoice, unique per merchant")
+    revision_of: str | None = Field(
+        description="The first invoice this one replaces: it corrects that invoice (voided as this one was "
+        "issued) and any revisions between; null on an invoice that replaces none"
+    )
     seller: PartyOut | None = Field(description="The seller as issued; null while a draft")
     buyer: PartyOut | None = Field(description="The buyer as issued; null while a draft")
     files: list[DocumentFileOut] = Field(description="The issued document's stored files")

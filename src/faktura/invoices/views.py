@@ -112,6 +112,8 @@ def invoice_out(
         order_reference=invoice.order_reference,
         note=invoice.note,
         metadata=invoice.metadata_ or {},
+        external_id=invoice.external_id,
+        revision_of=invoice.revision_of,
         seller=party_out(invoice.document, "seller"),
         buyer=party_out(invoice.document, "buyer"),
         files=files_out(files or []),

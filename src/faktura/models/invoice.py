@@ -71,6 +71,12 @@ class Invoice(IdMixin, TimestampMixin, Base):
     order_reference: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(String(1000))
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", PortableJSON, default=dict)
+    # The merchant's own id of the invoice, unique per merchant; a revision takes it over from the one
+    # it replaces.
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    # The first invoice this one replaces (voided as this one was issued): a correction's chain is named by
+    # its first invoice.
+    revision_of: Mapped[str | None] = mapped_column(String(40), ForeignKey("invoices.id"), index=True)
     # Everything the issued document shows, frozen at finalization (documents.record); None on drafts.
     document: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
     document_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -93,6 +99,7 @@ class Invoice(IdMixin, TimestampMixin, Base):
 
     __table_args__ = (
         UniqueConstraint("merchant_id", "series", "number"),
+        UniqueConstraint("merchant_id", "external_id"),
         Index("ix_invoices_merchant_status", "merchant_id", "status"),
     )
 

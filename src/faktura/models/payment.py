@@ -49,8 +49,13 @@ class PaymentIntent(IdMixin, TimestampMixin, Base):
     # The gateway's reusable token of the card being saved, kept only until the payment succeeds (the
     # card is saved) or fails.
     card_to_save: Mapped[str | None] = mapped_column(String(600))
+    # The merchant's own id of a payment for an invoice (money that arrived elsewhere), unique per invoice.
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
-    __table_args__ = (Index("ix_payment_intents_merchant_status", "merchant_id", "status"),)
+    __table_args__ = (
+        Index("ix_payment_intents_merchant_status", "merchant_id", "status"),
+        UniqueConstraint("invoice_id", "external_id"),
+    )
 
 
 class PaymentMethod(IdMixin, TimestampMixin, Base):

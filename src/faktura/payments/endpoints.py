@@ -13,6 +13,7 @@ from faktura.kit.routing import api_router, get_session
 from faktura.orders.errors import OrderChanged
 from faktura.payments import refunds, service
 from faktura.payments.errors import (
+    ExternalPaymentExists,
     GatewayNotBankTransfer,
     GatewayNotConfirmable,
     GatewayNotFound,
@@ -96,7 +97,7 @@ async def get_gateway(gateway_id: str, auth: Auth) -> GatewayOut:
     "",
     status_code=201,
     response_model=IntentOut,
-    responses=errors(*_TARGET_REFUSALS),
+    responses=errors(ExternalPaymentExists, *_TARGET_REFUSALS),
 )
 async def create_intent(body: IntentCreate, auth: Auth, session: Session, settings: SettingsDep) -> IntentOut:
     """Create a payment intent for an order or an invoice.

@@ -108,6 +108,12 @@ class InvoiceAmountDueChanged(Conflict):
     code = "invoice_amount_due_changed"
 
 
+class ExternalPaymentExists(Conflict):
+    """The invoice has a payment with this externalId already."""
+
+    code = "external_payment_exists"
+
+
 class PaymentInProgress(Conflict):
     """Another payment intent of the same order or invoice is under way; it must end first."""
 

@@ -51,6 +51,30 @@ async def get_intent(
     return await session.scalar(stmt)
 
 
+async def intent_by_external_id(
+    session: AsyncSession, merchant_id: str, invoice_id: str, external_id: str
+) -> PaymentIntent | None:
+    return await session.scalar(
+        select(PaymentIntent).where(
+            PaymentIntent.merchant_id == merchant_id,
+            PaymentIntent.invoice_id == invoice_id,
+            PaymentIntent.external_id == external_id,
+        )
+    )
+
+
+async def intents_by_ids(
+    session: AsyncSession, merchant_id: str, intent_ids: Iterable[str]
+) -> list[PaymentIntent]:
+    ids = list(set(intent_ids))
+    if not ids:
+        return []
+    rows = await session.scalars(
+        select(PaymentIntent).where(PaymentIntent.merchant_id == merchant_id, PaymentIntent.id.in_(ids))
+    )
+    return list(rows)
+
+
 async def intent_by_reference(session: AsyncSession, gateway: str, reference: str) -> PaymentIntent | None:
     return await session.scalar(
         select(PaymentIntent).where(

@@ -68,6 +68,13 @@ class IntentCreate(RequestSchema):
     return_url: str | None = Field(None, max_length=2000)
     cancel_url: str | None = Field(None, max_length=2000)
     metadata: dict[str, str] | None = Field(None, max_length=50)
+    external_id: TextLine | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Invoices only: the merchant's own id of the payment, unique per invoice (409 "
+        "`external_payment_exists` otherwise)",
+    )
     setup_future_usage: Literal["off_session"] | None = Field(
         None,
         description="off_session: save the card the payer pays with, for charges without the payer; "
@@ -217,6 +224,7 @@ class IntentOut(Schema):
     succeeded_at: datetime | None
     refunds: list[RefundOut]
     metadata: dict[str, str]
+    external_id: str | None = Field(description="The merchant's own id of the payment, unique per invoice")
     created_at: datetime
     updated_at: datetime
 

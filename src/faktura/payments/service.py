@@ -25,6 +25,7 @@ from faktura.links.service import LinkTarget, token_for
 from faktura.models import PaymentIntent, PaymentMethod
 from faktura.payments import announce, methods, receipts, repository, targets, transitions
 from faktura.payments.errors import (
+    ExternalPaymentExists,
     GatewayNotBankTransfer,
     GatewayNotConfirmable,
     GatewayNotFound,
@@ -76,6 +77,18 @@ async def create(
         raise ValidationFailed.field(
             "setupFutureUsage", "setup_future_usage_unsupported", f"The {info.id} gateway saves no card."
         )
+    if data.external_id is not None:
+        if data.invoice_id is None:
+            raise ValidationFailed.field(
+                "externalId", "not_allowed", "An externalId names a payment of an invoice."
+            )
+        found = await repository.intent_by_external_id(
+            session, merchant_id, data.invoice_id, data.external_id
+        )
+        if found is not None:
+            raise ExternalPaymentExists(
+                f"Payment intent {found.id} of invoice {data.invoice_id} has externalId '{data.external_id}'."
+            )
     target = await targets.for_new_intent(
         session,
         merchant_id,
@@ -113,6 +126,7 @@ async def create(
         cancel_url=data.cancel_url,
         payment_reference=_payment_reference(target) if info.kind is GatewayKind.BANK_TRANSFER else None,
         metadata_=data.metadata or {},
+        external_id=data.external_id,
         setup_future_usage=data.setup_future_usage,
         version=1,
         created_at=now,
@@ -274,6 +288,15 @@ async def cancel(
         card_to_save=None,
     )
     return await view(session, intent, settings)
+
+
+async def intents(
+    session: AsyncSession, merchant_id: str, intent_ids: list[str], *, settings: Settings
+) -> list[IntentOut]:
+    """The merchant's intents of `intent_ids` (those it has), in no particular order."""
+    return await views_of(
+        session, await repository.intents_by_ids(session, merchant_id, intent_ids), settings
+    )
 
 
 async def get(session: AsyncSession, merchant_id: str, intent_id: str, *, settings: Settings) -> IntentOut:

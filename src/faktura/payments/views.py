@@ -158,6 +158,7 @@ def intent_out(
         succeeded_at=intent.succeeded_at,
         refunds=[refund_out(r) for r in refunds],
         metadata=intent.metadata_ or {},
+        external_id=intent.external_id,
         created_at=intent.created_at,
         updated_at=intent.updated_at,
     )

@@ -29,3 +29,12 @@ async def by_ids(session: AsyncSession, merchant_id: str, ids: Iterable[str]) ->
         select(TaxRule).where(TaxRule.merchant_id == merchant_id, TaxRule.id.in_(wanted))
     )
     return {r.id: r for r in rows}
+
+
+async def active_rules(session: AsyncSession, merchant_id: str, country: str) -> list[TaxRule]:
+    rows = await session.scalars(
+        select(TaxRule)
+        .where(TaxRule.merchant_id == merchant_id, TaxRule.country == country, TaxRule.archived.is_(False))
+        .order_by(TaxRule.id)
+    )
+    return list(rows)

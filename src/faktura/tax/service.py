@@ -94,3 +94,15 @@ async def rules_by_ids(
 ) -> dict[str, TaxRule]:
     """Rule id -> the merchant's rule, for those of `rule_ids` it has (archived ones too)."""
     return await repository.by_ids(session, merchant_id, rule_ids)
+
+
+async def default_rule(session: AsyncSession, merchant_id: str) -> TaxRule | None:
+    """The rule a line takes when its caller names no VAT: the merchant's standard rate (its country's
+    active rule of category S with the highest rate; 25 % for a Norwegian merchant as shipped), else its
+    country's first active rule (the zero-rated one where no standard rate ships); None without any."""
+    merchant = await merchants.require(session, merchant_id)
+    rules = await repository.active_rules(session, merchant_id, merchant.country)
+    standard = [rule for rule in rules if rule.category == TaxCategory.STANDARD.value]
+    if standard:
+        return max(standard, key=lambda rule: rule.rate)
+    return rules[0] if rules else None
