@@ -51,11 +51,7 @@ class WebhookEndpoint(IdMixin, TimestampMixin, Base):
     # the clear because they must be sent, like `secret`.
     authentication: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
 
-    __table_args__ = (
-        CheckConstraint(
-            "(merchant_id IS NULL) <> (partner_id IS NULL)", name="one_owner"
-        ),
-    )
+    __table_args__ = (CheckConstraint("(merchant_id IS NULL) <> (partner_id IS NULL)", name="one_owner"),)
 
 
 class WebhookDelivery(IdMixin, TimestampMixin, Base):

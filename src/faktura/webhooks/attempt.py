@@ -73,12 +73,13 @@ def message_for(found: repository.ToSend, body: bytes, now: datetime) -> Message
         headers = signing.headers(found.delivery_id, now, b"", [])
         headers["faktura-event-id"] = found.event_id
         return Message(found.delivery_id, found.endpoint_id, url, b"", headers, failing, "GET")
-    headers: dict[str, str] = {}
+    credentials: dict[str, str] = {}
     # Credentials in the body are part of what is signed (for an endpoint that is both).
-    body = authentication.apply(found.authentication, headers, body)
-    headers |= signing.headers(found.delivery_id, now, body, signing_secrets(found, now))
-    headers["faktura-event-id"] = found.event_id
-    return Message(found.delivery_id, found.endpoint_id, found.url, body, headers, failing)
+    body = authentication.apply(found.authentication, credentials, body)
+    signed = signing.headers(found.delivery_id, now, body, signing_secrets(found, now))
+    signed |= credentials
+    signed["faktura-event-id"] = found.event_id
+    return Message(found.delivery_id, found.endpoint_id, found.url, body, signed, failing)
 
 
 def query_fields(body: Any) -> list[tuple[str, str]]:

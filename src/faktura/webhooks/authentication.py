@@ -64,7 +64,9 @@ def checked(scheme: Scheme, place: Place, credentials: dict[str, Any], *, field:
         if not isinstance(value, str) or not value:
             errors.add(f"{field}.{name}", "required", f"A {scheme.value} authentication needs {name}.")
         elif len(value) > MAX_CREDENTIAL or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-            errors.add(f"{field}.{name}", "invalid", f"{name} is 1 to {MAX_CREDENTIAL} characters, no controls.")
+            errors.add(
+                f"{field}.{name}", "invalid", f"{name} is 1 to {MAX_CREDENTIAL} characters, no controls."
+            )
     if scheme is Scheme.basic and ":" in str(credentials.get("username") or ""):
         errors.add(f"{field}.username", "invalid", "A Basic user name may not contain ':'.")
     for name in credentials:

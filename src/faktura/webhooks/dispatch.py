@@ -75,7 +75,10 @@ async def dispatch_batch(session: AsyncSession, limit: int = BATCH) -> int:
     await enqueue_many(
         session,
         DELIVER,
-        [_job(delivery_id, endpoint, merchant_id, first_attempt=1) for delivery_id, endpoint, merchant_id in jobs],
+        [
+            _job(delivery_id, endpoint, merchant_id, first_attempt=1)
+            for delivery_id, endpoint, merchant_id in jobs
+        ],
         max_attempts=JOB_ATTEMPTS,
     )
     await repository.mark_dispatched(session, [e.id for e in events], now)
@@ -115,6 +118,8 @@ class _Changes:
                 )
             self.last[key] = changes.state(_facts_of(before, subject)) if before else changes.initial
         if state == self.last[key]:
+            return False
+        if changes.shown is not None and not await changes.shown(self.session, facts):
             return False
         self.last[key] = state
         return True
@@ -158,7 +163,12 @@ def job_key(delivery_id: str) -> str:
 
 
 async def enqueue_delivery(
-    session: AsyncSession, delivery_id: str, endpoint: WebhookEndpoint, merchant_id: str, *, first_attempt: int
+    session: AsyncSession,
+    delivery_id: str,
+    endpoint: WebhookEndpoint,
+    merchant_id: str,
+    *,
+    first_attempt: int,
 ) -> bool:
     """Queue the job that attempts a delivery by the retry schedule, counted from its attempt number
     `first_attempt` (a replay starts a fresh schedule; the numbers carry on). False when an unfinished

@@ -59,8 +59,9 @@ class EchoCorrelationId:
 def _routers() -> list[APIRouter]:
     # Imported here: the routers' modules import this one for `router` and `FeeWiseCaller`.
     from faktura.dialects.feewise.keys import keys
+    from faktura.dialects.feewise.webhooks import webhooks
 
-    return [keys]
+    return [keys, webhooks]
 
 
 def create() -> FastAPI:

@@ -31,6 +31,10 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.dialects.feewise import ids
+from faktura.dialects.feewise import shown as objects
+from faktura.events import service as events
+from faktura.invoices import revisions
+from faktura.kit.pagination import PageParams
 from faktura.webhooks import formats
 
 FORMAT = "feewise.event"
@@ -62,43 +66,84 @@ def _concerns(event: formats.EventFacts) -> Collection[str]:
     return ()
 
 
+def topic(event_type: str, data: Any) -> str | None:
+    """The FeeWise topic a native event is sent as; None: it is not sent."""
+    if event_type == "invoice.finalized":
+        # A revision (adjust-amount) is a change of the invoice its chain began with: its
+        # invoice.updated tells it.
+        return INVOICE_CREATED if not (isinstance(data, dict) and data.get("revisionOf")) else None
+    return TOPIC_OF.get(event_type)
+
+
 def state(event: formats.EventFacts) -> str | None:
     """What the partner is shown of the event's resource (a digest of the snapshot); None: nothing
-    FeeWise shows (a draft, a payment that paid no invoice)."""
+    FeeWise shows (a draft, a payment that paid no invoice, a revision's finalization)."""
     data = event.data if isinstance(event.data, dict) else {}
-    if event.type.startswith("invoice."):
-        if data.get("status") == "draft":
-            return None
-    elif event.type == "payment.succeeded":
-        if not data.get("amountApplied"):
-            return None
-    else:
+    if topic(event.type, data) is None:
+        return None
+    # FeeWise's Invoice has an external_id: an invoice without one (made by the native API without
+    # it) is not the partner's to see.
+    if event.type.startswith("invoice.") and (data.get("status") == "draft" or not data.get("externalId")):
+        return None
+    if event.type == "payment.succeeded" and not data.get("amountApplied"):
         return None
     return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+async def shown(session: AsyncSession, event: formats.EventFacts) -> bool:
+    """Whether an event is still to be sent: a payment of an invoice the partner sees; an
+    invoice.updated that is not the one recorded beside the invoice's invoice.finalized (that one is
+    invoice.created), nor one of an invoice a revision replaced in the same transaction (GET shows the
+    revision; its own invoice.updated tells the change)."""
+    data = event.data
+    if event.type == "payment.succeeded":
+        return await objects.pays_a_shown_invoice(session, event.merchant_id, data)
+    if event.type != "invoice.updated":
+        return True
+    if data.get("status") == "void":
+        now = await revisions.current(session, event.merchant_id, data["id"])
+        if now.id != data["id"]:
+            return False
+    if data.get("revisionOf"):
+        return True
+    finalized, _ = await events.page(
+        session,
+        event.merchant_id,
+        PageParams(limit=1, after_id=None),
+        types=["invoice.finalized"],
+        resource=None,
+        resource_id=data["id"],
+        created_from=None,
+        created_to=None,
+    )
+    return not any(each.data == data for each in finalized)
+
+
 def envelope(event: formats.EventFacts, body: dict[str, Any]) -> dict[str, Any]:
     """FeeWise's `WebhookEvent` of a native event and the object it shows."""
+    made_as = topic(event.type, event.data)
+    assert made_as is not None  # dispatched for its topic
     return {
-        "event_type": TOPIC_OF[event.type],
+        "event_type": made_as,
         "event_id": ids.uuid_of(event.id),
         "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
         "event": body,
     }
 
 
-async def event_object(session: AsyncSession, event: formats.EventFacts) -> dict[str, Any]:
-    """The Invoice or Payment an event shows, in FeeWise's shape."""
-    # Imported here: the invoice side's views are built beside this module.
-    from faktura.dialects.feewise import shown
-
-    if event.type == "payment.succeeded":
-        return await shown.payment(session, event.merchant_id, event.data)
-    return await shown.invoice(session, event.merchant_id, event.data)
-
-
 async def render(session: AsyncSession, event: formats.EventFacts) -> bytes:
-    return orjson.dumps(envelope(event, await event_object(session, event)))
+    return orjson.dumps(
+        envelope(event, await shown_object(session, event.merchant_id, event.type, event.data))
+    )
 
 
-formats.register(FORMAT, render, formats.Changes(_concerns, state))
+async def shown_object(
+    session: AsyncSession, merchant_id: str, event_type: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The Invoice or Payment a native event shows, in FeeWise's shape, made from its snapshot."""
+    if event_type == "payment.succeeded":
+        return await objects.payment_of_event(session, merchant_id, data)
+    return await objects.invoice_of_event(session, merchant_id, data)
+
+
+formats.register(FORMAT, render, formats.Changes(_concerns, state, shown=shown))
