@@ -144,6 +144,17 @@ async def id_by_external_id(session: AsyncSession, merchant_id: str, external_id
     )
 
 
+async def owner_among(session: AsyncSession, invoice_id: str, merchant_ids: Collection[str]) -> str | None:
+    """The merchant of `merchant_ids` that has the invoice, if one has it."""
+    if not merchant_ids:
+        return None
+    return await session.scalar(
+        select(Invoice.merchant_id).where(
+            Invoice.id == invoice_id, Invoice.merchant_id.in_(list(merchant_ids))
+        )
+    )
+
+
 async def newest_revision(session: AsyncSession, merchant_id: str, first_id: str) -> str | None:
     """The newest invoice that replaces `first_id` (a revision names the first invoice it replaces)."""
     return await session.scalar(

@@ -50,6 +50,11 @@ async def current(session: AsyncSession, merchant_id: str, invoice_id: str) -> I
     )
 
 
+async def owner(session: AsyncSession, invoice_id: str, merchant_ids: list[str]) -> str | None:
+    """Which of `merchant_ids` has the invoice (for a caller acting for several merchants), if any."""
+    return await repository.owner_among(session, invoice_id, merchant_ids)
+
+
 async def id_by_external_id(session: AsyncSession, merchant_id: str, external_id: str) -> str | None:
     """The merchant's invoice with this externalId (the newest revision, which holds it), if any."""
     return await repository.id_by_external_id(session, merchant_id, external_id)

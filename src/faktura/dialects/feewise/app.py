@@ -58,10 +58,12 @@ class EchoCorrelationId:
 
 def _routers() -> list[APIRouter]:
     # Imported here: the routers' modules import this one for `router` and `FeeWiseCaller`.
+    from faktura.dialects.feewise.invoicing.invoice_endpoints import invoice_routes
+    from faktura.dialects.feewise.invoicing.payment_endpoints import payment_routes
     from faktura.dialects.feewise.keys import keys
     from faktura.dialects.feewise.webhooks import webhooks
 
-    return [keys, webhooks]
+    return [keys, invoice_routes, payment_routes, webhooks]
 
 
 def create() -> FastAPI:

@@ -50,7 +50,7 @@ class DebtorIn(_In):
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     email: str | None = Field(None, max_length=254)
-    address: str | None = Field(None, max_length=300)
+    address: str | None = Field(None, max_length=200)
     contact_number: str | None = Field(None, max_length=40)
 
 
