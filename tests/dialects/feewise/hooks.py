@@ -4,9 +4,12 @@ it, a partner's webhook at a receiver, and FeeWise's own schemas to check bodies
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import AsyncIterator
+from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import jsonschema_rs
@@ -23,6 +26,7 @@ from faktura.kit.ids import as_uuid
 from faktura.models import Partner
 from tests.dialects.feewise.support import PARTNER
 from tests.factories import Api, new_merchant
+from tests.hosted.flows import open_page, pay_with
 
 # FeeWise's OpenAPI document, beside the project (../shared/providers).
 DOCUMENT = Path(__file__).resolve().parents[4] / "shared" / "providers" / "feewise-partner-openapi.yaml"
@@ -118,3 +122,19 @@ async def register(
 
 def firm_uuid(api: Api) -> str:
     return as_uuid(api.merchant_id)
+
+
+PAY_LINK = re.compile(r'id="pay" href="([^"]+)"')
+
+
+async def pay_on_hosted_page(payer: httpx.AsyncClient, payment_uri: str) -> None:
+    """The payer opens the invoice's page (its payment_uri), follows its pay button and pays by card."""
+    page = await payer.get(urlsplit(payment_uri).path)
+    assert page.status_code == 200, page.text
+    found = PAY_LINK.search(page.text)
+    assert found is not None, "the invoice's page offers no payment"
+    pay_path = urlsplit(unescape(found.group(1))).path
+    token = pay_path.rsplit("/", 1)[1]
+    _, csrf = await open_page(payer, token)
+    paid = await pay_with(payer, token, csrf)
+    assert paid.status_code in (200, 303), paid.text
