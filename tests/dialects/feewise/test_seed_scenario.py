@@ -78,3 +78,52 @@ async def test_create_send_receive_and_read_again(
     shown = answer_conforms(again, "getInvoiceById")["invoice"]
     assert shown["payment_uri"] == payment_uri
     assert shown == paid
+
+
+async def test_an_adjustment_and_an_external_payment_are_updates_of_the_same_invoice(
+    client: httpx.AsyncClient, database: Database, firm: Api, private_settings: Settings
+) -> None:
+    headers = await firm_taking_aud(firm, database)
+    with receiving(_bearer_only) as receiver:
+        await register(
+            client,
+            headers,
+            receiver.url + "/feewise-events",
+            events=["invoice.created", "invoice.updated", "payment.received"],
+        )
+        invoice = await created(client, headers, simple(firm, amount="250.00"))
+        adjusting = f"{INVOICES}/{invoice['invoice_id']}/adjust-amount"
+        adjusted = await client.post(adjusting, json={"new_amount": "300.00"}, headers=headers)
+        assert adjusted.status_code == 200, adjusted.text
+        external = {
+            "artifact_id": invoice["invoice_id"],
+            "external_id": "receipt-1",
+            "amount": "300.00",
+            "payment_type": "cash",
+            "details": "Paid in person",
+        }
+        paid = await client.post("/api/v3/partner/payments/external", json=external, headers=headers)
+        assert paid.status_code == 200, paid.text
+        await deliver_due(database, private_settings)
+        bodies = [r.json() for r in receiver.received()]
+    for body in bodies:
+        conforms_event(body)
+    # The revision is an update of the invoice its chain began with; the invoice it replaced, voided
+    # in the same transaction, is never shown as Voided.
+    assert [b["event_type"] for b in bodies] == [
+        "invoice.created",
+        "invoice.updated",
+        "invoice.updated",
+        "payment.received",
+    ]
+    assert {b["event"].get("invoice_id", b["event"].get("artifact_id")) for b in bodies} == {
+        invoice["invoice_id"]
+    }
+    assert [b["event"].get("status") for b in bodies if b["event_type"] != "payment.received"] == [
+        "Submitted"
+    ] * 3
+    amounts = [(b["event"]["amount"], b["event"]["amount_due"]) for b in bodies if "amount_due" in b["event"]]
+    assert amounts == [("250.00", "250.00"), ("300.00", "300.00"), ("300.00", "0.00")]
+    [payment] = [b["event"] for b in bodies if b["event_type"] == "payment.received"]
+    assert payment["external_payment"]["external_id"] == "receipt-1"
+    assert payment["received"] == "300.00"
