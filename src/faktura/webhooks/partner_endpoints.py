@@ -18,7 +18,7 @@ from faktura.kit import clock
 from faktura.kit.ids import new_id
 from faktura.models import WebhookEndpoint
 from faktura.webhooks import formats, repository
-from faktura.webhooks.authentication import Authentication
+from faktura.webhooks.authentication import Authentication, read
 from faktura.webhooks.errors import WebhookEndpointExists, WebhookEndpointNotFound
 from faktura.webhooks.schemas import DisabledReason
 from faktura.webhooks.service import checked_url_and_events
@@ -26,6 +26,33 @@ from faktura.webhooks.states import WebhookDeliveryStatus
 
 # A partner's list of sent events answers at most this many (the oldest first).
 MAX_SENT_EVENTS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerWebhook:
+    """A partner's endpoint as its owner sees it (the credentials whole: the dialect masks them)."""
+
+    id: str
+    url: str
+    events: list[str]
+    name: str
+    description: str | None
+    enabled: bool
+    authentication: Authentication
+
+
+def view(endpoint: WebhookEndpoint) -> PartnerWebhook:
+    found = read(endpoint.authentication)
+    assert found is not None  # a partner's endpoint has its credentials
+    return PartnerWebhook(
+        id=endpoint.id,
+        url=endpoint.url,
+        events=list(endpoint.events),
+        name=endpoint.name or "",
+        description=endpoint.description,
+        enabled=endpoint.enabled,
+        authentication=found,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +69,7 @@ class PartnerEndpoint:
 
 async def create(
     session: AsyncSession, settings: Settings, partner_id: str, format: str, data: PartnerEndpoint
-) -> WebhookEndpoint:
+) -> PartnerWebhook:
     if format not in formats.registered():
         raise LookupError(f"No webhook format {format!r}: register it first (webhooks.formats).")
     url, events = checked_url_and_events(settings, data.url, data.events)
@@ -69,14 +96,14 @@ async def create(
     )
     session.add(endpoint)
     await session.flush()
-    return endpoint
+    return view(endpoint)
 
 
-async def listed(session: AsyncSession, partner_id: str, format: str) -> list[WebhookEndpoint]:
-    return await repository.partner_endpoints(session, partner_id, format)
+async def listed(session: AsyncSession, partner_id: str, format: str) -> list[PartnerWebhook]:
+    return [view(each) for each in await repository.partner_endpoints(session, partner_id, format)]
 
 
-async def get(session: AsyncSession, partner_id: str, endpoint_id: str) -> WebhookEndpoint:
+async def _get(session: AsyncSession, partner_id: str, endpoint_id: str) -> WebhookEndpoint:
     found = await repository.partner_endpoint(session, partner_id, endpoint_id)
     if found is None:
         raise WebhookEndpointNotFound(endpoint_id)
@@ -85,7 +112,7 @@ async def get(session: AsyncSession, partner_id: str, endpoint_id: str) -> Webho
 
 async def replace(
     session: AsyncSession, settings: Settings, partner_id: str, endpoint_id: str, data: PartnerEndpoint
-) -> WebhookEndpoint:
+) -> PartnerWebhook:
     """Everything the partner sets is replaced; enabling starts afresh, as for any endpoint."""
     endpoint = await repository.partner_endpoint(session, partner_id, endpoint_id, for_update=True)
     if endpoint is None:
@@ -103,12 +130,12 @@ async def replace(
         endpoint.enabled, endpoint.disabled_reason = False, DisabledReason.manual.value
     endpoint.updated_at = clock.now()
     await session.flush()
-    return endpoint
+    return view(endpoint)
 
 
 async def delete(session: AsyncSession, partner_id: str, endpoint_id: str) -> None:
     """Deletes the endpoint with its deliveries; their jobs find nothing to send and end."""
-    await session.delete(await get(session, partner_id, endpoint_id))
+    await session.delete(await _get(session, partner_id, endpoint_id))
     await session.flush()
 
 

@@ -27,7 +27,6 @@ from faktura.kit.errors import ValidationFailed
 from faktura.kit.http import errors
 from faktura.kit.routing import get_session
 from faktura.kit.schemas import check_text
-from faktura.models import WebhookEndpoint
 from faktura.webhooks import authentication as auth
 from faktura.webhooks import partner_endpoints
 from faktura.webhooks.errors import WebhookEndpointExists, WebhookEndpointNotFound
@@ -345,13 +344,12 @@ def _checked(body: Webhook, partner_id: str) -> partner_endpoints.PartnerEndpoin
     )
 
 
-def _out(endpoint: WebhookEndpoint, partner_id: str) -> Webhook:
-    stored = auth.read(endpoint.authentication)
-    assert stored is not None  # a partner's webhook has its credentials
+def _out(endpoint: partner_endpoints.PartnerWebhook, partner_id: str) -> Webhook:
+    stored = endpoint.authentication
     return Webhook(
         webhook_id=UUID(ids.uuid_of(endpoint.id)),
         party_id=UUID(ids.uuid_of(partner_id)),
-        name=endpoint.name or "",
+        name=endpoint.name,
         description=endpoint.description or "",
         url=endpoint.url,
         status="Enabled" if endpoint.enabled else "Disabled",
