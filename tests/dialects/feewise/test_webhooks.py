@@ -339,3 +339,27 @@ async def _another_firm(app: Any, database: Database) -> Api:
 
 def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+async def test_a_webhook_answering_gone_is_disabled_and_shown_so(
+    client: httpx.AsyncClient, database: Database, firm: Api, private_settings: Settings
+) -> None:
+    headers = await _partner(database, firm.merchant_id)
+    with receiving(lambda _: Answer(status=410)) as receiver:
+        made = await register(client, headers, receiver.url + "/gone")
+        await finalized(firm, externalId=_external())
+        await deliver_due(database, private_settings)
+        assert len(receiver.received()) == 1
+    [webhook] = (await client.get(HOOKS, headers=headers)).json()["webhooks"]
+    assert (webhook["webhook_id"], webhook["status"]) == (made["webhook_id"], "Disabled")
+    failed = await client.get(f"{PARTNER}/events", params={"status": "failed"}, headers=headers)
+    assert [e["status"] for e in failed.json()["events"]] == ["failed"]
+    # The firm is told nothing of its partner's webhook.
+    disabled = await firm.get("/api/v1/Events", params={"type": "webhook_endpoint.disabled"})
+    assert disabled.json()["data"] == []
+    again = await client.put(
+        HOOKS,
+        json=webhook_body(headers, receiver.url + "/gone", webhook_id=made["webhook_id"]),
+        headers=headers,
+    )
+    assert again.json()["webhook"]["status"] == "Enabled"
