@@ -14,7 +14,7 @@ from faktura.kit.db import lock_for_writing
 from faktura.kit.mapped_rows import new
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page, get_owned
-from faktura.models import Event, PartnerMerchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from faktura.models import Event, Partner, PartnerMerchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 # The Core table of the delivery path's updates: a worker makes them for every attempt.
 DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
@@ -411,6 +411,13 @@ async def partner_endpoints(session: AsyncSession, partner_id: str, format: str)
         .order_by(WebhookEndpoint.id)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def lock_partner(session: AsyncSession, partner_id: str) -> None:
+    """Hold the partner's row until the transaction ends, so its endpoints are checked and changed by
+    one transaction at a time (SQLite: the write lock)."""
+    await lock_for_writing(session)
+    await session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
 
 
 async def partner_endpoint(

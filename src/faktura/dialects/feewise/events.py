@@ -1,6 +1,6 @@
 """FeeWise's event topics, and the webhook format that delivers them to a channel partner's webhooks.
 
-A partner's webhook is a native webhook endpoint owned by the partner (`webhooks.partner_endpoints`):
+A partner's webhook is a native webhook endpoint owned by the partner (`webhooks.partner_webhooks`):
 it hears the events of every firm linked to the partner, through the durable jobs, the retry schedule
 and the SSRF guard of every webhook, POSTed with the credentials registered
 (`webhooks.authentication`), unsigned. The native events it hears, and the topics they are sent as:

@@ -28,7 +28,7 @@ from faktura.kit.http import errors
 from faktura.kit.routing import get_session
 from faktura.kit.schemas import check_text
 from faktura.webhooks import authentication as auth
-from faktura.webhooks import partner_endpoints
+from faktura.webhooks import partner_webhooks
 from faktura.webhooks.errors import WebhookEndpointExists, WebhookEndpointNotFound
 from faktura.webhooks.states import WebhookDeliveryStatus
 
@@ -114,7 +114,7 @@ _REFUSED = errors(ValidationFailed, PartnerOnly)
 async def list_webhooks(caller: FeeWiseCaller, session: Session) -> WebhookList:
     """Get list of webhooks for the partner."""
     partner_id = caller.partner()
-    found = await partner_endpoints.listed(session, partner_id, topics.FORMAT)
+    found = await partner_webhooks.listed(session, partner_id, topics.FORMAT)
     return WebhookList(webhooks=[_out(each, partner_id) for each in found])
 
 
@@ -137,7 +137,7 @@ async def create_webhook(
         raise ValidationFailed.field(
             "webhook_id", "not_allowed", "A new webhook has no webhook_id: it is made here."
         )
-    made = await partner_endpoints.create(
+    made = await partner_webhooks.create(
         session, settings, partner_id, topics.FORMAT, _checked(body, partner_id)
     )
     return WebhookResponse(webhook=_out(made, partner_id))
@@ -162,7 +162,7 @@ async def update_webhook(
     data = _checked(body, partner_id)
     endpoint_id = ids.id_of(WEBHOOK, str(body.webhook_id))
     assert endpoint_id is not None  # a UUID
-    updated = await partner_endpoints.replace(session, settings, partner_id, endpoint_id, data)
+    updated = await partner_webhooks.replace(session, settings, partner_id, endpoint_id, data)
     return WebhookResponse(webhook=_out(updated, partner_id))
 
 
@@ -181,7 +181,7 @@ async def delete_webhook(webhook_id: UUID, caller: FeeWiseCaller, session: Sessi
     partner_id = caller.partner()
     endpoint_id = ids.id_of(WEBHOOK, str(webhook_id))
     assert endpoint_id is not None
-    await partner_endpoints.delete(session, partner_id, endpoint_id)
+    await partner_webhooks.delete(session, partner_id, endpoint_id)
     return Response(status_code=204)
 
 
@@ -225,12 +225,12 @@ async def sent_events(
             "since", "incompatible", "Send since or since_webhook_event_id, not both."
         )
     if since is not None and since.tzinfo is None:
-        raise ValidationFailed.field("since", "invalid", "since needs a time zone: 2023-09-01T00:00:00Z.")
+        since = since.replace(tzinfo=UTC)  # a time without an offset is UTC, as in the payment search
     after = ids.id_of(EVENT, str(since_webhook_event_id)) if since_webhook_event_id else None
     window = since if since is not None or after is not None else clock.now() - DEFAULT_WINDOW
     wanted = [topic] if topic is not None else list(topics.TOPICS)
     native = topics.native_types([each for each in wanted if each in topics.NATIVE])
-    found = await partner_endpoints.sent(
+    found = await partner_webhooks.sent(
         session,
         partner_id,
         event_types=native,
@@ -291,7 +291,7 @@ def _event_time(event_uuid: UUID | None) -> datetime:
         return datetime.max.replace(tzinfo=UTC)
 
 
-def _checked(body: Webhook, partner_id: str) -> partner_endpoints.PartnerEndpoint:
+def _checked(body: Webhook, partner_id: str) -> partner_webhooks.PartnerEndpoint:
     """The webhook as stored, or one 400 naming every refused field."""
     problems: list[tuple[str, str, str]] = []
     if str(body.party_id) != ids.uuid_of(partner_id):
@@ -334,7 +334,7 @@ def _checked(body: Webhook, partner_id: str) -> partner_endpoints.PartnerEndpoin
         )
     assert scheme is not None
     credentials = auth.checked(scheme, auth.Place(place), sent.data, field="authentication.data")
-    return partner_endpoints.PartnerEndpoint(
+    return partner_webhooks.PartnerEndpoint(
         url=body.url,
         events=topics.native_types(list(dict.fromkeys(body.events))),
         name=body.name.strip(),
@@ -344,7 +344,7 @@ def _checked(body: Webhook, partner_id: str) -> partner_endpoints.PartnerEndpoin
     )
 
 
-def _out(endpoint: partner_endpoints.PartnerWebhook, partner_id: str) -> Webhook:
+def _out(endpoint: partner_webhooks.PartnerWebhook, partner_id: str) -> Webhook:
     stored = endpoint.authentication
     return Webhook(
         webhook_id=UUID(ids.uuid_of(endpoint.id)),

@@ -142,6 +142,8 @@ async def delete(session: AsyncSession, partner_id: str, endpoint_id: str) -> No
 async def _refuse_duplicate(
     session: AsyncSession, partner_id: str, format: str, url: str, events: list[str], other_than: str | None
 ) -> None:
+    """Under the partner's lock: two requests at once cannot both find no twin and both be stored."""
+    await repository.lock_partner(session, partner_id)
     for each in await repository.partner_endpoints(session, partner_id, format):
         if each.id != other_than and each.url == url and set(each.events) == set(events):
             raise WebhookEndpointExists(
