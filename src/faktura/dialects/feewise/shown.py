@@ -7,6 +7,7 @@ replay of a delivery sends the same one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import get_settings
 from faktura.dialects.feewise import views
+from faktura.dialects.feewise.invoicing import invoices as invoicing
 from faktura.invoices import service as invoices
 from faktura.kit.pagination import PageParams
 from faktura.payments import received
-from faktura.payments import service as payments
 from faktura.payments.schemas import PaymentOut, PaymentRecord
 
 # An invoice lists at most this many payments in a webhook (FeeWise's invoices are paid once or a few
@@ -66,20 +67,9 @@ async def _received_for(
 async def _facts(
     session: AsyncSession, merchant_id: str, records: list[PaymentRecord], at: datetime
 ) -> list[views.PaymentFacts]:
-    intents = {
-        intent.id: intent
-        for intent in await payments.intents(
-            session,
-            merchant_id,
-            [r.payment.payment_intent_id for r in records],
-            # The intents are read for their externalId and metadata, which no setting changes.
-            settings=get_settings(),
-        )
-    }
-    return [
-        views.PaymentFacts(_as_of(record, at), intents.get(record.payment.payment_intent_id))
-        for record in records
-    ]
+    as_of = [replace(record, payment=_as_of(record, at)) for record in records]
+    # The intents are read for their externalId and metadata, which no setting changes.
+    return await invoicing.facts_of(session, merchant_id, as_of, get_settings())
 
 
 def _as_of(record: PaymentRecord, at: datetime) -> PaymentOut:
