@@ -99,6 +99,14 @@ async def test_an_invoice_reads_back_by_id_and_by_external_id(
     assert [found["externalId"] for found in native.json()["data"]] == [body["external_id"]]
 
 
+async def test_empty_line_items_are_one_line_of_the_amount(
+    api: Api, database: Database, feewise: httpx.AsyncClient
+) -> None:
+    headers = await firm_taking_aud(api, database)
+    invoice = await created(feewise, headers, simple(api, line_items=[], description=None))
+    assert [line["name"] for line in invoice["line_items"]] == ["Invoice inv-123"]
+
+
 async def test_the_source_id_header_is_kept(api: Api, database: Database, feewise: httpx.AsyncClient) -> None:
     headers = await firm_taking_aud(api, database)
     response = await feewise.post(INVOICES, json=simple(api), headers={**headers, "source-id": "upstream-1"})
@@ -221,6 +229,10 @@ def _names(body: dict[str, Any]) -> list[str]:
             "validation_error",
             "debtor.contact_number",
         ),
+        ({"external_id": "a\nb"}, "validation_error", "external_id"),
+        ({"debtor": {"external_id": "x", "name": "A\nB"}}, "validation_error", "debtor.name"),
+        ({"notes": ["one\ntwo"]}, "validation_error", "notes.0"),
+        ({"matter": {"external_id": "m", "matter_id": "nope"}}, "validation_error", "matter.matter_id"),
     ],
 )
 async def test_refused_bodies_are_400s_naming_the_field(

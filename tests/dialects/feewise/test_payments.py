@@ -99,6 +99,14 @@ async def test_an_external_payment_pays_part_and_a_second_one_the_rest(
     assert [p["external_payment"]["external_id"] for p in done["payments"]] == ["receipt-1", "receipt-2"]
     native = (await api.get(f"/api/v1/Invoices/{from_uuid('inv', invoice['invoice_id'])}")).json()
     assert native["status"] == "paid"
+    # Nothing is due any more: another is a 409.
+    more = await feewise.post(
+        EXTERNAL,
+        json={"artifact_id": invoice["invoice_id"], "external_id": "receipt-3", "amount": "1"},
+        headers=headers,
+    )
+    assert error_of(more, 409)["type"] == "invoice_already_paid"
+    conforms(more, "recordExternalPayment")
 
 
 async def test_more_than_is_due_leaves_the_customer_credit(
@@ -132,6 +140,10 @@ async def test_an_external_payment_is_refused_for_others_invoices_and_bad_amount
     response = await feewise.post(EXTERNAL, json=body, headers=stranger)
     assert error_of(response, 404)["type"] == "invoice_not_found"
     conforms(response, "recordExternalPayment")
+    voided = await api.post(f"/api/v1/Invoices/{from_uuid('inv', invoice['invoice_id'])}/void")
+    assert voided.status_code == 200
+    response = await feewise.post(EXTERNAL, json=body, headers=headers)
+    assert error_of(response, 409)["type"] == "invoice_not_payable"
     for amount in ("1.001", "0", "-1"):
         response = await feewise.post(EXTERNAL, json={**body, "amount": amount}, headers=headers)
         assert error_of(response, 400)["invalid_params"][0]["name"] == "amount"

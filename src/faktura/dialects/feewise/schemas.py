@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from faktura.kit.schemas import check_text
+from faktura.kit.text import TextLine
 
 Currency = Literal["AUD", "CAD", "USD", "GBP", "NZD"]
 CURRENCIES: tuple[str, ...] = ("AUD", "CAD", "USD", "GBP", "NZD")
@@ -35,8 +36,9 @@ class _In(BaseModel):
 
 
 class LineItemIn(_In):
-    name: str | None = Field(None, max_length=500)
-    description: str | None = Field(None, max_length=900)
+    # A line's text is `name: description`, at most 1000 characters with a quantity written into it.
+    name: TextLine | None = Field(None, max_length=500)
+    description: TextLine | None = Field(None, max_length=480)
     amount: str = Amount
     quantity: int | None = Field(None, ge=1, le=10**9, description="Default 1")
     tax_rate: str | None = Field(
@@ -45,41 +47,50 @@ class LineItemIn(_In):
 
 
 class DebtorIn(_In):
-    external_id: str = Field(min_length=1, max_length=100, description="The customer's externalId")
-    name: str | None = Field(None, max_length=200)
-    first_name: str | None = Field(None, max_length=100)
-    last_name: str | None = Field(None, max_length=100)
-    email: str | None = Field(None, max_length=254)
-    address: str | None = Field(None, max_length=200)
-    contact_number: str | None = Field(None, max_length=40)
+    external_id: TextLine = Field(min_length=1, max_length=100, description="The customer's externalId")
+    name: TextLine | None = Field(None, max_length=200)
+    first_name: TextLine | None = Field(None, max_length=99)  # with last_name: a name of 200 at most
+    last_name: TextLine | None = Field(None, max_length=100)
+    email: TextLine | None = Field(None, max_length=254)
+    address: TextLine | None = Field(None, max_length=200)
+    contact_number: TextLine | None = Field(None, max_length=40)
 
 
 class MatterIn(_In):
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    """Kept as sent (by FeeWise's fields) and answered back; Faktura has no matters."""
 
-    external_id: str = Field(min_length=1, max_length=100)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    matter_id: UUID | None = None
+    external_id: TextLine = Field(min_length=1, max_length=100)
+    external_reference: TextLine | None = Field(None, max_length=100)
+    description: TextLine | None = Field(None, max_length=500)
+    type: TextLine | None = Field(None, max_length=100)
+    suggested_office_replenishment: str | None = Field(None, pattern=DECIMAL)
+    suggested_trust_replenishment: str | None = Field(None, pattern=DECIMAL)
+    source_id: TextLine | None = Field(None, max_length=100)
 
 
 class InvoiceIn(_In):
     """`createInvoice`'s body: FeeWise's Invoice without its read-only fields."""
 
     firm_id: UUID
-    external_id: str = Field(min_length=1, max_length=100)
+    external_id: TextLine = Field(min_length=1, max_length=100)
     amount: str = Amount
     currency: Currency | None = None
     due_date: datetime | None = None
-    external_reference: str | None = Field(None, max_length=100)
-    description: str | None = Field(None, max_length=1000)
+    external_reference: TextLine | None = Field(None, max_length=100)
+    description: TextLine | None = Field(None, max_length=900)
     settlement_account_type: Literal["Office", "Trust"] | None = None
     settlement_account_id: UUID | None = None
     matter: MatterIn | None = None
     debtor: DebtorIn | None = None
-    line_items: list[LineItemIn] | None = Field(None, min_length=1, max_length=500)
-    notes: list[str] | None = Field(None, max_length=50)
+    line_items: list[LineItemIn] | None = Field(None, max_length=500, description="None or []: one line")
+    notes: list[TextLine] | None = Field(None, max_length=50)
     payment_methods_override: list[PaymentMethod] | None = Field(None, max_length=7)
     surcharge_choice_override: Literal["Customer", "Merchant"] | None = None
     artifact_subtype: Literal["Default", "Interest"] | None = None
-    source_id: str | None = Field(None, max_length=100)
+    source_id: TextLine | None = Field(None, max_length=100)
     payment_redirect_url: str | None = Field(None, max_length=2000, pattern=r"^https://.+")
     # Read-only in FeeWise's document: sent, they are a 400 (`invoice_id`, `payment_uri` and `status` by
     # its words; `amount_due` and `payments` are as much the invoice's own).
@@ -97,10 +108,10 @@ class AdjustAmountIn(_In):
 
 class ExternalPaymentIn(_In):
     artifact_id: UUID
-    external_id: str = Field(min_length=1, max_length=100)
+    external_id: TextLine = Field(min_length=1, max_length=100)
     amount: str = Amount
-    payment_type: str | None = Field(None, max_length=100, description="Freeform: cash, bank transfer ...")
-    details: str | None = Field(None, max_length=500)
+    payment_type: TextLine | None = Field(None, max_length=100, description="Freeform: cash, a card ...")
+    details: TextLine | None = Field(None, max_length=500)
 
 
 class _Out(BaseModel):

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.auth.dependencies import SettingsDep
 from faktura.config import Settings
 from faktura.customers.errors import ExternalIdTaken
-from faktura.dialects.feewise import views
 from faktura.dialects.feewise.app import FeeWiseCaller, router
 from faktura.dialects.feewise.auth import FirmNotFound
 from faktura.dialects.feewise.invoicing import invoices
@@ -55,8 +54,7 @@ _ISSUING = (
 async def _answer(
     session: AsyncSession, merchant_id: str, out: InvoiceOut, settings: Settings
 ) -> InvoiceResponse:
-    payments = await invoices.payments_of(session, merchant_id, out, settings)
-    return InvoiceResponse(invoice=views.invoice(out, merchant_id, payments))
+    return InvoiceResponse(invoice=await invoices.rendered(session, merchant_id, out, settings))
 
 
 @invoice_routes.post(

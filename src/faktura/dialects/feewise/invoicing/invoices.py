@@ -29,7 +29,7 @@ from faktura.dialects.feewise.invoicing.errors import (
     DebtorRequired,
     ReadOnlyField,
 )
-from faktura.dialects.feewise.schemas import CURRENCIES, DebtorIn, InvoiceIn, LineItemIn
+from faktura.dialects.feewise.schemas import CURRENCIES, DebtorIn, Invoice, InvoiceIn, LineItemIn
 from faktura.invoices import drafts, revisions
 from faktura.invoices import service as invoices
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
@@ -179,6 +179,12 @@ async def adjust(
     return merchant_id, await revisions.revise(session, merchant_id, current.id, data)
 
 
+async def rendered(session: AsyncSession, merchant_id: str, out: InvoiceOut, settings: Settings) -> Invoice:
+    """FeeWise's Invoice of the native invoice with its payments: what the reads answer, and what a
+    webhook of a native `invoice.*` event sends (`InvoiceOut.model_validate(event.data)`)."""
+    return views.invoice(out, merchant_id, await payments_of(session, merchant_id, out, settings))
+
+
 async def payments_of(
     session: AsyncSession, merchant_id: str, out: InvoiceOut, settings: Settings
 ) -> list[views.PaymentFacts]:
@@ -264,7 +270,7 @@ async def _items(
         amount = errors.check(partial(money, body.amount, currency, "amount"))
         if amount is None or default is None:
             return []
-        return [OrderItemIn(description=fallback[:1000], unit_price=amount, tax_rule_id=default.id)]
+        return [OrderItemIn(description=fallback, unit_price=amount, tax_rule_id=default.id)]
     items = []
     for index, line in enumerate(body.line_items):
         item = _item(index, line, currency, fallback, default.id if default else None, errors)
@@ -292,7 +298,7 @@ def _item(
         text, unit, quantity = f"{quantity} x {text}", amount, 1
     rate = Decimal(line.tax_rate) if line.tax_rate is not None else None
     return OrderItemIn(
-        description=text[:1000],
+        description=text,
         quantity=Decimal(quantity),
         unit_price=unit,
         tax_rate=rate,

@@ -15,7 +15,7 @@ from faktura.dialects.feewise.invoicing import payments
 from faktura.dialects.feewise.invoicing.errors import ArtifactNotFound, IncompatibleFilters
 from faktura.dialects.feewise.schemas import ExternalPaymentIn, ExternalPaymentResponse, Payments
 from faktura.invoices.errors import InvoiceChanged
-from faktura.kit.errors import ValidationFailed
+from faktura.kit.errors import StoredMeanwhile, ValidationFailed
 from faktura.kit.http import errors
 from faktura.kit.routing import get_session
 from faktura.payments.errors import (
@@ -46,6 +46,7 @@ Session = Annotated[AsyncSession, Depends(get_session)]
         PaymentIntentChanged,
         InvoiceAmountDueChanged,
         InvoiceChanged,
+        StoredMeanwhile,
     ),
 )
 async def record_external_payment(

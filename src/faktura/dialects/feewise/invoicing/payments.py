@@ -16,12 +16,13 @@ from faktura.dialects.feewise.invoicing.errors import IncompatibleFilters
 from faktura.dialects.feewise.schemas import ExternalPaymentIn, ExternalPaymentResponse, Payment, Payments
 from faktura.invoices import service as native_invoices
 from faktura.invoices.schemas import InvoiceOut
+from faktura.invoices.states import InvoiceStatus
 from faktura.kit import clock
 from faktura.kit.errors import ValidationFailed
 from faktura.kit.pagination import PageParams
 from faktura.payments import received
 from faktura.payments import service as native_payments
-from faktura.payments.errors import PaymentNotFound
+from faktura.payments.errors import InvoiceAlreadyPaid, InvoiceNotPayable, PaymentNotFound
 from faktura.payments.schemas import IntentCreate, PaymentRecord
 
 MANUAL = "manual"
@@ -37,6 +38,9 @@ async def record_external(
     amount = invoices.money(body.amount, out.currency, "amount")
     if amount <= 0:
         raise ValidationFailed.field("amount", "invalid_amount", "The amount must be above 0.")
+    if out.amount_due <= 0:  # nothing is due: the payments service's refusal, before an intent of 0
+        refused = InvoiceAlreadyPaid if out.status == InvoiceStatus.PAID else InvoiceNotPayable
+        raise refused(f"Invoice {out.id} is {out.status}; nothing is due.")
     metadata = {
         key: value
         for key, value in ((views.PAYMENT_TYPE, body.payment_type), (views.PAYMENT_DETAILS, body.details))
