@@ -4,11 +4,15 @@ events sent."""
 
 from __future__ import annotations
 
-import base64
+import ast
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from faktura.config import Settings
@@ -293,14 +297,12 @@ async def test_a_webhook_hears_every_linked_firm_those_linked_later_too_and_no_o
         await register(client, headers, receiver.url + "/hook", events=["invoice.created"])
         first = await finalized(firm, externalId=_external())
         async with database.transaction() as session:
-            partner_id = "ptn_" + headers["X-CHANNEL-PARTNER-ID"]
             await partners.link(session, _partner_id(headers), later.merchant_id)
         second = await finalized(later, externalId=_external())
         await finalized(stranger, externalId=_external())
         await finalized(firm)  # no external_id: not a FeeWise invoice
         await deliver_due(database, private_settings)
         bodies = _bodies(receiver.received())
-    del partner_id
     assert sorted(b["event"]["invoice_id"] for b in bodies) == sorted(
         [as_uuid(first["id"]), as_uuid(second["id"])]
     )
@@ -337,10 +339,6 @@ async def _another_firm(app: Any, database: Database) -> Api:
     return await new_merchant(made, database)
 
 
-def _basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
 async def test_a_webhook_answering_gone_is_disabled_and_shown_so(
     client: httpx.AsyncClient, database: Database, firm: Api, private_settings: Settings
 ) -> None:
@@ -363,3 +361,17 @@ async def test_a_webhook_answering_gone_is_disabled_and_shown_so(
         headers=headers,
     )
     assert again.json()["webhook"]["status"] == "Enabled"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    # The API process mounts the dialect (`faktura.app._dialects`); a worker loads its tasks.
+    ["from faktura.dialects.feewise import app; app.create()", "import faktura.worker.tasks"],
+    ids=["api", "worker"],
+)
+def test_every_process_that_sends_webhooks_knows_feewises_format(entry: str, repo_root: Path) -> None:
+    check = f"{entry}; from faktura.webhooks import formats; print(sorted(formats.registered()))"
+    found = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True, cwd=repo_root
+    )
+    assert "feewise.event" in ast.literal_eval(found.stdout.strip())
