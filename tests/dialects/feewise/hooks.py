@@ -23,7 +23,7 @@ from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.ids import as_uuid
-from faktura.models import Partner
+from faktura.models import Partner, WebhookEndpoint
 from tests.dialects.feewise.support import PARTNER
 from tests.factories import Api, new_merchant
 from tests.hosted.flows import open_page, pay_with
@@ -86,12 +86,13 @@ async def firm(app: FastAPI, database: Database) -> AsyncIterator[Api]:
 
 @pytest.fixture
 async def client(app: FastAPI, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the FeeWise dialect; the partners it made go with the test, their webhooks with them,
-    so a retry left behind never calls a later test's receiver."""
+    """A client of the FeeWise dialect; the partners' webhooks go with the test, so a retry left behind
+    never calls a later test's receiver (which may have the port of the one it was meant for)."""
     transport = httpx.ASGITransport(app=app, client=("10.77.0.1", 4000))
     async with httpx.AsyncClient(transport=transport, base_url="http://faktura.test/feewise") as made:
         yield made
     async with database.transaction() as session:
+        await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.partner_id.is_not(None)))
         await session.execute(delete(Partner).where(Partner.name.like("Hooks %")))
 
 
