@@ -48,8 +48,8 @@ async def _partner(database: Database, *merchant_ids: str) -> dict[str, str]:
     return await partner_headers(database, *merchant_ids, name="Hooks partner")
 
 
-async def _pay(firm: Api, invoice: dict[str, Any]) -> None:
-    """The whole invoice paid by card through the test gateway, as its payer would."""
+async def _pay(firm: Api, invoice: dict[str, Any]) -> str:
+    """The whole invoice paid by card through the test gateway, as its payer would; the intent's id."""
     intent = await firm.created(
         INTENTS,
         {
@@ -62,6 +62,7 @@ async def _pay(firm: Api, invoice: dict[str, Any]) -> None:
     )
     response = await confirm(firm, intent["id"], "tok_success")
     assert response.json()["status"] == "succeeded", response.text
+    return str(intent["id"])
 
 
 def _external() -> str:
@@ -375,3 +376,30 @@ def test_every_process_that_sends_webhooks_knows_feewises_format(entry: str, rep
         [sys.executable, "-c", check], capture_output=True, text=True, check=True, cwd=repo_root
     )
     assert "feewise.event" in ast.literal_eval(found.stdout.strip())
+
+
+async def test_a_retry_after_a_refund_still_sends_what_the_payment_showed(
+    client: httpx.AsyncClient, database: Database, firm: Api, private_settings: Settings
+) -> None:
+    headers = await _partner(database, firm.merchant_id)
+    answers = iter([Answer(), Answer(status=503)])
+    with receiving(lambda _: next(answers, Answer())) as receiver:
+        await register(client, headers, receiver.url + "/hook")
+        invoice = await finalized(firm, externalId=_external())
+        await deliver_due(database, private_settings)
+        intent_id = await _pay(firm, invoice)
+        await deliver_due(database, private_settings)
+        # Refunded between the first attempt and its retry: the retry shows the invoice as paid.
+        refund = await firm.post("/api/v1/Refunds", json={"paymentIntentId": intent_id, "amount": 10000})
+        assert refund.status_code in (200, 201), refund.text
+        async with database.transaction() as session:
+            await _due_now(session)
+        await deliver_due(database, private_settings)
+        created, paid, retried, *refunded = receiver.received()
+    assert retried.body == paid.body
+    assert paid.json()["event"]["payments"][0]["refunded"] == "0.00"
+    [after] = refunded
+    assert after.json()["event_type"] == "invoice.updated"
+    assert after.json()["event"]["payments"][0]["refunded"] == "100.00"
+    assert after.json()["event"]["amount_due"] == "100.00"
+    assert created.json()["event_type"] == "invoice.created"

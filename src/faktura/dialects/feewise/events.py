@@ -133,17 +133,17 @@ def envelope(event: formats.EventFacts, body: dict[str, Any]) -> dict[str, Any]:
 
 async def render(session: AsyncSession, event: formats.EventFacts) -> bytes:
     return orjson.dumps(
-        envelope(event, await shown_object(session, event.merchant_id, event.type, event.data))
+        envelope(event, await shown_object(session, event.merchant_id, event.id, event.type, event.data))
     )
 
 
 async def shown_object(
-    session: AsyncSession, merchant_id: str, event_type: str, data: dict[str, Any]
+    session: AsyncSession, merchant_id: str, event_id: str, event_type: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    """The Invoice or Payment a native event shows, in FeeWise's shape, made from its snapshot."""
+    """The Invoice or Payment a native event shows, in FeeWise's shape, as of the event."""
     if event_type == "payment.succeeded":
         return await objects.payment_of_event(session, merchant_id, data)
-    return await objects.invoice_of_event(session, merchant_id, data)
+    return await objects.invoice_of_event(session, merchant_id, event_id, data)
 
 
 formats.register(FORMAT, render, formats.Changes(_concerns, state, shown=shown))

@@ -250,7 +250,7 @@ async def sent_events(
             continue
         if each.event.id not in shown:
             shown[each.event.id] = await topics.shown_object(
-                session, each.event.merchant_id, each.event.type, each.event.data
+                session, each.event.merchant_id, each.event.id, each.event.type, each.event.data
             )
         listed.append(
             Event(
