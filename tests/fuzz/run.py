@@ -1,7 +1,11 @@
 """Schemathesis against a real `faktura serve`: no input, however bad, may produce a 500.
 
 The native API's document and each provider dialect's (`/farpay/v2/openapi.json`,
-`/frontpayment/api/v1/openapi.json`, each with a key made for it).
+`/frontpayment/api/v1/openapi.json`, each with a key made for it); and FeeWise's own OpenAPI document
+(../shared/providers/feewise-partner-openapi.yaml, not ours) against `/feewise`, for the operations
+Faktura serves, as a channel partner linked to the merchant, checked for server errors, content types
+and response schemas (not status codes: FeeWise's document declares no 400 or 401 where a refusal is
+due, docs/decisions.md "FeeWise webhooks").
 
 Runs on SQLite and on PostgreSQL (PostgreSQL is required when CI=true, skipped with a note otherwise).
 `make fuzz`; FUZZ_EXAMPLES sets the examples per operation (default 30), FUZZ_SEED fixes the seed.
@@ -32,6 +36,27 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "30")
 SEED = os.environ.get("FUZZ_SEED", "20261121")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+FEEWISE_CHECKS = "not_a_server_error,content_type_conformance,response_schema_conformance"
+# FeeWise's document, beside the project, and the operations of it Faktura serves.
+FEEWISE_DOCUMENT = (
+    Path(__file__).resolve().parents[3] / "shared" / "providers" / "feewise-partner-openapi.yaml"
+)
+FEEWISE_OPERATIONS = (
+    "createInvoice",
+    "getInvoiceById",
+    "getInvoiceByExternalId",
+    "adjustInvoiceAmount",
+    "recordExternalPayment",
+    "getChannelPartnerPayments",
+    "getWebhooks",
+    "createWebhook",
+    "updateWebhook",
+    "deleteWebhook",
+    "getChannelPartnerEventTopics",
+    "getChannelPartnerWebhookEvents",
+    "rotateApiKey",
+)
+ROTATE = "rotateApiKey"
 FAKTURA = [sys.executable, "-m", "faktura.cli"]
 # Each provider dialect's document, fuzzed with a key of its own in its provider's header (after the
 # scheme that header carries, if any).
@@ -100,6 +125,7 @@ def _fuzz(label: str, env: dict[str, str], report_dir: Path) -> list[tuple[int, 
             url = f"{base}{prefix}/openapi.json"
             credential = f"{header}: {scheme}{key}"
             runs.append(_schemathesis(f"{label}-{dialect}", url, credential, env, report_dir))
+        runs.append(_feewise(label, base, merchant["merchantId"], env, report_dir))
         return runs
     finally:
         server.terminate()
@@ -117,8 +143,59 @@ def _dialect_key(env: dict[str, str], merchant_id: str, dialect: str) -> str:
     return str(json.loads(made.stdout)["apiKey"])
 
 
+def _feewise(
+    label: str, base: str, merchant_id: str, env: dict[str, str], report_dir: Path
+) -> tuple[int, int]:
+    """FeeWise's own document against `/feewise`, as a channel partner linked to the merchant. Rotating
+    the key mid-run ends nothing: the key before it works for 48 hours more."""
+    made = subprocess.run(
+        [*FAKTURA, "partner", "create", "--name", "Fuzz Partner", "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    partner = json.loads(made.stdout)
+    subprocess.run(
+        [*FAKTURA, "partner", "link", "--partner", partner["partnerId"], "--merchant", merchant_id, "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    document = str(FEEWISE_DOCUMENT)
+    headers = [
+        f"X-CHANNEL-PARTNER-ID: {partner['partnerId']}",
+        f"X-API-KEY: {partner['apiKey']}",
+    ]
+    url = ["--url", f"{base}/feewise"]
+    # rotateApiKey alone and last: `previous_key_expires_hours: 0` ends the key the run sends, and every
+    # request after it would be a refused key (then 429s for the address).
+    first = [arg for op in FEEWISE_OPERATIONS if op != ROTATE for arg in ("--include-operation-id", op)]
+    runs = [
+        _schemathesis(
+            f"{label}-feewise", document, headers, env, report_dir, checks=FEEWISE_CHECKS, extra=url + first
+        ),
+        _schemathesis(
+            f"{label}-feewise-rotatekey",
+            document,
+            headers,
+            env,
+            report_dir,
+            checks=FEEWISE_CHECKS,
+            extra=[*url, "--include-operation-id", ROTATE],
+        ),
+    ]
+    return sum(run[0] for run in runs), sum(run[1] for run in runs)
+
+
 def _schemathesis(
-    label: str, openapi: str, header: str, env: dict[str, str], report_dir: Path
+    label: str,
+    openapi: str,
+    header: str | list[str],
+    env: dict[str, str],
+    report_dir: Path,
+    *,
+    checks: str = CHECKS,
+    extra: list[str] | None = None,
 ) -> tuple[int, int]:
     transcript = report_dir / f"schemathesis-{label}.log"
     print(f"fuzz: {label}: schemathesis, {EXAMPLES} examples per operation, log {transcript}", flush=True)
@@ -128,10 +205,14 @@ def _schemathesis(
                 str(Path(sys.executable).parent / "schemathesis"),
                 "run",
                 openapi,
-                "--header",
-                header,
+                *[
+                    arg
+                    for each in ([header] if isinstance(header, str) else header)
+                    for arg in ("--header", each)
+                ],
+                *(extra or []),
                 "--checks",
-                CHECKS,
+                checks,
                 "--max-examples",
                 EXAMPLES,
                 "--seed",

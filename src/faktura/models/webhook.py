@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faktura.kit import clock
@@ -11,12 +12,22 @@ from faktura.models.base import Base, IdMixin, TimestampMixin, merchant_fk
 
 
 class WebhookEndpoint(IdMixin, TimestampMixin, Base):
-    """A URL of the merchant's that hears the events its filter names, signed with its secret."""
+    """A URL of the merchant's that hears the events its filter names, signed with its secret; or a
+    channel partner's (`partner_id`, no merchant), that hears the events of every merchant linked to
+    the partner, those linked later included."""
 
     __tablename__ = "webhook_endpoints"
 
-    merchant_id: Mapped[str] = merchant_fk()
+    # Exactly one of merchant_id and partner_id is set.
+    merchant_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("merchants.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    partner_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("partners.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     url: Mapped[str] = mapped_column(String(2048))
+    # A label the owner gives it (a partner's webhooks have names); None for most.
+    name: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(500))
     events: Mapped[list[str]] = mapped_column(PortableJSON)
     enabled: Mapped[bool] = mapped_column(Boolean)
@@ -36,6 +47,11 @@ class WebhookEndpoint(IdMixin, TimestampMixin, Base):
     previous_secret: Mapped[str | None] = mapped_column(String(100))
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Credentials sent with every request, as the receiver asked (`webhooks.authentication`): kept in
+    # the clear because they must be sent, like `secret`.
+    authentication: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+
+    __table_args__ = (CheckConstraint("(merchant_id IS NULL) <> (partner_id IS NULL)", name="one_owner"),)
 
 
 class WebhookDelivery(IdMixin, TimestampMixin, Base):

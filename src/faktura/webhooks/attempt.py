@@ -24,7 +24,7 @@ from faktura.events import record, snapshot
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.ids import new_id
-from faktura.webhooks import formats, repository, signing
+from faktura.webhooks import authentication, formats, repository, signing
 from faktura.webhooks.outbound import Reply
 from faktura.webhooks.schedule import FAILING_DISABLES_AFTER, MAX_ATTEMPTS, delay_after
 from faktura.webhooks.schemas import DisabledReason, FailureReason
@@ -89,6 +89,9 @@ def message_for(found: repository.ToSend, body: bytes, now: datetime) -> Message
         headers["faktura-event-id"] = found.event_id
         return Message(found.delivery_id, found.endpoint_id, url, b"", headers, failing, "GET")
     policy = formats.policy_of(found.format)
+    credentials: dict[str, str] = {}
+    # Credentials in the body are part of what is signed (for an endpoint that is both).
+    body = authentication.apply(found.authentication, credentials, body)
     if policy.secret_header is not None:
         # The provider's receiver checks its own secret in a header; the body is not signed.
         headers = signing.headers(found.delivery_id, now, body, [])
@@ -97,6 +100,7 @@ def message_for(found: repository.ToSend, body: bytes, now: datetime) -> Message
             headers[name] = template.format(secret=found.secret)
     else:
         headers = signing.headers(found.delivery_id, now, body, signing_secrets(found, now))
+    headers |= credentials
     headers["faktura-event-id"] = found.event_id
     return Message(found.delivery_id, found.endpoint_id, found.url, body, headers, failing, policy=policy)
 
@@ -340,6 +344,8 @@ async def _disable(
     endpoint = await repository.endpoint_by_id(session, endpoint_id, fresh=True)
     assert endpoint is not None
     log.warning("webhook endpoint %s disabled: %s", endpoint.id, reason.value)
+    if endpoint.merchant_id is None:
+        return True  # a partner's: its webhook list shows it Disabled; events are the merchants'
     await record(
         session,
         merchant_id=endpoint.merchant_id,

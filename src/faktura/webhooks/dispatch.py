@@ -53,29 +53,32 @@ async def dispatch_batch(session: AsyncSession, limit: int = BATCH) -> int:
         return 0
     now = clock.now()
     endpoints_of: dict[str, list[WebhookEndpoint]] = defaultdict(list)
-    for endpoint in await repository.enabled_endpoints(session, {e.merchant_id for e in events}):
-        endpoints_of[endpoint.merchant_id].append(endpoint)
+    for merchant_id, endpoint in await repository.enabled_endpoints(session, {e.merchant_id for e in events}):
+        endpoints_of[merchant_id].append(endpoint)
     rows: list[dict[str, Any]] = []
-    jobs: list[tuple[str, WebhookEndpoint]] = []
+    jobs: list[tuple[str, WebhookEndpoint, str]] = []
     changes = _Changes(session)
     for event in events:
         for endpoint in endpoints_of.get(event.merchant_id, ()):
             if not matches(endpoint.events, event.type):
                 continue
-            if formats.changes_of(endpoint.format) is not None and endpoint.resource_id is not None:
+            if formats.changes_of(endpoint.format) is not None:
                 wanted = await changes.wanted(event, endpoint)
             else:
                 wanted = endpoint.resource_id in (None, event.resource_id)
             if wanted:
                 delivery_id = new_id("msg")
                 rows.append(_delivery_row(delivery_id, event, endpoint, now))
-                jobs.append((delivery_id, endpoint))
+                jobs.append((delivery_id, endpoint, event.merchant_id))
     # The deliveries first: a job must never point at a row that is not there.
     await repository.insert_deliveries(session, rows)
     await enqueue_many(
         session,
         DELIVER,
-        [_job(delivery_id, endpoint, first_attempt=1) for delivery_id, endpoint in jobs],
+        [
+            _job(delivery_id, endpoint, merchant_id, first_attempt=1)
+            for delivery_id, endpoint, merchant_id in jobs
+        ],
         max_attempts=JOB_ATTEMPTS,
     )
     await repository.mark_dispatched(session, [e.id for e in events], now)
@@ -91,26 +94,34 @@ class _Changes:
         self.facts: dict[str, formats.EventFacts] = {}
 
     async def wanted(self, event: repository.Undispatched, endpoint: WebhookEndpoint) -> bool:
-        """Whether the event concerns the endpoint's resource and changes the state it shows."""
+        """Whether the event concerns the endpoint's resource and changes the state it shows. An
+        endpoint that hears every resource compares the state of each resource an event is about with
+        the state its latest delivery about that resource showed."""
         changes = formats.changes_of(endpoint.format)
         assert changes is not None
-        assert endpoint.resource_id is not None
-        facts = await self._facts(event.id, endpoint.resource_id)
+        subject = endpoint.resource_id or event.resource_id
+        facts = await self._facts(event.id, subject)
         if facts is None:
             return False
-        if event.resource_id != endpoint.resource_id and endpoint.resource_id not in changes.concerns(facts):
+        if event.resource_id != subject and subject not in changes.concerns(facts):
             return False
         state = changes.state(facts)
         if state is None:
             return False
-        if endpoint.id not in self.last:
-            before = await repository.last_delivered_event(self.session, endpoint.id)
-            self.last[endpoint.id] = (
-                changes.state(_facts_of(before, endpoint.resource_id)) if before else changes.initial
-            )
-        if state == self.last[endpoint.id]:
+        key = f"{endpoint.id}:{subject}"
+        if key not in self.last:
+            if endpoint.resource_id is not None:
+                before = await repository.last_delivered_event(self.session, endpoint.id)
+            else:
+                before = await repository.last_delivered_event_about(
+                    self.session, endpoint.id, event.merchant_id, subject
+                )
+            self.last[key] = changes.state(_facts_of(before, subject)) if before else changes.initial
+        if state == self.last[key]:
             return False
-        self.last[endpoint.id] = state
+        if changes.shown is not None and not await changes.shown(self.session, facts):
+            return False
+        self.last[key] = state
         return True
 
     async def _facts(self, event_id: str, subject: str) -> formats.EventFacts | None:
@@ -152,7 +163,12 @@ def job_key(delivery_id: str) -> str:
 
 
 async def enqueue_delivery(
-    session: AsyncSession, delivery_id: str, endpoint: WebhookEndpoint, *, first_attempt: int
+    session: AsyncSession,
+    delivery_id: str,
+    endpoint: WebhookEndpoint,
+    merchant_id: str,
+    *,
+    first_attempt: int,
 ) -> bool:
     """Queue the job that attempts a delivery by the retry schedule, counted from its attempt number
     `first_attempt` (a replay starts a fresh schedule; the numbers carry on). False when an unfinished
@@ -161,7 +177,9 @@ async def enqueue_delivery(
     In-order endpoints share one ordering key: the job system runs one of its jobs at a time, in the
     order they were enqueued, which is the order events were dispatched.
     """
-    payload, ordering_key, dedupe_key, merchant_id = _job(delivery_id, endpoint, first_attempt=first_attempt)
+    payload, ordering_key, dedupe_key, job_merchant = _job(
+        delivery_id, endpoint, merchant_id, first_attempt=first_attempt
+    )
     job_id = await enqueue(
         session,
         DELIVER,
@@ -169,18 +187,19 @@ async def enqueue_delivery(
         ordering_key=ordering_key,
         dedupe_key=dedupe_key,
         max_attempts=JOB_ATTEMPTS,
-        merchant_id=merchant_id,
+        merchant_id=job_merchant,
     )
     return job_id is not None
 
 
 def _job(
-    delivery_id: str, endpoint: WebhookEndpoint, *, first_attempt: int
+    delivery_id: str, endpoint: WebhookEndpoint, merchant_id: str, *, first_attempt: int
 ) -> tuple[dict[str, Any], str | None, str, str]:
-    """A delivery's job: payload, ordering key, dedupe key, merchant."""
+    """A delivery's job: payload, ordering key, dedupe key, merchant (the event's: a partner's endpoint
+    has none of its own)."""
     return (
         {"deliveryId": delivery_id, "firstAttempt": first_attempt},
         f"webhook:{endpoint.id}" if endpoint.in_order else None,
         job_key(delivery_id),
-        endpoint.merchant_id,
+        merchant_id,
     )

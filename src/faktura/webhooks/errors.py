@@ -33,3 +33,9 @@ class InvalidWebhookDeliveryTransition(InvalidTransition):
     """The delivery's status does not allow this move."""
 
     code = "invalid_webhook_delivery_transition"
+
+
+class WebhookEndpointExists(Conflict):
+    """The owner has an endpoint with the same URL that hears the same events already."""
+
+    code = "webhook_endpoint_exists"

@@ -11,7 +11,8 @@ embedded worker), and a test checks it.
 A format may also say which events its endpoints hear (`Changes`): an endpoint that hears one resource
 (`resource_id`) then hears the events that concern it though they are about another (an invoice's events
 concern the orders it bills), and only those that change the state the format shows of it, compared at
-dispatch with the state its last delivery showed (or the format's initial one). Both are read from the
+dispatch with the state its last delivery showed (or the format's initial one); an endpoint that hears
+every resource compares per resource the event is about. Both are read from the
 event's own snapshot, so a delivery's state, like its body, is the same on every attempt.
 
 A format may also have its provider's delivery policy (`Policy`): how many attempts, how long one may
@@ -57,6 +58,9 @@ class Changes:
     state: Callable[[EventFacts], str | None]
     # The state before the endpoint's first delivery.
     initial: str | None = None
+    # Read at dispatch, of an event whose state is new: whether it is still to be shown (False: what it
+    # shows was superseded, or is shown by another event). None: every one is.
+    shown: Callable[[AsyncSession, EventFacts], Awaitable[bool]] | None = None
 
 
 _CHANGES: dict[str, Changes] = {}

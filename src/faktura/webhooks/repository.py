@@ -14,7 +14,7 @@ from faktura.kit.db import lock_for_writing
 from faktura.kit.mapped_rows import new
 from faktura.kit.pagination import PageParams
 from faktura.kit.repository import fetch_page, get_owned
-from faktura.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from faktura.models import Event, Partner, PartnerMerchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 # The Core table of the delivery path's updates: a worker makes them for every attempt.
 DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
@@ -57,13 +57,25 @@ async def endpoints_in_formats(
     return list((await session.scalars(stmt)).all())
 
 
-async def enabled_endpoints(session: AsyncSession, merchant_ids: Collection[str]) -> list[WebhookEndpoint]:
-    stmt = (
+async def enabled_endpoints(
+    session: AsyncSession, merchant_ids: Collection[str]
+) -> list[tuple[str, WebhookEndpoint]]:
+    """The enabled endpoints that hear each merchant's events, as (merchant, endpoint): the merchant's
+    own, and those of the partners linked to it now."""
+    own = (
         select(WebhookEndpoint)
         .where(WebhookEndpoint.merchant_id.in_(merchant_ids), WebhookEndpoint.enabled.is_(True))
         .order_by(WebhookEndpoint.id)
     )
-    return list((await session.scalars(stmt)).all())
+    found = [(str(endpoint.merchant_id), endpoint) for endpoint in (await session.scalars(own)).all()]
+    partners = (
+        select(PartnerMerchant.merchant_id, WebhookEndpoint)
+        .join(WebhookEndpoint, WebhookEndpoint.partner_id == PartnerMerchant.partner_id)
+        .where(PartnerMerchant.merchant_id.in_(merchant_ids), WebhookEndpoint.enabled.is_(True))
+        .order_by(WebhookEndpoint.id, PartnerMerchant.merchant_id)
+    )
+    found.extend((merchant_id, endpoint) for merchant_id, endpoint in (await session.execute(partners)).all())
+    return found
 
 
 async def endpoint_enabled(session: AsyncSession, endpoint_id: str) -> bool:
@@ -161,6 +173,25 @@ async def last_delivered_event(session: AsyncSession, endpoint_id: str) -> Event
     return EventRecord(*row) if row is not None else None
 
 
+async def last_delivered_event_about(
+    session: AsyncSession, endpoint_id: str, merchant_id: str, resource_id: str
+) -> EventRecord | None:
+    """The event about one resource of the endpoint's latest delivery about it, with its snapshot."""
+    stmt = (
+        select(Event.id, Event.merchant_id, Event.type, Event.created_at, Event.data)
+        .join(WebhookDelivery, WebhookDelivery.event_id == Event.id)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            Event.merchant_id == merchant_id,
+            Event.resource_id == resource_id,
+        )
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return EventRecord(*row) if row is not None else None
+
+
 async def mark_dispatched(session: AsyncSession, event_ids: Sequence[str], now: datetime) -> None:
     await session.execute(update(Event).where(Event.id.in_(event_ids)).values(dispatched_at=now))
 
@@ -199,6 +230,7 @@ class ToSend:
     event_created_at: datetime
     data: Any
     resource_id: str | None = None
+    authentication: dict[str, Any] | None = None
 
 
 def _to_send(ids: int) -> AnySelect:
@@ -221,6 +253,7 @@ def _to_send(ids: int) -> AnySelect:
             Event.created_at,
             Event.data,
             WebhookEndpoint.resource_id,
+            WebhookEndpoint.authentication,
         )
         .join_from(WebhookDelivery, WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .join(Event, Event.id == WebhookDelivery.event_id)
@@ -249,7 +282,12 @@ async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -
 
 
 async def delivery(session: AsyncSession, merchant_id: str, delivery_id: str) -> WebhookDelivery | None:
-    return await get_owned(session, WebhookDelivery, merchant_id, delivery_id)
+    """The delivery of one of the merchant's own endpoints (not of a partner's that hears it)."""
+    return await session.scalar(
+        select(WebhookDelivery)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.id == delivery_id, WebhookEndpoint.merchant_id == merchant_id)
+    )
 
 
 async def delivery_by_id(
@@ -275,7 +313,12 @@ async def deliveries_page(
     event_id: str | None,
     status: str | None,
 ) -> tuple[list[WebhookDelivery], str | None]:
-    stmt = select(WebhookDelivery).where(WebhookDelivery.merchant_id == merchant_id)
+    # The merchant's own endpoints' deliveries; a partner's endpoint that hears it is the partner's.
+    stmt = (
+        select(WebhookDelivery)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.merchant_id == merchant_id, WebhookEndpoint.merchant_id == merchant_id)
+    )
     if endpoint_id is not None:
         stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
     if event_id is not None:
@@ -356,3 +399,87 @@ async def attempts_of(session: AsyncSession, delivery_id: str) -> list[WebhookAt
         .order_by(WebhookAttempt.number)
     )
     return list((await session.scalars(stmt)).all())
+
+
+# --- a partner's endpoints
+
+
+async def partner_endpoints(session: AsyncSession, partner_id: str, format: str) -> list[WebhookEndpoint]:
+    stmt = (
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.partner_id == partner_id, WebhookEndpoint.format == format)
+        .order_by(WebhookEndpoint.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def lock_partner(session: AsyncSession, partner_id: str) -> None:
+    """Hold the partner's row until the transaction ends, so its endpoints are checked and changed by
+    one transaction at a time (SQLite: the write lock)."""
+    await lock_for_writing(session)
+    await session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+
+
+async def partner_endpoint(
+    session: AsyncSession, partner_id: str, endpoint_id: str, *, for_update: bool = False
+) -> WebhookEndpoint | None:
+    stmt = select(WebhookEndpoint).where(
+        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.partner_id == partner_id
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+@dataclass(frozen=True, slots=True)
+class SentEvent:
+    """A delivery of a partner's endpoint with its event."""
+
+    delivery_id: str
+    endpoint_id: str
+    status: str
+    created_at: datetime
+    delivered_at: datetime | None
+    updated_at: datetime
+    event: EventRecord
+
+
+async def partner_deliveries(
+    session: AsyncSession,
+    partner_id: str,
+    *,
+    event_types: Collection[str],
+    since: datetime | None,
+    after_event_id: str | None,
+    status: str | None,
+    limit: int,
+) -> list[SentEvent]:
+    """The deliveries of the partner's endpoints of these event types, oldest first: made since
+    `since`, or of events after `after_event_id` (ids sort by creation time)."""
+    stmt = (
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.endpoint_id,
+            WebhookDelivery.status,
+            WebhookDelivery.created_at,
+            WebhookDelivery.delivered_at,
+            WebhookDelivery.updated_at,
+            Event.id,
+            Event.merchant_id,
+            Event.type,
+            Event.created_at,
+            Event.data,
+        )
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .join(Event, Event.id == WebhookDelivery.event_id)
+        .where(WebhookEndpoint.partner_id == partner_id, WebhookDelivery.event_type.in_(sorted(event_types)))
+        .order_by(WebhookDelivery.event_id, WebhookDelivery.id)
+        .limit(limit)
+    )
+    if since is not None:
+        stmt = stmt.where(WebhookDelivery.created_at >= since)
+    if after_event_id is not None:
+        stmt = stmt.where(WebhookDelivery.event_id > after_event_id)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    return [SentEvent(*row[:6], EventRecord(*row[6:])) for row in await session.execute(stmt)]

@@ -49,7 +49,7 @@ def event_filter(values: list[str]) -> list[str]:
 async def create(
     session: AsyncSession, settings: Settings, merchant_id: str, data: WebhookEndpointCreate
 ) -> WebhookEndpoint:
-    url, events = _checked(settings, data.url, data.events)
+    url, events = checked_url_and_events(settings, data.url, data.events)
     assert url is not None
     assert events is not None
     endpoint = WebhookEndpoint(
@@ -88,7 +88,7 @@ async def create_formatted(
     if format not in formats.registered():
         raise LookupError(f"No webhook format {format!r}: register it first (webhooks.formats).")
     errors = Collector()
-    checked, wanted = _checked(settings, url, events)
+    checked, wanted = checked_url_and_events(settings, url, events)
     if secret is not None and formats.policy_of(format).secret_header is not None:
         # Sent as it is in a header (the provider's scheme), so any text the receiver chose will do.
         if not secret or len(secret) > 100 or not (secret.isascii() and secret.isprintable()):
@@ -126,7 +126,7 @@ async def formatted(session: AsyncSession, merchant_id: str, names: Collection[s
     return await repository.endpoints_in_formats(session, merchant_id, names)
 
 
-def _checked(
+def checked_url_and_events(
     settings: Settings, url: str | None, events: list[str] | None
 ) -> tuple[str | None, list[str] | None]:
     """The URL and the event filter as stored (None: not given), or one 422 naming every problem."""
@@ -164,7 +164,7 @@ async def update(
         if name in sent and sent[name] is None:
             sent.pop(name)  # not clearable: PATCH null leaves them as they are
     # Only what is sent is checked: an endpoint made under other settings can still be changed.
-    url, events = _checked(settings, sent.get("url"), sent.get("events"))
+    url, events = checked_url_and_events(settings, sent.get("url"), sent.get("events"))
     endpoint.url = url or endpoint.url
     endpoint.events = events or endpoint.events
     if "description" in sent:
@@ -342,7 +342,9 @@ async def _restart(session: AsyncSession, delivery: WebhookDelivery, endpoint: W
     attempt numbers carry on. False when the job that ended it has not finished yet (its dedupe key
     still names that job, so no second one is queued): the delivery then stays as it is."""
     first_attempt = delivery.attempts + 1
-    if not await dispatch.enqueue_delivery(session, delivery.id, endpoint, first_attempt=first_attempt):
+    if not await dispatch.enqueue_delivery(
+        session, delivery.id, endpoint, delivery.merchant_id, first_attempt=first_attempt
+    ):
         return False
     now = clock.now()
     moved = await transition_delivery(

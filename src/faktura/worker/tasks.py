@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 
 import faktura.dialects.farpay.webhooks
+import faktura.dialects.feewise.events
 import faktura.dialects.frontpayment.callbacks
 import faktura.dialects.rehive.webhooks
 import faktura.invoices.collective
@@ -22,6 +23,7 @@ from faktura.config import Settings
 
 MODULES = (
     faktura.dialects.farpay.webhooks,  # FarPay's webhook formats (`webhooks.formats`)
+    faktura.dialects.feewise.events,  # FeeWise's webhook format
     faktura.dialects.frontpayment.callbacks,  # Front Payment's callback format
     faktura.dialects.rehive.webhooks,  # Rehive's invoice webhook format
     faktura.invoices.collective,

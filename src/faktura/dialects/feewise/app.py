@@ -61,8 +61,9 @@ def _routers() -> list[APIRouter]:
     from faktura.dialects.feewise.invoicing.invoice_endpoints import invoice_routes
     from faktura.dialects.feewise.invoicing.payment_endpoints import payment_routes
     from faktura.dialects.feewise.keys import keys
+    from faktura.dialects.feewise.webhooks import webhooks
 
-    return [keys, invoice_routes, payment_routes]
+    return [keys, invoice_routes, payment_routes, webhooks]
 
 
 def create() -> FastAPI:
