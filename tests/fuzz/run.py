@@ -146,8 +146,8 @@ def _dialect_key(env: dict[str, str], merchant_id: str, dialect: str) -> str:
 def _feewise(
     label: str, base: str, merchant_id: str, env: dict[str, str], report_dir: Path
 ) -> tuple[int, int]:
-    """FeeWise's own document against `/feewise`, as a channel partner linked to the merchant. Rotating
-    the key mid-run ends nothing: the key before it works for 48 hours more."""
+    """FeeWise's own document against `/feewise`, as a channel partner linked to the merchant, the key
+    rotation last (below)."""
     made = subprocess.run(
         [*FAKTURA, "partner", "create", "--name", "Fuzz Partner", "--json"],
         env=env,
