@@ -18,6 +18,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from faktura.dialects.mounting import error_responses
 from faktura.kit.errors import FakturaError, ValidationFailed
 
 log = logging.getLogger("faktura.farpay")
@@ -142,23 +143,13 @@ _TITLES = {
 }
 
 
-def _listed(codes: list[str]) -> str:
-    return ", ".join(f"`{code}`" for code in codes)
-
-
 def responses(*types: type[FakturaError]) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI responses of a FarPay route that raises `types`: FarPay's body, with each of
     Faktura's codes it can carry as `FakturaCode`."""
-    by_status: dict[int, list[str]] = {}
-    for error in sorted(types, key=lambda t: (t.status, t.code)):
-        status = _status(error, error.code)
-        codes = by_status.setdefault(status, [])
-        if error.code not in codes:
-            codes.append(error.code)
-    return {
-        status: {
-            "model": ApiResponseMessage,
-            "description": f"{_TITLES.get(status, 'Error')}. `FakturaCode`: {_listed(codes)}.",
-        }
-        for status, codes in sorted(by_status.items())
-    }
+    return error_responses(
+        types,
+        model=ApiResponseMessage,
+        status_of=lambda error: _status(error, error.code),
+        titles=_TITLES,
+        field="FakturaCode",
+    )

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from faktura.auth.errors import ApiKeyWrongScope
+from faktura.dialects.mounting import error_responses
 from faktura.kit.errors import FakturaError, ValidationFailed
 
 log = logging.getLogger("faktura.feewise")
@@ -114,17 +115,4 @@ _TITLES = {
 def responses(*types: type[FakturaError]) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI responses of a FeeWise route that raises `types`: FeeWise's body, with the codes each
     status can carry."""
-    by_status: dict[int, list[str]] = {}
-    for error in sorted(types, key=lambda t: (t.status, t.code)):
-        codes = by_status.setdefault(_status(error), [])
-        if error.code not in codes:
-            codes.append(error.code)
-    return {
-        status: {
-            "model": ErrorResponse,
-            "description": f"{_TITLES.get(status, 'Error')}. `type`: "
-            + ", ".join(f"`{c}`" for c in codes)
-            + ".",
-        }
-        for status, codes in sorted(by_status.items())
-    }
+    return error_responses(types, model=ErrorResponse, status_of=_status, titles=_TITLES, field="type")

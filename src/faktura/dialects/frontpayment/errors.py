@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from pydantic.alias_generators import to_camel
 
 from faktura.auth.errors import ApiKeyWrongScope
+from faktura.dialects.mounting import error_responses
 from faktura.kit import clock
 from faktura.kit.errors import FakturaError, ValidationFailed
 
@@ -119,18 +120,6 @@ _TITLES = {
 def responses(*types: type[FakturaError]) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI responses of a Front Payment route that raises `types`: Front Payment's body, with
     the message keys each status can carry."""
-    by_status: dict[int, list[str]] = {}
-    for error in sorted(types, key=lambda t: (t.status, t.code)):
-        keys = by_status.setdefault(_status(error), [])
-        key = message_key(error.code)
-        if key not in keys:
-            keys.append(key)
-    return {
-        status: {
-            "model": ErrorBody,
-            "description": f"{_TITLES.get(status, 'Error')}. `message`: "
-            + ", ".join(f"`{key}`" for key in keys)
-            + ".",
-        }
-        for status, keys in sorted(by_status.items())
-    }
+    return error_responses(
+        types, model=ErrorBody, status_of=_status, titles=_TITLES, field="message", key=message_key
+    )
