@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TypeVar
 
 from faktura.kit.errors import FieldError, ValidationFailed
@@ -28,3 +30,19 @@ class Collector:
     def raise_if_any(self, message: str = "The request has invalid fields.") -> None:
         if self.details:
             raise ValidationFailed(message, details=self.details)
+
+
+@contextmanager
+def fields_renamed(names: Mapping[str, str] | Callable[[str], str]) -> Iterator[None]:
+    """Refused fields of what runs inside, named as the caller's API names them: by `names` (a native
+    path to the API's, a path not in it kept) or by a function of the path. The error keeps its type
+    and code; only its fields' paths change."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        if not exc.details:
+            raise
+        rename = names if callable(names) else (lambda field: names.get(field, field))
+        renamed = copy.copy(exc)
+        renamed.details = [FieldError(rename(d.field), d.code, d.message) for d in exc.details]
+        raise renamed from exc

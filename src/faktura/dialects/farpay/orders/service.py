@@ -7,8 +7,6 @@ order's metadata under `farpay.*`, and shows the result as FarPay's order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,9 +32,9 @@ from faktura.dialects.farpay.orders.schemas import (
 from faktura.dialects.farpay.states import ORDER_STATUSES, FarPayOrderStatus, farpay_status
 from faktura.dialects.farpay.webhooks import order_callback
 from faktura.kit.currencies import from_minor, to_minor
-from faktura.kit.errors import FieldError, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.pagination import MAX_LIMIT, PageParams
-from faktura.kit.validation import Collector
+from faktura.kit.validation import Collector, fields_renamed
 from faktura.orders import schemas as native
 from faktura.orders import service as orders
 from faktura.payments import refunds
@@ -97,7 +95,7 @@ async def create(session: AsyncSession, merchant_id: str, body: OrderIn, *, sett
             f"Payment amount must be below {from_minor(MAX_AMOUNT, currency)}.",
         )
     customer_id = await _customer_id(session, merchant_id, body.customer) if body.customer else None
-    with _in_farpay_terms():
+    with fields_renamed(_FIELDS):
         order = await orders.create(
             session,
             merchant_id,
@@ -166,7 +164,7 @@ async def set_customer(session: AsyncSession, merchant_id: str, body: OrderCusto
     """FarPay's update: the order's customer, found by its number or made."""
     order = await orders.by_token(session, merchant_id, body.token)
     customer_id = await _customer_id(session, merchant_id, body.customer)
-    with _in_farpay_terms():
+    with fields_renamed(_FIELDS):
         updated = await orders.attach_customer(session, merchant_id, order.id, customer_id)
     return await _shown(session, merchant_id, updated)
 
@@ -347,7 +345,7 @@ async def _customer_id(session: AsyncSession, merchant_id: str, customer: Custom
             "required",
             f"There is no customer {customer.customer_number} yet: send its CustomerName to create it.",
         )
-    with _in_farpay_terms():
+    with fields_renamed(_FIELDS):
         created = await customers.create(
             session,
             merchant_id,
@@ -380,15 +378,3 @@ def _line_text(body: OrderIn) -> str:
     if body.payment.description:
         return body.payment.description
     return f"Order {body.external_id}" if body.external_id else "Payment"
-
-
-@contextmanager
-def _in_farpay_terms() -> Iterator[None]:
-    """A service's refused fields, named as FarPay's body names them."""
-    try:
-        yield
-    except ValidationFailed as exc:
-        if not exc.details:
-            raise
-        details = [FieldError(_FIELDS.get(d.field, d.field), d.code, d.message) for d in exc.details]
-        raise ValidationFailed(exc.message, details=details) from exc

@@ -37,7 +37,7 @@ from faktura.kit.clock import today
 from faktura.kit.currencies import to_minor
 from faktura.kit.errors import FieldError, ValidationFailed
 from faktura.kit.pagination import PageParams
-from faktura.kit.validation import Collector
+from faktura.kit.validation import Collector, fields_renamed
 from faktura.merchants import service as merchants
 from faktura.merchants.terms import MAX_PAYMENT_TERMS_DAYS
 from faktura.orders.schemas import OrderItemIn
@@ -356,7 +356,7 @@ async def _customer(session: AsyncSession, merchant_id: str, debtor: DebtorIn) -
         raise DebtorRequired.field(
             "debtor.name", "debtor_required", "A debtor the firm does not have yet needs a name."
         )
-    try:
+    with fields_renamed(lambda field: f"debtor.{_debtor_field(field)}"):
         made = await customers.create(
             session,
             merchant_id,
@@ -369,13 +369,6 @@ async def _customer(session: AsyncSession, merchant_id: str, debtor: DebtorIn) -
                 external_id=debtor.external_id,
             ),
         )
-    except ValidationFailed as refused:
-        raise ValidationFailed(
-            "The debtor's details are not valid.",
-            details=[
-                FieldError(f"debtor.{_debtor_field(d.field)}", d.code, d.message) for d in refused.details
-            ],
-        ) from refused
     return made.id
 
 

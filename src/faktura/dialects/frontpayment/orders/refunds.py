@@ -17,9 +17,9 @@ from faktura.invoices import credit_notes
 from faktura.invoices import service as invoices
 from faktura.invoices.schemas import CreditNoteCreate, CreditNoteItemIn
 from faktura.kit.currencies import from_minor, to_minor
-from faktura.kit.errors import FieldError, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.pagination import MAX_LIMIT, PageParams
-from faktura.kit.validation import Collector
+from faktura.kit.validation import Collector, fields_renamed
 from faktura.payments import refunds
 from faktura.payments import service as payments
 from faktura.payments.schemas import RefundCreate
@@ -35,7 +35,7 @@ async def refund(
     if invoice is None:
         raise OrderNotInvoicedYet(f"Order {uuid} has no invoice to refund.")
     data = CreditNoteCreate(items=_items(body, order.metadata, order.currency), reason=REASON)
-    with _named():
+    with fields_renamed(_field):
         quote = await credit_notes.quote(session, merchant_id, invoice.id, data)
     expected = from_minor(quote.total, order.currency)
     if body.grand_total != expected:
@@ -96,18 +96,6 @@ async def _pay_back(
             settings=settings,
         )
         remaining -= taken
-
-
-class _named:
-    """The credit note's refused lines, named as Front Payment's refund names them."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, exc: BaseException | None, _tb: object) -> None:
-        if isinstance(exc, ValidationFailed) and exc.details:
-            details = [FieldError(_field(d.field), d.code, d.message) for d in exc.details]
-            raise ValidationFailed(exc.message, details=details) from exc
 
 
 def _field(name: str) -> str:

@@ -9,8 +9,6 @@ result in Front Payment's terms.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,9 +23,9 @@ from faktura.invoices import service as invoices
 from faktura.invoices.delivery import service as delivery
 from faktura.invoices.delivery.states import ChannelName
 from faktura.invoices.schemas import InvoiceCreate, InvoiceOut
-from faktura.kit.errors import FieldError, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.pagination import MAX_LIMIT, PageParams
-from faktura.kit.validation import Collector
+from faktura.kit.validation import Collector, fields_renamed
 from faktura.merchants import service as merchants
 from faktura.orders import schemas as native
 from faktura.orders import service as orders
@@ -99,7 +97,7 @@ async def create(
     assert customer is not None
     if ehf:
         await _peppol_participant(settings, customer.organization_number)
-    with _in_front_payment_terms():
+    with fields_renamed(_field):
         customer_id = await customers.find_or_create(session, merchant_id, customer)
         order = await orders.create(
             session,
@@ -210,18 +208,6 @@ def _kept(body: InvoiceOrderIn, method: str) -> dict[str, str]:
         PAYMENT_METHOD: method,
     }
     return {key: value for key, value in values.items() if value is not None}
-
-
-@contextmanager
-def _in_front_payment_terms() -> Iterator[None]:
-    """A service's refused fields, named as Front Payment's body names them."""
-    try:
-        yield
-    except ValidationFailed as exc:
-        if not exc.details:
-            raise
-        details = [FieldError(_field(d.field), d.code, d.message) for d in exc.details]
-        raise ValidationFailed(exc.message, details=details) from exc
 
 
 def _field(name: str) -> str:

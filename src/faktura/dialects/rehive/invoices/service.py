@@ -10,8 +10,6 @@ order's metadata under `rehive.*`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,8 +25,9 @@ from faktura.dialects.rehive.invoices.errors import InvoiceStatusNotSettable
 from faktura.dialects.rehive.invoices.schemas import InvoiceIn, InvoiceOut, InvoicePatch
 from faktura.dialects.rehive.invoices.states import ORDER_STATUS, RehiveStatus, rehive_status
 from faktura.kit import clock
-from faktura.kit.errors import FieldError, ValidationFailed
+from faktura.kit.errors import ValidationFailed
 from faktura.kit.pagination import MAX_LIMIT, PageParams
+from faktura.kit.validation import fields_renamed
 from faktura.orders import schemas as native
 from faktura.orders import service as orders
 from faktura.orders.errors import OrderNotFound
@@ -83,7 +82,7 @@ class Business:
 async def create(session: AsyncSession, business: Business, body: InvoiceIn) -> InvoiceOut:
     """The order of one line; `initiated`: its card intent too, which opens it for the payer."""
     kept = _kept(body)
-    with _in_rehive_terms():
+    with fields_renamed(_FIELDS):
         order = await orders.create(
             session,
             business.merchant_id,
@@ -301,7 +300,7 @@ async def _change(
         if key is not None and getattr(body, name) is None:
             kept.pop(key, None)
     changes["metadata"] = kept
-    with _in_rehive_terms():
+    with fields_renamed(_FIELDS):
         return await orders.update(session, business.merchant_id, order.id, native.OrderUpdate(**changes))
 
 
@@ -313,7 +312,7 @@ async def _set_status(
     target: RehiveStatus,
 ) -> None:
     if target is RehiveStatus.INITIATED and current is RehiveStatus.DRAFT:
-        with _in_rehive_terms():
+        with fields_renamed(_FIELDS):
             await _open(session, business, order)
     elif target is RehiveStatus.CANCELLED and current in (
         RehiveStatus.DRAFT,
@@ -372,15 +371,3 @@ def _line_text(description: str | None, reference: str | None) -> str:
     if description:
         return description[:1000]
     return f"Order {reference}" if reference else "Payment"
-
-
-@contextmanager
-def _in_rehive_terms() -> Iterator[None]:
-    """A service's refused fields, named as Rehive's body names them."""
-    try:
-        yield
-    except ValidationFailed as exc:
-        if not exc.details:
-            raise
-        details = [FieldError(_FIELDS.get(d.field, d.field), d.code, d.message) for d in exc.details]
-        raise ValidationFailed(exc.message, details=details) from exc
