@@ -158,13 +158,9 @@ class Payment(_Out):
     date: datetime
 
 
-class Invoice(_Out):
-    """FeeWise's Invoice, as Faktura answers it."""
+class _ArtifactFields(_Out):
+    """What FeeWise's Invoice and Artifact both show of an invoice."""
 
-    invoice_id: str
-    firm_id: str
-    matter: dict[str, Any] | None = None
-    debtor: Debtor | None = None
     external_id: str | None = None
     external_reference: str | None = None
     amount: str
@@ -179,10 +175,19 @@ class Invoice(_Out):
     payment_methods_override: list[PaymentMethod] | None = None
     surcharge_choice_override: Literal["Customer", "Merchant"] | None = None
     description: str | None = None
-    payment_uri: str | None = Field(None, description="The payer's invoice page, where it is paid")
     status: Status
     artifact_subtype: Literal["Default", "Interest"] | None = None
     created_at: datetime
+
+
+class Invoice(_ArtifactFields):
+    """FeeWise's Invoice, as Faktura answers it."""
+
+    invoice_id: str
+    firm_id: str
+    matter: dict[str, Any] | None = None
+    debtor: Debtor | None = None
+    payment_uri: str | None = Field(None, description="The payer's invoice page, where it is paid")
     source_id: str | None = None
     payment_redirect_url: str | None = None
 
@@ -191,30 +196,11 @@ class InvoiceResponse(_Out):
     invoice: Invoice
 
 
-class Artifact(_Out):
+class Artifact(_ArtifactFields):
     """FeeWise's Artifact: here always an Invoice."""
 
     artifact_id: str
     artifact_type: Literal["Invoice"] = "Invoice"
-    external_id: str | None = None
-    external_reference: str | None = None
-    amount: str
-    amount_due: str
-    currency: Currency | None = None
-    due_date: datetime | None = None
-    settlement_account_type: Literal["Office", "Trust"] | None = None
-    settlement_account_id: str | None = None
-    line_items: list[LineItem]
-    notes: list[str] | None = None
-    payments: list[Payment]
-    payment_methods_override: list[PaymentMethod] | None = None
-    surcharge_choice_override: Literal["Customer", "Merchant"] | None = None
-    description: str | None = None
-    status: Status
-    artifact_subtype: Literal["Default", "Interest"] | None = None
-    created_at: datetime
-    source_id: str | None = None
-    payment_redirect_url: str | None = None
 
 
 class ExternalPaymentResponse(_Out):
