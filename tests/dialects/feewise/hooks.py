@@ -18,19 +18,21 @@ import yaml  # type: ignore[import-untyped]
 from fastapi import FastAPI
 from sqlalchemy import delete
 
-from faktura.app import create_app
-from faktura.config import Settings
 from faktura.kit import clock
 from faktura.kit.db import Database
 from faktura.kit.ids import as_uuid
 from faktura.models import Partner, WebhookEndpoint
 from tests.dialects.feewise.support import PARTNER
+from tests.dialects.receiving import app, private_settings
 from tests.factories import Api, new_merchant
 from tests.hosted.flows import open_page, pay_with
 
 # FeeWise's OpenAPI document, beside the project (../shared/providers).
 DOCUMENT = Path(__file__).resolve().parents[4] / "shared" / "providers" / "feewise-partner-openapi.yaml"
 TOKEN = "s3cret-bearer-token-0451"
+
+# Fixtures of the dialects' receivers, used here by name.
+__all__ = ["app", "private_settings"]
 
 
 @functools.cache
@@ -62,17 +64,6 @@ def conforms_event(body: dict[str, Any]) -> None:
     errors = [str(e) for e in jsonschema_rs.Draft4Validator(root).iter_errors({**envelope, "event": {}})]
     assert not errors, errors
     conforms(body["event"], "Payment" if body["event_type"] == "payment.received" else "Invoice")
-
-
-@pytest.fixture(scope="module")
-def private_settings(settings: Settings) -> Settings:
-    """Receivers on loopback, as an operator allows them for a local test system."""
-    return settings.model_copy(update={"allow_private_webhooks": True})
-
-
-@pytest.fixture(scope="module")
-def app(private_settings: Settings, database: Database) -> FastAPI:
-    return create_app(private_settings, database)
 
 
 @pytest.fixture

@@ -13,46 +13,24 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete
 
 from faktura.app import create_app
 from faktura.config import Settings
 from faktura.invoices.delivery import run
 from faktura.kit import clock
 from faktura.kit.db import Database
-from faktura.models import WebhookEndpoint
 from tests.delivery.support import delivery_ids
 from tests.dialects.frontpayment.support import CREATE, field_errors, front_key, seed_order
-from tests.factories import Api, new_merchant
+from tests.dialects.receiving import app, merchant, private_settings
+from tests.factories import Api
 from tests.invoices.helpers import pay
 from tests.webhooks.flows import deliver_due
 from tests.webhooks.receiver import Answer, Received, Receiver, receiving
 
 NAMES = ["orderUuid", "status", "paymentMethod", "amount", "createdAt", "timestamp", "checksum"]
 
-
-@pytest.fixture(scope="module")
-def private_settings(settings: Settings) -> Settings:
-    """Receivers on loopback, as an operator allows them for a local test system."""
-    return settings.model_copy(update={"allow_private_webhooks": True})
-
-
-@pytest.fixture(scope="module")
-def app(private_settings: Settings, database: Database) -> FastAPI:
-    return create_app(private_settings, database)
-
-
-@pytest.fixture
-async def merchant(app: FastAPI, database: Database) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://faktura.test") as c:
-        api = await new_merchant(c, database)
-        try:
-            yield api
-        finally:
-            clock.freeze(None)
-    # Its callbacks go with the test, so a retry left behind never calls a later test's receiver.
-    async with database.transaction() as session:
-        await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.merchant_id == api.merchant_id))
+# Fixtures of the dialects' receivers, used here by name.
+__all__ = ["app", "merchant", "private_settings"]
 
 
 @pytest.fixture

@@ -9,14 +9,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete
 
-from faktura.app import create_app
-from faktura.config import Settings
-from faktura.kit import clock
-from faktura.kit.db import Database
-from faktura.models import WebhookEndpoint
-from tests.factories import Api, new_merchant
+from tests.dialects.receiving import app, merchant, private_settings
+from tests.factories import Api
 
 # Seed 003's example request, its comments left out.
 SEED_REQUEST: dict[str, Any] = {
@@ -45,29 +40,8 @@ SEED_RESPONSE_FIELDS = {
     "updated",
 }
 
-
-@pytest.fixture(scope="module")
-def private_settings(settings: Settings) -> Settings:
-    """Receivers on loopback, as an operator allows them for a local test system."""
-    return settings.model_copy(update={"allow_private_webhooks": True})
-
-
-@pytest.fixture(scope="module")
-def app(private_settings: Settings, database: Database) -> FastAPI:
-    return create_app(private_settings, database)
-
-
-@pytest.fixture
-async def merchant(app: FastAPI, database: Database) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://faktura.test") as c:
-        api = await new_merchant(c, database)
-        try:
-            yield api
-        finally:
-            clock.freeze(None)
-    # Its receivers go with the test, so a retry left behind never calls a later test's receiver.
-    async with database.transaction() as session:
-        await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.merchant_id == api.merchant_id))
+# Fixtures of the dialects' receivers, used here by name.
+__all__ = ["app", "merchant", "private_settings"]
 
 
 async def rehive_key(api: Api, dialect: str = "rehive") -> dict[str, str]:
