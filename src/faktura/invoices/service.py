@@ -208,6 +208,12 @@ _ENTERED = {
 }
 
 
+def entered_event(status: InvoiceStatus) -> str:
+    """The event the door records when an invoice enters `status` (a status after draft), for those
+    that listen for it; only the door records it."""
+    return _ENTERED[status]
+
+
 async def transition(session: AsyncSession, invoice: Invoice, target: InvoiceStatus) -> InvoiceOut:
     """The one door to an invoice's status: the move must be in the table, it is made only from the status
     `invoice` was read in, stamped with when the status was entered, and announced (the event of the

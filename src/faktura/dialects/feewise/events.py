@@ -34,10 +34,14 @@ from faktura.dialects.feewise import ids
 from faktura.dialects.feewise import shown as objects
 from faktura.events import service as events
 from faktura.invoices import revisions
+from faktura.invoices import service as invoices
+from faktura.invoices.states import InvoiceStatus
 from faktura.kit.pagination import PageParams
 from faktura.webhooks import formats
 
 FORMAT = "feewise.event"
+# The native event of an invoice's issue: the door records it (`invoices.service`), this module listens.
+ISSUED = invoices.entered_event(InvoiceStatus.OPEN)
 
 INVOICE_CREATED = "invoice.created"
 INVOICE_UPDATED = "invoice.updated"
@@ -45,7 +49,7 @@ PAYMENT_RECEIVED = "payment.received"
 
 # FeeWise topic -> the native event it is sent for.
 NATIVE: dict[str, str] = {
-    INVOICE_CREATED: "invoice.finalized",
+    INVOICE_CREATED: ISSUED,
     INVOICE_UPDATED: "invoice.updated",
     PAYMENT_RECEIVED: "payment.succeeded",
 }
@@ -68,7 +72,7 @@ def _concerns(event: formats.EventFacts) -> Collection[str]:
 
 def topic(event_type: str, data: Any) -> str | None:
     """The FeeWise topic a native event is sent as; None: it is not sent."""
-    if event_type == "invoice.finalized":
+    if event_type == ISSUED:
         # A revision (adjust-amount) is a change of the invoice its chain began with: its
         # invoice.updated tells it.
         return INVOICE_CREATED if not (isinstance(data, dict) and data.get("revisionOf")) else None
@@ -110,7 +114,7 @@ async def shown(session: AsyncSession, event: formats.EventFacts) -> bool:
         session,
         event.merchant_id,
         PageParams(limit=1, after_id=None),
-        types=["invoice.finalized"],
+        types=[ISSUED],
         resource=None,
         resource_id=data["id"],
         created_from=None,
