@@ -19,9 +19,9 @@ from faktura.links import service as links
 from faktura.links.service import LinkTarget
 from faktura.models import Invoice, Merchant, Order, PaymentIntent, PaymentLink
 from faktura.orders.states import OrderStatus
+from faktura.payments.gateways import CARD_GATEWAY
 from faktura.payments.states import IntentStatus
 
-CARD_GATEWAY = "test"
 PAY_LATER_GATEWAY = "invoice"
 
 _PAID_INTENT = frozenset({IntentStatus.SUCCEEDED, IntentStatus.REQUIRES_CAPTURE})

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
 from faktura.hosted.card import CardForm, gateway_problems
-from faktura.hosted.checkout import CARD_GATEWAY, Checkout
+from faktura.hosted.checkout import Checkout
 from faktura.kit.errors import Conflict, ValidationFailed
 from faktura.links.service import LinkTarget
 from faktura.models import PaymentIntent
 from faktura.payments import service
-from faktura.payments.gateways import get_test_gateway
+from faktura.payments.gateways import CARD_GATEWAY, get_test_gateway
 from faktura.payments.schemas import IntentCreate, IntentOut
 from faktura.payments.states import CancellationReason, CaptureMethod, IntentStatus
 

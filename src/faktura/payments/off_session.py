@@ -17,13 +17,13 @@ from faktura.config import Settings, get_settings
 from faktura.invoices.errors import InvoiceNotFound
 from faktura.payments import methods, repository, service, targets
 from faktura.payments.errors import PaymentMethodNotOfCustomer
+from faktura.payments.gateways import CARD_GATEWAY
 from faktura.payments.schemas import IntentCreate, IntentOut
 from faktura.payments.states import IntentStatus
 
 # Declines a later attempt may get past (the card may have funds tomorrow); every other one is hard.
 SOFT_DECLINES = frozenset({"insufficient_funds", "processing_error"})
 # The gateway the payer's pages take cards with.
-CARD_GATEWAY = "test"
 # The decline code of a method detached before the charge: nothing is sent to the gateway.
 DETACHED = "payment_method_detached"
 

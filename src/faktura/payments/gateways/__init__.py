@@ -10,6 +10,7 @@ from faktura.payments.gateways import invoice, manual, test
 from faktura.payments.gateways.base import Gateway, GatewayInfo
 
 GATEWAY_IDS = ("test", "manual", "invoice")
+CARD_GATEWAY = "test"  # the gateway the payer's page takes cards with
 
 
 @lru_cache(maxsize=8)

@@ -39,10 +39,10 @@ from faktura.orders import schemas as native
 from faktura.orders import service as orders
 from faktura.payments import refunds
 from faktura.payments import service as payments
+from faktura.payments.gateways import CARD_GATEWAY
 from faktura.payments.schemas import MAX_AMOUNT, IntentCreate, RefundCreate
 from faktura.payments.states import CancellationReason, CaptureMethod, IntentStatus
 
-CARD_GATEWAY = "test"  # the gateway the payer's page takes cards with
 # FarPay's payment types; Faktura's payer's page takes cards only.
 PAYMENT_TYPES = frozenset({"bs", "ls", "mp", "card"})
 # FarPay's languages -> the order's. The payer's page has no Faroese; Faroese readers read Danish.

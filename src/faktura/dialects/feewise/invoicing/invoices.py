@@ -44,11 +44,11 @@ from faktura.orders.schemas import OrderItemIn
 from faktura.parties.schemas import AddressIn
 from faktura.payments import received
 from faktura.payments import service as payments
+from faktura.payments.gateways import CARD_GATEWAY
 from faktura.payments.schemas import IntentCreate, PaymentRecord
 from faktura.tax import service as tax
 
 MAX_AMOUNT = 10**15
-CARD_GATEWAY = "test"  # the gateway the payer's page takes cards with
 READ_ONLY = ("invoice_id", "payment_uri", "status", "amount_due", "payments")
 # A native customer's fields by the debtor's names, for the refusals of a new debtor's details.
 _DEBTOR_FIELDS = {"name": "name", "email": "email", "phone": "contact_number", "address": "address"}

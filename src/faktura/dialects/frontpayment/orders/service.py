@@ -33,6 +33,7 @@ from faktura.orders.collective import InvoiceInterval
 from faktura.orders.errors import OrderNotFound
 from faktura.parties.validation import peppol_participant
 from faktura.payments import service as payments
+from faktura.payments.gateways import CARD_GATEWAY
 from faktura.payments.schemas import IntentCreate
 from faktura.tax import service as tax_rules
 from faktura.totals.calculator import TaxCategory
@@ -45,7 +46,6 @@ CUSTOMER_REFERENCE = "frontpayment.customerReference"
 INVOICE_FEE = "frontpayment.invoiceFeeApplicable"
 # How the order is paid: `invoice` (invoice and EHF orders) or `paymentLink` (on the payer's page).
 PAYMENT_METHOD, INVOICE, PAYMENT_LINK = callbacks.PAYMENT_METHOD, "invoice", callbacks.PAYMENT_LINK
-CARD_GATEWAY = "test"  # the gateway the payer's page takes cards with
 
 INTERVALS = {0: InvoiceInterval.DAILY, 1: InvoiceInterval.MONTHLY, 2: InvoiceInterval.TWICE_MONTHLY}
 

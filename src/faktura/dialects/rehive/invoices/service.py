@@ -32,10 +32,10 @@ from faktura.orders import schemas as native
 from faktura.orders import service as orders
 from faktura.orders.errors import OrderNotFound
 from faktura.payments import service as payments
+from faktura.payments.gateways import CARD_GATEWAY
 from faktura.payments.schemas import IntentCreate, IntentOut
 from faktura.payments.states import CancellationReason, IntentStatus
 
-CARD_GATEWAY = "test"  # the gateway the payer's page takes cards with
 PREFIX = "rehive."
 # The order's metadata keys of what Rehive shows and Faktura's order has no field for.
 REQUEST_REFERENCE = "rehive.request_reference"
